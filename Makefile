@@ -1,0 +1,52 @@
+# GeoRedis: every command works on a fresh Debian 12 machine (run as root or with sudo).
+SHELL := /bin/bash
+VENV := .venv
+PY := $(VENV)/bin/python
+APT_PACKAGES := python3-qgis qgis qgis-providers redis-server redis-tools xvfb xauth \
+	imagemagick qttools5-dev-tools python3-venv python3-pip
+SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
+QGIS_PROFILE_DIR ?= $(if $(QGIS_CUSTOM_CONFIG_PATH),$(QGIS_CUSTOM_CONFIG_PATH)/profiles/default,$(HOME)/.local/share/QGIS/QGIS3/profiles/default)
+export QT_QPA_PLATFORM ?= offscreen
+
+.PHONY: setup test demo run deploy bench lint format clean
+
+setup: $(VENV)/.installed
+
+$(VENV)/.installed: requirements.txt requirements-dev.txt
+	@missing=$$(for p in $(APT_PACKAGES); do dpkg -s $$p >/dev/null 2>&1 || echo $$p; done); \
+	if [ -n "$$missing" ]; then \
+		echo "Installing Debian packages: $$missing"; \
+		$(SUDO) apt-get update -qq && DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y \
+			--no-install-recommends $$missing; \
+	fi
+	[ -x $(PY) ] || /usr/bin/python3 -m venv --system-site-packages $(VENV)
+	$(PY) -m pip install -q --disable-pip-version-check -r requirements-dev.txt
+	$(PY) -c "import qgis.core, redis, shapely; assert shapely.__version__ >= '2'"
+	touch $@
+
+test: setup
+	$(PY) -m pytest $(PYTEST_ARGS)
+
+demo: setup
+	$(PY) scripts/demo.py
+
+run: setup
+	$(PY) scripts/run_desktop.py
+
+deploy: setup
+	$(PY) scripts/deploy.py --profile-dir "$(QGIS_PROFILE_DIR)"
+
+bench: setup
+	$(PY) scripts/bench.py
+
+lint: setup
+	$(VENV)/bin/ruff check .
+	$(VENV)/bin/ruff format --check .
+
+format: setup
+	$(VENV)/bin/ruff check --fix .
+	$(VENV)/bin/ruff format .
+
+clean:
+	rm -rf $(VENV) .pytest_cache .ruff_cache .qgis-settings artifacts dist build demo-output
+	find . -name __pycache__ -type d -prune -exec rm -rf {} +

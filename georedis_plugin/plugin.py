@@ -1,0 +1,124 @@
+"""Plugin life cycle: Processing provider, menu, toolbar button and dock."""
+
+from pathlib import Path
+
+from qgis.core import Qgis, QgsApplication, QgsMessageLog
+from qgis.PyQt.QtCore import QCoreApplication, QLocale, QSettings, Qt, QTranslator
+from qgis.PyQt.QtGui import QIcon
+from qgis.PyQt.QtWidgets import QAction
+
+from .dependencies import install_command, missing_dependencies
+from .i18n import tr
+
+PLUGIN_DIR = Path(__file__).resolve().parent
+ICON_PATH = str(PLUGIN_DIR / "resources" / "icon.svg")
+MENU = "&GeoRedis"
+LOG_TAG = "GeoRedis"
+
+
+class GeoRedisPlugin:
+    """What QGIS loads. Nothing here touches the network; heavy work happens on demand."""
+
+    def __init__(self, iface):
+        self.iface = iface
+        self.provider = None
+        self.actions = []
+        self.dock = None
+        self.translator = None
+        self.missing = missing_dependencies()
+        self._install_translator()
+
+    # -- translations ----------------------------------------------------------------------
+    def _install_translator(self):
+        locale = QSettings().value("locale/userLocale", QLocale().name()) or "en"
+        qm = PLUGIN_DIR / "resources" / "i18n" / f"georedis_{str(locale)[:2]}.qm"
+        if qm.exists():
+            translator = QTranslator()
+            if translator.load(str(qm)):
+                QCoreApplication.installTranslator(translator)
+                self.translator = translator
+
+    # -- Processing ------------------------------------------------------------------------
+    def initProcessing(self):
+        if self.missing or self.provider is not None:
+            return
+        from .processing.provider import GeoRedisProvider
+
+        self.provider = GeoRedisProvider()
+        QgsApplication.processingRegistry().addProvider(self.provider)
+
+    # -- GUI -------------------------------------------------------------------------------
+    def initGui(self):
+        if self.missing:
+            self._report_missing_dependencies()
+            return
+        self.initProcessing()
+        icon = QIcon(ICON_PATH)
+        self.dock_action = self._add_action(icon, tr("GeoRedis panel"), self.toggle_dock)
+        self.dock_action.setCheckable(True)
+        self.settings_action = self._add_action(
+            QgsApplication.getThemeIcon("/mActionOptions.svg"),
+            tr("GeoRedis settings…"),
+            self.show_settings,
+        )
+        self.iface.addToolBarIcon(self.dock_action)
+
+    def _add_action(self, icon, text, slot):
+        action = QAction(icon, text, self.iface.mainWindow())
+        action.setObjectName("georedis_" + str(len(self.actions)))
+        action.triggered.connect(slot)
+        self.iface.addPluginToMenu(MENU, action)
+        self.actions.append(action)
+        return action
+
+    def _report_missing_dependencies(self):
+        message = tr(
+            "GeoRedis cannot start: {problems}. Install them into the QGIS Python, "
+            "then restart QGIS:"
+        ).format(problems="; ".join(self.missing))
+        command = install_command()
+        QgsMessageLog.logMessage(f"{message} {command}", LOG_TAG, Qgis.MessageLevel.Critical)
+        if self.iface is not None:
+            self.iface.messageBar().pushMessage(
+                "GeoRedis", f"{message} {command}", Qgis.MessageLevel.Critical, 0
+            )
+
+    def toggle_dock(self, checked=None):
+        from .gui.dock import GeoRedisDock
+
+        if self.dock is None:
+            self.dock = GeoRedisDock(self.iface)
+            self.dock.setObjectName("GeoRedisDock")
+            self.iface.addDockWidget(Qt.DockWidgetArea.RightDockWidgetArea, self.dock)
+            self.dock.visibilityChanged.connect(self.dock_action.setChecked)
+        visible = (not self.dock.isVisible()) if checked is None else bool(checked)
+        self.dock.setVisible(visible)
+
+    def show_settings(self):
+        from .gui.settings_dialog import SettingsDialog
+
+        dialog = SettingsDialog(self.iface.mainWindow())
+        dialog.exec_()
+
+    # -- unload ----------------------------------------------------------------------------
+    def unload(self):
+        for action in self.actions:
+            self.iface.removePluginMenu(MENU, action)
+            self.iface.removeToolBarIcon(action)
+            action.deleteLater()
+        self.actions = []
+        if self.dock is not None:
+            self.iface.removeDockWidget(self.dock)
+            self.dock.close_down()
+            self.dock.deleteLater()
+            self.dock = None
+        if self.provider is not None:
+            QgsApplication.processingRegistry().removeProvider(self.provider)
+            self.provider = None
+        if self.translator is not None:
+            QCoreApplication.removeTranslator(self.translator)
+            self.translator = None
+        if not self.missing:
+            from .core.connection import reset_clients
+
+            reset_clients()

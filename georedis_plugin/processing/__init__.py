@@ -1,0 +1,1 @@
+"""GeoRedis Processing provider and its algorithms."""

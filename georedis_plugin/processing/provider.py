@@ -1,0 +1,35 @@
+"""The ``georedis`` Processing provider."""
+
+from qgis.core import QgsProcessingProvider
+from qgis.PyQt.QtGui import QIcon
+
+from ..i18n import tr
+from .algorithms.base import ICON_PATH
+
+
+def algorithm_classes() -> list:
+    """Every algorithm the provider offers, in toolbox order."""
+    from .algorithms.clear_cache import ClearCacheAlgorithm
+
+    return [ClearCacheAlgorithm]
+
+
+class GeoRedisProvider(QgsProcessingProvider):
+    def id(self) -> str:
+        return "georedis"
+
+    def name(self) -> str:
+        return "GeoRedis"
+
+    def longName(self) -> str:
+        return tr("GeoRedis: Redis-cached geoprocessing and geo sets")
+
+    def icon(self) -> QIcon:
+        return QIcon(ICON_PATH)
+
+    def svgIconPath(self) -> str:
+        return ICON_PATH
+
+    def loadAlgorithms(self) -> None:
+        for algorithm_class in algorithm_classes():
+            self.addAlgorithm(algorithm_class())

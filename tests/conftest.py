@@ -1,0 +1,99 @@
+"""Shared fixtures: a real redis-server per test session, isolated QGIS settings and auth."""
+
+import os
+from pathlib import Path
+
+import pytest
+import redis
+
+from georedis_plugin.core import connection, settings
+from tests.redis_server import RedisServer
+
+REPO_ROOT = Path(__file__).resolve().parents[1]
+WORLD_MAP = Path("/usr/share/qgis/resources/data/world_map.gpkg")
+AUTH_MASTER_PASSWORD = "georedis-test-master"
+
+
+@pytest.fixture(scope="session")
+def redis_server(tmp_path_factory):
+    server = RedisServer(tmp_path_factory.mktemp("redis")).start()
+    yield server
+    server.stop()
+
+
+@pytest.fixture
+def redis_url(redis_server, monkeypatch):
+    """URL of the session's redis-server, emptied, and exported as GEOREDIS_URL."""
+    client = redis.Redis.from_url(redis_server.url)
+    client.flushall()
+    client.close()
+    monkeypatch.setenv(connection.ENV_URL, redis_server.url)
+    connection.reset_clients()
+    yield redis_server.url
+    connection.reset_clients()
+
+
+@pytest.fixture
+def redis_client(redis_url):
+    client = redis.Redis.from_url(redis_url)
+    yield client
+    client.close()
+
+
+@pytest.fixture
+def clean_settings(monkeypatch):
+    """No GEOREDIS_URL and every GeoRedis setting at its default, restored afterwards."""
+    monkeypatch.delenv(connection.ENV_URL, raising=False)
+    for setting in settings.ALL:
+        setting.remove()
+    connection.reset_clients()
+    yield settings
+    for setting in settings.ALL:
+        setting.remove()
+    connection.reset_clients()
+
+
+@pytest.fixture(scope="session")
+def auth_manager(qgis_app):
+    """The QGIS authentication manager, unlocked with a test master password."""
+    from qgis.core import QgsApplication
+
+    manager = QgsApplication.authManager()
+    if not manager.masterPasswordIsSet():
+        assert manager.setMasterPassword(AUTH_MASTER_PASSWORD, True)
+    return manager
+
+
+@pytest.fixture
+def make_basic_authcfg(auth_manager):
+    """Creates Basic auth configs in the QGIS auth database; removes them afterwards."""
+    from qgis.core import QgsAuthMethodConfig
+
+    created = []
+
+    def make(username: str, password: str) -> str:
+        config = QgsAuthMethodConfig("Basic")
+        config.setName(f"georedis-test-{len(created)}")
+        config.setConfig("username", username)
+        config.setConfig("password", password)
+        assert auth_manager.storeAuthenticationConfig(config)
+        created.append(config.id())
+        return config.id()
+
+    yield make
+    for authcfg in created:
+        auth_manager.removeAuthenticationConfig(authcfg)
+
+
+@pytest.fixture
+def world_map():
+    assert WORLD_MAP.exists(), "QGIS's sample data is missing: run make setup"
+    return WORLD_MAP
+
+
+def pytest_collection_modifyitems(items):
+    # Slow end-to-end tests last, so quick failures show first.
+    items.sort(key=lambda item: item.get_closest_marker("desktop") is not None)
+
+
+os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
