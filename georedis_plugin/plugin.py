@@ -23,6 +23,7 @@ class GeoRedisPlugin:
         self.iface = iface
         self.provider = None
         self.actions = []
+        self.toolbar_actions = []
         self.dock = None
         self.translator = None
         self.missing = missing_dependencies()
@@ -62,6 +63,7 @@ class GeoRedisPlugin:
             self.show_settings,
         )
         self.iface.addToolBarIcon(self.dock_action)
+        self.toolbar_actions.append(self.dock_action)
 
     def _add_action(self, icon, text, slot):
         action = QAction(icon, text, self.iface.mainWindow())
@@ -102,9 +104,11 @@ class GeoRedisPlugin:
 
     # -- unload ----------------------------------------------------------------------------
     def unload(self):
+        for action in self.toolbar_actions:
+            self.iface.removeToolBarIcon(action)
+        self.toolbar_actions = []
         for action in self.actions:
             self.iface.removePluginMenu(MENU, action)
-            self.iface.removeToolBarIcon(action)
             action.deleteLater()
         self.actions = []
         if self.dock is not None:

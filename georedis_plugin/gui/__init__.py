@@ -1,0 +1,1 @@
+"""GeoRedis widgets: dock, settings dialog, map tools. They call into core, never the reverse."""

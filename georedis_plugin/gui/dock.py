@@ -1,0 +1,65 @@
+"""The GeoRedis dock: connection status on top, the geo-set tools below."""
+
+from qgis.gui import QgsDockWidget
+from qgis.PyQt.QtWidgets import QHBoxLayout, QLabel, QToolButton, QVBoxLayout, QWidget
+
+from ..core.connection import ConnectionConfig, check_connection
+from ..i18n import tr
+from .tasks import BackgroundRunner
+
+
+class GeoRedisDock(QgsDockWidget):
+    def __init__(self, iface, parent=None):
+        super().__init__(tr("GeoRedis"), parent)
+        self.iface = iface
+        self.runner = BackgroundRunner()
+        body = QWidget()
+        layout = QVBoxLayout(body)
+        status_row = QHBoxLayout()
+        self.status_label = QLabel()
+        self.status_label.setObjectName("connection_status")
+        self.status_label.setWordWrap(True)
+        status_row.addWidget(self.status_label, 1)
+        self.refresh_button = QToolButton()
+        self.refresh_button.setText(tr("Check"))
+        self.refresh_button.setToolTip(tr("Check the connection to the Redis server"))
+        self.refresh_button.clicked.connect(self.check_connection)
+        status_row.addWidget(self.refresh_button)
+        layout.addLayout(status_row)
+        self.content_layout = QVBoxLayout()
+        layout.addLayout(self.content_layout)
+        layout.addStretch(1)
+        self.setWidget(body)
+        self.panels = []
+        self.check_connection()
+
+    def add_panel(self, panel) -> None:
+        self.panels.append(panel)
+        self.content_layout.addWidget(panel)
+
+    def check_connection(self) -> None:
+        config = ConnectionConfig.from_settings()
+        self.status_label.setText(tr("Connecting to {where}…").format(where=config.describe()))
+
+        def finished(error, info):
+            if error:
+                self.status_label.setText(error)
+                return
+            self.status_label.setText(
+                tr("Redis {version} at {where}, round trip {ms:.1f} ms").format(
+                    version=info.version, where=config.describe(), ms=info.round_trip_ms
+                )
+            )
+
+        self.runner.run(
+            tr("GeoRedis: check connection"),
+            lambda task: check_connection(config),
+            finished,
+            config,
+        )
+
+    def close_down(self) -> None:
+        """Stop background work and remove map tools; called by the plugin's unload()."""
+        self.runner.cancel_all()
+        for panel in self.panels:
+            panel.close_down()

@@ -1,0 +1,222 @@
+"""Settings dialog: Redis connection, cache lifetime, connection test and cache statistics."""
+
+import os
+
+from qgis.gui import QgsAuthConfigSelect, QgsFileWidget
+from qgis.PyQt.QtWidgets import (
+    QCheckBox,
+    QDialog,
+    QDialogButtonBox,
+    QDoubleSpinBox,
+    QFormLayout,
+    QGroupBox,
+    QHBoxLayout,
+    QLabel,
+    QLineEdit,
+    QPushButton,
+    QSpinBox,
+    QVBoxLayout,
+)
+
+from ..core import settings
+from ..core.connection import (
+    ENV_URL,
+    ConnectionConfig,
+    GeoRedisError,
+    check_connection,
+    get_client,
+    reset_clients,
+)
+from ..core.wkb_cache import cache_statistics
+from ..i18n import tr
+from .tasks import BackgroundRunner
+
+
+class SettingsDialog(QDialog):
+    def __init__(self, parent=None):
+        super().__init__(parent)
+        self.setWindowTitle(tr("GeoRedis settings"))
+        self.setObjectName("GeoRedisSettingsDialog")
+        self.runner = BackgroundRunner()
+        layout = QVBoxLayout(self)
+
+        server = QGroupBox(tr("Redis server"))
+        form = QFormLayout(server)
+        self.url_edit = QLineEdit()
+        self.url_edit.setPlaceholderText("redis://host:6379/0  or  rediss://host:6380/0")
+        self.url_edit.setToolTip(
+            tr("A whole Redis URL; when given it replaces host, port, database and TLS.")
+        )
+        form.addRow(tr("URL (optional)"), self.url_edit)
+        self.host_edit = QLineEdit()
+        form.addRow(tr("Host"), self.host_edit)
+        self.port_spin = QSpinBox()
+        self.port_spin.setRange(1, 65535)
+        form.addRow(tr("Port"), self.port_spin)
+        self.database_spin = QSpinBox()
+        self.database_spin.setRange(0, 1023)
+        form.addRow(tr("Database"), self.database_spin)
+        self.username_edit = QLineEdit()
+        self.username_edit.setToolTip(
+            tr("Redis ACL user; used when the authentication configuration has no user name.")
+        )
+        form.addRow(tr("User name (optional)"), self.username_edit)
+        self.auth_select = QgsAuthConfigSelect(self)
+        self.auth_select.setToolTip(
+            tr("A QGIS authentication configuration of type Basic holding the password.")
+        )
+        form.addRow(tr("Authentication"), self.auth_select)
+        self.tls_check = QCheckBox(tr("Use TLS"))
+        form.addRow("", self.tls_check)
+        self.ca_file = QgsFileWidget()
+        self.ca_file.setFilter(tr("Certificates (*.pem *.crt *.cer);;All files (*)"))
+        form.addRow(tr("CA certificate (optional)"), self.ca_file)
+        self.prefix_edit = QLineEdit()
+        form.addRow(tr("Key prefix"), self.prefix_edit)
+        self.connect_timeout_spin = self._seconds_spin()
+        form.addRow(tr("Connect timeout"), self.connect_timeout_spin)
+        self.read_timeout_spin = self._seconds_spin()
+        form.addRow(tr("Read timeout"), self.read_timeout_spin)
+        layout.addWidget(server)
+
+        if os.environ.get(ENV_URL):
+            note = QLabel(
+                tr("The environment variable {name} is set and overrides the server above.").format(
+                    name=ENV_URL
+                )
+            )
+            note.setWordWrap(True)
+            layout.addWidget(note)
+
+        test_row = QHBoxLayout()
+        self.test_button = QPushButton(tr("Test connection"))
+        self.test_button.clicked.connect(self.test_connection)
+        test_row.addWidget(self.test_button)
+        self.test_result = QLabel()
+        self.test_result.setWordWrap(True)
+        self.test_result.setObjectName("test_result")
+        test_row.addWidget(self.test_result, 1)
+        layout.addLayout(test_row)
+
+        cache = QGroupBox(tr("Geometry cache"))
+        cache_form = QFormLayout(cache)
+        self.ttl_spin = QDoubleSpinBox()
+        self.ttl_spin.setRange(0, 3650)
+        self.ttl_spin.setDecimals(2)
+        self.ttl_spin.setSuffix(tr(" days"))
+        self.ttl_spin.setSpecialValueText(tr("never expire"))
+        cache_form.addRow(tr("Keep cached results for"), self.ttl_spin)
+        self.stats_button = QPushButton(tr("Cache statistics"))
+        self.stats_button.clicked.connect(self.show_statistics)
+        self.stats_label = QLabel()
+        self.stats_label.setWordWrap(True)
+        cache_form.addRow(self.stats_button, self.stats_label)
+        layout.addWidget(cache)
+
+        self.error_label = QLabel()
+        self.error_label.setWordWrap(True)
+        self.error_label.setStyleSheet("color: #b00020")
+        layout.addWidget(self.error_label)
+        buttons = QDialogButtonBox(
+            QDialogButtonBox.StandardButton.Ok | QDialogButtonBox.StandardButton.Cancel
+        )
+        buttons.accepted.connect(self.accept)
+        buttons.rejected.connect(self.reject)
+        layout.addWidget(buttons)
+        self.load(ConnectionConfig.from_settings(environ={}))
+
+    @staticmethod
+    def _seconds_spin() -> QDoubleSpinBox:
+        spin = QDoubleSpinBox()
+        spin.setRange(0.1, 600)
+        spin.setDecimals(1)
+        spin.setSuffix(" s")
+        return spin
+
+    def load(self, config: ConnectionConfig) -> None:
+        self.url_edit.setText(config.url)
+        self.host_edit.setText(config.host)
+        self.port_spin.setValue(config.port)
+        self.database_spin.setValue(config.database)
+        self.username_edit.setText(config.username)
+        self.auth_select.setConfigId(config.authcfg)
+        self.tls_check.setChecked(config.tls)
+        self.ca_file.setFilePath(config.ca_file)
+        self.prefix_edit.setText(config.key_prefix)
+        self.connect_timeout_spin.setValue(config.connect_timeout)
+        self.read_timeout_spin.setValue(config.read_timeout)
+        self.ttl_spin.setValue(settings.CACHE_TTL_DAYS.value())
+
+    def config(self) -> ConnectionConfig:
+        """The configuration the fields describe (not yet saved)."""
+        return ConnectionConfig(
+            host=self.host_edit.text().strip() or "localhost",
+            port=self.port_spin.value(),
+            database=self.database_spin.value(),
+            username=self.username_edit.text().strip(),
+            authcfg=self.auth_select.configId(),
+            tls=self.tls_check.isChecked(),
+            ca_file=self.ca_file.filePath().strip(),
+            url=self.url_edit.text().strip(),
+            key_prefix=self.prefix_edit.text().strip() or "georedis",
+            connect_timeout=self.connect_timeout_spin.value(),
+            read_timeout=self.read_timeout_spin.value(),
+        )
+
+    def accept(self) -> None:
+        try:
+            self.config().save()
+        except GeoRedisError as exc:
+            self.error_label.setText(str(exc))
+            return
+        settings.CACHE_TTL_DAYS.set_value(self.ttl_spin.value())
+        reset_clients()
+        super().accept()
+
+    def done(self, result) -> None:
+        self.runner.cancel_all()
+        super().done(result)
+
+    def test_connection(self) -> None:
+        config = self.config()
+        self.test_button.setEnabled(False)
+        self.test_result.setText(tr("Connecting to {where}…").format(where=config.describe()))
+
+        def finished(error, info):
+            self.test_button.setEnabled(True)
+            if error:
+                self.test_result.setText(error)
+                return
+            self.test_result.setText(
+                tr("Connected to Redis {version} ({mode}), round trip {ms:.1f} ms").format(
+                    version=info.version, mode=info.mode, ms=info.round_trip_ms
+                )
+            )
+
+        self.runner.run(
+            tr("GeoRedis: test connection"), lambda task: check_connection(config), finished, config
+        )
+
+    def show_statistics(self) -> None:
+        config = self.config()
+        self.stats_label.setText(tr("Counting…"))
+
+        def finished(error, stats):
+            if error:
+                self.stats_label.setText(error)
+                return
+            lines = [
+                tr("{entries} cached geometries, {mb:.1f} MB").format(
+                    entries=stats["entries"], mb=stats["memory_bytes"] / 1e6
+                )
+            ]
+            for run in stats["runs"][:5]:
+                lines.append(tr("{at} {algorithm}: {hits} hits, {misses} misses").format(**run))
+            self.stats_label.setText("\n".join(lines))
+
+        self.runner.run(
+            tr("GeoRedis: cache statistics"),
+            lambda task: cache_statistics(get_client(config), config.key_prefix),
+            finished,
+            config,
+        )

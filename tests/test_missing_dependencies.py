@@ -1,0 +1,46 @@
+"""Without redis or with shapely < 2 the plugin loads, registers nothing and says what to run."""
+
+import sys
+import types
+
+from qgis.core import Qgis, QgsApplication
+
+import georedis_plugin
+from georedis_plugin import dependencies
+
+
+def test_all_dependencies_present_here():
+    assert dependencies.missing_dependencies() == []
+
+
+def test_missing_redis_is_reported(monkeypatch):
+    monkeypatch.setitem(sys.modules, "redis", None)  # makes `import redis` raise ImportError
+    assert dependencies.missing_dependencies() == ["the Python package 'redis' is not installed"]
+
+
+def test_old_shapely_is_reported(monkeypatch):
+    monkeypatch.setitem(sys.modules, "shapely", types.SimpleNamespace(__version__="1.8.5"))
+    (problem,) = dependencies.missing_dependencies()
+    assert "shapely 1.8.5 is too old" in problem
+
+
+def test_install_command_names_the_qgis_python_and_the_packages(monkeypatch):
+    # Inside QGIS desktop sys.executable is the qgis binary, not Python.
+    monkeypatch.setattr(sys, "executable", "/usr/bin/qgis")
+    command = dependencies.install_command()
+    assert command.startswith(f"{sys.base_prefix}/bin/python3 -m pip install --user")
+    assert '"redis>=4.5"' in command and '"shapely>=2,<3"' in command
+
+
+def test_plugin_without_redis_loads_and_shows_one_clear_error(qgis_iface, monkeypatch):
+    monkeypatch.setitem(sys.modules, "redis", None)
+    qgis_iface.messageBar().clear_messages()
+    plugin = georedis_plugin.classFactory(qgis_iface)
+    plugin.initProcessing()
+    plugin.initGui()
+    assert QgsApplication.processingRegistry().providerById("georedis") is None
+    assert plugin.actions == []
+    (message,) = qgis_iface.messageBar().get_messages(Qgis.MessageLevel.Critical)
+    assert "'redis' is not installed" in message
+    assert dependencies.install_command() in message
+    plugin.unload()

@@ -1,0 +1,111 @@
+"""Plugin life cycle: provider registration, menu, toolbar and dock, repeated load/unload."""
+
+from collections import Counter
+
+import pytest
+from qgis.core import QgsApplication
+
+import georedis_plugin
+
+
+class RecordingIface:
+    """Forwards to pytest-qgis's iface and keeps what the plugin added and has not removed."""
+
+    def __init__(self, iface):
+        self._iface = iface
+        self.menu_actions = Counter()
+        self.toolbar_actions = Counter()
+        self.docks = Counter()
+
+    def __getattr__(self, name):
+        return getattr(self._iface, name)
+
+    def addPluginToMenu(self, menu, action):
+        self.menu_actions[(menu, action.text())] += 1
+
+    def removePluginMenu(self, menu, action):
+        self.menu_actions[(menu, action.text())] -= 1
+
+    def addToolBarIcon(self, action):
+        self.toolbar_actions[action.text()] += 1
+
+    def removeToolBarIcon(self, action):
+        self.toolbar_actions[action.text()] -= 1
+
+    def addDockWidget(self, area, dock):
+        self.docks[dock.objectName()] += 1
+
+    def removeDockWidget(self, dock):
+        self.docks[dock.objectName()] -= 1
+
+    def live(self, counter):
+        return {key: n for key, n in counter.items() if n}
+
+
+def georedis_providers():
+    registry = QgsApplication.processingRegistry()
+    return [p for p in registry.providers() if p.id() == "georedis"]
+
+
+@pytest.fixture
+def iface(qgis_iface, redis_url):
+    return RecordingIface(qgis_iface)
+
+
+def test_processing_provider_registers_without_iface(qgis_app, redis_url):
+    plugin = georedis_plugin.classFactory(None)
+    plugin.initProcessing()
+    try:
+        (provider,) = georedis_providers()
+        assert provider.name() == "GeoRedis"
+        assert not provider.icon().isNull()
+        assert "georedis:clearcache" in [a.id() for a in provider.algorithms()]
+    finally:
+        plugin.unload()
+    assert georedis_providers() == []
+
+
+def test_init_gui_adds_menu_toolbar_and_provider(iface):
+    plugin = georedis_plugin.classFactory(iface)
+    plugin.initProcessing()
+    plugin.initGui()
+    try:
+        menu_texts = sorted(text for (_, text) in iface.live(iface.menu_actions))
+        assert menu_texts == ["GeoRedis panel", "GeoRedis settings…"]
+        assert all(menu == "&GeoRedis" for (menu, _) in iface.live(iface.menu_actions))
+        assert iface.live(iface.toolbar_actions) == {"GeoRedis panel": 1}
+        assert len(georedis_providers()) == 1
+    finally:
+        plugin.unload()
+
+
+def test_dock_opens_from_its_action_and_unload_removes_everything(iface):
+    plugin = georedis_plugin.classFactory(iface)
+    plugin.initProcessing()
+    plugin.initGui()
+    plugin.dock_action.trigger()
+    assert iface.live(iface.docks) == {"GeoRedisDock": 1}
+    assert plugin.dock.isVisible() or plugin.dock.isHidden() is False
+    plugin.unload()
+    assert iface.live(iface.docks) == {}
+    assert iface.live(iface.menu_actions) == {}
+    assert iface.live(iface.toolbar_actions) == {}
+    assert georedis_providers() == []
+    assert plugin.dock is None
+
+
+def test_load_unload_cycles_leave_no_duplicates(iface):
+    for _ in range(3):
+        plugin = georedis_plugin.classFactory(iface)
+        plugin.initProcessing()
+        plugin.initGui()
+        plugin.initProcessing()  # QGIS may call it again; must stay one provider
+        plugin.toggle_dock(True)
+        assert len(georedis_providers()) == 1
+        assert sum(iface.live(iface.menu_actions).values()) == 2
+        assert iface.live(iface.docks) == {"GeoRedisDock": 1}
+        plugin.unload()
+        assert georedis_providers() == []
+    assert iface.live(iface.menu_actions) == {}
+    assert iface.live(iface.toolbar_actions) == {}
+    assert iface.live(iface.docks) == {}
