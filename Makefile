@@ -28,16 +28,16 @@ test: setup
 	$(PY) -m pytest $(PYTEST_ARGS)
 
 demo: setup
-	$(PY) scripts/demo.py
+	$(PY) -m scripts.demo
 
 run: setup
-	$(PY) scripts/run_desktop.py
+	$(PY) -m scripts.run_desktop
 
 deploy: setup
-	$(PY) scripts/deploy.py --profile-dir "$(QGIS_PROFILE_DIR)"
+	$(PY) -m scripts.deploy --profile-dir "$(QGIS_PROFILE_DIR)"
 
 bench: setup
-	$(PY) scripts/bench.py
+	$(PY) -m scripts.bench
 
 lint: setup
 	$(VENV)/bin/ruff check .

@@ -11,8 +11,6 @@ import sys
 import tempfile
 from pathlib import Path
 
-sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
-
 from scripts.qgis_headless import start_qgis
 from tests.redis_server import RedisServer
 

@@ -2,9 +2,6 @@
 
 import os
 import sys
-from pathlib import Path
-
-sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from scripts.local_redis import local_redis
 from scripts.qgis_headless import start_qgis
