@@ -40,11 +40,28 @@ def shapely_to_wkbs(geometries: np.ndarray, output_dimension: int = 2) -> list:
     return list(shapely.to_wkb(geometries, flavor="iso", output_dimension=output_dimension))
 
 
-def parallel_map(function, array: np.ndarray, min_chunk: int = 64) -> np.ndarray:
-    """``function(array)`` computed on chunks in WORKERS threads; same result, element-wise."""
-    if WORKERS == 1 or len(array) < 2 * min_chunk:
+def parallel_map(function, array: np.ndarray, min_chunk: int = 16, cancelled=None) -> np.ndarray:
+    """``function(array)`` computed on chunks in WORKERS threads; same result, element-wise.
+
+    Many small chunks rather than one per worker: geometry sizes vary by orders of magnitude,
+    and small chunks keep both cores busy until the end. ``cancelled()`` is checked between
+    chunks; when it returns True the remaining chunks are skipped and None is returned.
+    """
+    if len(array) == 0:
         return function(array)
-    chunks = np.array_split(array, WORKERS)
-    with ThreadPoolExecutor(WORKERS) as pool:
-        results = list(pool.map(function, chunks))
+    chunk_count = max(1, min(len(array) // min_chunk, WORKERS * 32))
+    chunks = np.array_split(array, chunk_count)
+
+    def run(chunk):
+        if cancelled is not None and cancelled():
+            return None
+        return function(chunk)
+
+    if WORKERS == 1 or chunk_count == 1:
+        results = [run(chunk) for chunk in chunks]
+    else:
+        with ThreadPoolExecutor(WORKERS) as pool:
+            results = list(pool.map(run, chunks))
+    if any(result is None for result in results):
+        return None
     return np.concatenate(results)

@@ -32,14 +32,30 @@ _MAX_DEPTH = 8
 
 def cache_key(prefix: str, op: str, version: int, params: dict, *wkbs: bytes) -> str:
     """The Redis key of one cached result. ``params`` must be JSON-serialisable."""
-    digest = hashlib.sha256()
-    digest.update(f"{op}:v{version}\0".encode())
-    digest.update(json.dumps(params, sort_keys=True, separators=(",", ":")).encode())
-    for wkb in wkbs:
-        # length-prefixed so that (a, bc) and (ab, c) can never collide
-        digest.update(struct.pack("<Q", len(wkb)))
-        digest.update(wkb)
-    return f"{prefix}:{CACHE_NAMESPACE}:{op}:{digest.hexdigest()}"
+    return key_function(prefix, op, version, params)(*wkbs)
+
+
+def key_function(prefix: str, op: str, version: int, params: dict):
+    """``f(*wkbs) -> key`` for many geometries sharing one operation and parameter set.
+
+    The digest state after the operation tag and the canonical parameters is computed once
+    and copied per geometry.
+    """
+    base = hashlib.sha256()
+    base.update(f"{op}:v{version}\0".encode())
+    base.update(json.dumps(params, sort_keys=True, separators=(",", ":")).encode())
+    head = f"{prefix}:{CACHE_NAMESPACE}:{op}:"
+    pack = struct.Struct("<Q").pack
+
+    def key(*wkbs: bytes) -> str:
+        digest = base.copy()
+        for wkb in wkbs:
+            # length-prefixed so that (a, bc) and (ab, c) can never collide
+            digest.update(pack(len(wkb)))
+            digest.update(wkb)
+        return head + digest.hexdigest()
+
+    return key
 
 
 def cache_pattern(prefix: str) -> str:
@@ -140,6 +156,9 @@ class WkbCache:
 
     def key(self, op: str, version: int, params: dict, *wkbs: bytes) -> str:
         return cache_key(self.prefix, op, version, params, *wkbs)
+
+    def key_function(self, op: str, version: int, params: dict):
+        return key_function(self.prefix, op, version, params)
 
     def _fail(self, exc: BaseException) -> None:
         self.enabled = False

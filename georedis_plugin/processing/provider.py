@@ -9,9 +9,10 @@ from .algorithms.base import ICON_PATH
 
 def algorithm_classes() -> list:
     """Every algorithm the provider offers, in toolbox order."""
+    from .algorithms.buffer import BufferAlgorithm
     from .algorithms.clear_cache import ClearCacheAlgorithm
 
-    return [ClearCacheAlgorithm]
+    return [BufferAlgorithm, ClearCacheAlgorithm]
 
 
 class GeoRedisProvider(QgsProcessingProvider):

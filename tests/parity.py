@@ -1,0 +1,72 @@
+"""Comparing a GeoRedis output layer with the native QGIS one, as the team's parity rule says.
+
+Same feature count, same fields (names, types), same layer geometry type, and features matched
+as sets by their attributes; polygons equal up to a symmetric-difference area of 1e-6 of their
+area, lines and points equal up to 1e-9 in coordinates after normalisation.
+"""
+
+from collections import defaultdict
+
+import shapely
+from qgis.core import QgsWkbTypes
+
+AREA_TOLERANCE = 1e-6
+COORD_TOLERANCE = 1e-9
+
+
+def _attributes_key(feature):
+    return tuple(repr(v) for v in feature.attributes())
+
+
+def _shapely(geometry):
+    if geometry.isNull():
+        return None
+    return shapely.from_wkb(bytes(geometry.asWkb()))
+
+
+def geometries_match(ours, native) -> str:
+    """'' when equal under the parity rule, else a description of the difference."""
+    if ours.wkbType() != native.wkbType():
+        return (
+            f"geometry type {QgsWkbTypes.displayString(ours.wkbType())} vs "
+            f"{QgsWkbTypes.displayString(native.wkbType())}"
+        )
+    a, b = _shapely(ours), _shapely(native)
+    if a is None or b is None:
+        return "" if a is None and b is None else f"null mismatch: {a} vs {b}"
+    if a.is_empty or b.is_empty:
+        return "" if a.is_empty and b.is_empty else f"empty mismatch: {a.wkt[:80]} vs {b.wkt[:80]}"
+    if ours.type() == QgsWkbTypes.GeometryType.PolygonGeometry:
+        difference = shapely.symmetric_difference(shapely.make_valid(a), shapely.make_valid(b))
+        allowed = AREA_TOLERANCE * max(b.area, 1e-300)
+        if difference.area > allowed:
+            return f"area of symmetric difference {difference.area:g} > {allowed:g}"
+        return ""
+    na, nb = shapely.normalize(a), shapely.normalize(b)
+    if not shapely.equals_exact(na, nb, tolerance=COORD_TOLERANCE):
+        return f"coordinates differ: {na.wkt[:120]} vs {nb.wkt[:120]}"
+    return ""
+
+
+def assert_same_output(ours_layer, native_layer):
+    assert ours_layer.featureCount() == native_layer.featureCount(), "feature count"
+    assert [(f.name(), f.type()) for f in ours_layer.fields()] == [
+        (f.name(), f.type()) for f in native_layer.fields()
+    ], "fields"
+    assert ours_layer.wkbType() == native_layer.wkbType(), (
+        f"geometry type {QgsWkbTypes.displayString(ours_layer.wkbType())} vs "
+        f"{QgsWkbTypes.displayString(native_layer.wkbType())}"
+    )
+    native_by_key = defaultdict(list)
+    for feature in native_layer.getFeatures():
+        native_by_key[_attributes_key(feature)].append(feature.geometry())
+    problems = []
+    for feature in ours_layer.getFeatures():
+        candidates = native_by_key.get(_attributes_key(feature))
+        assert candidates, f"no native feature with attributes {feature.attributes()}"
+        reasons = [geometries_match(feature.geometry(), g) for g in candidates]
+        if "" in reasons:
+            candidates.pop(reasons.index(""))
+        else:
+            problems.append(f"{feature.attributes()[:3]}: {reasons[0]}")
+    assert not problems, f"{len(problems)} geometries differ, e.g. " + "; ".join(problems[:3])

@@ -1,0 +1,323 @@
+"""georedis:buffer gives native:buffer's output, and reads it back from Redis on later runs."""
+
+import json
+import os
+import time
+
+import pytest
+from qgis.core import (
+    QgsApplication,
+    QgsProcessingContext,
+    QgsProcessingFeedback,
+    QgsProperty,
+    QgsVectorLayer,
+)
+
+from georedis_plugin.core import settings
+from georedis_plugin.processing.provider import GeoRedisProvider
+from tests.layers import memory_layer, world_layer
+from tests.parity import assert_same_output
+from tests.redis_server import RedisServer
+
+POINTS = ["Point (0 0)", "Point (1 1)", None, "Point (2 2)"]
+LINES = ["LineString (0 0, 1 0, 1 1)", "LineString (5 5, 6 6)", None]
+POLYGONS = [
+    "Polygon ((0 0, 2 0, 2 2, 0 2, 0 0), (0.5 0.5, 1 0.5, 1 1, 0.5 0.5))",
+    "Polygon ((0 0, 2 2, 2 0, 0 2, 0 0))",  # self-intersecting bowtie: buffered as is
+    "Polygon EMPTY",
+    None,
+    "Polygon ((10 10, 11 10, 10.5 10.001, 10 10))",  # collapses under a negative buffer
+]
+MULTI = [
+    "MultiPolygon (((0 0, 1 0, 1 1, 0 0)), ((5 5, 6 5, 6 6, 5 5)))",
+    "MultiPolygon (((2 2, 3 2, 3 3, 2 2)))",
+]
+MULTILINES = ["MultiLineString ((0 0, 1 1), (2 2, 3 3, 4 2))"]
+Z_M = ["PointZ (0 0 5)", "PointZM (1 1 2 3)", "PointM (3 3 9)"]
+CURVES = ["CurvePolygon (CircularString (0 0, 1 1, 2 0, 1 -1, 0 0))"]
+
+
+class RecordingFeedback(QgsProcessingFeedback):
+    def __init__(self):
+        super().__init__()
+        self.errors = []
+
+    def reportError(self, error, fatalError=False):
+        self.errors.append(error)
+        super().reportError(error, fatalError)
+
+
+@pytest.fixture
+def provider(qgis_processing):
+    provider = GeoRedisProvider()
+    QgsApplication.processingRegistry().addProvider(provider)
+    yield provider
+    QgsApplication.processingRegistry().removeProvider(provider)
+
+
+def run(algorithm, parameters, feedback=None):
+    import processing
+
+    context = QgsProcessingContext()
+    feedback = feedback or QgsProcessingFeedback()
+    result = processing.run(algorithm, parameters, context=context, feedback=feedback)
+    output = result["OUTPUT"]
+    if isinstance(output, str):
+        output = QgsVectorLayer(output, "out", "ogr")
+    return output, result
+
+
+def both(layer, **parameters):
+    """(ours, native, our result dict) for the same parameters."""
+    parameters = {"INPUT": layer, "DISTANCE": 0.5, "OUTPUT": "memory:", **parameters}
+    native, _ = run("native:buffer", parameters)
+    ours, result = run("georedis:buffer", parameters)
+    return ours, native, result
+
+
+def test_parameters_match_native(provider):
+    registry = QgsApplication.processingRegistry()
+    native = registry.algorithmById("native:buffer")
+    ours = registry.algorithmById("georedis:buffer")
+    ours_by_name = {p.name(): p for p in ours.parameterDefinitions()}
+    for definition in native.parameterDefinitions():
+        mine = ours_by_name[definition.name()]
+        assert mine.type() == definition.type(), definition.name()
+        assert mine.defaultValue() == definition.defaultValue(), definition.name()
+        assert mine.flags() == definition.flags(), definition.name()
+        assert mine.isDynamic() == definition.isDynamic(), definition.name()
+        for attribute in ("minimum", "maximum", "dataType", "options", "allowMultiple"):
+            if hasattr(definition, attribute):
+                assert getattr(mine, attribute)() == getattr(definition, attribute)(), (
+                    definition.name(),
+                    attribute,
+                )
+        assert mine.help(), f"{definition.name()} has no help text"
+    assert set(ours_by_name) - {p.name() for p in native.parameterDefinitions()} == {"USE_CACHE"}
+    assert {o.name() for o in ours.outputDefinitions()} == {"OUTPUT", "CACHE_HITS", "CACHE_MISSES"}
+
+
+@pytest.mark.parametrize(
+    "geometry_type, wkts",
+    [
+        ("Point", POINTS),
+        ("LineString", LINES),
+        ("Polygon", POLYGONS),
+        ("MultiPolygon", MULTI),
+        ("MultiLineString", MULTILINES),
+        ("PointZM", Z_M),
+        ("CurvePolygon", CURVES),
+    ],
+)
+@pytest.mark.parametrize("dissolve", [False, True])
+def test_parity_on_geometry_kinds(provider, redis_url, geometry_type, wkts, dissolve):
+    layer = memory_layer(geometry_type, wkts)
+    ours, native, _ = both(layer, DISSOLVE=dissolve)
+    assert_same_output(ours, native)
+
+
+@pytest.mark.parametrize("cap", [0, 1, 2])
+@pytest.mark.parametrize("join", [0, 1, 2])
+def test_parity_for_every_cap_and_join_style(provider, redis_url, cap, join):
+    layer = memory_layer("LineString", [*LINES, "LineString (0 0, 3 0.2, 0 0.4)"])
+    ours, native, _ = both(
+        layer, END_CAP_STYLE=cap, JOIN_STYLE=join, MITER_LIMIT=3.5, SEGMENTS=3, DISTANCE=0.3
+    )
+    assert_same_output(ours, native)
+
+
+def test_parity_with_negative_distance(provider, redis_url):
+    ours, native, _ = both(memory_layer("Polygon", POLYGONS), DISTANCE=-0.2)
+    assert_same_output(ours, native)
+
+
+def test_parity_with_data_defined_distance(provider, redis_url):
+    layer = memory_layer("Point", POINTS)
+    ours, native, result = both(layer, DISTANCE=QgsProperty.fromExpression('"id" * 0.25 + 0.1'))
+    assert_same_output(ours, native)
+    assert result["CACHE_MISSES"] == 3
+
+
+def test_parity_on_world_map_states_in_a_projected_crs(provider, redis_url):
+    states = world_layer("states_provinces", extent=(-10, 35, 30, 60))
+    import processing
+
+    projected = processing.run(
+        "native:reprojectlayer",
+        {"INPUT": states, "TARGET_CRS": "EPSG:3035", "OUTPUT": "memory:"},
+    )["OUTPUT"]
+    ours, native, _ = both(projected, DISTANCE=5000)
+    assert states.featureCount() > 300
+    assert_same_output(ours, native)
+
+
+def test_parity_on_all_world_map_states_with_dissolve(provider, redis_url):
+    states = world_layer("states_provinces", extent=(0, 40, 20, 55))
+    ours, native, _ = both(states, DISTANCE=0.05, DISSOLVE=True)
+    assert ours.featureCount() == 1
+    assert_same_output(ours, native)
+
+
+def test_empty_layer_with_dissolve_gives_empty_output(provider, redis_url):
+    ours, native, result = both(memory_layer("Polygon", []), DISSOLVE=True)
+    assert ours.featureCount() == native.featureCount() == 0
+    assert result["CACHE_HITS"] == result["CACHE_MISSES"] == 0
+
+
+def test_second_run_reads_everything_back(provider, redis_url):
+    layer = world_layer("states_provinces", limit=200)
+    params = {"INPUT": layer, "DISTANCE": 0.1, "OUTPUT": "memory:"}
+    first, cold = run("georedis:buffer", params)
+    second, warm = run("georedis:buffer", params)
+    assert (cold["CACHE_HITS"], cold["CACHE_MISSES"]) == (0, 200)
+    assert (warm["CACHE_HITS"], warm["CACHE_MISSES"]) == (200, 0)
+    assert_same_output(second, first)
+
+
+def test_same_geometry_hits_from_another_layer(provider, redis_url):
+    run("georedis:buffer", {"INPUT": memory_layer("Point", POINTS), "OUTPUT": "memory:"})
+    other = memory_layer("Point", list(reversed(POINTS)), name="other")
+    _, result = run("georedis:buffer", {"INPUT": other, "OUTPUT": "memory:"})
+    assert (result["CACHE_HITS"], result["CACHE_MISSES"]) == (3, 0)
+
+
+def test_other_parameters_miss(provider, redis_url):
+    layer = memory_layer("Point", POINTS)
+    run("georedis:buffer", {"INPUT": layer, "OUTPUT": "memory:"})
+    _, result = run("georedis:buffer", {"INPUT": layer, "SEGMENTS": 8, "OUTPUT": "memory:"})
+    assert (result["CACHE_HITS"], result["CACHE_MISSES"]) == (0, 3)
+
+
+def test_without_cache_nothing_is_written(provider, redis_url, redis_client):
+    layer = memory_layer("Point", POINTS)
+    _, result = run("georedis:buffer", {"INPUT": layer, "USE_CACHE": False, "OUTPUT": "memory:"})
+    assert redis_client.dbsize() == 0
+    assert (result["CACHE_HITS"], result["CACHE_MISSES"]) == (0, 3)
+
+
+def test_entries_carry_the_configured_ttl(provider, redis_url, redis_client):
+    settings.CACHE_TTL_DAYS.set_value(2)
+    try:
+        run("georedis:buffer", {"INPUT": memory_layer("Point", POINTS), "OUTPUT": "memory:"})
+        ttls = [redis_client.ttl(k) for k in redis_client.scan_iter("georedis:cache:*")]
+        assert len(ttls) == 3
+        assert all(2 * 86400 - 60 < t <= 2 * 86400 for t in ttls)
+        redis_client.flushall()
+        settings.CACHE_TTL_DAYS.set_value(0)
+        run("georedis:buffer", {"INPUT": memory_layer("Point", POINTS), "OUTPUT": "memory:"})
+        ttls = [redis_client.ttl(k) for k in redis_client.scan_iter("georedis:cache:*")]
+        assert ttls == [-1, -1, -1]
+    finally:
+        settings.CACHE_TTL_DAYS.remove()
+
+
+def test_editing_one_feature_recomputes_only_it(provider, redis_url, redis_client):
+    layer = world_layer("states_provinces", limit=100)
+    params = {"INPUT": layer, "DISTANCE": 0.1, "OUTPUT": "memory:"}
+    run("georedis:buffer", params)
+    keys_before = set(redis_client.scan_iter("georedis:cache:buffer:*"))
+    feature = next(layer.getFeatures())
+    layer.dataProvider().changeGeometryValues({feature.id(): feature.geometry().simplify(0.01)})
+    edited, result = run("georedis:buffer", params)
+    assert (result["CACHE_HITS"], result["CACHE_MISSES"]) == (99, 1)
+    keys_after = set(redis_client.scan_iter("georedis:cache:buffer:*"))
+    assert keys_before < keys_after and len(keys_after - keys_before) == 1
+    native, _ = run("native:buffer", params)
+    assert_same_output(edited, native)
+
+
+def test_corrupt_cache_values_are_recomputed_and_overwritten(provider, redis_url, redis_client):
+    layer = memory_layer("Polygon", POLYGONS[:2] + MULTI[:0])
+    params = {"INPUT": layer, "OUTPUT": "memory:"}
+    run("georedis:buffer", params)
+    keys = sorted(redis_client.scan_iter("georedis:cache:buffer:*"))
+    assert len(keys) == 2
+    good = redis_client.get(keys[0])
+    redis_client.set(keys[0], os.urandom(200))
+    redis_client.set(keys[1], good[: len(good) // 2])  # truncated
+    ours, result = run("georedis:buffer", params)
+    assert (result["CACHE_HITS"], result["CACHE_MISSES"]) == (0, 2)
+    native, _ = run("native:buffer", params)
+    assert_same_output(ours, native)
+    _, again = run("georedis:buffer", params)
+    assert again["CACHE_HITS"] == 2
+
+
+def test_wrong_geometry_type_in_cache_is_a_miss(provider, redis_url, redis_client):
+    from qgis.core import QgsGeometry
+
+    layer = memory_layer("Point", ["Point (0 0)"])
+    run("georedis:buffer", {"INPUT": layer, "OUTPUT": "memory:"})
+    (key,) = redis_client.scan_iter("georedis:cache:buffer:*")
+    redis_client.set(key, bytes(QgsGeometry.fromWkt("LineString (0 0, 1 1)").asWkb()))
+    _, result = run("georedis:buffer", {"INPUT": layer, "OUTPUT": "memory:"})
+    assert result["CACHE_MISSES"] == 1
+
+
+def test_redis_down_still_gives_native_output_with_one_warning(provider, tmp_path, monkeypatch):
+    server = RedisServer(tmp_path).start()
+    monkeypatch.setenv("GEOREDIS_URL", server.url)
+    server.kill()
+    layer = world_layer("states_provinces", limit=150)
+    feedback = RecordingFeedback()
+    started = time.monotonic()
+    ours, result = run(
+        "georedis:buffer", {"INPUT": layer, "DISTANCE": 0.1, "OUTPUT": "memory:"}, feedback
+    )
+    elapsed = time.monotonic() - started
+    native, _ = run("native:buffer", {"INPUT": layer, "DISTANCE": 0.1, "OUTPUT": "memory:"})
+    assert_same_output(ours, native)
+    assert len(feedback.errors) == 1 and "Nothing accepts connections" in feedback.errors[0]
+    assert result["CACHE_MISSES"] == 150
+    assert elapsed < 2.0 + 10  # connect timeout at most once, plus the computation
+
+
+@pytest.mark.parametrize("extension", ["gpkg", "shp"])
+def test_file_outputs(provider, redis_url, tmp_path, extension):
+    layer = memory_layer("Polygon", POLYGONS[:2])
+    path = str(tmp_path / f"out.{extension}")
+    ours, _ = run("georedis:buffer", {"INPUT": layer, "OUTPUT": path})
+    native, _ = run("native:buffer", {"INPUT": layer, "OUTPUT": str(tmp_path / f"n.{extension}")})
+    assert ours.isValid() and ours.featureCount() == 2
+    assert_same_output(ours, native)
+
+
+def test_runs_inside_a_model(provider, redis_url, redis_client):
+    from qgis.core import (
+        QgsProcessingModelAlgorithm,
+        QgsProcessingModelChildAlgorithm,
+        QgsProcessingModelChildParameterSource,
+        QgsProcessingModelOutput,
+        QgsProcessingModelParameter,
+        QgsProcessingParameterFeatureSource,
+    )
+
+    model = QgsProcessingModelAlgorithm("buffer model", "tests")
+    model.addModelParameter(
+        QgsProcessingParameterFeatureSource("layer", "Layer"),
+        QgsProcessingModelParameter("layer"),
+    )
+    child = QgsProcessingModelChildAlgorithm("georedis:buffer")
+    child.setChildId("buffer")
+    child.addParameterSources(
+        "INPUT", [QgsProcessingModelChildParameterSource.fromModelParameter("layer")]
+    )
+    child.addParameterSources(
+        "DISTANCE", [QgsProcessingModelChildParameterSource.fromStaticValue(0.5)]
+    )
+    output = QgsProcessingModelOutput("buffered")
+    output.setChildOutputName("OUTPUT")
+    child.setModelOutputs({"buffered": output})
+    model.addChildAlgorithm(child)
+    layer = memory_layer("Point", POINTS)
+    context = QgsProcessingContext()
+    feedback = QgsProcessingFeedback()
+    for expected_hits in (0, 3):
+        result, ok = model.run({"layer": layer, "buffer:buffered": "memory:"}, context, feedback)
+        assert ok
+        out = context.takeResultLayer(result["buffer:buffered"])
+        assert out.featureCount() == 4
+        last_run = json.loads(redis_client.lindex("georedis:cache-runs", 0))
+        assert (last_run["algorithm"], last_run["hits"]) == ("georedis:buffer", expected_hits)
+    native, _ = run("native:buffer", {"INPUT": layer, "DISTANCE": 0.5, "OUTPUT": "memory:"})
+    assert_same_output(out, native)
