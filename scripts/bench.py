@@ -15,7 +15,9 @@ from scripts.qgis_headless import start_qgis
 from tests.redis_server import RedisServer
 
 # (name, module) in the order they run
-BENCHMARKS = []
+BENCHMARKS = [
+    ("buffer", "scripts.bench_buffer"),
+]
 
 
 def main(argv=None) -> int:
