@@ -170,9 +170,19 @@ class WkbCache:
 
     def get_many(self, keys: list, allowed_types=None) -> list:
         """WKB bytes per key, or None for a miss (absent, invalid, wrong type, Redis down)."""
+
+        def is_valid(data):
+            base = wkb_base_type(data)
+            return base is not None and (allowed_types is None or base in allowed_types)
+
+        return self.get_values(keys, is_valid)
+
+    def get_values(self, keys: list, is_valid, count: bool = True) -> list:
+        """Values per key that pass ``is_valid``, else None; counted as hits/misses if asked."""
         values = [None] * len(keys)
         if not self.enabled:
-            self.misses += len(keys)
+            if count:
+                self.misses += len(keys)
             return values
         try:
             for start in range(0, len(keys), BATCH_SIZE):
@@ -180,17 +190,17 @@ class WkbCache:
                 for index, data in enumerate(self.client.mget(chunk), start):
                     if data is None:
                         continue
-                    base = wkb_base_type(data)
-                    if base is None or (allowed_types is not None and base not in allowed_types):
+                    if not is_valid(data):
                         self.rejected += 1
                         continue
                     values[index] = bytes(data)
         except (redis.RedisError, OSError, GeoRedisError) as exc:
             self._fail(exc)
             # values read before the failure stay valid hits
-        found = sum(v is not None for v in values)
-        self.hits += found
-        self.misses += len(keys) - found
+        if count:
+            found = sum(v is not None for v in values)
+            self.hits += found
+            self.misses += len(keys) - found
         return values
 
     def set_many(self, items: list) -> None:

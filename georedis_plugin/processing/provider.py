@@ -11,8 +11,9 @@ def algorithm_classes() -> list:
     """Every algorithm the provider offers, in toolbox order."""
     from .algorithms.buffer import BufferAlgorithm
     from .algorithms.clear_cache import ClearCacheAlgorithm
+    from .algorithms.intersection import IntersectionAlgorithm
 
-    return [BufferAlgorithm, ClearCacheAlgorithm]
+    return [BufferAlgorithm, IntersectionAlgorithm, ClearCacheAlgorithm]
 
 
 class GeoRedisProvider(QgsProcessingProvider):

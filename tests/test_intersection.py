@@ -1,0 +1,324 @@
+"""georedis:intersection gives native:intersection's output and reads pairs back from Redis."""
+
+import json
+import os
+import time
+
+import pytest
+from qgis.core import (
+    QgsApplication,
+    QgsFeatureRequest,
+    QgsProcessingContext,
+    QgsProcessingException,
+    QgsProcessingFeedback,
+    QgsVectorLayer,
+)
+
+from georedis_plugin.processing.provider import GeoRedisProvider
+from tests.layers import memory_layer, world_layer
+from tests.parity import assert_same_output
+from tests.redis_server import RedisServer
+
+SQUARES = [
+    "Polygon ((0 0, 4 0, 4 4, 0 4, 0 0))",
+    "Polygon ((10 10, 12 10, 12 12, 10 12, 10 10))",
+    None,
+    "Polygon EMPTY",
+    "MultiPolygon (((20 20, 22 20, 22 22, 20 22, 20 20)), ((30 30, 31 30, 31 31, 30 31, 30 30)))",
+]
+OVERLAY = [
+    "Polygon ((2 2, 6 2, 6 6, 2 6, 2 2))",  # partial overlap with square 0
+    "Polygon ((-1 -1, 5 -1, 5 5, -1 5, -1 -1))",  # contains square 0 properly
+    "Polygon ((12 12, 14 12, 14 14, 12 14, 12 12))",  # touches square 1 at a corner only
+    "Polygon ((12 10, 14 10, 14 12, 12 12, 12 10))",  # shares an edge with square 1
+    "Polygon ((20.5 20.5, 21 20.5, 21 21, 20.5 21, 20.5 20.5))",  # inside part of multi
+    None,
+]
+POINTS = ["Point (1 1)", "Point (3 3)", "Point (100 100)", "MultiPoint ((1 1), (12 12))", None]
+LINES = ["LineString (-2 1, 8 1)", "LineString (11 9, 11 13)", "LineString (50 50, 51 51)"]
+BOWTIE = "Polygon ((0 0, 4 4, 4 0, 0 4, 0 0))"
+
+
+class RecordingFeedback(QgsProcessingFeedback):
+    def __init__(self):
+        super().__init__()
+        self.errors = []
+
+    def reportError(self, error, fatalError=False):
+        self.errors.append(error)
+        super().reportError(error, fatalError)
+
+
+@pytest.fixture
+def provider(qgis_processing):
+    provider = GeoRedisProvider()
+    QgsApplication.processingRegistry().addProvider(provider)
+    yield provider
+    QgsApplication.processingRegistry().removeProvider(provider)
+
+
+def run(algorithm, parameters, context=None, feedback=None):
+    import processing
+
+    context = context or QgsProcessingContext()
+    feedback = feedback or QgsProcessingFeedback()
+    result = processing.run(algorithm, parameters, context=context, feedback=feedback)
+    output = result["OUTPUT"]
+    if isinstance(output, str):
+        output = QgsVectorLayer(output, "out", "ogr")
+    return output, result
+
+
+def both(input_layer, overlay_layer, context_check=None, **parameters):
+    parameters = {"INPUT": input_layer, "OVERLAY": overlay_layer, "OUTPUT": "memory:", **parameters}
+    outputs = []
+    for algorithm in ("native:intersection", "georedis:intersection"):
+        context = QgsProcessingContext()
+        if context_check is not None:
+            context.setInvalidGeometryCheck(context_check)
+        outputs.append(run(algorithm, parameters, context))
+    (native, _), (ours, result) = outputs
+    return ours, native, result
+
+
+def test_parameters_match_native(provider):
+    registry = QgsApplication.processingRegistry()
+    native = registry.algorithmById("native:intersection")
+    ours = registry.algorithmById("georedis:intersection")
+    ours_by_name = {p.name(): p for p in ours.parameterDefinitions()}
+    for definition in native.parameterDefinitions():
+        mine = ours_by_name[definition.name()]
+        assert mine.type() == definition.type(), definition.name()
+        assert mine.defaultValue() == definition.defaultValue(), definition.name()
+        assert mine.flags() == definition.flags(), definition.name()
+        for attribute in ("parentLayerParameterName", "allowMultiple", "dataType", "dataTypes"):
+            if hasattr(definition, attribute):
+                assert getattr(mine, attribute)() == getattr(definition, attribute)(), (
+                    definition.name(),
+                    attribute,
+                )
+        assert mine.help(), f"{definition.name()} has no help text"
+    extra = set(ours_by_name) - {p.name() for p in native.parameterDefinitions()}
+    assert extra == {"USE_CACHE"}
+
+
+@pytest.mark.parametrize(
+    "input_type, input_wkts",
+    [("Polygon", SQUARES[:4]), ("MultiPolygon", SQUARES), ("Point", POINTS), ("LineString", LINES)],
+)
+def test_parity_against_polygons(provider, redis_url, input_type, input_wkts):
+    overlay = memory_layer("Polygon", OVERLAY, name="overlay")
+    ours, native, _ = both(memory_layer(input_type, input_wkts), overlay)
+    assert native.featureCount() > 0
+    assert_same_output(ours, native)
+
+
+def test_parity_polygons_with_lines_overlay_drops_lower_dimension(provider, redis_url):
+    ours, native, _ = both(memory_layer("Polygon", SQUARES[:2]), memory_layer("LineString", LINES))
+    assert native.featureCount() == 0
+    assert_same_output(ours, native)
+
+
+def test_parity_with_z(provider, redis_url):
+    input_layer = memory_layer(
+        "PolygonZ", ["PolygonZ ((0 0 1, 4 0 2, 4 4 3, 0 4 4, 0 0 1))"], name="z"
+    )
+    overlay = memory_layer("Polygon", OVERLAY[:2], name="overlay")
+    ours, native, _ = both(input_layer, overlay)
+    assert native.featureCount() == 2
+    assert_same_output(ours, native)
+
+
+def test_parity_with_curved_input(provider, redis_url):
+    curved = memory_layer(
+        "CurvePolygon", ["CurvePolygon (CircularString (1 1, 3 3, 5 1, 3 -1, 1 1))"]
+    )
+    ours, native, _ = both(curved, memory_layer("Polygon", OVERLAY, name="overlay"))
+    assert native.featureCount() > 0
+    assert_same_output(ours, native)
+
+
+def test_overlay_is_reprojected_to_the_input_crs(provider, redis_url):
+    states = world_layer("states_provinces", extent=(5, 45, 16, 55))
+    import processing
+
+    countries = world_layer("countries", extent=(5, 45, 16, 55))
+    countries_3857 = processing.run(
+        "native:reprojectlayer",
+        {"INPUT": countries, "TARGET_CRS": "EPSG:3857", "OUTPUT": "memory:"},
+    )["OUTPUT"]
+    ours, native, _ = both(states, countries_3857)
+    assert ours.crs().authid() == "EPSG:4326"
+    assert native.featureCount() > 50
+    assert_same_output(ours, native)
+
+
+def test_field_subsets_and_prefix_and_name_clashes(provider, redis_url):
+    input_layer = memory_layer("Polygon", SQUARES[:2])
+    overlay = memory_layer("Polygon", OVERLAY, name="overlay")  # same field names: id, label
+    for parameters in (
+        {},
+        {"OVERLAY_FIELDS_PREFIX": "ov_"},
+        {"INPUT_FIELDS": ["label"], "OVERLAY_FIELDS": ["id"]},
+        {"INPUT_FIELDS": ["id"], "OVERLAY_FIELDS": ["id", "label"]},
+    ):
+        ours, native, _ = both(input_layer, overlay, **parameters)
+        assert_same_output(ours, native)
+    ours, _, _ = both(input_layer, overlay)
+    assert [f.name() for f in ours.fields()] == ["id", "label", "id_2", "label_2"]
+
+
+def test_parity_on_world_map_states_and_countries(provider, redis_url):
+    extent = (-10, 35, 30, 60)
+    states = world_layer("states_provinces", extent=extent)
+    countries = world_layer("countries", extent=extent)
+    ours, native, result = both(states, countries, INPUT_FIELDS=["name"], OVERLAY_FIELDS=["name"])
+    assert native.featureCount() > 500
+    assert result["CACHE_MISSES"] >= native.featureCount()
+    assert_same_output(ours, native)
+
+
+def test_invalid_geometries_are_skipped_when_the_context_says_so(provider, redis_url):
+    input_layer = memory_layer("Polygon", [BOWTIE, SQUARES[0]])
+    overlay = memory_layer("Polygon", OVERLAY[:2], name="overlay")
+    ours, native, _ = both(
+        input_layer, overlay, QgsFeatureRequest.InvalidGeometryCheck.GeometrySkipInvalid
+    )
+    assert native.featureCount() == 2
+    assert_same_output(ours, native)
+
+
+def test_unchecked_invalid_geometry_fails_like_native(provider, redis_url):
+    input_layer = memory_layer("Polygon", [BOWTIE, SQUARES[0]])
+    overlay = memory_layer("Polygon", OVERLAY[:2], name="overlay")
+    messages = []
+    for algorithm in ("native:intersection", "georedis:intersection"):
+        context = QgsProcessingContext()
+        context.setInvalidGeometryCheck(QgsFeatureRequest.InvalidGeometryCheck.GeometryNoCheck)
+        with pytest.raises(QgsProcessingException) as caught:
+            run(algorithm, {"INPUT": input_layer, "OVERLAY": overlay, "OUTPUT": "memory:"}, context)
+        messages.append(str(caught.value))
+    assert messages[0] == messages[1]
+    assert "Self-intersection" in messages[1]
+
+
+def test_invalid_geometry_aborts_when_the_context_says_so(provider, redis_url):
+    input_layer = memory_layer("Polygon", [BOWTIE, SQUARES[0]])
+    overlay = memory_layer("Polygon", OVERLAY[:2], name="overlay")
+    for algorithm in ("native:intersection", "georedis:intersection"):
+        context = QgsProcessingContext()
+        context.setInvalidGeometryCheck(
+            QgsFeatureRequest.InvalidGeometryCheck.GeometryAbortOnInvalid
+        )
+        with pytest.raises(QgsProcessingException):
+            run(algorithm, {"INPUT": input_layer, "OVERLAY": overlay, "OUTPUT": "memory:"}, context)
+
+
+def test_second_run_reads_every_pair_back(provider, redis_url):
+    states = world_layer("states_provinces", extent=(0, 40, 20, 55))
+    countries = world_layer("countries", extent=(0, 40, 20, 55))
+    params = {"INPUT": states, "OVERLAY": countries, "OUTPUT": "memory:"}
+    first, cold = run("georedis:intersection", params)
+    second, warm = run("georedis:intersection", params)
+    assert cold["CACHE_HITS"] == 0 and cold["CACHE_MISSES"] > 0
+    assert (warm["CACHE_HITS"], warm["CACHE_MISSES"]) == (cold["CACHE_MISSES"], 0)
+    assert_same_output(second, first)
+
+
+def test_editing_one_input_feature_touches_only_its_pairs(provider, redis_url, redis_client):
+    states = world_layer("states_provinces", extent=(0, 40, 20, 55))
+    countries = world_layer("countries", extent=(0, 40, 20, 55))
+    params = {"INPUT": states, "OVERLAY": countries, "OUTPUT": "memory:"}
+    _, cold = run("georedis:intersection", params)
+    keys_before = set(redis_client.scan_iter("georedis:cache:intersection:*"))
+    feature = next(states.getFeatures())
+    states.dataProvider().changeGeometryValues({feature.id(): feature.geometry().buffer(0.01, 3)})
+    edited, result = run("georedis:intersection", params)
+    new_keys = set(redis_client.scan_iter("georedis:cache:intersection:*")) - keys_before
+    assert 1 <= result["CACHE_MISSES"] <= 3
+    assert result["CACHE_HITS"] >= cold["CACHE_MISSES"] - 3
+    assert len(new_keys) == result["CACHE_MISSES"]
+    native, _ = run("native:intersection", params)
+    assert_same_output(edited, native)
+
+
+def test_corrupt_pair_values_are_recomputed(provider, redis_url, redis_client):
+    input_layer = memory_layer("Polygon", SQUARES[:2])
+    overlay = memory_layer("Polygon", OVERLAY, name="overlay")
+    params = {"INPUT": input_layer, "OVERLAY": overlay, "OUTPUT": "memory:"}
+    run("georedis:intersection", params)
+    keys = list(redis_client.scan_iter("georedis:cache:intersection:*"))
+    for key in keys:
+        redis_client.set(key, os.urandom(40))
+    ours, result = run("georedis:intersection", params)
+    assert result["CACHE_HITS"] == 0 and result["CACHE_MISSES"] == len(keys)
+    native, _ = run("native:intersection", params)
+    assert_same_output(ours, native)
+
+
+def test_redis_killed_mid_run_still_gives_native_output(provider, tmp_path, monkeypatch):
+    server = RedisServer(tmp_path).start()
+    monkeypatch.setenv("GEOREDIS_URL", server.url)
+    states = world_layer("states_provinces", extent=(0, 40, 20, 55))
+    countries = world_layer("countries", extent=(0, 40, 20, 55))
+    params = {"INPUT": states, "OVERLAY": countries, "OUTPUT": "memory:"}
+
+    class KillingFeedback(RecordingFeedback):
+        def setProgress(self, progress):
+            if progress >= 40 and server.process is not None:
+                server.kill()  # after the candidate lists, before the pair results
+            super().setProgress(progress)
+
+    feedback = KillingFeedback()
+    started = time.monotonic()
+    ours, result = run("georedis:intersection", params, feedback=feedback)
+    assert time.monotonic() - started < 30
+    native, _ = run("native:intersection", params)
+    assert_same_output(ours, native)
+    assert len(feedback.errors) == 1, feedback.errors
+    assert result["CACHE_HITS"] == 0
+
+
+def test_runs_inside_a_model(provider, redis_url, redis_client):
+    from qgis.core import (
+        QgsProcessingModelAlgorithm,
+        QgsProcessingModelChildAlgorithm,
+        QgsProcessingModelChildParameterSource,
+        QgsProcessingModelOutput,
+        QgsProcessingModelParameter,
+        QgsProcessingParameterFeatureSource,
+    )
+
+    model = QgsProcessingModelAlgorithm("intersection model", "tests")
+    for name in ("a", "b"):
+        model.addModelParameter(
+            QgsProcessingParameterFeatureSource(name, name), QgsProcessingModelParameter(name)
+        )
+    child = QgsProcessingModelChildAlgorithm("georedis:intersection")
+    child.setChildId("intersect")
+    child.addParameterSources(
+        "INPUT", [QgsProcessingModelChildParameterSource.fromModelParameter("a")]
+    )
+    child.addParameterSources(
+        "OVERLAY", [QgsProcessingModelChildParameterSource.fromModelParameter("b")]
+    )
+    output = QgsProcessingModelOutput("result")
+    output.setChildOutputName("OUTPUT")
+    child.setModelOutputs({"result": output})
+    model.addChildAlgorithm(child)
+    a = memory_layer("Polygon", SQUARES[:2])
+    b = memory_layer("Polygon", OVERLAY, name="overlay")
+    context = QgsProcessingContext()
+    runs = []
+    for _ in range(2):
+        result, ok = model.run(
+            {"a": a, "b": b, "intersect:result": "memory:"}, context, QgsProcessingFeedback()
+        )
+        assert ok
+        layer = context.takeResultLayer(result["intersect:result"])
+        runs.append(json.loads(redis_client.lindex("georedis:cache-runs", 0)))
+    assert runs[0]["algorithm"] == "georedis:intersection"
+    assert (runs[0]["hits"], runs[1]["misses"]) == (0, 0)
+    assert runs[1]["hits"] == runs[0]["misses"] > 0
+    native, _ = run("native:intersection", {"INPUT": a, "OVERLAY": b, "OUTPUT": "memory:"})
+    assert_same_output(layer, native)
