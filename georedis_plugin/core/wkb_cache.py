@@ -79,54 +79,53 @@ def wkb_base_type(data: bytes):
     return base if end == len(data) else None
 
 
+_COUNT = {1: struct.Struct("<I").unpack_from, 0: struct.Struct(">I").unpack_from}
+_PART_TYPES = {MULTIPOINT: POINT, MULTILINESTRING: LINESTRING, MULTIPOLYGON: POLYGON}
+
+
 def _walk(buf, offset, depth):
+    """(base type, end offset) of the geometry at ``offset``; raises on anything unsound."""
     if depth > _MAX_DEPTH:
         raise ValueError("nesting too deep")
     order = buf[offset]
-    if order not in (0, 1):
+    if order > 1:
         raise ValueError("bad byte order")
-    endian = "<" if order == 1 else ">"
-    (raw_type,) = struct.unpack_from(endian + "I", buf, offset + 1)
+    count = _COUNT[order]
+    (raw_type,) = count(buf, offset + 1)
     offset += 5
-    has_z = bool(raw_type & _EWKB_Z)
-    has_m = bool(raw_type & _EWKB_M)
     if raw_type & _EWKB_SRID:
         offset += 4
-    code = raw_type & 0x0FFFFFFF
-    dim_code, base = divmod(code, 1000)
-    if dim_code not in (0, 1, 2, 3) or not 1 <= base <= 7:
+    dim_code, base = divmod(raw_type & 0x0FFFFFFF, 1000)
+    if dim_code > 3 or not 1 <= base <= 7:
         raise ValueError("unsupported geometry type")
-    has_z = has_z or dim_code in (1, 3)
-    has_m = has_m or dim_code in (2, 3)
-    point_size = 8 * (2 + has_z + has_m)
-    count_fmt = endian + "I"
-    remaining = len(buf)
+    has_z = raw_type & _EWKB_Z or dim_code in (1, 3)
+    has_m = raw_type & _EWKB_M or dim_code in (2, 3)
+    point_size = 16 + 8 * bool(has_z) + 8 * bool(has_m)
+    size = len(buf)
     if base == POINT:
         offset += point_size
     elif base == LINESTRING:
-        (n,) = struct.unpack_from(count_fmt, buf, offset)
-        offset += 4 + n * point_size
+        offset += 4 + count(buf, offset)[0] * point_size
     elif base == POLYGON:
-        (rings,) = struct.unpack_from(count_fmt, buf, offset)
+        (rings,) = count(buf, offset)
         offset += 4
-        if rings * 4 > remaining - offset:
+        if rings * 4 > size - offset:
             raise ValueError("ring count exceeds value")
         for _ in range(rings):
-            (n,) = struct.unpack_from(count_fmt, buf, offset)
-            offset += 4 + n * point_size
-            if offset > remaining:
+            offset += 4 + count(buf, offset)[0] * point_size
+            if offset > size:
                 raise ValueError("truncated")
     else:
-        (parts,) = struct.unpack_from(count_fmt, buf, offset)
+        (parts,) = count(buf, offset)
         offset += 4
-        if parts * 9 > remaining - offset:
+        if parts * 9 > size - offset:
             raise ValueError("part count exceeds value")
-        allowed = {MULTIPOINT: (POINT,), MULTILINESTRING: (LINESTRING,), MULTIPOLYGON: (POLYGON,)}
+        part_type = _PART_TYPES.get(base)
         for _ in range(parts):
             part_base, offset = _walk(buf, offset, depth + 1)
-            if base in allowed and part_base not in allowed[base]:
+            if part_type is not None and part_base != part_type:
                 raise ValueError("wrong part type")
-    if offset > remaining:
+    if offset > size:
         raise ValueError("truncated")
     return base, offset
 

@@ -10,6 +10,7 @@ from qgis.core import (
     QgsGeometry,
     QgsMessageLog,
     QgsProcessing,
+    QgsProcessingAlgorithm,
     QgsProcessingException,
     QgsProcessingFeatureSource,
     QgsProcessingParameterBoolean,
@@ -20,6 +21,7 @@ from qgis.core import (
     QgsProcessingParameterNumber,
     QgsProcessingParameters,
     QgsPropertyDefinition,
+    QgsVectorLayer,
     QgsWkbTypes,
 )
 
@@ -54,6 +56,36 @@ class BufferAlgorithm(CachedAlgorithm):
 
     def groupId(self) -> str:
         return "cachedgeoprocessing"
+
+    def flags(self):
+        # as native:buffer: it can edit a polygon layer in place
+        return super().flags() | QgsProcessingAlgorithm.Flag.FlagSupportsInPlaceEdits
+
+    def supportInPlaceEdit(self, layer) -> bool:
+        return isinstance(layer, QgsVectorLayer) and layer.wkbType() in (
+            QgsWkbTypes.Type.Polygon,
+            QgsWkbTypes.Type.MultiPolygon,
+        )
+
+    def sinkProperties(self, sink, parameters, context, source_properties):
+        """Output fields, CRS and type known before running, for models (as native:buffer)."""
+        result = QgsProcessingAlgorithm.VectorProperties()
+        if sink != self.OUTPUT:
+            return result
+        available = QgsProcessingAlgorithm.PropertyAvailability.Available
+        input_properties = source_properties.get(self.INPUT)
+        if input_properties is not None and input_properties.availability == available:
+            result.fields = input_properties.fields
+            result.crs = input_properties.crs
+        else:
+            source = self.parameterAsSource(parameters, self.INPUT, context)
+            if source is None:
+                return result
+            result.fields = source.fields()
+            result.crs = source.sourceCrs()
+        result.wkbType = QgsWkbTypes.Type.MultiPolygon
+        result.availability = available
+        return result
 
     def tags(self):
         return self.tr("buffer,grow,fixed,variable,distance,cache,redis").split(",")
@@ -207,7 +239,8 @@ class BufferAlgorithm(CachedAlgorithm):
                 with_geometry.append(current)
                 wkbs.append(bytes(feature.geometry().asWkb()))
                 distances.append(float(feature_distance))
-            feedback.setProgress(current * step)
+            if current % 256 == 0:
+                feedback.setProgress(current * step)
 
         # 2. read back what the cache has, compute the rest
         cache = self.open_cache(parameters, context)
@@ -271,7 +304,8 @@ class BufferAlgorithm(CachedAlgorithm):
             feedback.setProgress(80 + 20 * min(1.0, (start + WRITE_BATCH) / len(features)))
 
     def _write_dissolved(self, sink, features, results, keys, cache, parameters, feedback):
-        if not features:
+        if not results:
+            # QGIS 3.22 (fix for issue #46396): nothing to dissolve, no feature at all
             return
         dissolve_key = cache.key(DISSOLVE_OP, OP_VERSION, {}, "\n".join(keys).encode())
         (cached,) = cache.get_many([dissolve_key], {MULTIPOLYGON})
