@@ -34,7 +34,11 @@ MULTI = [
 ]
 MULTILINES = ["MultiLineString ((0 0, 1 1), (2 2, 3 3, 4 2))"]
 Z_M = ["PointZ (0 0 5)", "PointZM (1 1 2 3)", "PointM (3 3 9)"]
+POLYGONS_Z = ["PolygonZ ((0 0 1, 2 0 2, 2 2 3, 0 0 1))", "PolygonZ ((5 5 0, 6 5 0, 6 6 0, 5 5 0))"]
+LINES_M = ["LineStringM (0 0 1, 1 0 2, 1 1 3)", None]
 CURVES = ["CurvePolygon (CircularString (0 0, 1 1, 2 0, 1 -1, 0 0))"]
+COMPOUND = ["CompoundCurve (CircularString (0 0, 1 1, 2 0), (2 0, 3 0))"]
+COLLECTIONS = ["GeometryCollection (Point (0 0), LineString (3 3, 4 4))", None]
 
 
 class RecordingFeedback(QgsProcessingFeedback):
@@ -75,26 +79,94 @@ def both(layer, **parameters):
     return ours, native, result
 
 
+def describe(definition) -> dict:
+    """Everything that shapes a parameter in the dialog, in models and in scripts."""
+    described = {
+        "class": type(definition).__name__,
+        "type": definition.type(),
+        "description": definition.description(),
+        "default": definition.defaultValue(),
+        "flags": int(definition.flags()),
+        "dynamic": definition.isDynamic(),
+        "dynamic layer": definition.dynamicLayerParameterName(),
+        "metadata": definition.metadata(),
+    }
+    if definition.isDynamic():
+        prop = definition.dynamicPropertyDefinition()
+        described["property"] = (
+            prop.name(),
+            prop.description(),
+            prop.dataType(),
+            prop.standardTemplate(),
+        )
+    for attribute in (
+        "parentParameterName",
+        "defaultUnit",
+        "minimum",
+        "maximum",
+        "dataType",
+        "dataTypes",
+        "options",
+        "allowMultiple",
+        "usesStaticStrings",
+        "supportsAppend",
+        "hasGeometry",
+        "createByDefault",
+    ):
+        if hasattr(definition, attribute):
+            described[attribute] = getattr(definition, attribute)()
+    return described
+
+
 def test_parameters_match_native(provider):
     registry = QgsApplication.processingRegistry()
     native = registry.algorithmById("native:buffer")
     ours = registry.algorithmById("georedis:buffer")
-    ours_by_name = {p.name(): p for p in ours.parameterDefinitions()}
-    for definition in native.parameterDefinitions():
-        mine = ours_by_name[definition.name()]
-        assert mine.type() == definition.type(), definition.name()
-        assert mine.defaultValue() == definition.defaultValue(), definition.name()
-        assert mine.flags() == definition.flags(), definition.name()
-        assert mine.isDynamic() == definition.isDynamic(), definition.name()
-        for attribute in ("minimum", "maximum", "dataType", "options", "allowMultiple"):
-            if hasattr(definition, attribute):
-                assert getattr(mine, attribute)() == getattr(definition, attribute)(), (
-                    definition.name(),
-                    attribute,
-                )
-        assert mine.help(), f"{definition.name()} has no help text"
-    assert set(ours_by_name) - {p.name() for p in native.parameterDefinitions()} == {"USE_CACHE"}
-    assert {o.name() for o in ours.outputDefinitions()} == {"OUTPUT", "CACHE_HITS", "CACHE_MISSES"}
+    native_names = [p.name() for p in native.parameterDefinitions()]
+    ours_names = [p.name() for p in ours.parameterDefinitions()]
+    assert ours_names == [*native_names, "USE_CACHE"]
+    for name in native_names:
+        assert describe(ours.parameterDefinition(name)) == describe(
+            native.parameterDefinition(name)
+        ), name
+    use_cache = ours.parameterDefinition("USE_CACHE")
+    assert (use_cache.type(), use_cache.defaultValue()) == ("boolean", True)
+    for definition in ours.parameterDefinitions():
+        assert definition.help(), f"{definition.name()} has no help text"
+    outputs = {o.name(): o.type() for o in ours.outputDefinitions()}
+    assert outputs == {
+        "OUTPUT": "outputVector",
+        "CACHE_HITS": "outputNumber",
+        "CACHE_MISSES": "outputNumber",
+    }
+
+
+def test_help_explains_the_cache(provider):
+    text = QgsApplication.processingRegistry().algorithmById("georedis:buffer").shortHelpString()
+    for words in ("SHA-256", "WKB", "days", "cannot be reached", "CACHE_HITS"):
+        assert words in text, words
+
+
+def test_flags_in_place_support_and_sink_properties_match_native(provider):
+    from qgis.core import QgsProcessingContext as Context
+
+    registry = QgsApplication.processingRegistry()
+    native = registry.createAlgorithmById("native:buffer")
+    ours = registry.createAlgorithmById("georedis:buffer")
+    assert int(ours.flags()) == int(native.flags())
+    for geometry_type in ("Point", "LineString", "Polygon", "MultiPolygon", "PolygonZ"):
+        layer = memory_layer(geometry_type, [])
+        assert ours.supportInPlaceEdit(layer) == native.supportInPlaceEdit(layer), geometry_type
+    layer = memory_layer("Point", POINTS, crs="EPSG:3857")
+    for sink in ("OUTPUT", "OTHER"):
+        mine = ours.sinkProperties(sink, {"INPUT": layer}, Context(), {})
+        theirs = native.sinkProperties(sink, {"INPUT": layer}, Context(), {})
+        assert (mine.availability, mine.wkbType, mine.fields, mine.crs) == (
+            theirs.availability,
+            theirs.wkbType,
+            theirs.fields,
+            theirs.crs,
+        ), sink
 
 
 @pytest.mark.parametrize(
@@ -106,7 +178,11 @@ def test_parameters_match_native(provider):
         ("MultiPolygon", MULTI),
         ("MultiLineString", MULTILINES),
         ("PointZM", Z_M),
+        ("PolygonZ", POLYGONS_Z),
+        ("LineStringM", LINES_M),
         ("CurvePolygon", CURVES),
+        ("CompoundCurve", COMPOUND),
+        ("GeometryCollection", COLLECTIONS),
     ],
 )
 @pytest.mark.parametrize("dissolve", [False, True])
@@ -151,11 +227,54 @@ def test_parity_on_world_map_states_in_a_projected_crs(provider, redis_url):
     assert_same_output(ours, native)
 
 
+def test_parity_on_the_whole_world_map_states_layer(provider, redis_url, world_map):
+    states = QgsVectorLayer(f"{world_map}|layername=states_provinces", "states", "ogr")
+    ours, native, result = both(states, DISTANCE=0.1)
+    assert result["CACHE_MISSES"] == states.featureCount() > 4000
+    assert_same_output(ours, native)
+
+
 def test_parity_on_all_world_map_states_with_dissolve(provider, redis_url):
     states = world_layer("states_provinces", extent=(0, 40, 20, 55))
     ours, native, _ = both(states, DISTANCE=0.05, DISSOLVE=True)
     assert ours.featureCount() == 1
     assert_same_output(ours, native)
+
+
+def test_parity_with_zero_distance_and_collapsing_lines(provider, redis_url):
+    # GEOS gives empty polygons here; they are cached and read back like any other result
+    for layer, distance in (
+        (memory_layer("Point", POINTS), 0),
+        (memory_layer("LineString", LINES), -1),
+    ):
+        ours, native, cold = both(layer, DISTANCE=distance)
+        assert_same_output(ours, native)
+        again, _, warm = both(layer, DISTANCE=distance)
+        assert (warm["CACHE_HITS"], warm["CACHE_MISSES"]) == (cold["CACHE_MISSES"], 0)
+        assert_same_output(again, native)
+
+
+@pytest.mark.parametrize(
+    "wkts",
+    [[None, None], [None, "Polygon ((0 0, 1 0, 1 1, 0 0))"]],
+    ids=["only-null-geometries", "first-feature-null"],
+)
+def test_dissolve_of_null_geometries_matches_native(provider, redis_url, wkts):
+    # 3.22 writes nothing when no feature has a geometry (QGIS issue #46396), and otherwise
+    # gives the dissolved feature the attributes of the first feature, geometry or not
+    ours, native, _ = both(memory_layer("Polygon", wkts), DISSOLVE=True)
+    assert_same_output(ours, native)
+
+
+def test_dissolve_reads_the_union_back(provider, redis_url):
+    layer = world_layer("states_provinces", limit=120)
+    params = {"INPUT": layer, "DISTANCE": 0.2, "DISSOLVE": True, "OUTPUT": "memory:"}
+    first, cold = run("georedis:buffer", params)
+    second, warm = run("georedis:buffer", params)
+    assert cold["CACHE_HITS"] == 0 and warm["CACHE_MISSES"] == 0
+    native, _ = run("native:buffer", params)
+    assert_same_output(first, native)
+    assert_same_output(second, native)
 
 
 def test_empty_layer_with_dissolve_gives_empty_output(provider, redis_url):
@@ -270,6 +389,75 @@ def test_redis_down_still_gives_native_output_with_one_warning(provider, tmp_pat
     assert len(feedback.errors) == 1 and "Nothing accepts connections" in feedback.errors[0]
     assert result["CACHE_MISSES"] == 150
     assert elapsed < 2.0 + 10  # connect timeout at most once, plus the computation
+
+
+class KillingFeedback(RecordingFeedback):
+    """Kills the redis-server once the run has read the cache, before it stores results."""
+
+    def __init__(self, server, at_progress):
+        super().__init__()
+        self.server = server
+        self.at_progress = at_progress
+
+    def setProgress(self, progress):
+        if progress >= self.at_progress and self.server.process is not None:
+            self.server.kill()
+        super().setProgress(progress)
+
+
+def test_redis_dying_mid_run_still_gives_native_output_with_one_warning(
+    provider, tmp_path, monkeypatch
+):
+    from georedis_plugin.core import connection
+
+    server = RedisServer(tmp_path).start()
+    monkeypatch.setenv("GEOREDIS_URL", server.url)
+    connection.reset_clients()
+    layer = world_layer("states_provinces", limit=700)
+    params = {"INPUT": layer, "DISTANCE": 0.1, "OUTPUT": "memory:"}
+    try:
+        half = world_layer("states_provinces", limit=350)
+        run("georedis:buffer", {**params, "INPUT": half})
+        feedback = KillingFeedback(server, at_progress=40)
+        started = time.monotonic()
+        ours, result = run("georedis:buffer", params, feedback)
+        elapsed = time.monotonic() - started
+    finally:
+        server.kill()
+        connection.reset_clients()
+    assert server.process is None, "the server was not killed during the run"
+    assert (result["CACHE_HITS"], result["CACHE_MISSES"]) == (350, 350)
+    assert len(feedback.errors) == 1, feedback.errors
+    native, _ = run("native:buffer", params)
+    assert_same_output(ours, native)
+    assert elapsed < 2.0 + 10  # at most one read timeout, plus the computation
+
+
+def test_in_place_edit_matches_native(provider, redis_url, qgis_new_project):
+    from processing.gui.AlgorithmExecutor import execute_in_place_run
+    from qgis.core import QgsProject
+
+    registry = QgsApplication.processingRegistry()
+    edited = {}
+    for algorithm_id in ("native:buffer", "georedis:buffer"):
+        layer = memory_layer("MultiPolygon", MULTI + POLYGONS[:2], name=algorithm_id)
+        QgsProject.instance().addMapLayer(layer)
+        layer.selectByIds([feature.id() for feature in layer.getFeatures()][:3])
+        area_before = sum(f.geometry().area() for f in layer.getFeatures())
+        context = QgsProcessingContext()
+        context.setProject(QgsProject.instance())
+        ok, _ = execute_in_place_run(
+            registry.createAlgorithmById(algorithm_id),
+            {"INPUT": layer, "DISTANCE": 0.1},
+            context,
+            QgsProcessingFeedback(),
+            raise_exceptions=True,
+        )
+        assert ok, algorithm_id
+        assert layer.commitChanges(), (algorithm_id, layer.commitErrors())
+        assert sum(f.geometry().area() for f in layer.getFeatures()) > area_before + 0.1
+        edited[algorithm_id] = layer
+    assert_same_output(edited["georedis:buffer"], edited["native:buffer"])
 
 
 @pytest.mark.parametrize("extension", ["gpkg", "shp"])
