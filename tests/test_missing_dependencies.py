@@ -3,6 +3,7 @@
 import sys
 import types
 
+import pytest
 from qgis.core import Qgis, QgsApplication
 
 import georedis_plugin
@@ -32,8 +33,17 @@ def test_install_command_names_the_qgis_python_and_the_packages(monkeypatch):
     assert '"redis>=4.5"' in command and '"shapely>=2,<3"' in command
 
 
-def test_plugin_without_redis_loads_and_shows_one_clear_error(qgis_iface, monkeypatch):
-    monkeypatch.setitem(sys.modules, "redis", None)
+@pytest.mark.parametrize(
+    ("module", "stand_in", "problem"),
+    [
+        ("redis", None, "'redis' is not installed"),
+        ("shapely", types.SimpleNamespace(__version__="1.8.5"), "shapely 1.8.5 is too old"),
+    ],
+)
+def test_plugin_loads_registers_nothing_and_shows_one_clear_error(
+    qgis_iface, monkeypatch, module, stand_in, problem
+):
+    monkeypatch.setitem(sys.modules, module, stand_in)  # None makes the import raise
     qgis_iface.messageBar().clear_messages()
     plugin = georedis_plugin.classFactory(qgis_iface)
     plugin.initProcessing()
@@ -41,6 +51,7 @@ def test_plugin_without_redis_loads_and_shows_one_clear_error(qgis_iface, monkey
     assert QgsApplication.processingRegistry().providerById("georedis") is None
     assert plugin.actions == []
     (message,) = qgis_iface.messageBar().get_messages(Qgis.MessageLevel.Critical)
-    assert "'redis' is not installed" in message
-    assert dependencies.install_command() in message
+    assert problem in message
+    assert message.endswith(dependencies.install_command())
+    assert qgis_iface.messageBar().get_messages(Qgis.MessageLevel.Warning) == []
     plugin.unload()

@@ -9,7 +9,11 @@ import georedis_plugin
 
 
 class RecordingIface:
-    """Forwards to pytest-qgis's iface and keeps what the plugin added and has not removed."""
+    """Forwards to pytest-qgis's iface and keeps what the plugin added and has not removed.
+
+    pytest-qgis 5's QgisInterface.addPluginToMenu / addToolBarIcon / addDockWidget (and their
+    removers) are empty stubs that record nothing, so the counting happens here.
+    """
 
     def __init__(self, iface):
         self._iface = iface
@@ -85,7 +89,12 @@ def test_dock_opens_from_its_action_and_unload_removes_everything(iface):
     plugin.initGui()
     plugin.dock_action.trigger()
     assert iface.live(iface.docks) == {"GeoRedisDock": 1}
-    assert plugin.dock.isVisible() or plugin.dock.isHidden() is False
+    assert plugin.dock.isVisible()
+    assert plugin.dock.windowTitle() == "GeoRedis"
+    assert plugin.dock_action.isChecked()
+    plugin.dock_action.trigger()
+    assert not plugin.dock.isVisible()
+    assert not plugin.dock_action.isChecked()
     plugin.unload()
     assert iface.live(iface.docks) == {}
     assert iface.live(iface.menu_actions) == {}

@@ -1,5 +1,6 @@
 """The GeoRedis dock: connection status on top, the geo-set tools below."""
 
+from qgis.core import QgsApplication, QgsTask
 from qgis.gui import QgsDockWidget
 from qgis.PyQt.QtWidgets import QHBoxLayout, QLabel, QToolButton, QVBoxLayout, QWidget
 
@@ -9,10 +10,12 @@ from .tasks import BackgroundRunner
 
 
 class GeoRedisDock(QgsDockWidget):
+    """Connection status row, then ``content_layout`` where the tool panels go."""
+
     def __init__(self, iface, parent=None):
         super().__init__(tr("GeoRedis"), parent)
         self.iface = iface
-        self.runner = BackgroundRunner()
+        self.runner = BackgroundRunner(self)
         body = QWidget()
         layout = QVBoxLayout(body)
         status_row = QHBoxLayout()
@@ -21,6 +24,7 @@ class GeoRedisDock(QgsDockWidget):
         self.status_label.setWordWrap(True)
         status_row.addWidget(self.status_label, 1)
         self.refresh_button = QToolButton()
+        self.refresh_button.setIcon(QgsApplication.getThemeIcon("/mActionRefresh.svg"))
         self.refresh_button.setText(tr("Check"))
         self.refresh_button.setToolTip(tr("Check the connection to the Redis server"))
         self.refresh_button.clicked.connect(self.check_connection)
@@ -34,10 +38,12 @@ class GeoRedisDock(QgsDockWidget):
         self.check_connection()
 
     def add_panel(self, panel) -> None:
+        """Add a tool panel below the status; its ``close_down()`` runs with the dock's."""
         self.panels.append(panel)
         self.content_layout.addWidget(panel)
 
-    def check_connection(self) -> None:
+    def check_connection(self) -> QgsTask:
+        """Check the configured server in the background; the label shows the outcome."""
         config = ConnectionConfig.from_settings()
         self.status_label.setText(tr("Connecting to {where}…").format(where=config.describe()))
 
@@ -51,7 +57,7 @@ class GeoRedisDock(QgsDockWidget):
                 )
             )
 
-        self.runner.run(
+        return self.runner.run(
             tr("GeoRedis: check connection"),
             lambda task: check_connection(config),
             finished,

@@ -2,6 +2,7 @@
 
 import os
 
+from qgis.core import QgsFileUtils, QgsTask
 from qgis.gui import QgsAuthConfigSelect, QgsFileWidget
 from qgis.PyQt.QtWidgets import (
     QCheckBox,
@@ -37,13 +38,13 @@ class SettingsDialog(QDialog):
         super().__init__(parent)
         self.setWindowTitle(tr("GeoRedis settings"))
         self.setObjectName("GeoRedisSettingsDialog")
-        self.runner = BackgroundRunner()
+        self.runner = BackgroundRunner(self)
         layout = QVBoxLayout(self)
 
         server = QGroupBox(tr("Redis server"))
         form = QFormLayout(server)
         self.url_edit = QLineEdit()
-        self.url_edit.setPlaceholderText("redis://host:6379/0  or  rediss://host:6380/0")
+        self.url_edit.setPlaceholderText(tr("redis://host:6379/0  or  rediss://host:6380/0"))
         self.url_edit.setToolTip(
             tr("A whole Redis URL; when given it replaces host, port, database and TLS.")
         )
@@ -79,14 +80,17 @@ class SettingsDialog(QDialog):
         form.addRow(tr("Read timeout"), self.read_timeout_spin)
         layout.addWidget(server)
 
-        if os.environ.get(ENV_URL):
-            note = QLabel(
-                tr("The environment variable {name} is set and overrides the server above.").format(
-                    name=ENV_URL
-                )
+        # What is saved here still matters once the variable is gone, so the fields stay editable.
+        self.env_note = None
+        if os.environ.get(ENV_URL, "").strip():
+            self.env_note = QLabel(
+                tr(
+                    "The environment variable {name} is set: GeoRedis connects to {where} "
+                    "instead of the server above until it is unset."
+                ).format(name=ENV_URL, where=ConnectionConfig.from_settings().describe())
             )
-            note.setWordWrap(True)
-            layout.addWidget(note)
+            self.env_note.setWordWrap(True)
+            layout.addWidget(self.env_note)
 
         test_row = QHBoxLayout()
         self.test_button = QPushButton(tr("Test connection"))
@@ -130,7 +134,7 @@ class SettingsDialog(QDialog):
         spin = QDoubleSpinBox()
         spin.setRange(0.1, 600)
         spin.setDecimals(1)
-        spin.setSuffix(" s")
+        spin.setSuffix(tr(" s"))
         return spin
 
     def load(self, config: ConnectionConfig) -> None:
@@ -177,7 +181,8 @@ class SettingsDialog(QDialog):
         self.runner.cancel_all()
         super().done(result)
 
-    def test_connection(self) -> None:
+    def test_connection(self) -> QgsTask:
+        """Check the server the fields describe (saved or not) without blocking the dialog."""
         config = self.config()
         self.test_button.setEnabled(False)
         self.test_result.setText(tr("Connecting to {where}…").format(where=config.describe()))
@@ -193,11 +198,12 @@ class SettingsDialog(QDialog):
                 )
             )
 
-        self.runner.run(
+        return self.runner.run(
             tr("GeoRedis: test connection"), lambda task: check_connection(config), finished, config
         )
 
-    def show_statistics(self) -> None:
+    def show_statistics(self) -> QgsTask:
+        """Count the cache entries of the server and prefix in the fields, in the background."""
         config = self.config()
         self.stats_label.setText(tr("Counting…"))
 
@@ -206,15 +212,16 @@ class SettingsDialog(QDialog):
                 self.stats_label.setText(error)
                 return
             lines = [
-                tr("{entries} cached geometries, {mb:.1f} MB").format(
-                    entries=stats["entries"], mb=stats["memory_bytes"] / 1e6
+                tr("Cached geometries: {entries}, using {memory}").format(
+                    entries=stats["entries"],
+                    memory=QgsFileUtils.representFileSize(stats["memory_bytes"]),
                 )
             ]
             for run in stats["runs"][:5]:
                 lines.append(tr("{at} {algorithm}: {hits} hits, {misses} misses").format(**run))
             self.stats_label.setText("\n".join(lines))
 
-        self.runner.run(
+        return self.runner.run(
             tr("GeoRedis: cache statistics"),
             lambda task: cache_statistics(get_client(config), config.key_prefix),
             finished,

@@ -1,6 +1,7 @@
 """Run Redis I/O in a QgsTask and hand the result back on the main thread."""
 
 from qgis.core import Qgis, QgsApplication, QgsMessageLog, QgsTask
+from qgis.PyQt import sip
 
 from ..core.connection import GeoRedisError, explain_error
 
@@ -8,21 +9,23 @@ from ..core.connection import GeoRedisError, explain_error
 class BackgroundRunner:
     """Starts function tasks and keeps them referenced until they finish.
 
-    ``on_done(error_message, result)`` runs on the main thread; it is skipped after
-    ``cancel_all()`` so that a widget being deleted is never called back.
+    ``on_done(error_message, result)`` runs on the main thread. It is skipped after
+    ``cancel_all()`` and once ``owner`` (the widget the callback updates) has been deleted,
+    e.g. when QGIS closes a dock without the plugin's ``unload()``.
     """
 
-    def __init__(self):
+    def __init__(self, owner=None):
+        self._owner = owner
         self._tasks = set()
         self._closed = False
 
-    def run(self, description: str, function, on_done, config=None):
+    def run(self, description: str, function, on_done, config=None) -> QgsTask:
         def work(task):
             return function(task)
 
         def finished(exception, result=None):
             self._tasks.discard(task)
-            if self._closed:
+            if self._closed or self.owner_deleted:
                 return
             if exception is None:
                 on_done(None, result)
@@ -40,10 +43,15 @@ class BackgroundRunner:
         return task
 
     @property
+    def owner_deleted(self) -> bool:
+        return self._owner is not None and sip.isdeleted(self._owner)
+
+    @property
     def busy(self) -> bool:
         return bool(self._tasks)
 
     def cancel_all(self) -> None:
+        """Cancel running tasks and never call back again (the owner is going away)."""
         self._closed = True
         for task in list(self._tasks):
             task.cancel()
