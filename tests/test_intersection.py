@@ -129,6 +129,55 @@ def test_parity_with_z(provider, redis_url):
     assert_same_output(ours, native)
 
 
+CONTAINED = "Polygon ((0 0, 5 0, 5 5, 0 5, 0 0))"
+POLYGON_Z = "PolygonZ ((0 0 1, 10 0 2, 10 10 3, 0 10 4, 0 0 1))"
+SMALL = "Polygon ((2 2, 4 2, 4 4, 2 4, 2 2))"
+
+
+@pytest.mark.parametrize(
+    "input_type, input_wkt, overlay_type, overlay_wkt",
+    [
+        ("LineString", "LineString (1 1, 3 3, 3 1, 1 3)", "Polygon", CONTAINED),
+        ("MultiLineString", "MultiLineString ((1 1, 3 1), (2 1, 4 1))", "Polygon", CONTAINED),
+        ("MultiPoint", "MultiPoint ((1 1), (1 1), (2 2))", "Polygon", CONTAINED),
+        ("PolygonZ", POLYGON_Z, "Polygon", SMALL),
+        ("Polygon", SMALL, "PolygonZ", POLYGON_Z),
+        ("PolygonZ", "PolygonZ ((2 2 7, 4 2 7, 4 4 8, 2 4 8, 2 2 7))", "PolygonZ", POLYGON_Z),
+        ("LineStringZ", "LineStringZ (1 1 5, 2 2 6)", "Polygon", CONTAINED),
+    ],
+)
+def test_parity_when_one_geometry_contains_the_other(
+    provider, redis_url, input_type, input_wkt, overlay_type, overlay_wkt
+):
+    # GEOS nodes lines, drops repeated points and fills in Z even then: no shortcut there
+    input_layer = memory_layer(input_type, [input_wkt])
+    overlay = memory_layer(overlay_type, [overlay_wkt], name="overlay")
+    ours, native, _ = both(input_layer, overlay)
+    assert native.featureCount() == 1
+    assert_same_output(ours, native)
+    assert [f.geometry().constGet().partCount() for f in ours.getFeatures()] == [
+        f.geometry().constGet().partCount() for f in native.getFeatures()
+    ]
+
+
+def test_a_foreign_geometry_collection_in_the_cache_is_a_miss(provider, redis_url, redis_client):
+    from qgis.core import QgsGeometry
+
+    params = {
+        "INPUT": memory_layer("Polygon", SQUARES[:1]),
+        "OVERLAY": memory_layer("Polygon", OVERLAY[:1], name="overlay"),
+        "OUTPUT": "memory:",
+    }
+    run("georedis:intersection", params)
+    (key,) = redis_client.scan_iter("georedis:cache:intersection:*")
+    collection = QgsGeometry.fromWkt("GeometryCollection (Point (1 1))")
+    redis_client.set(key, bytes(collection.asWkb()))
+    ours, result = run("georedis:intersection", params)
+    assert result["CACHE_MISSES"] == 1
+    native, _ = run("native:intersection", params)
+    assert_same_output(ours, native)
+
+
 def test_parity_with_curved_input(provider, redis_url):
     curved = memory_layer(
         "CurvePolygon", ["CurvePolygon (CircularString (1 1, 3 3, 5 1, 3 -1, 1 1))"]
@@ -180,12 +229,21 @@ def test_parity_on_world_map_states_and_countries(provider, redis_url):
 
 def test_invalid_geometries_are_skipped_when_the_context_says_so(provider, redis_url):
     input_layer = memory_layer("Polygon", [BOWTIE, SQUARES[0]])
-    overlay = memory_layer("Polygon", OVERLAY[:2], name="overlay")
-    ours, native, _ = both(
-        input_layer, overlay, QgsFeatureRequest.InvalidGeometryCheck.GeometrySkipInvalid
-    )
-    assert native.featureCount() == 2
-    assert_same_output(ours, native)
+    overlay = memory_layer("Polygon", [*OVERLAY[:2], BOWTIE], name="overlay")
+    outputs, messages = [], []
+    for _ in range(2):  # the second run reads the validity from the cache
+        for algorithm in ("native:intersection", "georedis:intersection"):
+            context = QgsProcessingContext()
+            context.setInvalidGeometryCheck(
+                QgsFeatureRequest.InvalidGeometryCheck.GeometrySkipInvalid
+            )
+            feedback = RecordingFeedback()
+            params = {"INPUT": input_layer, "OVERLAY": overlay, "OUTPUT": "memory:"}
+            outputs.append(run(algorithm, params, context, feedback)[0])
+            messages.append(feedback.errors)
+        assert outputs[-2].featureCount() == 2
+        assert_same_output(outputs[-1], outputs[-2])
+        assert messages[-1] == messages[-2] and len(messages[-1]) == 2
 
 
 def test_unchecked_invalid_geometry_fails_like_native(provider, redis_url):

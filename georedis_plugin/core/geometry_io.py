@@ -40,17 +40,31 @@ def shapely_to_wkbs(geometries: np.ndarray, output_dimension: int = 2) -> list:
     return list(shapely.to_wkb(geometries, flavor="iso", output_dimension=output_dimension))
 
 
-def parallel_map(function, array: np.ndarray, min_chunk: int = 16, cancelled=None) -> np.ndarray:
+def parallel_map(
+    function, array: np.ndarray, min_chunk: int = 16, cancelled=None, group_keys=None
+) -> np.ndarray:
     """``function(array)`` computed on chunks in WORKERS threads; same result, element-wise.
 
     Many small chunks rather than one per worker: geometry sizes vary by orders of magnitude,
     and small chunks keep both cores busy until the end. ``cancelled()`` is checked between
     chunks; when it returns True the remaining chunks are skipped and None is returned.
+    With ``group_keys`` (sorted, one per element), equal keys never straddle two chunks.
     """
     if len(array) == 0:
         return function(array)
     chunk_count = max(1, min(len(array) // min_chunk, WORKERS * 32))
-    chunks = np.array_split(array, chunk_count)
+    if group_keys is None:
+        chunks = np.array_split(array, chunk_count)
+    else:
+        target = -(-len(array) // chunk_count)
+        starts = np.flatnonzero(np.r_[True, group_keys[1:] != group_keys[:-1]])
+        bounds, last = [0], 0
+        for start in starts[1:]:
+            if start - last >= target:
+                bounds.append(int(start))
+                last = start
+        chunks = np.split(array, bounds[1:])
+        chunk_count = len(chunks)
 
     def run(chunk):
         if cancelled is not None and cancelled():

@@ -34,19 +34,21 @@ def candidate_pairs(a_geoms, b_geoms, a_indices, cancelled=None):
     result = {int(i): [] for i in a_indices}
     if len(a_indices) == 0 or len(b_geoms) == 0:
         return result
-    tree = shapely.STRtree(b_geoms)
-    a_subset = a_geoms[np.asarray(a_indices)]
+    # The tree holds the input geometries and the overlay geometries query it: each overlay
+    # geometry is prepared once, however many input geometries it meets (intersects is
+    # symmetric, so the pairs are the same as native's input-side test).
+    a_subset_indices = np.asarray(a_indices)
+    tree = shapely.STRtree(a_geoms[a_subset_indices])
 
-    def query(chunk_positions):
-        pairs = tree.query(a_subset[chunk_positions], predicate="intersects")
-        return np.stack([chunk_positions[pairs[0]], pairs[1]], axis=1)
+    def query(b_positions):
+        pairs = tree.query(b_geoms[b_positions], predicate="intersects")
+        return np.stack([a_subset_indices[pairs[1]], b_positions[pairs[0]]], axis=1)
 
-    positions = np.arange(len(a_subset))
-    found = parallel_map(query, positions, cancelled=cancelled)
+    found = parallel_map(query, np.arange(len(b_geoms)), min_chunk=2, cancelled=cancelled)
     if found is None:
         return None
-    for position, b_index in found:
-        result[int(a_indices[position])].append(int(b_index))
+    for a_index, b_index in found:
+        result[int(a_index)].append(int(b_index))
     return result
 
 
@@ -66,6 +68,36 @@ def candidate_pairs_qgis(a_wkb, b_wkbs, b_boxes):
         if engine.intersects(other.constGet()):
             found.append(b_index)
     return found
+
+
+VALIDITY_OP = "validity"
+
+
+def geometry_validity(wkbs, digests, cache, cancelled=None):
+    """isGeosValid() of each geometry, as QGIS's invalid-feature filter tests it.
+
+    Validity depends on the geometry alone, so it is cached by WKB digest; the misses are
+    tested with GEOS on every core (curved geometries by QGIS itself).
+    """
+    key_of = cache.key_function(VALIDITY_OP, 1, {})
+    keys = [key_of(digest) for digest in digests]
+    known = cache.get_values(keys, lambda value: value in (b"0", b"1"), count=False)
+    missing = [i for i, value in enumerate(known) if value is None]
+    if missing:
+        geometries = shapely_geometries([wkbs[i] for i in missing])
+        flags = parallel_map(shapely.is_valid, geometries, cancelled=cancelled)
+        if flags is None:
+            return None
+        for position, index in enumerate(missing):
+            if geometries[position] is None:
+                geometry = QgsGeometry()
+                geometry.fromWkb(wkbs[index])
+                valid = geometry.isGeosValid()
+            else:
+                valid = bool(flags[position])
+            known[index] = b"1" if valid else b"0"
+        cache.set_many([(keys[i], known[i]) for i in missing])
+    return [value == b"1" for value in known]
 
 
 def sanitize(geometry: QgsGeometry, geometry_type):
@@ -89,6 +121,23 @@ def qgis_intersection(a_wkb, b_wkb, geometry_type):
     return sanitize(a.intersection(b), geometry_type)
 
 
+def _is_polygonal(geometries):
+    type_ids = shapely.get_type_id(geometries)
+    return (type_ids == shapely.GeometryType.POLYGON) | (
+        type_ids == shapely.GeometryType.MULTIPOLYGON
+    )
+
+
+def _validity_of(geometries, indices, cancelled):
+    """Boolean array over ``geometries`` (False where not computed or unreadable)."""
+    valid = np.zeros(len(geometries), dtype=bool)
+    flags = parallel_map(shapely.is_valid, geometries[indices], cancelled=cancelled)
+    if flags is None:
+        return None
+    valid[indices] = flags
+    return valid
+
+
 def intersect_pairs(a_wkbs, b_wkbs, a_geoms, b_geoms, pairs, geometry_type, cancelled=None):
     """Sanitized multi WKB (or None when native drops the result) for each (a, b) pair.
 
@@ -98,8 +147,16 @@ def intersect_pairs(a_wkbs, b_wkbs, a_geoms, b_geoms, pairs, geometry_type, canc
         return []
     output_dimension = 3
     pair_array = np.asarray(pairs, dtype=np.int64)
+    # validity once per geometry, not per pair: only valid pairs may take the shortcut
+    a_valid = _validity_of(a_geoms, np.unique(pair_array[:, 0]), cancelled)
+    b_valid = _validity_of(b_geoms, np.unique(pair_array[:, 1]), cancelled)
+    if a_valid is None or b_valid is None:
+        return None
+    # prepared overlay geometries make the many containment tests against them cheap
+    shapely.prepare(b_geoms[np.unique(pair_array[:, 1])])
     left = a_geoms[pair_array[:, 0]]
     right = b_geoms[pair_array[:, 1]]
+    valid_pair = a_valid[pair_array[:, 0]] & b_valid[pair_array[:, 1]]
     readable = ~(shapely.is_missing(left) | shapely.is_missing(right))
     results = [None] * len(pairs)
     slow = [int(i) for i in np.flatnonzero(~readable)]
@@ -107,10 +164,14 @@ def intersect_pairs(a_wkbs, b_wkbs, a_geoms, b_geoms, pairs, geometry_type, canc
 
     def compute(positions):
         a_part, b_part = left[positions], right[positions]
-        valid = shapely.is_valid(a_part) & shapely.is_valid(b_part)
+        valid = valid_pair[positions]
         out = np.empty(len(positions), dtype=object)
-        inside_b = valid & shapely.contains_properly(b_part, a_part)
-        inside_a = valid & ~inside_b & shapely.contains_properly(a_part, b_part)
+        # The shortcut is exact only between polygons: GEOS's overlay also nodes lines,
+        # removes repeated points and takes missing Z from the other operand.
+        polygonal = valid & _is_polygonal(a_part) & _is_polygonal(b_part)
+        a_z, b_z = shapely.has_z(a_part), shapely.has_z(b_part)
+        inside_b = polygonal & (a_z | ~b_z) & shapely.contains_properly(b_part, a_part)
+        inside_a = polygonal & ~inside_b & (b_z | ~a_z) & shapely.contains_properly(a_part, b_part)
         out[inside_b] = a_part[inside_b]
         out[inside_a] = b_part[inside_a]
         rest = ~(inside_a | inside_b)
@@ -124,9 +185,18 @@ def intersect_pairs(a_wkbs, b_wkbs, a_geoms, b_geoms, pairs, geometry_type, canc
                     out[n] = None  # handed to QGIS below, which reports the error
         return out
 
-    computed = parallel_map(compute, fast, min_chunk=8, cancelled=cancelled)
-    if computed is None:
+    # A prepared geometry builds its indexes lazily and must not be shared between threads:
+    # all pairs of one overlay geometry go to the same chunk.
+    order = fast[np.argsort(pair_array[fast, 1], kind="stable")]
+    computed_sorted = parallel_map(
+        compute, order, cancelled=cancelled, group_keys=pair_array[order, 1]
+    )
+    if computed_sorted is None:
         return None
+    computed = np.empty(len(fast), dtype=object)
+    position_in_fast = {int(p): n for n, p in enumerate(fast)}
+    for value, position in zip(computed_sorted, order):
+        computed[position_in_fast[int(position)]] = value
     wkbs = shapely.to_wkb(computed, flavor="iso", output_dimension=output_dimension)
     for position, wkb in zip(fast, wkbs):
         if wkb is None:

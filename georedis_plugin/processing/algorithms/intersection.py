@@ -9,6 +9,7 @@ from qgis.core import (
     QgsFeatureSink,
     QgsGeometry,
     QgsProcessingException,
+    QgsProcessingFeatureSource,
     QgsProcessingParameterFeatureSink,
     QgsProcessingParameterFeatureSource,
     QgsProcessingParameterField,
@@ -21,10 +22,11 @@ from ...core.overlay import (
     IntersectionError,
     candidate_pairs,
     candidate_pairs_qgis,
+    geometry_validity,
     intersect_pairs,
     shapely_geometries,
 )
-from ...core.wkb_cache import GEOMETRYCOLLECTION, MULTILINESTRING, MULTIPOINT, MULTIPOLYGON
+from ...core.wkb_cache import MULTILINESTRING, MULTIPOINT, MULTIPOLYGON, wkb_base_type
 from .cached import CACHE_HELP, CachedAlgorithm
 
 OP = "intersection"
@@ -161,21 +163,28 @@ class IntersectionAlgorithm(CachedAlgorithm):
         if sink is None:
             raise QgsProcessingException(self.invalidSinkError(parameters, self.OUTPUT))
 
-        # 1. read both layers (overlay in the input's CRS), as native does
-        a_wkbs, a_attrs = self._read(
-            source_a, QgsFeatureRequest().setSubsetOfAttributes(indices_a), indices_a, feedback
-        )
+        # 1. read both layers (overlay in the input's CRS), as native does; the validity
+        # filter of the context is applied below with cached validity, overlay first
+        cache = self.open_cache(parameters, context)
         request_b = QgsFeatureRequest().setSubsetOfAttributes(indices_b)
         request_b.setDestinationCrs(source_a.sourceCrs(), context.transformContext())
-        b_wkbs, b_attrs = self._read(source_b, request_b, indices_b, feedback)
-        if a_wkbs is None or b_wkbs is None:
+        layer_b = self._read(source_b, request_b, indices_b, feedback)
+        layer_a = self._read(
+            source_a, QgsFeatureRequest().setSubsetOfAttributes(indices_a), indices_a, feedback
+        )
+        if layer_a is None or layer_b is None:
             return {}
+        for layer, source, name in (
+            (layer_b, source_b, self.OVERLAY),
+            (layer_a, source_a, self.INPUT),
+        ):
+            if not self._filter_invalid(layer, source, name, cache, parameters, context, feedback):
+                return {}
+        a_wkbs, a_attrs, a_digests = layer_a["wkbs"], layer_a["attrs"], layer_a["digests"]
+        b_wkbs, b_attrs, b_digests = layer_b["wkbs"], layer_b["attrs"], layer_b["digests"]
         feedback.setProgress(20)
 
         # 2. which overlay geometries each input geometry intersects: cached lists first
-        cache = self.open_cache(parameters, context)
-        a_digests = [_digest(w) for w in a_wkbs]
-        b_digests = [_digest(w) for w in b_wkbs]
         b_by_digest = {}
         for index, digest in enumerate(b_digests):
             b_by_digest.setdefault(digest, []).append(index)
@@ -215,8 +224,10 @@ class IntersectionAlgorithm(CachedAlgorithm):
         pairs = [(a, b) for a in range(len(a_wkbs)) for b in candidates.get(a, ())]
         pair_key = cache.key_function(OP, OP_VERSION, params)
         pair_keys = [pair_key(a_digests[a], b_digests[b]) for a, b in pairs]
-        allowed = {MULTI_TYPE_CODES.get(geometry_type, MULTIPOLYGON), GEOMETRYCOLLECTION}
-        results = cache.get_many(pair_keys, allowed)
+        expected = MULTI_TYPE_CODES.get(geometry_type, MULTIPOLYGON)
+        results = cache.get_values(
+            pair_keys, lambda value: value == DROPPED or wkb_base_type(value) == expected
+        )
         missing = [i for i, value in enumerate(results) if value is None]
         feedback.setProgress(45)
         if missing:
@@ -253,16 +264,71 @@ class IntersectionAlgorithm(CachedAlgorithm):
 
     @staticmethod
     def _read(source, request, indices, feedback):
-        wkbs, attributes = [], []
-        for feature in source.getFeatures(request):
+        """Features with geometry: their WKB, kept attributes, digests and ids."""
+        layer = {"wkbs": [], "attrs": [], "ids": []}
+        flags = QgsProcessingFeatureSource.Flag.FlagSkipGeometryValidityChecks
+        for feature in source.getFeatures(request, flags):
             if feedback.isCanceled():
-                return None, None
+                return None
             if not feature.hasGeometry():
                 continue
-            wkbs.append(bytes(feature.geometry().asWkb()))
+            layer["wkbs"].append(bytes(feature.geometry().asWkb()))
             values = feature.attributes()
-            attributes.append([values[i] for i in indices])
-        return wkbs, attributes
+            layer["attrs"].append([values[i] for i in indices])
+            layer["ids"].append(feature.id())
+        layer["digests"] = [_digest(w) for w in layer["wkbs"]]
+        return layer
+
+    def _filter_invalid(self, layer, source, name, cache, parameters, context, feedback):
+        """Apply the context's invalid-geometry setting as QgsProcessingFeatureSource does.
+
+        Point layers are never checked; invalid features are skipped with one message each,
+        or the run stops at the first one, with QGIS's own wording.
+        """
+        check = context.invalidGeometryCheck()
+        no_check = QgsFeatureRequest.InvalidGeometryCheck.GeometryNoCheck
+        if check == no_check or source.wkbType() == QgsWkbTypes.Type.NoGeometry:
+            return True
+        if QgsWkbTypes.geometryType(source.wkbType()) == QgsWkbTypes.GeometryType.PointGeometry:
+            return True
+        valid = geometry_validity(layer["wkbs"], layer["digests"], cache, feedback.isCanceled)
+        if valid is None:
+            return False
+        if all(valid):
+            return True
+        vector_layer = self.parameterAsVectorLayer(parameters, name, context)
+        for index in [i for i, ok in enumerate(valid) if not ok]:
+            fid = layer["ids"][index]
+            if check == QgsFeatureRequest.InvalidGeometryCheck.GeometryAbortOnInvalid:
+                if vector_layer is not None:
+                    message = self.tr(
+                        "Feature ({fid}) from “{layer}” has invalid geometry. Please fix the "
+                        "geometry or change the Processing setting to the “Ignore invalid "
+                        "input features” option."
+                    ).format(fid=fid, layer=vector_layer.name())
+                else:
+                    message = self.tr(
+                        "Feature ({fid}) has invalid geometry. Please fix the geometry or "
+                        "change the Processing setting to the “Ignore invalid input "
+                        "features” option."
+                    ).format(fid=fid)
+                raise QgsProcessingException(message)
+            if vector_layer is not None:
+                message = self.tr(
+                    "Feature ({fid}) from “{layer}” has invalid geometry and has been skipped. "
+                    "Please fix the geometry or change the Processing setting to the “Ignore "
+                    "invalid input features” option."
+                ).format(fid=fid, layer=vector_layer.name())
+            else:
+                message = self.tr(
+                    "Feature ({fid}) has invalid geometry and has been skipped. Please fix "
+                    "the geometry or change the Processing setting to the “Ignore invalid "
+                    "input features” option."
+                ).format(fid=fid)
+            feedback.reportError(message, False)
+        for key in ("wkbs", "attrs", "ids", "digests"):
+            layer[key] = [value for value, ok in zip(layer[key], valid) if ok]
+        return True
 
     @staticmethod
     def _find_candidates(a_wkbs, b_wkbs, a_geoms, b_geoms, unknown, feedback):
