@@ -14,7 +14,7 @@ pytestmark = [
 ]
 
 
-def test_desktop_loads_plugin_and_screenshots_its_menu(tmp_path, redis_url):
+def test_desktop_loads_plugin_and_screenshots_its_menu(tmp_path, redis_server, redis_url):
     out = REPO_ROOT / "artifacts" / "desktop"
     out.mkdir(parents=True, exist_ok=True)
     for old in ("marker.json", "qgis-georedis-menu.png"):
@@ -32,5 +32,7 @@ def test_desktop_loads_plugin_and_screenshots_its_menu(tmp_path, redis_url):
     assert marker["menu_actions"] == ["GeoRedis panel", "GeoRedis settings…"]
     assert marker["docks"] == 1 and marker["dock_visible"] is True
     assert "georedis:clearcache" in marker["algorithms"]
+    assert marker["dock_status"].startswith("Redis ")
+    assert f"127.0.0.1:{redis_server.port}/0" in marker["dock_status"]
     screenshot = out / "qgis-georedis-menu.png"
     assert screenshot.stat().st_size > 20_000

@@ -52,9 +52,21 @@ def report():
 def finish(marker):
     shot = os.path.join(OUT, "qgis-georedis-menu.png")
     subprocess.run(["import", "-window", "root", shot], check=False)
+    plugin = qgis.utils.plugins.get("georedis_plugin")
+    if plugin is not None and plugin.dock is not None:
+        # by now the dock's background connection check has reported
+        marker["dock_status"] = plugin.dock.status_label.text()
     with open(os.path.join(OUT, "marker.json"), "w") as handle:
         json.dump(marker, handle)
     QApplication.instance().exit(0)
 
 
-QTimer.singleShot(3000, report)
+def wait_for_plugin(attempts_left=300):
+    # QGIS loads plugins during startup; --code may run before or after that has finished.
+    if "georedis_plugin" in qgis.utils.plugins or attempts_left == 0:
+        QTimer.singleShot(500, report)  # let the main window finish laying out
+    else:
+        QTimer.singleShot(200, lambda: wait_for_plugin(attempts_left - 1))
+
+
+wait_for_plugin()
