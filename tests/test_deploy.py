@@ -1,5 +1,6 @@
 """Deploying into a QGIS profile, and qgis_process finding the provider there."""
 
+import configparser
 import filecmp
 import json
 import os
@@ -18,11 +19,27 @@ def test_deployed_metadata_equals_the_top_level_one(tmp_path):
     assert not list(target.rglob("__pycache__"))
 
 
-def test_enable_marks_the_plugin_enabled(tmp_path):
+def python_plugins_section(profile) -> dict:
+    parser = configparser.RawConfigParser(strict=False)
+    parser.optionxform = str
+    parser.read(profile / "QGIS" / "QGIS3.ini", encoding="utf-8")
+    return dict(parser["PythonPlugins"]) if parser.has_section("PythonPlugins") else {}
+
+
+def test_enable_marks_the_plugin_enabled_and_keeps_other_settings(tmp_path):
     profile = tmp_path / "profiles" / "default"
+    ini = profile / "QGIS" / "QGIS3.ini"
+    ini.parent.mkdir(parents=True)
+    ini.write_text("[PythonPlugins]\nother_plugin=false\n\n[qgis]\nlocale=fr\n")
     deploy(profile, enable=True)
-    ini = (profile / "QGIS" / "QGIS3.ini").read_text()
-    assert "[PythonPlugins]" in ini and "georedis_plugin=true" in ini
+    assert python_plugins_section(profile) == {"other_plugin": "false", "georedis_plugin": "true"}
+    assert "locale=fr" in ini.read_text()
+
+
+def test_deploy_without_enable_leaves_the_profile_settings_alone(tmp_path):
+    profile = tmp_path / "profiles" / "default"
+    deploy(profile)
+    assert not (profile / "QGIS" / "QGIS3.ini").exists()
 
 
 def qgis_process(args, config_path, redis_url):
@@ -43,6 +60,8 @@ def test_qgis_process_enables_and_lists_the_provider(tmp_path, redis_url):
     deploy(tmp_path / "profiles" / "default")
     enabled = qgis_process(["plugins", "enable", "georedis_plugin"], tmp_path, redis_url)
     assert enabled.returncode == 0, enabled.stderr
+    # the same entry our deploy --enable writes, so the two ways stay interchangeable
+    assert python_plugins_section(tmp_path / "profiles" / "default")["georedis_plugin"] == "true"
     listed = qgis_process(["--json", "list"], tmp_path, redis_url)
     assert listed.returncode == 0, listed.stderr
     providers = json.loads(listed.stdout)["providers"]
