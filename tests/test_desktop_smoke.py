@@ -31,6 +31,7 @@ def test_desktop_loads_plugin_and_screenshots_its_menu(tmp_path, redis_server, r
     assert marker["georedis_providers"] == 1
     assert marker["menu_actions"] == ["GeoRedis panel", "GeoRedis settings…"]
     assert marker["docks"] == 1 and marker["dock_visible"] is True
+    assert marker["toolbar_buttons"] == ["GeoRedis panel"]
     assert "georedis:clearcache" in marker["algorithms"]
     assert marker["dock_status"].startswith("Redis ")
     assert f"127.0.0.1:{redis_server.port}/0" in marker["dock_status"]

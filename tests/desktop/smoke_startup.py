@@ -36,6 +36,9 @@ def report():
             if d.objectName() == "GeoRedisDock"
         ]
         marker["docks"] = len(docks)
+        marker["toolbar_buttons"] = [
+            a.text() for a in iface.pluginToolBar().actions() if a.text().startswith("GeoRedis")
+        ]
         marker["dock_visible"] = bool(docks) and docks[0].isVisible()
         marker["algorithms"] = sorted(a.id() for a in plugin.provider.algorithms())
         iface.mainWindow().showMaximized()
