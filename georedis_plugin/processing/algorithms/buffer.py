@@ -27,6 +27,7 @@ from qgis.core import (
 
 from ...core.buffer_ops import buffer_many
 from ...core.wkb_cache import MULTIPOLYGON
+from ...i18n import tr
 from .cached import CACHE_HELP, CachedAlgorithm
 
 OP = "buffer"
@@ -333,8 +334,9 @@ class BufferAlgorithm(CachedAlgorithm):
 
     @staticmethod
     def _log_failure(feature):
+        # the same message, tag and level as native:buffer
         QgsMessageLog.logMessage(
-            f"Error calculating buffer for feature {feature.id()}",
-            "Processing",
+            tr("Error calculating buffer for feature {id}").format(id=feature.id()),
+            tr("Processing"),
             Qgis.MessageLevel.Warning,
         )
