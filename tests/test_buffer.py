@@ -197,12 +197,20 @@ def test_parity_on_geometry_kinds(provider, redis_url, geometry_type, wkts, diss
 
 @pytest.mark.parametrize("cap", [0, 1, 2])
 @pytest.mark.parametrize("join", [0, 1, 2])
-def test_parity_for_every_cap_and_join_style(provider, redis_url, cap, join):
-    layer = memory_layer("LineString", [*LINES, "LineString (0 0, 3 0.2, 0 0.4)"])
-    ours, native, _ = both(
-        layer, END_CAP_STYLE=cap, JOIN_STYLE=join, MITER_LIMIT=3.5, SEGMENTS=3, DISTANCE=0.3
-    )
-    assert_same_output(ours, native)
+@pytest.mark.parametrize("distance", [0.3, -0.1])
+def test_parity_for_every_cap_and_join_style(provider, redis_url, cap, join, distance):
+    lines = memory_layer("LineString", [*LINES, "LineString (0 0, 3 0.2, 0 0.4)"])
+    polygons = memory_layer("Polygon", [*POLYGONS, "Polygon ((0 0, 3 0.2, 0 0.4, 1 0.2, 0 0))"])
+    for layer in (lines, polygons):
+        ours, native, _ = both(
+            layer,
+            END_CAP_STYLE=cap,
+            JOIN_STYLE=join,
+            MITER_LIMIT=3.5,
+            SEGMENTS=3,
+            DISTANCE=distance,
+        )
+        assert_same_output(ours, native)
 
 
 def test_parity_with_negative_distance(provider, redis_url):
