@@ -17,6 +17,7 @@ from tests.redis_server import RedisServer
 # (name, module) in the order they run
 BENCHMARKS = [
     ("buffer", "scripts.bench_buffer"),
+    ("intersection", "scripts.bench_intersection"),
 ]
 
 

@@ -1,0 +1,94 @@
+"""Shared pieces of the benchmarks: running an algorithm in process, medians, the test Redis."""
+
+import contextlib
+import os
+import statistics
+import time
+
+import redis
+from qgis.core import (
+    QgsApplication,
+    QgsFeatureRequest,
+    QgsGeometry,
+    QgsProcessingContext,
+    QgsProcessingFeedback,
+    QgsVectorLayer,
+)
+
+from georedis_plugin.core import connection
+
+WORLD_MAP = "/usr/share/qgis/resources/data/world_map.gpkg"
+
+
+def run_algorithm(algorithm_id: str, parameters: dict) -> tuple:
+    """(seconds, result) of one in-process run, as the Processing toolbox would do it."""
+    algorithm = QgsApplication.processingRegistry().createAlgorithmById(algorithm_id)
+    context = QgsProcessingContext()
+    feedback = QgsProcessingFeedback()
+    started = time.perf_counter()
+    result, ok = algorithm.run(parameters, context, feedback)
+    seconds = time.perf_counter() - started
+    assert ok, f"{algorithm_id} failed"
+    output = context.getMapLayer(result.get("OUTPUT", ""))
+    if output is not None:
+        result["OUTPUT_FEATURES"] = output.featureCount()
+    return seconds, result
+
+
+def median(samples) -> float:
+    return statistics.median(samples)
+
+
+def world_layer(name: str):
+    """An in-memory copy of a world_map.gpkg layer."""
+    source = QgsVectorLayer(f"{WORLD_MAP}|layername={name}", name, "ogr")
+    assert source.isValid(), f"{WORLD_MAP} is missing: run make setup"
+    return source.materialize(QgsFeatureRequest())
+
+
+def edit_share(layer, round_number: int, share: float) -> int:
+    """Move a different ``share`` of the features by a tiny offset; returns how many."""
+    step = max(1, round(1 / share))
+    changes = {}
+    for feature in list(layer.getFeatures())[round_number % step :: step]:
+        geometry = QgsGeometry(feature.geometry())
+        geometry.translate(1e-7 * (round_number + 1), 0)
+        changes[feature.id()] = geometry
+    assert layer.dataProvider().changeGeometryValues(changes)
+    return len(changes)
+
+
+@contextlib.contextmanager
+def georedis_on(redis_url: str):
+    """The GeoRedis provider registered and pointed at ``redis_url``; yields a raw client."""
+    from georedis_plugin.processing.provider import GeoRedisProvider
+
+    registry = QgsApplication.processingRegistry()
+    provider = None
+    if registry.providerById("georedis") is None:
+        provider = GeoRedisProvider()
+        registry.addProvider(provider)
+    previous_url = os.environ.get(connection.ENV_URL)
+    os.environ[connection.ENV_URL] = redis_url
+    connection.reset_clients()
+    client = redis.Redis.from_url(redis_url)
+    try:
+        yield client
+    finally:
+        client.close()
+        if previous_url is None:
+            os.environ.pop(connection.ENV_URL, None)
+        else:
+            os.environ[connection.ENV_URL] = previous_url
+        connection.reset_clients()
+        if provider is not None:
+            registry.removeProvider(provider)
+
+
+def print_table(out, title: str, rows, baseline: float) -> None:
+    print(title + "\n", file=out)
+    print("| variant | median s | speed-up vs native |", file=out)
+    print("|---|---:|---:|", file=out)
+    for name, seconds in rows:
+        print(f"| {name} | {seconds:.3f} | {baseline / seconds:.1f}x |", file=out)
+    out.flush()
