@@ -92,12 +92,20 @@ class BufferAlgorithm(CachedAlgorithm):
         return self.tr("buffer,grow,fixed,variable,distance,cache,redis").split(",")
 
     def shortHelpString(self) -> str:
-        return self.tr(
-            "Computes a buffer area for all the features in an input layer, using a fixed or "
-            "dynamic distance, with exactly the result of QGIS's native Buffer algorithm "
-            "(same parameters, fields, MultiPolygon output, null geometries kept, or dropped "
-            "when dissolving)."
-        ) + self.tr(CACHE_HELP).format(op=OP, pair="")
+        return (
+            self.tr(
+                "Computes a buffer area for all the features in an input layer, using a fixed or "
+                "dynamic distance, with exactly the result of QGIS's native Buffer algorithm "
+                "(same parameters, fields, MultiPolygon output, null geometries kept, or dropped "
+                "when dissolving)."
+            )
+            + self.tr(CACHE_HELP).format(op=OP, pair="")
+            + self.tr(
+                "\n\nWith 'Dissolve result', the buffer of each feature is cached as above and the "
+                "merged geometry too (one more entry, counted in CACHE_HITS / CACHE_MISSES), keyed "
+                "by the keys of all the buffers it merges."
+            )
+        )
 
     def initAlgorithm(self, config=None):
         source = QgsProcessingParameterFeatureSource(self.INPUT, self.tr("Input layer"))
