@@ -86,6 +86,19 @@ def make_basic_authcfg(auth_manager):
 
 
 @pytest.fixture
+def provider(qgis_processing):
+    """The GeoRedis Processing provider, registered for one test."""
+    from qgis.core import QgsApplication
+
+    from georedis_plugin.processing.provider import GeoRedisProvider
+
+    provider = GeoRedisProvider()
+    QgsApplication.processingRegistry().addProvider(provider)
+    yield provider
+    QgsApplication.processingRegistry().removeProvider(provider)
+
+
+@pytest.fixture
 def world_map():
     assert WORLD_MAP.exists(), "QGIS's sample data is missing: run make setup"
     return WORLD_MAP

@@ -17,7 +17,7 @@ from qgis.core import (
 )
 
 from georedis_plugin.core import settings
-from georedis_plugin.processing.provider import GeoRedisProvider
+from tests.algorithm_runs import RecordingFeedback, run
 from tests.layers import memory_layer, world_layer
 from tests.parity import assert_same_output
 from tests.redis_server import RedisServer
@@ -42,36 +42,6 @@ LINES_M = ["LineStringM (0 0 1, 1 0 2, 1 1 3)", None]
 CURVES = ["CurvePolygon (CircularString (0 0, 1 1, 2 0, 1 -1, 0 0))"]
 COMPOUND = ["CompoundCurve (CircularString (0 0, 1 1, 2 0), (2 0, 3 0))"]
 COLLECTIONS = ["GeometryCollection (Point (0 0), LineString (3 3, 4 4))", None]
-
-
-class RecordingFeedback(QgsProcessingFeedback):
-    def __init__(self):
-        super().__init__()
-        self.errors = []
-
-    def reportError(self, error, fatalError=False):
-        self.errors.append(error)
-        super().reportError(error, fatalError)
-
-
-@pytest.fixture
-def provider(qgis_processing):
-    provider = GeoRedisProvider()
-    QgsApplication.processingRegistry().addProvider(provider)
-    yield provider
-    QgsApplication.processingRegistry().removeProvider(provider)
-
-
-def run(algorithm, parameters, feedback=None):
-    import processing
-
-    context = QgsProcessingContext()
-    feedback = feedback or QgsProcessingFeedback()
-    result = processing.run(algorithm, parameters, context=context, feedback=feedback)
-    output = result["OUTPUT"]
-    if isinstance(output, str):
-        output = QgsVectorLayer(output, "out", "ogr")
-    return output, result
 
 
 def both(layer, **parameters):
@@ -394,7 +364,7 @@ def test_redis_down_still_gives_native_output_with_one_warning(provider, tmp_pat
     feedback = RecordingFeedback()
     started = time.monotonic()
     ours, result = run(
-        "georedis:buffer", {"INPUT": layer, "DISTANCE": 0.1, "OUTPUT": "memory:"}, feedback
+        "georedis:buffer", {"INPUT": layer, "DISTANCE": 0.1, "OUTPUT": "memory:"}, feedback=feedback
     )
     elapsed = time.monotonic() - started
     native, _ = run("native:buffer", {"INPUT": layer, "DISTANCE": 0.1, "OUTPUT": "memory:"})
@@ -433,7 +403,7 @@ def test_redis_dying_mid_run_still_gives_native_output_with_one_warning(
         run("georedis:buffer", {**params, "INPUT": half})
         feedback = KillingFeedback(server, at_progress=40)
         started = time.monotonic()
-        ours, result = run("georedis:buffer", params, feedback)
+        ours, result = run("georedis:buffer", params, feedback=feedback)
         elapsed = time.monotonic() - started
     finally:
         server.kill()
@@ -500,7 +470,7 @@ def test_a_silent_server_costs_one_read_timeout_and_is_left_alone(
         params = {"INPUT": layer, "DISTANCE": 0.1, "OUTPUT": "memory:"}
         feedback = RecordingFeedback()
         started = time.monotonic()
-        ours, result = run("georedis:buffer", params, feedback)
+        ours, result = run("georedis:buffer", params, feedback=feedback)
         elapsed = time.monotonic() - started
     finally:
         server.close()

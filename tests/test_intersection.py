@@ -11,10 +11,9 @@ from qgis.core import (
     QgsProcessingContext,
     QgsProcessingException,
     QgsProcessingFeedback,
-    QgsVectorLayer,
 )
 
-from georedis_plugin.processing.provider import GeoRedisProvider
+from tests.algorithm_runs import RecordingFeedback, run
 from tests.layers import memory_layer, world_layer
 from tests.parity import assert_same_output
 from tests.redis_server import RedisServer
@@ -37,36 +36,6 @@ OVERLAY = [
 POINTS = ["Point (1 1)", "Point (3 3)", "Point (100 100)", "MultiPoint ((1 1), (12 12))", None]
 LINES = ["LineString (-2 1, 8 1)", "LineString (11 9, 11 13)", "LineString (50 50, 51 51)"]
 BOWTIE = "Polygon ((0 0, 4 4, 4 0, 0 4, 0 0))"
-
-
-class RecordingFeedback(QgsProcessingFeedback):
-    def __init__(self):
-        super().__init__()
-        self.errors = []
-
-    def reportError(self, error, fatalError=False):
-        self.errors.append(error)
-        super().reportError(error, fatalError)
-
-
-@pytest.fixture
-def provider(qgis_processing):
-    provider = GeoRedisProvider()
-    QgsApplication.processingRegistry().addProvider(provider)
-    yield provider
-    QgsApplication.processingRegistry().removeProvider(provider)
-
-
-def run(algorithm, parameters, context=None, feedback=None):
-    import processing
-
-    context = context or QgsProcessingContext()
-    feedback = feedback or QgsProcessingFeedback()
-    result = processing.run(algorithm, parameters, context=context, feedback=feedback)
-    output = result["OUTPUT"]
-    if isinstance(output, str):
-        output = QgsVectorLayer(output, "out", "ogr")
-    return output, result
 
 
 def both(input_layer, overlay_layer, context_check=None, **parameters):

@@ -297,34 +297,11 @@ class IntersectionAlgorithm(CachedAlgorithm):
         if all(valid):
             return True
         vector_layer = self.parameterAsVectorLayer(parameters, name, context)
+        abort = check == QgsFeatureRequest.InvalidGeometryCheck.GeometryAbortOnInvalid
         for index in [i for i, ok in enumerate(valid) if not ok]:
-            fid = layer["ids"][index]
-            if check == QgsFeatureRequest.InvalidGeometryCheck.GeometryAbortOnInvalid:
-                if vector_layer is not None:
-                    message = self.tr(
-                        "Feature ({fid}) from “{layer}” has invalid geometry. Please fix the "
-                        "geometry or change the Processing setting to the “Ignore invalid "
-                        "input features” option."
-                    ).format(fid=fid, layer=vector_layer.name())
-                else:
-                    message = self.tr(
-                        "Feature ({fid}) has invalid geometry. Please fix the geometry or "
-                        "change the Processing setting to the “Ignore invalid input "
-                        "features” option."
-                    ).format(fid=fid)
+            message = self._invalid_message(layer["ids"][index], vector_layer, abort)
+            if abort:
                 raise QgsProcessingException(message)
-            if vector_layer is not None:
-                message = self.tr(
-                    "Feature ({fid}) from “{layer}” has invalid geometry and has been skipped. "
-                    "Please fix the geometry or change the Processing setting to the “Ignore "
-                    "invalid input features” option."
-                ).format(fid=fid, layer=vector_layer.name())
-            else:
-                message = self.tr(
-                    "Feature ({fid}) has invalid geometry and has been skipped. Please fix "
-                    "the geometry or change the Processing setting to the “Ignore invalid "
-                    "input features” option."
-                ).format(fid=fid)
             feedback.reportError(message, False)
         for key in ("wkbs", "attrs", "ids", "digests"):
             layer[key] = [value for value, ok in zip(layer[key], valid) if ok]
@@ -356,6 +333,23 @@ class IntersectionAlgorithm(CachedAlgorithm):
         for a in found:
             found[a] = sorted(found[a])
         return found
+
+    def _invalid_message(self, fid, vector_layer, abort: bool) -> str:
+        """QGIS's own wording (QgsProcessingContext's default invalid-geometry callbacks)."""
+        what = self.tr("Feature ({fid})").format(fid=fid)
+        if vector_layer is not None:
+            what = self.tr("Feature ({fid}) from “{layer}”").format(
+                fid=fid, layer=vector_layer.name()
+            )
+        outcome = (
+            self.tr("has invalid geometry.")
+            if abort
+            else self.tr("has invalid geometry and has been skipped.")
+        )
+        return f"{what} {outcome} " + self.tr(
+            "Please fix the geometry or change the Processing setting to the “Ignore "
+            "invalid input features” option."
+        )
 
     def _write(self, sink, fields, pairs, results, a_attrs, b_attrs, parameters, feedback):
         batch = []
