@@ -24,3 +24,41 @@ def run(algorithm, parameters, context=None, feedback=None):
     if isinstance(output, str):
         output = QgsVectorLayer(output, "out", "ogr")
     return output, result
+
+
+def one_step_model(algorithm_id, layer_inputs, static_values=None):
+    """A model built in code: one child ``step`` running ``algorithm_id``.
+
+    ``layer_inputs`` maps the child's parameter names to model inputs (feature sources) of the
+    same name; ``static_values`` fixes other parameters; the child's OUTPUT becomes the
+    model output ``step:result``.
+    """
+    from qgis.core import (
+        QgsProcessingModelAlgorithm,
+        QgsProcessingModelChildAlgorithm,
+        QgsProcessingModelChildParameterSource,
+        QgsProcessingModelOutput,
+        QgsProcessingModelParameter,
+        QgsProcessingParameterFeatureSource,
+    )
+
+    model = QgsProcessingModelAlgorithm(f"{algorithm_id} model", "tests")
+    child = QgsProcessingModelChildAlgorithm(algorithm_id)
+    child.setChildId("step")
+    for parameter in layer_inputs:
+        model.addModelParameter(
+            QgsProcessingParameterFeatureSource(parameter, parameter),
+            QgsProcessingModelParameter(parameter),
+        )
+        child.addParameterSources(
+            parameter, [QgsProcessingModelChildParameterSource.fromModelParameter(parameter)]
+        )
+    for parameter, value in (static_values or {}).items():
+        child.addParameterSources(
+            parameter, [QgsProcessingModelChildParameterSource.fromStaticValue(value)]
+        )
+    output = QgsProcessingModelOutput("result")
+    output.setChildOutputName("OUTPUT")
+    child.setModelOutputs({"result": output})
+    model.addChildAlgorithm(child)
+    return model

@@ -17,7 +17,7 @@ from qgis.core import (
 )
 
 from georedis_plugin.core import settings
-from tests.algorithm_runs import RecordingFeedback, run
+from tests.algorithm_runs import RecordingFeedback, one_step_model, run
 from tests.layers import memory_layer, world_layer
 from tests.parity import assert_same_output
 from tests.redis_server import RedisServer
@@ -524,39 +524,14 @@ def test_file_outputs(provider, redis_url, tmp_path, extension):
 
 
 def test_runs_inside_a_model(provider, redis_url, redis_client):
-    from qgis.core import (
-        QgsProcessingModelAlgorithm,
-        QgsProcessingModelChildAlgorithm,
-        QgsProcessingModelChildParameterSource,
-        QgsProcessingModelOutput,
-        QgsProcessingModelParameter,
-        QgsProcessingParameterFeatureSource,
-    )
-
-    model = QgsProcessingModelAlgorithm("buffer model", "tests")
-    model.addModelParameter(
-        QgsProcessingParameterFeatureSource("layer", "Layer"),
-        QgsProcessingModelParameter("layer"),
-    )
-    child = QgsProcessingModelChildAlgorithm("georedis:buffer")
-    child.setChildId("buffer")
-    child.addParameterSources(
-        "INPUT", [QgsProcessingModelChildParameterSource.fromModelParameter("layer")]
-    )
-    child.addParameterSources(
-        "DISTANCE", [QgsProcessingModelChildParameterSource.fromStaticValue(0.5)]
-    )
-    output = QgsProcessingModelOutput("buffered")
-    output.setChildOutputName("OUTPUT")
-    child.setModelOutputs({"buffered": output})
-    model.addChildAlgorithm(child)
+    model = one_step_model("georedis:buffer", ["INPUT"], {"DISTANCE": 0.5})
     layer = memory_layer("Point", POINTS)
     context = QgsProcessingContext()
     feedback = QgsProcessingFeedback()
     for expected_hits in (0, 3):
-        result, ok = model.run({"layer": layer, "buffer:buffered": "memory:"}, context, feedback)
+        result, ok = model.run({"INPUT": layer, "step:result": "memory:"}, context, feedback)
         assert ok
-        out = context.takeResultLayer(result["buffer:buffered"])
+        out = context.takeResultLayer(result["step:result"])
         assert out.featureCount() == 4
         last_run = json.loads(redis_client.lindex("georedis:cache-runs", 0))
         assert (last_run["algorithm"], last_run["hits"]) == ("georedis:buffer", expected_hits)

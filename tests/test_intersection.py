@@ -13,7 +13,7 @@ from qgis.core import (
     QgsProcessingFeedback,
 )
 
-from tests.algorithm_runs import RecordingFeedback, run
+from tests.algorithm_runs import RecordingFeedback, one_step_model, run
 from tests.layers import memory_layer, world_layer
 from tests.parity import assert_same_output
 from tests.redis_server import RedisServer
@@ -307,42 +307,17 @@ def test_redis_killed_mid_run_still_gives_native_output(provider, tmp_path, monk
 
 
 def test_runs_inside_a_model(provider, redis_url, redis_client):
-    from qgis.core import (
-        QgsProcessingModelAlgorithm,
-        QgsProcessingModelChildAlgorithm,
-        QgsProcessingModelChildParameterSource,
-        QgsProcessingModelOutput,
-        QgsProcessingModelParameter,
-        QgsProcessingParameterFeatureSource,
-    )
-
-    model = QgsProcessingModelAlgorithm("intersection model", "tests")
-    for name in ("a", "b"):
-        model.addModelParameter(
-            QgsProcessingParameterFeatureSource(name, name), QgsProcessingModelParameter(name)
-        )
-    child = QgsProcessingModelChildAlgorithm("georedis:intersection")
-    child.setChildId("intersect")
-    child.addParameterSources(
-        "INPUT", [QgsProcessingModelChildParameterSource.fromModelParameter("a")]
-    )
-    child.addParameterSources(
-        "OVERLAY", [QgsProcessingModelChildParameterSource.fromModelParameter("b")]
-    )
-    output = QgsProcessingModelOutput("result")
-    output.setChildOutputName("OUTPUT")
-    child.setModelOutputs({"result": output})
-    model.addChildAlgorithm(child)
+    model = one_step_model("georedis:intersection", ["INPUT", "OVERLAY"])
     a = memory_layer("Polygon", SQUARES[:2])
     b = memory_layer("Polygon", OVERLAY, name="overlay")
     context = QgsProcessingContext()
     runs = []
     for _ in range(2):
         result, ok = model.run(
-            {"a": a, "b": b, "intersect:result": "memory:"}, context, QgsProcessingFeedback()
+            {"INPUT": a, "OVERLAY": b, "step:result": "memory:"}, context, QgsProcessingFeedback()
         )
         assert ok
-        layer = context.takeResultLayer(result["intersect:result"])
+        layer = context.takeResultLayer(result["step:result"])
         runs.append(json.loads(redis_client.lindex("georedis:cache-runs", 0)))
     assert runs[0]["algorithm"] == "georedis:intersection"
     assert (runs[0]["hits"], runs[1]["misses"]) == (0, 0)

@@ -52,12 +52,6 @@ class BufferAlgorithm(CachedAlgorithm):
     def displayName(self) -> str:
         return self.tr("Buffer (cached)")
 
-    def group(self) -> str:
-        return self.tr("Cached geoprocessing")
-
-    def groupId(self) -> str:
-        return "cachedgeoprocessing"
-
     def flags(self):
         # as native:buffer: it can edit a polygon layer in place
         return super().flags() | QgsProcessingAlgorithm.Flag.FlagSupportsInPlaceEdits

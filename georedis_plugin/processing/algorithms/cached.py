@@ -29,6 +29,12 @@ class CachedAlgorithm(GeoRedisAlgorithm):
     CACHE_HITS = "CACHE_HITS"
     CACHE_MISSES = "CACHE_MISSES"
 
+    def group(self) -> str:
+        return self.tr("Cached geoprocessing")
+
+    def groupId(self) -> str:
+        return "cachedgeoprocessing"
+
     def add_cache_parameters(self) -> None:
         use_cache = QgsProcessingParameterBoolean(
             self.USE_CACHE, self.tr("Use the Redis cache"), defaultValue=True

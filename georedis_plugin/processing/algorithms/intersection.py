@@ -61,12 +61,6 @@ class IntersectionAlgorithm(CachedAlgorithm):
     def displayName(self) -> str:
         return self.tr("Intersection (cached)")
 
-    def group(self) -> str:
-        return self.tr("Cached geoprocessing")
-
-    def groupId(self) -> str:
-        return "cachedgeoprocessing"
-
     def tags(self):
         return self.tr("intersection,overlay,clip,cache,redis").split(",")
 
