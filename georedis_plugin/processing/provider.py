@@ -9,11 +9,23 @@ from .algorithms.base import ICON_PATH
 
 def algorithm_classes() -> list:
     """Every algorithm the provider offers, in toolbox order."""
+    from .algorithms.box_search import BoxSearchAlgorithm
     from .algorithms.buffer import BufferAlgorithm
     from .algorithms.clear_cache import ClearCacheAlgorithm
     from .algorithms.intersection import IntersectionAlgorithm
+    from .algorithms.load_geoset import LoadGeoSetAlgorithm
+    from .algorithms.polygon_search import PolygonSearchAlgorithm
+    from .algorithms.radius_search import RadiusSearchAlgorithm
 
-    return [BufferAlgorithm, IntersectionAlgorithm, ClearCacheAlgorithm]
+    return [
+        BufferAlgorithm,
+        IntersectionAlgorithm,
+        ClearCacheAlgorithm,
+        LoadGeoSetAlgorithm,
+        RadiusSearchAlgorithm,
+        BoxSearchAlgorithm,
+        PolygonSearchAlgorithm,
+    ]
 
 
 class GeoRedisProvider(QgsProcessingProvider):

@@ -1,0 +1,110 @@
+"""Shared base of the geo-set search algorithms: set name, unit, count, hit sink."""
+
+import redis
+from qgis.core import (
+    QgsCoordinateReferenceSystem,
+    QgsFeatureSink,
+    QgsProcessingException,
+    QgsProcessingOutputNumber,
+    QgsProcessingParameterEnum,
+    QgsProcessingParameterFeatureSink,
+    QgsProcessingParameterNumber,
+    QgsProcessingParameterString,
+    QgsWkbTypes,
+)
+
+from ...core import geoset
+from ...core.connection import GeoRedisError, explain_error, get_client
+from .base import GeoRedisAlgorithm
+
+GEOSET_GROUP = "Geo sets"
+GEOSET_GROUP_ID = "geosets"
+UNIT_LABELS = ("meters", "kilometers", "miles", "feet")
+
+
+class GeoSetSearchAlgorithm(GeoRedisAlgorithm):
+    """Subclasses add their shape parameters and implement ``search``."""
+
+    KEY = "KEY"
+    UNIT = "UNIT"
+    COUNT = "COUNT"
+    OUTPUT = "OUTPUT"
+    HITS = "HITS"
+
+    def group(self) -> str:
+        return self.tr(GEOSET_GROUP)
+
+    def groupId(self) -> str:
+        return GEOSET_GROUP_ID
+
+    def initAlgorithm(self, config=None):
+        key = QgsProcessingParameterString(self.KEY, self.tr("Geo set name"))
+        key.setHelp(self.tr("Name of a geo set loaded with 'Load points into a geo set'."))
+        self.addParameter(key)
+        self.init_shape_parameters()
+        unit = QgsProcessingParameterEnum(
+            self.UNIT, self.tr("Distance unit"), [self.tr(u) for u in UNIT_LABELS], False, 0
+        )
+        unit.setHelp(
+            self.tr("Unit of the distances given above and of the 'distance' field of the hits.")
+        )
+        self.addParameter(unit)
+        count = QgsProcessingParameterNumber(
+            self.COUNT, self.tr("Maximum number of hits (0 = all)"), minValue=0, defaultValue=0
+        )
+        count.setHelp(self.tr("Keep only this many hits, nearest first. 0 keeps them all."))
+        self.addParameter(count)
+        sink = QgsProcessingParameterFeatureSink(self.OUTPUT, self.tr("Hits"))
+        sink.setHelp(
+            self.tr(
+                "Points in WGS 84, nearest first, with 'member', 'distance' (in the chosen "
+                "unit) and the attributes stored with the set."
+            )
+        )
+        self.addParameter(sink)
+        self.addOutput(QgsProcessingOutputNumber(self.HITS, self.tr("Number of hits")))
+
+    def init_shape_parameters(self) -> None:
+        raise NotImplementedError
+
+    def search(self, geo_set, parameters, context, unit: str, count: int):
+        """Run the query; returns a core SearchResult."""
+        raise NotImplementedError
+
+    def processAlgorithm(self, parameters, context, feedback):
+        name = self.parameterAsString(parameters, self.KEY, context)
+        unit = geoset.UNITS[self.parameterAsEnum(parameters, self.UNIT, context)]
+        count = self.parameterAsInt(parameters, self.COUNT, context)
+        config = self.connection_config()
+        try:
+            geo_set = geoset.GeoSet(get_client(config), config.key_prefix, name)
+            result = self.search(geo_set, parameters, context, unit, count)
+        except GeoRedisError as exc:
+            raise QgsProcessingException(str(exc)) from exc
+        except (redis.RedisError, OSError) as exc:
+            raise QgsProcessingException(explain_error(exc, config)) from exc
+        fields = geoset.hit_fields(result.fields)
+        sink, dest_id = self.parameterAsSink(
+            parameters,
+            self.OUTPUT,
+            context,
+            fields,
+            QgsWkbTypes.Type.Point,
+            QgsCoordinateReferenceSystem(geoset.WGS84),
+        )
+        if sink is None:
+            raise QgsProcessingException(self.invalidSinkError(parameters, self.OUTPUT))
+        if not sink.addFeatures(geoset.hit_features(result, fields), QgsFeatureSink.FastInsert):
+            raise QgsProcessingException(self.writeFeatureError(sink, parameters, self.OUTPUT))
+        feedback.pushInfo(
+            self.tr("{hits} hits in '{name}' ({seconds:.3f} s).").format(
+                hits=len(result), name=name, seconds=result.seconds
+            )
+        )
+        return {self.OUTPUT: dest_id, self.HITS: len(result)}
+
+    def wgs84_point(self, parameters, name: str, context):
+        """A point parameter (entered in any CRS) as WGS84 lon/lat."""
+        return self.parameterAsPoint(
+            parameters, name, context, QgsCoordinateReferenceSystem(geoset.WGS84)
+        )

@@ -1,0 +1,68 @@
+"""georedis:polygonsearch: the points of a geo set inside polygons of a layer."""
+
+from qgis.core import (
+    QgsCoordinateReferenceSystem,
+    QgsCoordinateTransform,
+    QgsCsException,
+    QgsFeatureRequest,
+    QgsGeometry,
+    QgsProcessing,
+    QgsProcessingException,
+    QgsProcessingParameterFeatureSource,
+)
+
+from ...core import geoset
+from .geoset_base import GeoSetSearchAlgorithm
+
+
+class PolygonSearchAlgorithm(GeoSetSearchAlgorithm):
+    POLYGONS = "POLYGONS"
+
+    def name(self) -> str:
+        return "polygonsearch"
+
+    def displayName(self) -> str:
+        return self.tr("Search a geo set by polygon")
+
+    def shortHelpString(self) -> str:
+        return self.tr(
+            "Finds the points of a geo set inside or on the boundary of the polygons of a layer "
+            "(use 'Selected features only' for a selection). Redis returns the points of the "
+            "polygons' bounding box, then an exact point-in-polygon test keeps the hits. "
+            "Distances are measured from the centre of that bounding box."
+        )
+
+    def init_shape_parameters(self) -> None:
+        polygons = QgsProcessingParameterFeatureSource(
+            self.POLYGONS, self.tr("Polygons"), [QgsProcessing.SourceType.TypeVectorPolygon]
+        )
+        polygons.setHelp(self.tr("Polygon layer, in any CRS; all its polygons are combined."))
+        self.addParameter(polygons)
+
+    def search(self, geo_set, parameters, context, unit, count):
+        source = self.parameterAsSource(parameters, self.POLYGONS, context)
+        if source is None:
+            raise QgsProcessingException(self.invalidSourceError(parameters, self.POLYGONS))
+        transform = QgsCoordinateTransform(
+            source.sourceCrs(),
+            QgsCoordinateReferenceSystem(geoset.WGS84),
+            context.transformContext(),
+        )
+        parts = []
+        for feature in source.getFeatures(QgsFeatureRequest().setNoAttributes()):
+            geometry = QgsGeometry(feature.geometry())
+            if geometry.isNull() or geometry.isEmpty():
+                continue
+            try:
+                geometry.transform(transform)
+            except QgsCsException as exc:
+                raise QgsProcessingException(
+                    self.tr("A polygon cannot be transformed to WGS 84: {error}").format(error=exc)
+                ) from exc
+            parts.append(geometry)
+        if not parts:
+            raise QgsProcessingException(
+                self.tr("The polygon layer has no polygon to search in. Select or draw one.")
+            )
+        polygon = QgsGeometry.unaryUnion(parts) if len(parts) > 1 else parts[0]
+        return geo_set.polygon(polygon, unit, count)
