@@ -6,6 +6,7 @@ from qgis.PyQt.QtWidgets import QHBoxLayout, QLabel, QToolButton, QVBoxLayout, Q
 
 from ..core.connection import ConnectionConfig, check_connection
 from ..i18n import tr
+from .geoset_panel import GeoSetPanel
 from .tasks import BackgroundRunner
 
 
@@ -35,6 +36,7 @@ class GeoRedisDock(QgsDockWidget):
         layout.addStretch(1)
         self.setWidget(body)
         self.panels = []
+        self.add_panel(GeoSetPanel(iface))
         self.check_connection()
 
     def add_panel(self, panel) -> None:

@@ -1,0 +1,490 @@
+"""Dock panel for geo sets: load a point layer, list and delete sets, search around a point.
+
+Redis I/O and layer reading run in QgsTasks (through BackgroundRunner); the callbacks, on the
+main thread, touch the project, the canvas and the message bar.
+"""
+
+import time
+
+from qgis.core import (
+    Qgis,
+    QgsCoordinateReferenceSystem,
+    QgsCoordinateTransform,
+    QgsCsException,
+    QgsDistanceArea,
+    QgsMapLayerProxyModel,
+    QgsMarkerSymbol,
+    QgsPointXY,
+    QgsProject,
+    QgsVectorLayer,
+    QgsWkbTypes,
+)
+from qgis.gui import QgsDoubleSpinBox, QgsFieldComboBox, QgsMapLayerComboBox, QgsRubberBand
+from qgis.PyQt import sip
+from qgis.PyQt.QtCore import Qt
+from qgis.PyQt.QtGui import QColor
+from qgis.PyQt.QtWidgets import (
+    QCheckBox,
+    QComboBox,
+    QFormLayout,
+    QGroupBox,
+    QHBoxLayout,
+    QLabel,
+    QLineEdit,
+    QListWidget,
+    QListWidgetItem,
+    QMessageBox,
+    QProgressBar,
+    QPushButton,
+    QSpinBox,
+    QToolButton,
+    QVBoxLayout,
+    QWidget,
+)
+
+from ..core import geoset
+from ..core.connection import ConnectionConfig, GeoRedisError, get_client
+from ..i18n import tr
+from .point_tool import PointPickTool
+from .tasks import BackgroundRunner
+
+CIRCLE_VERTICES = 96
+HIT_COLOR = "255,90,0"
+UNIT_LABELS = {"m": "m", "km": "km", "mi": "mi", "ft": "ft"}
+
+
+class TaskFeedback:
+    """The feedback interface core expects, backed by the running QgsTask."""
+
+    def __init__(self, task):
+        self.task = task
+
+    def isCanceled(self) -> bool:
+        return self.task.isCanceled()
+
+    def setProgress(self, value: float) -> None:
+        self.task.setProgress(value)
+
+
+class GeoSetPanel(QWidget):
+    """Load, list, delete and search geo sets from the GeoRedis dock."""
+
+    def __init__(self, iface, parent=None):
+        super().__init__(parent)
+        self.setObjectName("geoset_panel")
+        self.iface = iface
+        self.canvas = iface.mapCanvas()
+        self.runner = BackgroundRunner(self)
+        self.load_task = None
+        self.hit_layer_ids = []
+        self.last_hit_layer = None
+        self.key_edited = False
+        self.rubber_band = None
+        self.pick_tool = PointPickTool(self.canvas)
+        self.pick_tool.picked.connect(self.set_center)
+        layout = QVBoxLayout(self)
+        layout.setContentsMargins(0, 0, 0, 0)
+        layout.addWidget(self._build_load_group())
+        layout.addWidget(self._build_sets_group())
+        layout.addWidget(self._build_search_group())
+        self.layer_changed(self.layer_combo.currentLayer())
+        self.update_crs_label()
+        self.canvas.destinationCrsChanged.connect(self.update_crs_label)
+        self.refresh_sets()
+
+    # -- building --------------------------------------------------------------------------
+    def _build_load_group(self) -> QGroupBox:
+        group = QGroupBox(tr("Load a point layer into a geo set"))
+        form = QFormLayout(group)
+        self.layer_combo = QgsMapLayerComboBox()
+        self.layer_combo.setFilters(QgsMapLayerProxyModel.Filter.PointLayer)
+        self.layer_combo.layerChanged.connect(self.layer_changed)
+        form.addRow(tr("Layer"), self.layer_combo)
+        self.id_field_combo = QgsFieldComboBox()
+        self.id_field_combo.setAllowEmptyFieldName(True)
+        self.id_field_combo.setToolTip(tr("Field naming the members; empty = the feature id"))
+        form.addRow(tr("Member name"), self.id_field_combo)
+        self.key_edit = QLineEdit()
+        self.key_edit.setToolTip(tr("Name of the geo set; an existing set is replaced"))
+        self.key_edit.textEdited.connect(self._key_typed)
+        form.addRow(tr("Geo set"), self.key_edit)
+        self.store_check = QCheckBox(tr("Store the attributes with the points"))
+        form.addRow(self.store_check)
+        row = QHBoxLayout()
+        self.load_button = QPushButton(tr("Load"))
+        self.load_button.clicked.connect(self.load)
+        row.addWidget(self.load_button)
+        self.progress_bar = QProgressBar()
+        self.progress_bar.setRange(0, 100)
+        self.progress_bar.setVisible(False)
+        row.addWidget(self.progress_bar, 1)
+        self.cancel_button = QPushButton(tr("Cancel"))
+        self.cancel_button.setEnabled(False)
+        self.cancel_button.clicked.connect(self.cancel_load)
+        row.addWidget(self.cancel_button)
+        form.addRow(row)
+        return group
+
+    def _build_sets_group(self) -> QGroupBox:
+        group = QGroupBox(tr("Geo sets on the server"))
+        layout = QVBoxLayout(group)
+        self.sets_list = QListWidget()
+        self.sets_list.setMaximumHeight(140)
+        layout.addWidget(self.sets_list)
+        row = QHBoxLayout()
+        self.refresh_button = QToolButton()
+        self.refresh_button.setText(tr("Refresh"))
+        self.refresh_button.clicked.connect(self.refresh_sets)
+        row.addWidget(self.refresh_button)
+        self.delete_button = QToolButton()
+        self.delete_button.setText(tr("Delete…"))
+        self.delete_button.clicked.connect(self.delete_selected)
+        row.addWidget(self.delete_button)
+        row.addStretch(1)
+        layout.addLayout(row)
+        return group
+
+    def _build_search_group(self) -> QGroupBox:
+        group = QGroupBox(tr("Search the selected geo set"))
+        form = QFormLayout(group)
+        center_row = QHBoxLayout()
+        self.x_spin = self._coordinate_spin()
+        self.y_spin = self._coordinate_spin()
+        center_row.addWidget(self.x_spin)
+        center_row.addWidget(self.y_spin)
+        self.pick_button = QToolButton()
+        self.pick_button.setText(tr("Pick"))
+        self.pick_button.setToolTip(tr("Click the map to set the centre"))
+        self.pick_button.setCheckable(True)
+        self.pick_button.toggled.connect(self.toggle_pick)
+        center_row.addWidget(self.pick_button)
+        self.crs_label = QLabel()
+        form.addRow(tr("Centre"), center_row)
+        form.addRow("", self.crs_label)
+        radius_row = QHBoxLayout()
+        self.radius_spin = QgsDoubleSpinBox()
+        self.radius_spin.setRange(0.0, 1e8)
+        self.radius_spin.setDecimals(3)
+        self.radius_spin.setValue(1000.0)
+        radius_row.addWidget(self.radius_spin, 1)
+        self.unit_combo = QComboBox()
+        for unit in geoset.UNITS:
+            self.unit_combo.addItem(tr(UNIT_LABELS[unit]), unit)
+        radius_row.addWidget(self.unit_combo)
+        form.addRow(tr("Radius"), radius_row)
+        self.count_spin = QSpinBox()
+        self.count_spin.setRange(0, 100_000_000)
+        self.count_spin.setSpecialValueText(tr("all"))
+        form.addRow(tr("At most"), self.count_spin)
+        self.replace_check = QCheckBox(tr("Replace the previous hit layer"))
+        self.replace_check.setChecked(True)
+        form.addRow(self.replace_check)
+        self.search_button = QPushButton(tr("Search"))
+        self.search_button.clicked.connect(self.search)
+        form.addRow(self.search_button)
+        self.status_label = QLabel()
+        self.status_label.setObjectName("geoset_status")
+        self.status_label.setWordWrap(True)
+        form.addRow(self.status_label)
+        return group
+
+    @staticmethod
+    def _coordinate_spin() -> QgsDoubleSpinBox:
+        spin = QgsDoubleSpinBox()
+        spin.setRange(-1e12, 1e12)
+        spin.setDecimals(6)
+        return spin
+
+    # -- helpers ---------------------------------------------------------------------------
+    def message(self, text: str, level=Qgis.MessageLevel.Critical, duration: int = 0) -> None:
+        self.iface.messageBar().pushMessage("GeoRedis", text, level, duration)
+
+    def map_crs(self) -> QgsCoordinateReferenceSystem:
+        return self.canvas.mapSettings().destinationCrs()
+
+    def update_crs_label(self) -> None:
+        crs = self.map_crs()
+        self.crs_label.setText(tr("x, y in the map CRS ({crs})").format(crs=crs.authid()))
+
+    def selected_set(self) -> str:
+        item = self.sets_list.currentItem()
+        return item.data(Qt.ItemDataRole.UserRole) if item is not None else ""
+
+    # -- loading ---------------------------------------------------------------------------
+    def layer_changed(self, layer) -> None:
+        self.id_field_combo.setLayer(layer)
+        self.id_field_combo.setField("")
+        if layer is not None and not self.key_edited:
+            self.key_edit.setText(geoset.slug(layer.name()))
+
+    def _key_typed(self, text: str) -> None:
+        self.key_edited = bool(text)
+
+    def load(self):
+        layer = self.layer_combo.currentLayer()
+        if not isinstance(layer, QgsVectorLayer):
+            self.message(tr("Choose a point layer to load."), Qgis.MessageLevel.Warning, 5)
+            return None
+        name = self.key_edit.text().strip() or geoset.slug(layer.name())
+        id_field = self.id_field_combo.currentField()
+        store = self.store_check.isChecked()
+        snapshot = geoset.LayerSnapshot(layer)
+        transform_context = QgsProject.instance().transformContext()
+        config = ConnectionConfig.from_settings()
+
+        def work(task):
+            return geoset.load_layer(
+                get_client(config),
+                config.key_prefix,
+                name,
+                snapshot,
+                id_field,
+                store,
+                transform_context,
+                TaskFeedback(task),
+                layer.name(),
+            )
+
+        def done(error, result):
+            canceled = self.load_task is not None and self.load_task.isCanceled()
+            self._load_finished()
+            if canceled:
+                # canceled before or while running: the set on the server is unchanged
+                self.message(
+                    tr("Loading '{name}' was canceled; the geo set is unchanged.").format(
+                        name=name
+                    ),
+                    Qgis.MessageLevel.Info,
+                    5,
+                )
+                return
+            if error:
+                self.message(error)
+                return
+            self.message(
+                tr(
+                    "Loaded {loaded} points into '{name}' in {seconds:.1f} s; skipped "
+                    "{skipped}, duplicate names {duplicates}."
+                ).format(
+                    loaded=result.loaded,
+                    name=name,
+                    seconds=result.seconds,
+                    skipped=result.skipped,
+                    duplicates=result.duplicates,
+                ),
+                Qgis.MessageLevel.Success,
+                5,
+            )
+            self.refresh_sets(select=name)
+
+        self.load_button.setEnabled(False)
+        self.cancel_button.setEnabled(True)
+        self.progress_bar.setValue(0)
+        self.progress_bar.setVisible(True)
+        task = self.runner.run(tr("GeoRedis: load {name}").format(name=name), work, done, config)
+        task.progressChanged.connect(self._load_progress)
+        self.load_task = task
+        return task
+
+    def _load_progress(self, value: float) -> None:
+        if not sip.isdeleted(self.progress_bar):
+            self.progress_bar.setValue(int(value))
+
+    def _load_finished(self) -> None:
+        self.load_task = None
+        self.load_button.setEnabled(True)
+        self.cancel_button.setEnabled(False)
+        self.progress_bar.setVisible(False)
+
+    def cancel_load(self) -> None:
+        if self.load_task is not None:
+            self.load_task.cancel()
+
+    # -- listing and deleting --------------------------------------------------------------
+    def refresh_sets(self, checked=False, select: str = ""):
+        config = ConnectionConfig.from_settings()
+        keep = select or self.selected_set()
+
+        def done(error, infos):
+            if error:
+                self.message(error)
+                return
+            self.sets_list.clear()
+            for info in infos:
+                item = QListWidgetItem(
+                    tr("{name} — {count} points").format(name=info.name, count=info.count)
+                )
+                item.setData(Qt.ItemDataRole.UserRole, info.name)
+                item.setToolTip(
+                    tr("From '{source}' ({crs}), loaded {when}").format(
+                        source=info.meta.get("source", "?"),
+                        crs=info.meta.get("crs", "?"),
+                        when=info.meta.get("loaded_at", "?"),
+                    )
+                )
+                self.sets_list.addItem(item)
+                if info.name == keep:
+                    self.sets_list.setCurrentItem(item)
+
+        return self.runner.run(
+            tr("GeoRedis: list geo sets"),
+            lambda task: geoset.list_geosets(get_client(config), config.key_prefix),
+            done,
+            config,
+        )
+
+    def confirm_delete(self, name: str) -> bool:
+        answer = QMessageBox.question(
+            self,
+            tr("Delete geo set"),
+            tr("Delete the geo set '{name}' and its stored attributes from Redis?").format(
+                name=name
+            ),
+        )
+        return answer == QMessageBox.StandardButton.Yes
+
+    def delete_selected(self):
+        name = self.selected_set()
+        if not name:
+            self.message(tr("Select a geo set in the list first."), Qgis.MessageLevel.Warning, 5)
+            return None
+        if not self.confirm_delete(name):
+            return None
+        config = ConnectionConfig.from_settings()
+
+        def done(error, _deleted):
+            if error:
+                self.message(error)
+                return
+            self.refresh_sets()
+
+        return self.runner.run(
+            tr("GeoRedis: delete {name}").format(name=name),
+            lambda task: geoset.delete_geoset(get_client(config), config.key_prefix, name),
+            done,
+            config,
+        )
+
+    # -- searching -------------------------------------------------------------------------
+    def toggle_pick(self, checked: bool) -> None:
+        if checked:
+            self.canvas.setMapTool(self.pick_tool)
+        elif self.canvas.mapTool() is self.pick_tool:
+            self.canvas.unsetMapTool(self.pick_tool)
+
+    def set_center(self, point: QgsPointXY) -> None:
+        self.x_spin.setValue(point.x())
+        self.y_spin.setValue(point.y())
+
+    def search(self):
+        name = self.selected_set()
+        if not name:
+            self.message(
+                tr("Select a geo set in the list (load one first if the list is empty)."),
+                Qgis.MessageLevel.Warning,
+                5,
+            )
+            return None
+        crs = self.map_crs()
+        try:
+            center = geoset.to_wgs84(
+                QgsPointXY(self.x_spin.value(), self.y_spin.value()),
+                crs,
+                QgsProject.instance().transformContext(),
+            )
+        except GeoRedisError as exc:
+            self.message(str(exc))
+            return None
+        radius = self.radius_spin.value()
+        unit = self.unit_combo.currentData()
+        count = self.count_spin.value()
+        replace = self.replace_check.isChecked()
+        config = ConnectionConfig.from_settings()
+        started = time.perf_counter()
+        self.draw_circle(center, radius * geoset.UNIT_METERS[unit])
+
+        def work(task):
+            result = geoset.GeoSet(get_client(config), config.key_prefix, name).radius(
+                center.x(), center.y(), radius, unit, count
+            )
+            fields = geoset.hit_fields(result.fields)
+            # plain QgsFeatures, no QObject: safe to build here, off the main thread
+            return result, fields, geoset.hit_features(result, fields)
+
+        def done(error, outcome):
+            self.search_button.setEnabled(True)
+            if error:
+                self.status_label.setText(error)
+                self.message(error)
+                return
+            result, fields, features = outcome
+            layer = self.add_hit_layer(result, fields, features, replace)
+            self.status_label.setText(
+                tr("{hits} hits in '{name}' in {ms:.0f} ms").format(
+                    hits=len(result), name=name, ms=(time.perf_counter() - started) * 1000
+                )
+            )
+            self.last_hit_layer = layer
+
+        self.search_button.setEnabled(False)
+        self.status_label.setText(tr("Searching…"))
+        return self.runner.run(tr("GeoRedis: search {name}").format(name=name), work, done, config)
+
+    def add_hit_layer(self, result, fields, features, replace: bool) -> QgsVectorLayer:
+        project = QgsProject.instance()
+        if replace:
+            for layer_id in self.hit_layer_ids:
+                if project.mapLayer(layer_id) is not None:
+                    project.removeMapLayer(layer_id)
+            self.hit_layer_ids = []
+        layer = QgsVectorLayer(
+            f"Point?crs={geoset.WGS84}", f"{result.name}: {result.description}", "memory"
+        )
+        provider = layer.dataProvider()
+        provider.addAttributes(fields.toList())
+        layer.updateFields()
+        provider.addFeatures(features)
+        layer.updateExtents()
+        symbol = QgsMarkerSymbol.createSimple(
+            {"name": "circle", "color": HIT_COLOR, "size": "2.2", "outline_color": "255,255,255"}
+        )
+        layer.renderer().setSymbol(symbol)
+        project.addMapLayer(layer)
+        self.hit_layer_ids.append(layer.id())
+        return layer
+
+    def draw_circle(self, center_wgs84: QgsPointXY, radius_m: float) -> None:
+        """The search circle on the canvas: geodesic points on WGS84, in the map CRS."""
+        self.clear_circle()
+        distance_area = QgsDistanceArea()
+        distance_area.setEllipsoid("WGS84")
+        to_map = QgsCoordinateTransform(
+            QgsCoordinateReferenceSystem(geoset.WGS84),
+            self.map_crs(),
+            QgsProject.instance().transformContext(),
+        )
+        band = QgsRubberBand(self.canvas, QgsWkbTypes.GeometryType.PolygonGeometry)
+        band.setStrokeColor(QColor(255, 90, 0, 220))
+        band.setFillColor(QColor(255, 90, 0, 30))
+        band.setWidth(2)
+        for step in range(CIRCLE_VERTICES):
+            azimuth = 2 * 3.141592653589793 * step / CIRCLE_VERTICES
+            point = distance_area.computeSpheroidProject(center_wgs84, radius_m, azimuth)
+            try:
+                band.addPoint(to_map.transform(point), step == CIRCLE_VERTICES - 1)
+            except QgsCsException:
+                continue  # a vertex outside the map CRS's domain: leave it out
+        self.rubber_band = band
+
+    def clear_circle(self) -> None:
+        if self.rubber_band is not None:
+            self.canvas.scene().removeItem(self.rubber_band)
+            self.rubber_band = None
+
+    # -- shutdown --------------------------------------------------------------------------
+    def close_down(self) -> None:
+        """Cancel tasks, drop the map tool and the circle (the plugin is unloading)."""
+        self.runner.cancel_all()
+        if self.canvas.mapTool() is self.pick_tool:
+            self.canvas.unsetMapTool(self.pick_tool)
+        self.clear_circle()

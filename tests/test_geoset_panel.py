@@ -1,0 +1,210 @@
+"""The geo-set dock panel driven like a user would: load, list, pick a centre, search, delete."""
+
+import pytest
+from qgis.core import (
+    Qgis,
+    QgsCoordinateReferenceSystem,
+    QgsCoordinateTransform,
+    QgsField,
+    QgsPointXY,
+    QgsProject,
+    QgsWkbTypes,
+)
+from qgis.PyQt.QtCore import Qt, QVariant
+
+from georedis_plugin.core import geoset
+from georedis_plugin.gui.dock import GeoRedisDock
+from georedis_plugin.gui.geoset_panel import GeoSetPanel
+from tests.gui_wait import wait_for_tasks
+from tests.test_geoset_core import PREFIX, point_layer, random_points
+
+
+@pytest.fixture
+def project_points(qgis_iface, qgis_new_project):
+    lons, lats = random_points(5000, seed=31, lon=(13.2, 13.6), lat=(52.4, 52.6))
+    layer = point_layer(
+        lons,
+        lats,
+        crs="EPSG:25833",
+        fields=[QgsField("name", QVariant.String), QgsField("rank", QVariant.Int)],
+        values=[[f"stop {i}", i] for i in range(len(lons))],
+    )
+    layer.setName("Berlin Stops")
+    QgsProject.instance().addMapLayer(layer)
+    yield layer
+
+
+@pytest.fixture
+def panel(qgis_iface, redis_url, project_points):
+    canvas = qgis_iface.mapCanvas()
+    canvas.setDestinationCrs(QgsCoordinateReferenceSystem("EPSG:3857"))
+    widget = GeoSetPanel(qgis_iface)
+    wait_for_tasks()
+    qgis_iface.messageBar().clear_messages()
+    yield widget
+    widget.close_down()
+    wait_for_tasks()
+
+
+def to_map(point, canvas):
+    return QgsCoordinateTransform(
+        QgsCoordinateReferenceSystem("EPSG:4326"),
+        canvas.mapSettings().destinationCrs(),
+        QgsProject.instance(),
+    ).transform(point)
+
+
+def load_and_select(panel, project_points, **options):
+    panel.layer_combo.setLayer(project_points)
+    panel.store_check.setChecked(options.get("store", True))
+    if "id_field" in options:
+        panel.id_field_combo.setField(options["id_field"])
+    panel.load_button.click()
+    assert not panel.load_button.isEnabled()
+    wait_for_tasks()
+    wait_for_tasks()  # the list refresh that the load starts
+
+
+def test_layer_picker_offers_point_layers_only_and_suggests_a_key(panel, project_points):
+    lines = point_layer([], [], kind="LineString")
+    QgsProject.instance().addMapLayer(lines)
+    offered = [panel.layer_combo.layer(i) for i in range(panel.layer_combo.count())]
+    assert project_points in offered
+    assert lines not in offered
+    panel.layer_combo.setLayer(project_points)
+    assert panel.key_edit.text() == "berlin_stops"
+    assert panel.id_field_combo.currentField() == ""
+
+
+def test_load_lists_the_set_with_its_size(panel, project_points, redis_client, qgis_iface):
+    load_and_select(panel, project_points)
+    assert panel.selected_set() == "berlin_stops"
+    assert "5000 points" in panel.sets_list.currentItem().text()
+    assert redis_client.zcard(geoset.GeoSetKeys.for_name(PREFIX, "berlin_stops").geo) == 5000
+    messages = qgis_iface.messageBar().get_messages(Qgis.MessageLevel.Success)
+    assert any("Loaded 5000 points into 'berlin_stops'" in m for m in messages)
+    assert panel.progress_bar.isHidden() and panel.load_button.isEnabled()
+
+
+def test_click_then_search_adds_the_hit_layer_and_draws_the_circle(
+    panel, project_points, redis_client, qgis_iface
+):
+    load_and_select(panel, project_points, id_field="name")
+    center = QgsPointXY(13.4, 52.5)
+    panel.pick_button.setChecked(True)
+    assert qgis_iface.mapCanvas().mapTool() is panel.pick_tool
+    panel.pick_tool.canvasClicked.emit(to_map(center, qgis_iface.mapCanvas()), Qt.LeftButton)
+    panel.radius_spin.setValue(2.5)
+    panel.unit_combo.setCurrentIndex(panel.unit_combo.findData("km"))
+    panel.search_button.click()
+    wait_for_tasks()
+    layer = panel.last_hit_layer
+    assert QgsProject.instance().mapLayer(layer.id()) is layer
+    assert layer.name().startswith("berlin_stops: 2.5 km around")
+    expected = geoset.GeoSet(redis_client, PREFIX, "berlin_stops").radius(13.4, 52.5, 2.5, "km")
+    assert len(expected) > 50
+    assert [f["member"] for f in layer.getFeatures()] == expected.members
+    assert layer.fields().names() == ["member", "distance", "name", "rank"]
+    assert layer.fields().field("rank").type() == QVariant.Int
+    assert layer.crs().authid() == "EPSG:4326"
+    assert panel.status_label.text().startswith(f"{len(expected)} hits in 'berlin_stops' in ")
+    band = panel.rubber_band
+    assert band.numberOfVertices() == 96
+    # the drawn circle is ~2.5 km from the centre (geodesic, in the map CRS)
+    back = QgsCoordinateTransform(
+        qgis_iface.mapCanvas().mapSettings().destinationCrs(),
+        QgsCoordinateReferenceSystem("EPSG:4326"),
+        QgsProject.instance(),
+    )
+    vertex = back.transform(band.asGeometry().vertexAt(10).x(), band.asGeometry().vertexAt(10).y())
+    assert geoset.haversine_m(13.4, 52.5, vertex.x(), vertex.y()) == pytest.approx(2500, rel=0.01)
+    assert band.asGeometry().type() == QgsWkbTypes.PolygonGeometry
+
+
+def hit_layers():
+    layers = QgsProject.instance().mapLayers().values()
+    return [layer for layer in layers if layer.name().startswith("berlin_stops:")]
+
+
+def test_replace_or_add_hit_layers(panel, project_points):
+    load_and_select(panel, project_points, store=False)
+    panel.set_center(to_map(QgsPointXY(13.4, 52.5), panel.canvas))
+    panel.radius_spin.setValue(800)
+    for _ in range(2):
+        panel.search_button.click()
+        wait_for_tasks()
+    hit_layers = [
+        lyr for lyr in QgsProject.instance().mapLayers().values() if "berlin_stops:" in lyr.name()
+    ]
+    assert len(hit_layers) == 1
+    panel.replace_check.setChecked(False)
+    panel.search_button.click()
+    wait_for_tasks()
+    hit_layers = [
+        lyr for lyr in QgsProject.instance().mapLayers().values() if "berlin_stops:" in lyr.name()
+    ]
+    assert len(hit_layers) == 2
+
+
+def test_count_limits_the_hits(panel, project_points):
+    load_and_select(panel, project_points, store=False)
+    panel.set_center(to_map(QgsPointXY(13.4, 52.5), panel.canvas))
+    panel.radius_spin.setValue(50)
+    panel.unit_combo.setCurrentIndex(panel.unit_combo.findData("km"))
+    panel.count_spin.setValue(12)
+    panel.search_button.click()
+    wait_for_tasks()
+    assert panel.last_hit_layer.featureCount() == 12
+
+
+def test_searching_a_deleted_set_explains_in_the_message_bar(
+    panel, project_points, qgis_iface, redis_client
+):
+    load_and_select(panel, project_points, store=False)
+    geoset.delete_geoset(redis_client, PREFIX, "berlin_stops")
+    panel.search_button.click()
+    wait_for_tasks()
+    errors = qgis_iface.messageBar().get_messages(Qgis.MessageLevel.Critical)
+    assert any("There is no geo set 'berlin_stops'" in m for m in errors)
+    assert "There is no geo set" in panel.status_label.text()
+    assert panel.search_button.isEnabled()
+
+
+def test_delete_asks_then_removes_the_set(panel, project_points, redis_client):
+    load_and_select(panel, project_points, store=False)
+    asked = []
+    panel.confirm_delete = lambda name: asked.append(name) or False
+    panel.delete_button.click()
+    wait_for_tasks()
+    assert asked == ["berlin_stops"] and panel.sets_list.count() == 1
+    panel.confirm_delete = lambda name: True
+    panel.delete_button.click()
+    wait_for_tasks()
+    wait_for_tasks()
+    assert panel.sets_list.count() == 0
+    assert not redis_client.keys(f"{PREFIX}:geo:*")
+
+
+def test_cancel_stops_a_load_and_leaves_no_keys(panel, project_points, redis_client, qgis_iface):
+    panel.layer_combo.setLayer(project_points)
+    panel.store_check.setChecked(True)
+    task = panel.load()
+    panel.cancel_button.click()
+    wait_for_tasks()
+    assert task.isCanceled()
+    assert not redis_client.keys(f"{PREFIX}:geo:*")
+    infos = qgis_iface.messageBar().get_messages(Qgis.MessageLevel.Info)
+    assert any("Loading 'berlin_stops' was canceled; the geo set is unchanged." in m for m in infos)
+    assert not qgis_iface.messageBar().get_messages(Qgis.MessageLevel.Critical)
+    assert panel.load_button.isEnabled()
+
+
+def test_dock_holds_the_panel_and_closes_it_down(qgis_iface, redis_url):
+    dock = GeoRedisDock(qgis_iface)
+    panels = [p for p in dock.panels if isinstance(p, GeoSetPanel)]
+    assert len(panels) == 1
+    panel = panels[0]
+    panel.pick_button.setChecked(True)
+    dock.close_down()
+    assert qgis_iface.mapCanvas().mapTool() is not panel.pick_tool
+    wait_for_tasks()
