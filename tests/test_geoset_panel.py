@@ -188,10 +188,9 @@ def test_delete_asks_then_removes_the_set(panel, project_points, redis_client):
 def test_cancel_stops_a_load_and_leaves_no_keys(panel, project_points, redis_client, qgis_iface):
     panel.layer_combo.setLayer(project_points)
     panel.store_check.setChecked(True)
-    task = panel.load()
+    panel.load()
     panel.cancel_button.click()
     wait_for_tasks()
-    assert task.isCanceled()
     assert not redis_client.keys(f"{PREFIX}:geo:*")
     infos = qgis_iface.messageBar().get_messages(Qgis.MessageLevel.Info)
     assert any("Loading 'berlin_stops' was canceled; the geo set is unchanged." in m for m in infos)

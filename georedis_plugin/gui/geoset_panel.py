@@ -76,6 +76,7 @@ class GeoSetPanel(QWidget):
         self.canvas = iface.mapCanvas()
         self.runner = BackgroundRunner(self)
         self.load_task = None
+        self.load_canceled = False
         self.hit_layer_ids = []
         self.last_hit_layer = None
         self.key_edited = False
@@ -246,9 +247,9 @@ class GeoSetPanel(QWidget):
             )
 
         def done(error, result):
-            canceled = self.load_task is not None and self.load_task.isCanceled()
+            canceled = self.load_canceled
             self._load_finished()
-            if canceled:
+            if canceled and error:
                 # canceled before or while running: the set on the server is unchanged
                 self.message(
                     tr("Loading '{name}' was canceled; the geo set is unchanged.").format(
@@ -277,6 +278,7 @@ class GeoSetPanel(QWidget):
             )
             self.refresh_sets(select=name)
 
+        self.load_canceled = False
         self.load_button.setEnabled(False)
         self.cancel_button.setEnabled(True)
         self.progress_bar.setValue(0)
@@ -298,6 +300,7 @@ class GeoSetPanel(QWidget):
 
     def cancel_load(self) -> None:
         if self.load_task is not None:
+            self.load_canceled = True
             self.load_task.cancel()
 
     # -- listing and deleting --------------------------------------------------------------
