@@ -18,6 +18,7 @@ from tests.redis_server import RedisServer
 BENCHMARKS = [
     ("buffer", "scripts.bench_buffer"),
     ("intersection", "scripts.bench_intersection"),
+    ("geosets", "scripts.bench_geoset"),
 ]
 
 

@@ -1,0 +1,196 @@
+"""Benchmark: geo-set loading and searching on 1,000,000 points from a memory layer.
+
+Loading: GeoRedis (numpy geohash scores, sorted pre-encoded ZADD) against the straightforward
+approach (iterate the layer, redis-py GEOADD pipeline in batches of 5,000) and against the
+server's own ingest limit (the same points as raw GEOADD commands through ``redis-cli --pipe``,
+encoded before the clock starts). Searching: a radius search returning ~60,000 hits turned into
+a memory layer, against the bare ``GEOSEARCH ... WITHCOORD WITHDIST`` call. Plus Redis memory
+per point with and without 3 stored attributes. All figures are medians of the same run.
+"""
+
+import statistics
+import subprocess
+import tempfile
+import time
+from pathlib import Path
+
+import numpy as np
+import redis
+from qgis.core import QgsFeature, QgsField, QgsGeometry, QgsPoint, QgsVectorLayer
+from qgis.PyQt.QtCore import QVariant
+
+from georedis_plugin.core import geoset
+
+POINTS = 1_000_000
+HITS = 60_000
+REPEATS = 3
+GEOADD_BATCH = 5_000
+PREFIX = "bench"
+CENTER = (8.0, 48.0)
+
+
+def make_layer(lons, lats, with_attributes: bool) -> QgsVectorLayer:
+    layer = QgsVectorLayer("Point?crs=EPSG:4326", "bench points", "memory")
+    if with_attributes:
+        layer.dataProvider().addAttributes(
+            [
+                QgsField("name", QVariant.String),
+                QgsField("rank", QVariant.Int),
+                QgsField("value", QVariant.Double),
+            ]
+        )
+        layer.updateFields()
+    fields = layer.fields()
+    features = []
+    for i, (x, y) in enumerate(zip(lons.tolist(), lats.tolist())):
+        feature = QgsFeature(fields)
+        if with_attributes:
+            feature.setAttributes([f"point {i}", i % 1000, x * y])
+        feature.setGeometry(QgsGeometry(QgsPoint(x, y)))
+        features.append(feature)
+    layer.dataProvider().addFeatures(features)
+    return layer
+
+
+def straightforward_load(client, layer, key: str) -> None:
+    """What one would write first: read every feature, GEOADD in pipelined batches."""
+    pipe = client.pipeline(transaction=False)
+    values = []
+    for feature in layer.getFeatures():
+        point = feature.geometry().asPoint()
+        values += [point.x(), point.y(), feature.id()]
+        if len(values) == 3 * GEOADD_BATCH:
+            pipe.geoadd(key, values)
+            values = []
+    if values:
+        pipe.geoadd(key, values)
+    pipe.execute()
+
+
+def geoadd_stream(layer, key: bytes) -> bytes:
+    """The same points as raw GEOADD commands (batches of 5,000), for redis-cli --pipe."""
+    commands = []
+    args = []
+    for feature in layer.getFeatures():
+        point = feature.geometry().asPoint()
+        args += [repr(point.x()).encode(), repr(point.y()).encode(), b"%d" % feature.id()]
+        if len(args) == 3 * GEOADD_BATCH:
+            commands.append(geoset.encode_command(b"GEOADD", key, *args))
+            args = []
+    if args:
+        commands.append(geoset.encode_command(b"GEOADD", key, *args))
+    return b"".join(commands)
+
+
+def timed(function, repeats=REPEATS, before=None) -> float:
+    samples = []
+    for _ in range(repeats):
+        if before is not None:
+            before()
+        started = time.perf_counter()
+        function()
+        samples.append(time.perf_counter() - started)
+    return statistics.median(samples)
+
+
+def memory(client, *keys) -> int:
+    return sum(client.memory_usage(k, samples=0) or 0 for k in keys)
+
+
+def run(redis_url: str, out) -> None:
+    client = redis.Redis.from_url(redis_url)
+    rng = np.random.default_rng(2024)
+    lons = rng.uniform(-5.0, 20.0, POINTS)
+    lats = rng.uniform(40.0, 56.0, POINTS)
+    layer = make_layer(lons, lats, with_attributes=False)
+    keys = geoset.GeoSetKeys.for_name(PREFIX, "points")
+
+    def clear():
+        client.delete(keys.geo, keys.attrs, keys.meta, "straightforward", "piped")
+        while client.info("memory").get("lazyfree_pending_objects", 0):
+            time.sleep(0.01)
+
+    straightforward = timed(
+        lambda: straightforward_load(client, layer, "straightforward"), before=clear
+    )
+    stream = geoadd_stream(layer, b"piped")
+    with tempfile.TemporaryDirectory() as workdir:
+        stream_file = Path(workdir) / "geoadd.resp"
+        stream_file.write_bytes(stream)
+
+        def pipe_in():
+            with stream_file.open("rb") as stdin:
+                subprocess.run(
+                    ["redis-cli", "-u", redis_url, "--pipe"],
+                    stdin=stdin,
+                    stdout=subprocess.DEVNULL,
+                    check=True,
+                )
+
+        server_limit = timed(pipe_in, before=clear)
+    assert client.zcard("piped") == POINTS
+    ours = timed(lambda: geoset.load_layer(client, PREFIX, "points", layer), before=clear)
+    snapshot = timed(
+        lambda: geoset.load_layer(client, PREFIX, "points", geoset.LayerSnapshot(layer)),
+        before=clear,
+    )
+    reload_seconds = timed(lambda: geoset.load_layer(client, PREFIX, "points", layer))
+    assert client.zcard(keys.geo) == POINTS
+    bytes_plain = memory(client, keys.geo) / POINTS
+
+    # search returning ~60,000 hits: the radius of the 60,000th nearest point
+    distances = geoset.haversine_m(CENTER[0], CENTER[1], lons, lats)
+    radius = float(np.partition(distances, HITS)[HITS]) - 0.5
+    query = [
+        "GEOSEARCH", keys.geo, "FROMLONLAT", *CENTER, "BYRADIUS", radius, "m", "ASC",
+        "WITHCOORD", "WITHDIST",
+    ]  # fmt: skip
+    bare = timed(lambda: client.execute_command(*query), repeats=5)
+    gs = geoset.GeoSet(client, PREFIX, "points")
+    search_only = timed(lambda: gs.radius(*CENTER, radius, "m"), repeats=5)
+    to_layer = timed(lambda: geoset.hit_layer(gs.radius(*CENTER, radius, "m")), repeats=5)
+    hits = len(gs.radius(*CENTER, radius, "m"))
+
+    clear()
+    attributed = make_layer(lons, lats, with_attributes=True)
+    with_attributes = timed(
+        lambda: geoset.load_layer(client, PREFIX, "points", attributed, store_attributes=True),
+        repeats=1,
+        before=clear,
+    )
+    bytes_attributes = memory(client, keys.geo, keys.attrs) / POINTS
+    search_attributes = timed(lambda: geoset.hit_layer(gs.radius(*CENTER, radius, "m")), repeats=3)
+    clear()
+    client.close()
+
+    print(f"{POINTS:,} random points, memory layer in EPSG:4326; medians of {REPEATS}.\n", file=out)
+    print("| measurement | seconds | ratio |", file=out)
+    print("|---|---:|---:|", file=out)
+    rows = [
+        ("load: straightforward (getFeatures + GEOADD pipeline, 5,000/batch)", straightforward,
+         "1.0x"),
+        ("load: server ingest limit (same points, raw GEOADD via redis-cli --pipe)",
+         server_limit, f"{straightforward / server_limit:.1f}x faster than straightforward"),
+        ("load: GeoRedis (`georedis:loadgeoset` path, whole memory layer)", ours,
+         f"{straightforward / ours:.1f}x faster than straightforward; "
+         f"{ours / server_limit:.2f}x the server limit"),
+        ("load: GeoRedis from a LayerSnapshot (dock panel path, per-feature read)", snapshot,
+         f"{straightforward / snapshot:.1f}x faster than straightforward"),
+        ("reload over an existing set (atomic replace)", reload_seconds, ""),
+        ("load with 3 stored attributes (name, rank, value)", with_attributes, ""),
+        (f"search: bare GEOSEARCH WITHCOORD WITHDIST ({hits:,} hits)", bare, "1.0x"),
+        ("search: GeoSet.radius (hits parsed, no layer)", search_only,
+         f"{search_only / bare:.2f}x the bare call"),
+        ("search: GeoSet.radius + memory hit layer", to_layer,
+         f"{to_layer / bare:.2f}x the bare call"),
+        ("search + hit layer with 3 stored attributes", search_attributes,
+         f"{search_attributes / bare:.2f}x the bare call"),
+    ]  # fmt: skip
+    for name, seconds, ratio in rows:
+        print(f"| {name} | {seconds:.3f} | {ratio} |", file=out)
+    print(
+        f"\nRedis memory per point: {bytes_plain:.1f} bytes (geo set only), "
+        f"{bytes_attributes:.1f} bytes with 3 stored attributes (geo set + attribute hash).",
+        file=out,
+    )
+    out.flush()
