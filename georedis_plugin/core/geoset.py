@@ -925,10 +925,11 @@ class GeoSet:
         args += ["WITHCOORD", "WITHDIST"]
         with self.client.pipeline(transaction=False) as pipe:
             pipe.type(self.keys.geo)
-            pipe.exists(self.keys.meta)
+            pipe.hmget(self.keys.meta, ["attributes", META_FIELDS_KEY])
             pipe.execute_command(*args)
-            key_type, has_meta, raw = pipe.execute(raise_on_error=False)
-        _check_type(self.name, self.keys, key_type, has_meta == 1)
+            key_type, meta, raw = pipe.execute(raise_on_error=False)
+        has_meta = isinstance(meta, list) and meta[0] is not None
+        _check_type(self.name, self.keys, key_type, has_meta)
         if isinstance(raw, redis.ResponseError):
             if "could not decode requested zset member" in str(raw):
                 raise GeoRedisError(
@@ -948,16 +949,11 @@ class GeoSet:
             lat,
             description=description,
         )
-        self._attach_attributes(result, members)
+        if has_meta and meta[0] == b"1":
+            result.fields = fields_from_json(json.loads(meta[1] or b"[]"))
+            result.rows = self.client.hmget(self.keys.attrs, members) if members else []
         result.seconds = time.perf_counter() - started
         return result
-
-    def _attach_attributes(self, result: SearchResult, raw_members: list) -> None:
-        meta = self.client.hmget(self.keys.meta, ["attributes", META_FIELDS_KEY])
-        if meta[0] != b"1":
-            return
-        result.fields = fields_from_json(json.loads(meta[1] or b"[]"))
-        result.rows = self.client.hmget(self.keys.attrs, raw_members) if raw_members else []
 
     def radius(self, lon: float, lat: float, radius: float, unit: str = "m", count: int = 0):
         return self._search(
