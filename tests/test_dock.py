@@ -9,7 +9,7 @@ from qgis.PyQt.QtWidgets import QVBoxLayout, QWidget
 from georedis_plugin.core import settings
 from georedis_plugin.core.connection import ConnectionConfig, GeoRedisError
 from georedis_plugin.gui.dock import GeoRedisDock
-from tests.gui_wait import wait_for_tasks
+from tests.gui_wait import queued_task, task_threads_busy, wait_for_tasks, wait_until
 from tests.redis_server import free_port
 
 
@@ -104,3 +104,12 @@ def test_a_check_finishing_after_the_dock_is_deleted_is_ignored(qgis_iface, sile
     # deleted label.
     assert isinstance(task.exception, GeoRedisError)
     assert "did not answer within the timeout" in str(task.exception)
+
+
+def test_a_check_canceled_from_the_task_manager_says_so(qgis_iface, redis_url):
+    with task_threads_busy():
+        dock = GeoRedisDock(qgis_iface)
+        queued_task("GeoRedis: check connection").cancel()  # the Cancel of QGIS's task list
+        wait_until(lambda: not dock.runner.busy)
+    assert dock.status_label.text() == "Connection check canceled."
+    dock.close_down()

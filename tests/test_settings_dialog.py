@@ -10,7 +10,7 @@ from georedis_plugin.core import settings
 from georedis_plugin.core.connection import ConnectionConfig, GeoRedisError
 from georedis_plugin.core.wkb_cache import WkbCache
 from georedis_plugin.gui.settings_dialog import SettingsDialog
-from tests.gui_wait import wait_for_tasks, wait_until
+from tests.gui_wait import queued_task, task_threads_busy, wait_for_tasks, wait_until
 from tests.redis_server import free_port
 
 POINT_WKB = bytes.fromhex("0101000000000000000000f03f0000000000000040")
@@ -90,6 +90,16 @@ def test_test_connection_explains_a_closed_port(clean_settings):
     dialog.test_connection()
     wait_until(lambda: dialog.test_button.isEnabled())
     assert "Nothing accepts connections" in dialog.test_result.text()
+
+
+def test_a_test_canceled_from_the_task_manager_says_so_and_frees_the_button(redis_url):
+    dialog = SettingsDialog()
+    dialog.url_edit.setText(redis_url)
+    with task_threads_busy():
+        dialog.test_connection()
+        queued_task("GeoRedis: test connection").cancel()
+        wait_until(lambda: dialog.test_button.isEnabled())
+    assert dialog.test_result.text() == "Connection test canceled."
 
 
 def test_cache_statistics_show_entries_memory_and_last_runs(redis_url, redis_client):

@@ -64,6 +64,7 @@ class GeoRedisDock(QgsDockWidget):
             lambda task: check_connection(config),
             finished,
             config,
+            canceled_message=tr("Connection check canceled."),
         )
 
     def close_down(self) -> None:

@@ -199,7 +199,11 @@ class SettingsDialog(QDialog):
             )
 
         return self.runner.run(
-            tr("GeoRedis: test connection"), lambda task: check_connection(config), finished, config
+            tr("GeoRedis: test connection"),
+            lambda task: check_connection(config),
+            finished,
+            config,
+            canceled_message=tr("Connection test canceled."),
         )
 
     def show_statistics(self) -> QgsTask:
@@ -226,4 +230,5 @@ class SettingsDialog(QDialog):
             lambda task: cache_statistics(get_client(config), config.key_prefix),
             finished,
             config,
+            canceled_message=tr("Counting canceled."),
         )

@@ -4,6 +4,7 @@ from qgis.core import Qgis, QgsApplication, QgsMessageLog, QgsTask
 from qgis.PyQt import sip
 
 from ..core.connection import GeoRedisError, explain_error
+from ..i18n import tr
 
 
 class BackgroundRunner:
@@ -11,7 +12,8 @@ class BackgroundRunner:
 
     ``on_done(error_message, result)`` runs on the main thread. It is skipped after
     ``cancel_all()`` and once ``owner`` (the widget the callback updates) has been deleted,
-    e.g. when QGIS closes a dock without the plugin's ``unload()``.
+    e.g. when QGIS closes a dock without the plugin's ``unload()``. A task the user cancels
+    in QGIS's task list reports ``canceled_message`` as its error.
     """
 
     def __init__(self, owner=None):
@@ -19,7 +21,9 @@ class BackgroundRunner:
         self._tasks = set()
         self._closed = False
 
-    def run(self, description: str, function, on_done, config=None) -> QgsTask:
+    def run(
+        self, description: str, function, on_done, config=None, canceled_message=None
+    ) -> QgsTask:
         def work(task):
             return function(task)
 
@@ -29,6 +33,10 @@ class BackgroundRunner:
                 return
             if exception is None:
                 on_done(None, result)
+                return
+            if task.isCanceled():
+                # QgsTaskWrapper reports a cancel as Exception("Task canceled"): not a Redis error
+                on_done(canceled_message or tr("Canceled."), None)
                 return
             if isinstance(exception, GeoRedisError) or config is None:
                 message = str(exception)
