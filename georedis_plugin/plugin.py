@@ -93,8 +93,9 @@ class GeoRedisPlugin:
             self.dock.setObjectName("GeoRedisDock")
             self.iface.addDockWidget(Qt.DockWidgetArea.RightDockWidgetArea, self.dock)
             self.dock.visibilityChanged.connect(self.dock_action.setChecked)
-        visible = (not self.dock.isVisible()) if checked is None else bool(checked)
-        self.dock.setVisible(visible)
+        visible = (not self.dock.isUserVisible()) if checked is None else bool(checked)
+        # setUserVisible also raises a dock tabbed behind another one; setVisible would not
+        self.dock.setUserVisible(visible)
 
     def show_settings(self):
         from .gui.settings_dialog import SettingsDialog

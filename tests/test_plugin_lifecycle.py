@@ -4,6 +4,9 @@ from collections import Counter
 
 import pytest
 from qgis.core import QgsApplication
+from qgis.gui import QgsDockWidget
+from qgis.PyQt.QtCore import QCoreApplication, Qt
+from qgis.PyQt.QtWidgets import QMainWindow
 
 import georedis_plugin
 
@@ -118,3 +121,55 @@ def test_load_unload_cycles_leave_no_duplicates(iface):
     assert iface.live(iface.menu_actions) == {}
     assert iface.live(iface.toolbar_actions) == {}
     assert iface.live(iface.docks) == {}
+
+
+class MainWindowIface(RecordingIface):
+    """Docks go into a real QMainWindow, so tabbing and raising behave as in QGIS."""
+
+    def __init__(self, iface):
+        super().__init__(iface)
+        self.window = QMainWindow()
+
+    def mainWindow(self):
+        return self.window
+
+    def addDockWidget(self, area, dock):
+        super().addDockWidget(area, dock)
+        self.window.addDockWidget(area, dock)
+
+    def removeDockWidget(self, dock):
+        super().removeDockWidget(dock)
+        self.window.removeDockWidget(dock)
+
+
+def settle():
+    # tab switches and the visibility signals they cause arrive over a few event-loop turns
+    for _ in range(5):
+        QCoreApplication.processEvents()
+
+
+def test_panel_action_brings_a_dock_tabbed_behind_another_to_the_front(qgis_iface, redis_url):
+    iface = MainWindowIface(qgis_iface)
+    iface.window.show()
+    other = QgsDockWidget("Layer styling")
+    iface.window.addDockWidget(Qt.DockWidgetArea.RightDockWidgetArea, other)
+    plugin = georedis_plugin.classFactory(iface)
+    plugin.initGui()
+    try:
+        plugin.dock_action.trigger()
+        settle()
+        iface.window.tabifyDockWidget(plugin.dock, other)
+        other.raise_()
+        settle()
+        assert not plugin.dock.isUserVisible()
+        assert not plugin.dock_action.isChecked()  # so one click means "show it"
+        plugin.dock_action.trigger()
+        settle()
+        assert plugin.dock.isUserVisible()
+        assert not other.isUserVisible()
+        assert plugin.dock_action.isChecked()
+        plugin.dock_action.trigger()
+        assert not plugin.dock.isVisible()
+    finally:
+        plugin.unload()
+        iface.window.close()
