@@ -5,7 +5,7 @@ from pathlib import Path
 from qgis.core import Qgis, QgsApplication, QgsMessageLog
 from qgis.PyQt.QtCore import QCoreApplication, QLocale, QSettings, Qt, QTranslator
 from qgis.PyQt.QtGui import QIcon
-from qgis.PyQt.QtWidgets import QAction
+from qgis.PyQt.QtWidgets import QAction, QDialog
 
 from .dependencies import install_command, missing_dependencies
 from .i18n import tr
@@ -101,7 +101,8 @@ class GeoRedisPlugin:
         from .gui.settings_dialog import SettingsDialog
 
         dialog = SettingsDialog(self.iface.mainWindow())
-        dialog.exec_()
+        if dialog.exec_() == QDialog.DialogCode.Accepted and self.dock is not None:
+            self.dock.check_connection()  # the status may describe the server just replaced
 
     # -- unload ----------------------------------------------------------------------------
     def unload(self):

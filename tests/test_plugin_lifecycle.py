@@ -3,12 +3,15 @@
 from collections import Counter
 
 import pytest
+import redis
 from qgis.core import QgsApplication
 from qgis.gui import QgsDockWidget
-from qgis.PyQt.QtCore import QCoreApplication, Qt
-from qgis.PyQt.QtWidgets import QMainWindow
+from qgis.PyQt.QtCore import QCoreApplication, Qt, QTimer
+from qgis.PyQt.QtWidgets import QApplication, QMainWindow
 
 import georedis_plugin
+from tests.gui_wait import wait_for_tasks
+from tests.redis_server import free_port
 
 
 class RecordingIface:
@@ -173,3 +176,31 @@ def test_panel_action_brings_a_dock_tabbed_behind_another_to_the_front(qgis_ifac
     finally:
         plugin.unload()
         iface.window.close()
+
+
+def test_saving_new_settings_refreshes_the_dock_status(qgis_iface, clean_settings, redis_server):
+    clean_settings.HOST.set_value("127.0.0.1")
+    clean_settings.PORT.set_value(free_port())
+    plugin = georedis_plugin.classFactory(RecordingIface(qgis_iface))
+    plugin.initGui()
+    try:
+        plugin.toggle_dock(True)
+        wait_for_tasks()
+        assert plugin.dock.status_label.text().startswith("Nothing accepts connections")
+
+        def point_the_open_dialog_at_the_server():
+            dialog = QApplication.activeModalWidget()
+            dialog.port_spin.setValue(redis_server.port)
+            dialog.accept()
+
+        QTimer.singleShot(0, point_the_open_dialog_at_the_server)
+        plugin.settings_action.trigger()  # modal: returns once the dialog is accepted
+        wait_for_tasks()
+        with redis.Redis(port=redis_server.port) as client:
+            version = client.info("server")["redis_version"]
+        assert plugin.dock.status_label.text().startswith(
+            f"Redis {version} at redis://127.0.0.1:{redis_server.port}/0, round trip "
+        )
+    finally:
+        plugin.unload()
+        wait_for_tasks()
