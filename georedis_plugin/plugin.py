@@ -101,7 +101,11 @@ class GeoRedisPlugin:
         from .gui.settings_dialog import SettingsDialog
 
         dialog = SettingsDialog(self.iface.mainWindow())
-        if dialog.exec_() == QDialog.DialogCode.Accepted and self.dock is not None:
+        try:
+            accepted = dialog.exec_() == QDialog.DialogCode.Accepted
+        finally:
+            dialog.deleteLater()  # parented to the main window: it would outlive every use
+        if accepted and self.dock is not None:
             self.dock.check_connection()  # the status may describe the server just replaced
 
     # -- unload ----------------------------------------------------------------------------

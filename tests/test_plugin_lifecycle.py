@@ -6,10 +6,11 @@ import pytest
 import redis
 from qgis.core import QgsApplication
 from qgis.gui import QgsDockWidget
-from qgis.PyQt.QtCore import QCoreApplication, Qt, QTimer
+from qgis.PyQt.QtCore import QCoreApplication, QEvent, Qt, QTimer
 from qgis.PyQt.QtWidgets import QApplication, QMainWindow
 
 import georedis_plugin
+from georedis_plugin.gui.settings_dialog import SettingsDialog
 from tests.gui_wait import wait_for_tasks
 from tests.redis_server import free_port
 
@@ -204,3 +205,16 @@ def test_saving_new_settings_refreshes_the_dock_status(qgis_iface, clean_setting
     finally:
         plugin.unload()
         wait_for_tasks()
+
+
+def test_closed_settings_dialogs_do_not_pile_up_under_the_main_window(qgis_iface, clean_settings):
+    plugin = georedis_plugin.classFactory(RecordingIface(qgis_iface))
+    plugin.initGui()
+    try:
+        for _ in range(3):
+            QTimer.singleShot(0, lambda: QApplication.activeModalWidget().reject())
+            plugin.settings_action.trigger()
+        QCoreApplication.sendPostedEvents(None, QEvent.Type.DeferredDelete)
+        assert qgis_iface.mainWindow().findChildren(SettingsDialog) == []
+    finally:
+        plugin.unload()
