@@ -14,6 +14,7 @@ from qgis.core import (
     QgsProcessingFeedback,
     QgsProperty,
     QgsVectorLayer,
+    QgsWkbTypes,
 )
 
 from georedis_plugin.core import settings
@@ -233,6 +234,36 @@ def test_parity_with_zero_distance_and_collapsing_lines(provider, redis_url):
         again, _, warm = both(layer, DISTANCE=distance)
         assert (warm["CACHE_HITS"], warm["CACHE_MISSES"]) == (cold["CACHE_MISSES"], 0)
         assert_same_output(again, native)
+
+
+@pytest.mark.parametrize("dissolve", [False, True])
+def test_zero_distance_keeps_z_as_native_does(provider, redis_url, dissolve):
+    # nothing to offset: GEOS hands back the input's vertices, Z included
+    layer = memory_layer(
+        "PolygonZ",
+        [
+            *POLYGONS_Z,
+            "PolygonZ ((0 0 1, 2 2 2, 2 0 3, 0 2 4, 0 0 1))",
+            "PolygonZ ((0 0 1, 3 0 2, 3 3 3, 0 3 4, 0 0 1), (1 1 1, 2 1 1, 2 2 1, 1 1 1))",
+        ],
+    )
+    ours, native, _ = both(layer, DISTANCE=0, DISSOLVE=dissolve)
+    assert any(QgsWkbTypes.hasZ(f.geometry().wkbType()) for f in native.getFeatures())
+    assert_same_output(ours, native)
+
+
+def test_collapsed_buffers_have_natives_exact_wkb(provider, redis_url):
+    # QGIS reads GEOS's empty polygon back as a polygon with an empty exterior ring; the
+    # parity rule calls any two empties equal, so compare the stored bytes themselves
+    layer = memory_layer("Polygon", POLYGONS[:2] + POLYGONS[4:] + ["Polygon ((0 0, 1 0, 0 0))"])
+    params = {"INPUT": layer, "DISTANCE": -0.3, "OUTPUT": "memory:"}
+    native, _ = run("native:buffer", params)
+    expected = {f["id"]: bytes(f.geometry().asWkb()) for f in native.getFeatures()}
+    assert any(native.getFeature(fid).geometry().isEmpty() for fid in native.allFeatureIds())
+    for expected_misses in (len(expected), 0):
+        ours, result = run("georedis:buffer", params)
+        assert result["CACHE_MISSES"] == expected_misses
+        assert {f["id"]: bytes(f.geometry().asWkb()) for f in ours.getFeatures()} == expected
 
 
 @pytest.mark.parametrize(

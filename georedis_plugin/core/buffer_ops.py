@@ -5,6 +5,7 @@ parameters, on every core at once. Geometries shapely cannot read (curves) and a
 GEOS fails on go through ``QgsGeometry.buffer`` itself, so the result is always QGIS's.
 """
 
+import functools
 import struct
 
 import numpy as np
@@ -40,6 +41,17 @@ def qgis_buffer(wkb: bytes, distance, segments, end_cap, join, miter):
         distance, segments, Qgis.EndCapStyle(end_cap), Qgis.JoinStyle(join), miter
     )
     return to_qgis_multi_wkb(buffered)
+
+
+@functools.cache
+def empty_buffer_wkb() -> bytes:
+    """What QGIS writes for a buffer that collapsed to nothing, computed by QGIS itself.
+
+    GEOS returns an empty polygon; QGIS reads it back with an empty exterior ring, whereas
+    shapely's WKB for it has no ring at all. Both are empty, but the output must be QGIS's.
+    """
+    point = bytes(QgsGeometry.fromWkt("Point (0 0)").asWkb())
+    return qgis_buffer(point, 0.0, 1, 1, 1, 1.0)
 
 
 def buffer_many(wkbs, distances, segments, end_cap, join, miter, cancelled=None):
@@ -81,10 +93,15 @@ def buffer_many(wkbs, distances, segments, end_cap, join, miter, cancelled=None)
     buffered = parallel_map(buffer_chunk, np.arange(len(fast)), cancelled=cancelled)
     if buffered is None:
         return None
-    buffered_wkbs = shapely.to_wkb(buffered, flavor="iso", output_dimension=2)
-    for index, wkb in zip(fast, buffered_wkbs):
+    # Z only where the GEOS result has it (a zero distance keeps the input's), as QGIS reads it
+    buffered_wkbs = shapely.to_wkb(buffered, flavor="iso", output_dimension=3)
+    collapsed = shapely.is_empty(buffered)
+    for index, wkb, is_empty in zip(fast, buffered_wkbs, collapsed):
         if wkb is None:
             slow.append(index)
+            continue
+        if is_empty:
+            results[index] = empty_buffer_wkb()
             continue
         geometry = QgsGeometry()
         geometry.fromWkb(wkb)

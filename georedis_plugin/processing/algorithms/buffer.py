@@ -31,7 +31,7 @@ from ...i18n import tr
 from .cached import CACHE_HELP, CachedAlgorithm
 
 OP = "buffer"
-OP_VERSION = 1
+OP_VERSION = 2  # 2: collapsed buffers stored as QGIS writes them
 DISSOLVE_OP = "buffer-dissolve"
 WRITE_BATCH = 1000
 
