@@ -29,12 +29,20 @@ def missing_dependencies() -> list:
 
 
 def python_executable() -> str:
-    """The Python interpreter behind QGIS (sys.executable is the qgis binary itself)."""
-    if Path(sys.executable).name.startswith("python"):
+    """The Python interpreter behind QGIS.
+
+    In QGIS desktop sys.executable is the qgis binary or whichever python3 comes first on PATH
+    (a pyenv shim, a conda env), so outside a venv the interpreter under sys.base_prefix is
+    named, with its exact version.
+    """
+    in_venv = sys.prefix != sys.base_prefix
+    if in_venv and Path(sys.executable).name.startswith("python"):
         return sys.executable
     if sys.platform == "win32":
         return "python"  # the OSGeo4W Shell puts QGIS's Python first on PATH
-    return str(Path(sys.base_prefix) / "bin" / "python3")
+    bin_dir = Path(sys.base_prefix) / "bin"
+    versioned = bin_dir / f"python{sys.version_info.major}.{sys.version_info.minor}"
+    return str(versioned if versioned.exists() else bin_dir / "python3")
 
 
 def install_command() -> str:

@@ -25,12 +25,28 @@ def test_old_shapely_is_reported(monkeypatch):
     assert "shapely 1.8.5 is too old" in problem
 
 
-def test_install_command_names_the_qgis_python_and_the_packages(monkeypatch):
-    # Inside QGIS desktop sys.executable is the qgis binary, not Python.
-    monkeypatch.setattr(sys, "executable", "/usr/bin/qgis")
+QGIS_PYTHON = f"{sys.base_prefix}/bin/python{sys.version_info.major}.{sys.version_info.minor}"
+
+
+@pytest.mark.parametrize(
+    "executable",
+    [
+        "/usr/bin/qgis",
+        # QGIS's embedded Python takes the first python3 on PATH as sys.executable
+        "/home/me/.pyenv/shims/python3",
+    ],
+)
+def test_install_command_names_the_qgis_python_and_the_packages(monkeypatch, executable):
+    monkeypatch.setattr(sys, "executable", executable)
+    monkeypatch.setattr(sys, "prefix", sys.base_prefix)  # QGIS's Python is no venv
     command = dependencies.install_command()
-    assert command.startswith(f"{sys.base_prefix}/bin/python3 -m pip install --user")
+    assert command.startswith(f"{QGIS_PYTHON} -m pip install --user")
     assert '"redis>=4.5"' in command and '"shapely>=2,<3"' in command
+
+
+def test_install_command_in_a_venv_names_the_venv_python():
+    assert sys.prefix != sys.base_prefix  # the tests run in the project venv
+    assert dependencies.install_command().startswith(f"{sys.executable} -m pip install")
 
 
 @pytest.mark.parametrize(
