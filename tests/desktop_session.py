@@ -20,8 +20,13 @@ def free_display() -> int:
     raise RuntimeError("no free X display")
 
 
-def run_qgis_with_script(script: Path, workdir: Path, env_extra: dict, timeout: float = 240):
-    """Start Xvfb and QGIS running ``script``; wait until QGIS exits. Returns the process."""
+def run_qgis_with_script(
+    script: Path, workdir: Path, env_extra: dict, timeout: float = 240, with_venv: bool = True
+):
+    """Start Xvfb and QGIS running ``script``; wait until QGIS exits. Returns the process.
+
+    ``with_venv`` puts the project venv's packages (redis-py, shapely 2) on QGIS's Python path.
+    """
     profiles = workdir / "profiles-root"
     deploy(profiles / "profiles" / "default", enable=True)
     display = free_display()
@@ -46,11 +51,10 @@ def run_qgis_with_script(script: Path, workdir: Path, env_extra: dict, timeout: 
             time.sleep(0.05)
         env = dict(os.environ)
         env.pop("QT_QPA_PLATFORM", None)
-        env.update(
-            DISPLAY=f":{display}",
-            PYTHONPATH=os.pathsep.join(site.getsitepackages()),
-            **env_extra,
-        )
+        env.pop("PYTHONPATH", None)
+        env.update(DISPLAY=f":{display}", **env_extra)
+        if with_venv:
+            env["PYTHONPATH"] = os.pathsep.join(site.getsitepackages())
         return subprocess.run(
             [
                 "qgis",

@@ -2,9 +2,11 @@
 
 import json
 import shutil
+import subprocess
 
 import pytest
 
+from georedis_plugin.dependencies import REQUIREMENTS
 from tests.conftest import REPO_ROOT
 from tests.desktop_session import run_qgis_with_script
 
@@ -37,3 +39,32 @@ def test_desktop_loads_plugin_and_screenshots_its_menu(tmp_path, redis_server, r
     assert f"127.0.0.1:{redis_server.port}/0" in marker["dock_status"]
     screenshot = out / "qgis-georedis-menu.png"
     assert screenshot.stat().st_size > 20_000
+
+
+def test_desktop_without_the_packages_names_the_install_command_once(tmp_path):
+    system_python = "/usr/bin/python3"
+    has_redis = subprocess.run([system_python, "-c", "import redis"], capture_output=True)
+    if has_redis.returncode == 0:
+        pytest.skip("the system Python has redis-py: nothing is missing without the venv")
+    out = tmp_path / "out"
+    out.mkdir()
+    script = REPO_ROOT / "tests" / "desktop" / "missing_deps_startup.py"
+    result = run_qgis_with_script(
+        script, tmp_path, {"GEOREDIS_SMOKE_OUT": str(out)}, with_venv=False
+    )
+    marker_file = out / "missing-deps.json"
+    assert marker_file.exists(), result.stderr[-3000:]
+    marker = json.loads(marker_file.read_text())
+    assert marker["loaded"] is True
+    assert marker["provider"] is False
+    ((level, text),) = [m for m in marker["messages"] if "GeoRedis" in m[1]]
+    assert level == 2  # Qgis.MessageLevel.Critical
+    assert "'redis' is not installed" in text
+    # QGIS's own interpreter, whatever python3 comes first on PATH
+    version = subprocess.run(
+        [system_python, "-c", "import sys; print('%d.%d' % sys.version_info[:2])"],
+        capture_output=True,
+        text=True,
+    ).stdout.strip()
+    assert f"/usr/bin/python{version} -m pip install --user" in text
+    assert all(f'"{requirement}"' in text for requirement in REQUIREMENTS)
