@@ -405,6 +405,46 @@ def test_redis_down_still_gives_native_output_with_one_warning(provider, tmp_pat
     assert elapsed < 2.0 + 10  # connect timeout at most once, plus the computation
 
 
+class ProgressFeedback(RecordingFeedback):
+    """Records progress; cancels once progress passes ``cancel_after`` (if given)."""
+
+    def __init__(self, cancel_after=None):
+        super().__init__()
+        self.progress = []
+        self.cancel_after = cancel_after
+
+    def setProgress(self, progress):
+        self.progress.append(progress)
+        if self.cancel_after is not None and progress > self.cancel_after:
+            self.cancel()
+        super().setProgress(progress)
+
+
+def test_progress_moves_while_buffers_are_computed(provider, redis_url):
+    # reading and the cache take up to 40 %, writing starts at 80 %: the computing between
+    # them is most of a cold run and must not look stuck
+    layer = world_layer("states_provinces", limit=600)
+    feedback = ProgressFeedback()
+    run(
+        "georedis:buffer", {"INPUT": layer, "DISTANCE": 0.1, "OUTPUT": "memory:"}, feedback=feedback
+    )
+    computing = [p for p in feedback.progress if 40 < p < 80]
+    assert len(computing) >= 4 and computing == sorted(computing), feedback.progress
+
+
+def test_cancel_while_computing_stops_and_stores_nothing(provider, redis_url, redis_client):
+    layer = world_layer("states_provinces", limit=600)
+    feedback = ProgressFeedback(cancel_after=40)
+    algorithm = QgsApplication.processingRegistry().createAlgorithmById("georedis:buffer")
+    context = QgsProcessingContext()
+    params = {"INPUT": layer, "DISTANCE": 0.1, "OUTPUT": "memory:"}
+    result, _ok = algorithm.run(params, context, feedback)
+    assert feedback.isCanceled()
+    assert "CACHE_MISSES" not in result
+    assert redis_client.dbsize() == 0
+    assert max(feedback.progress) < 80, "the run went on to write features"
+
+
 class KillingFeedback(RecordingFeedback):
     """Kills the redis-server once the run has read the cache, before it stores results."""
 

@@ -54,10 +54,11 @@ def empty_buffer_wkb() -> bytes:
     return qgis_buffer(point, 0.0, 1, 1, 1, 1.0)
 
 
-def buffer_many(wkbs, distances, segments, end_cap, join, miter, cancelled=None):
+def buffer_many(wkbs, distances, segments, end_cap, join, miter, cancelled=None, progress=None):
     """Buffered MultiPolygon WKB per input WKB (None where the buffer failed, like QGIS).
 
-    Returns None when ``cancelled()`` became true.
+    Returns None when ``cancelled()`` became true; ``progress(fraction)`` reports the share
+    of the geometries buffered so far.
     """
     results = [None] * len(wkbs)
     fast = [i for i, wkb in enumerate(wkbs) if not is_curved_wkb(wkb)]
@@ -90,7 +91,13 @@ def buffer_many(wkbs, distances, segments, end_cap, join, miter, cancelled=None)
                     out[n] = None  # recomputed by QGIS below, which reports the failure
             return out
 
-    buffered = parallel_map(buffer_chunk, np.arange(len(fast)), cancelled=cancelled)
+    share_fast = len(fast) / max(1, len(wkbs))
+    buffered = parallel_map(
+        buffer_chunk,
+        np.arange(len(fast)),
+        cancelled=cancelled,
+        progress=None if progress is None else lambda fraction: progress(fraction * share_fast),
+    )
     if buffered is None:
         return None
     # Z only where the GEOS result has it (a zero distance keeps the input's), as QGIS reads it
@@ -106,8 +113,10 @@ def buffer_many(wkbs, distances, segments, end_cap, join, miter, cancelled=None)
         geometry = QgsGeometry()
         geometry.fromWkb(wkb)
         results[index] = to_qgis_multi_wkb(geometry)
-    for index in slow:
+    for done, index in enumerate(slow, len(wkbs) - len(slow)):
         if cancelled is not None and cancelled():
             return None
         results[index] = qgis_buffer(wkbs[index], distances[index], segments, end_cap, join, miter)
+        if progress is not None and done % 64 == 0:
+            progress(done / len(wkbs))
     return results

@@ -41,7 +41,12 @@ def shapely_to_wkbs(geometries: np.ndarray, output_dimension: int = 2) -> list:
 
 
 def parallel_map(
-    function, array: np.ndarray, min_chunk: int = 16, cancelled=None, group_keys=None
+    function,
+    array: np.ndarray,
+    min_chunk: int = 16,
+    cancelled=None,
+    group_keys=None,
+    progress=None,
 ) -> np.ndarray:
     """``function(array)`` computed on chunks in WORKERS threads; same result, element-wise.
 
@@ -49,6 +54,7 @@ def parallel_map(
     and small chunks keep both cores busy until the end. ``cancelled()`` is checked between
     chunks; when it returns True the remaining chunks are skipped and None is returned.
     With ``group_keys`` (sorted, one per element), equal keys never straddle two chunks.
+    ``progress(fraction)`` is called on the calling thread as chunks complete, in order.
     """
     if len(array) == 0:
         return function(array)
@@ -71,11 +77,22 @@ def parallel_map(
             return None
         return function(chunk)
 
+    results, done = [], 0
+
+    def collect(result, chunk):
+        nonlocal done
+        results.append(result)
+        done += len(chunk)
+        if progress is not None and result is not None:  # skipped chunks are not progress
+            progress(done / len(array))
+
     if WORKERS == 1 or chunk_count == 1:
-        results = [run(chunk) for chunk in chunks]
+        for chunk in chunks:
+            collect(run(chunk), chunk)
     else:
         with ThreadPoolExecutor(WORKERS) as pool:
-            results = list(pool.map(run, chunks))
+            for result, chunk in zip(pool.map(run, chunks), chunks):
+                collect(result, chunk)
     if any(result is None for result in results):
         return None
     return np.concatenate(results)

@@ -269,6 +269,7 @@ class BufferAlgorithm(CachedAlgorithm):
                 join,
                 miter,
                 cancelled=feedback.isCanceled,
+                progress=lambda fraction: feedback.setProgress(40 + 40 * fraction),
             )
             if computed is None:
                 return {}
