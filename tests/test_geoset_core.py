@@ -248,6 +248,45 @@ def test_reload_is_atomic_for_a_concurrent_reader(redis_client):
     assert not [k for k in redis_client.scan_iter("*tmp*")]
 
 
+def test_hits_and_their_attributes_come_from_the_same_load(redis_client):
+    lons, lats = random_points(3000, seed=6, lon=(0.0, 1.0), lat=(45.0, 46.0))
+    fields = [QgsField("code", QVariant.String)]
+    layers = [
+        point_layer(lons, lats, fields=fields, values=[[f"{gen}-{i}"] for i in range(len(lons))])
+        for gen in ("old", "new")
+    ]
+    load(redis_client, "paired", layers[0], id_field="code", store_attributes=True)
+    gs = geoset.GeoSet(redis_client, PREFIX, "paired")
+    mismatches, reads, stop = [], [], threading.Event()
+
+    def reader():
+        while not stop.is_set():
+            hits = gs.radius(0.5, 45.5, 500, "km")
+            reads.append(len(hits))
+            decode = geoset.row_decoder(hits.fields)
+            for member, row in zip(hits.members, hits.rows):
+                values = decode(row) if row else None
+                if values is None or values[0] != member:
+                    mismatches.append((member, values))
+
+    thread = threading.Thread(target=reader)
+    thread.start()
+    try:
+        for round_number in range(8):
+            load(
+                redis_client,
+                "paired",
+                layers[(round_number + 1) % 2],
+                id_field="code",
+                store_attributes=True,
+            )
+    finally:
+        stop.set()
+        thread.join()
+    assert len(reads) > 3 and set(reads) == {len(lons)}
+    assert mismatches == []
+
+
 @pytest.fixture
 def loaded(redis_client):
     lons, lats = random_points(20000, seed=11, lon=(2.0, 3.0), lat=(48.5, 49.2))

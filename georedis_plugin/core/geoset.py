@@ -912,6 +912,36 @@ def _parse_hits(raw: list):
     return members, distances, coords[:, 0], coords[:, 1]
 
 
+# KEYS: geo set, meta hash, attribute hash (one hash tag). ARGV: the meta field naming the
+# stored fields, then the GEOSEARCH arguments after the key. Returns the key type, the meta
+# values, the hits (or the error text) and the attribute rows of the hits (false = none).
+_SEARCH_SCRIPT = """
+local key_type = redis.call('TYPE', KEYS[1])['ok']
+local meta = redis.call('HMGET', KEYS[2], 'attributes', ARGV[1])
+if key_type ~= 'zset' then
+  return {key_type, meta, {}, {}}
+end
+local ok, hits = pcall(redis.call, 'GEOSEARCH', KEYS[1], unpack(ARGV, 2))
+if not ok then
+  return {key_type, meta, hits['err'] or tostring(hits), {}}
+end
+local rows = {}
+if meta[1] == '1' and #hits > 0 then
+  for start = 1, #hits, 1000 do
+    local members = {}
+    for i = start, math.min(start + 999, #hits) do
+      members[#members + 1] = hits[i][1]
+    end
+    local chunk = redis.call('HMGET', KEYS[3], unpack(members))
+    for i = 1, #chunk do
+      rows[#rows + 1] = chunk[i]
+    end
+  end
+end
+return {key_type, meta, hits, rows}
+"""
+
+
 class GeoSet:
     """Searches on one geo set; every method does only Redis I/O and numpy work."""
 
@@ -928,22 +958,23 @@ class GeoSet:
         if count and count > 0:
             args += ["COUNT", int(count)]
         args += ["WITHCOORD", "WITHDIST"]
-        with self.client.pipeline(transaction=False) as pipe:
-            pipe.type(self.keys.geo)
-            pipe.hmget(self.keys.meta, ["attributes", META_FIELDS_KEY])
-            pipe.execute_command(*args)
-            key_type, meta, raw = pipe.execute(raise_on_error=False)
+        # One script reads the type, the metadata, the hits and their attribute rows
+        # atomically, so a reload in between can never pair old hits with new attributes.
+        key_type, meta, raw, rows = self.client.register_script(_SEARCH_SCRIPT)(
+            keys=[self.keys.geo, self.keys.meta, self.keys.attrs],
+            args=[META_FIELDS_KEY, *args[2:]],
+        )
         has_meta = isinstance(meta, list) and meta[0] is not None
         _check_type(self.name, self.keys, key_type, has_meta)
-        if isinstance(raw, redis.ResponseError):
-            if "could not decode requested zset member" in str(raw):
+        if isinstance(raw, bytes):  # the script's report of a GEOSEARCH error
+            if b"could not decode requested zset member" in raw:
                 raise GeoRedisError(
                     tr(
                         "'{member}' is not a member of the geo set '{name}'. Check the member "
                         "name (the id field's value, or the feature id)."
                     ).format(member=origin[1], name=self.name)
                 )
-            raise raw
+            raise GeoRedisError(raw.decode("utf-8", "replace"))
         members, distances, lon, lat = _parse_hits(raw)
         result = SearchResult(
             self.name,
@@ -956,7 +987,7 @@ class GeoSet:
         )
         if has_meta and meta[0] == b"1":
             result.fields = fields_from_json(json.loads(meta[1] or b"[]"))
-            result.rows = self.client.hmget(self.keys.attrs, members) if members else []
+            result.rows = [row or None for row in rows]
         result.seconds = time.perf_counter() - started
         return result
 
