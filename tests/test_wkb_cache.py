@@ -99,3 +99,11 @@ def test_prefix_with_glob_characters_is_matched_literally(redis_url, redis_clien
     redis_client.set("team1:cache:buffer:aa", b"y")
     assert clear_cache(client, "team[1]") == 1
     assert redis_client.get("team1:cache:buffer:aa") == b"y"
+
+
+def test_a_sub_second_lifetime_still_expires_instead_of_failing(redis_url, redis_client):
+    cache = WkbCache(ConnectionConfig.from_settings(), ttl_seconds=0.4)
+    key = cache.key("t", 1, {}, b"x")
+    cache.set_many([(key, wkb("Point (0 0)"))])
+    assert cache.enabled and not cache.warning
+    assert redis_client.ttl(key) == 1

@@ -136,10 +136,11 @@ class WkbCache:
     Counts hits and misses, and stops using Redis after the first failure of the run.
     """
 
-    def __init__(self, config: ConnectionConfig, ttl_seconds: int, enabled: bool = True):
+    def __init__(self, config: ConnectionConfig, ttl_seconds: float, enabled: bool = True):
         self.config = config
         self.prefix = config.key_prefix
-        self.ttl_seconds = int(ttl_seconds) if ttl_seconds and ttl_seconds > 0 else None
+        # Redis expiries are whole seconds (and at least one); 0 or less means no expiry
+        self.ttl_seconds = max(1, round(ttl_seconds)) if ttl_seconds and ttl_seconds > 0 else None
         self.enabled = enabled
         self.hits = 0
         self.misses = 0
