@@ -958,23 +958,31 @@ class GeoSet:
         if count and count > 0:
             args += ["COUNT", int(count)]
         args += ["WITHCOORD", "WITHDIST"]
-        # One script reads the type, the metadata, the hits and their attribute rows
-        # atomically, so a reload in between can never pair old hits with new attributes.
-        key_type, meta, raw, rows = self.client.register_script(_SEARCH_SCRIPT)(
-            keys=[self.keys.geo, self.keys.meta, self.keys.attrs],
-            args=[META_FIELDS_KEY, *args[2:]],
-        )
+        with self.client.pipeline(transaction=True) as pipe:
+            pipe.type(self.keys.geo)
+            pipe.hmget(self.keys.meta, ["attributes", META_FIELDS_KEY])
+            pipe.execute_command(*args)
+            key_type, meta, raw = pipe.execute(raise_on_error=False)
+        rows = []
+        if isinstance(meta, list) and meta[0] == b"1" and isinstance(raw, list) and raw:
+            # With stored attributes, one script reads the hits and their rows atomically,
+            # so a reload in between can never pair one load's hits with another's rows.
+            key_type, meta, raw, rows = self.client.register_script(_SEARCH_SCRIPT)(
+                keys=[self.keys.geo, self.keys.meta, self.keys.attrs],
+                args=[META_FIELDS_KEY, *args[2:]],
+            )
         has_meta = isinstance(meta, list) and meta[0] is not None
         _check_type(self.name, self.keys, key_type, has_meta)
-        if isinstance(raw, bytes):  # the script's report of a GEOSEARCH error
-            if b"could not decode requested zset member" in raw:
+        if isinstance(raw, (bytes, redis.ResponseError)):  # GEOSEARCH failed
+            text = raw.decode("utf-8", "replace") if isinstance(raw, bytes) else str(raw)
+            if "could not decode requested zset member" in text:
                 raise GeoRedisError(
                     tr(
                         "'{member}' is not a member of the geo set '{name}'. Check the member "
                         "name (the id field's value, or the feature id)."
                     ).format(member=origin[1], name=self.name)
                 )
-            raise GeoRedisError(raw.decode("utf-8", "replace"))
+            raise GeoRedisError(text)
         members, distances, lon, lat = _parse_hits(raw)
         result = SearchResult(
             self.name,
