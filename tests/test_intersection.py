@@ -241,6 +241,54 @@ def test_invalid_geometry_aborts_when_the_context_says_so(provider, redis_url):
             run(algorithm, {"INPUT": input_layer, "OVERLAY": overlay, "OUTPUT": "memory:"}, context)
 
 
+SKIP = QgsFeatureRequest.InvalidGeometryCheck.GeometrySkipInvalid
+NO_CHECK = QgsFeatureRequest.InvalidGeometryCheck.GeometryNoCheck
+ABORT = QgsFeatureRequest.InvalidGeometryCheck.GeometryAbortOnInvalid
+
+
+@pytest.mark.parametrize(
+    "layer_check, context_check",
+    [(SKIP, NO_CHECK), (NO_CHECK, SKIP), (ABORT, SKIP), (SKIP, ABORT)],
+)
+@pytest.mark.parametrize("parameter", ["INPUT", "OVERLAY"])
+def test_invalid_geometry_setting_of_one_layer_overrides_the_context(
+    provider, redis_url, qgis_new_project, parameter, layer_check, context_check
+):
+    # the per-layer setting of the Processing dialog (the wrench beside a layer input)
+    from qgis.core import QgsProcessingFeatureSourceDefinition, QgsProject
+
+    layers = {
+        "INPUT": memory_layer("Polygon", [BOWTIE, SQUARES[0]], name="input"),
+        "OVERLAY": memory_layer("Polygon", [*OVERLAY[:2], BOWTIE], name="overlay"),
+    }
+    QgsProject.instance().addMapLayer(layers[parameter])
+    params = {**layers, "OUTPUT": "memory:"}
+    params[parameter] = QgsProcessingFeatureSourceDefinition(
+        layers[parameter].id(),
+        False,
+        -1,
+        QgsProcessingFeatureSourceDefinition.Flag.FlagOverrideDefaultGeometryCheck,
+        layer_check,
+    )
+    outcomes = []
+    for algorithm in ("native:intersection", "georedis:intersection"):
+        context = QgsProcessingContext()
+        context.setProject(QgsProject.instance())
+        context.setInvalidGeometryCheck(context_check)
+        feedback = RecordingFeedback()
+        try:
+            output, _ = run(algorithm, params, context, feedback)
+        except QgsProcessingException as exc:
+            outcomes.append((None, str(exc), feedback.errors))
+        else:
+            outcomes.append((output, "", feedback.errors))
+    (native, native_error, native_messages), (ours, our_error, our_messages) = outcomes
+    assert our_error == native_error
+    assert our_messages == native_messages
+    if native is not None:
+        assert_same_output(ours, native)
+
+
 def test_second_run_reads_every_pair_back(provider, redis_url):
     states = world_layer("states_provinces", extent=(0, 40, 20, 55))
     countries = world_layer("countries", extent=(0, 40, 20, 55))

@@ -10,6 +10,7 @@ from qgis.core import (
     QgsGeometry,
     QgsProcessingException,
     QgsProcessingFeatureSource,
+    QgsProcessingFeatureSourceDefinition,
     QgsProcessingParameterFeatureSink,
     QgsProcessingParameterFeatureSource,
     QgsProcessingParameterField,
@@ -274,32 +275,43 @@ class IntersectionAlgorithm(CachedAlgorithm):
         return layer
 
     def _filter_invalid(self, layer, source, name, cache, parameters, context, feedback):
-        """Apply the context's invalid-geometry setting as QgsProcessingFeatureSource does.
+        """Apply the source's invalid-geometry setting as QgsProcessingFeatureSource does.
 
-        Point layers are never checked; invalid features are skipped with one message each,
-        or the run stops at the first one, with QGIS's own wording.
+        Invalid features are skipped with one message each, or the run stops at the first
+        one, with QGIS's own wording.
         """
-        check = context.invalidGeometryCheck()
+        check = self._geometry_check(parameters.get(name), source, context)
         no_check = QgsFeatureRequest.InvalidGeometryCheck.GeometryNoCheck
         if check == no_check or source.wkbType() == QgsWkbTypes.Type.NoGeometry:
-            return True
-        if QgsWkbTypes.geometryType(source.wkbType()) == QgsWkbTypes.GeometryType.PointGeometry:
             return True
         valid = geometry_validity(layer["wkbs"], layer["digests"], cache, feedback.isCanceled)
         if valid is None:
             return False
         if all(valid):
             return True
-        vector_layer = self.parameterAsVectorLayer(parameters, name, context)
         abort = check == QgsFeatureRequest.InvalidGeometryCheck.GeometryAbortOnInvalid
         for index in [i for i, ok in enumerate(valid) if not ok]:
-            message = self._invalid_message(layer["ids"][index], vector_layer, abort)
+            message = self._invalid_message(layer["ids"][index], source.sourceName(), abort)
             if abort:
                 raise QgsProcessingException(message)
             feedback.reportError(message, False)
         for key in ("wkbs", "attrs", "ids", "digests"):
             layer[key] = [value for value, ok in zip(layer[key], valid) if ok]
         return True
+
+    @staticmethod
+    def _geometry_check(value, source, context):
+        """The check QgsProcessingUtils::variantToSource gives the source of ``value``.
+
+        A layer's own setting in the algorithm dialog (the source definition's override flag)
+        wins over the context's; without one, point layers are never checked.
+        """
+        override = QgsProcessingFeatureSourceDefinition.Flag.FlagOverrideDefaultGeometryCheck
+        if isinstance(value, QgsProcessingFeatureSourceDefinition) and value.flags & override:
+            return value.geometryCheck
+        if QgsWkbTypes.geometryType(source.wkbType()) == QgsWkbTypes.GeometryType.PointGeometry:
+            return QgsFeatureRequest.InvalidGeometryCheck.GeometryNoCheck
+        return context.invalidGeometryCheck()
 
     @staticmethod
     def _find_candidates(a_wkbs, b_wkbs, a_geoms, b_geoms, unknown, feedback):
@@ -328,13 +340,11 @@ class IntersectionAlgorithm(CachedAlgorithm):
             found[a] = sorted(found[a])
         return found
 
-    def _invalid_message(self, fid, vector_layer, abort: bool) -> str:
+    def _invalid_message(self, fid, source_name: str, abort: bool) -> str:
         """QGIS's own wording (QgsProcessingContext's default invalid-geometry callbacks)."""
         what = self.tr("Feature ({fid})").format(fid=fid)
-        if vector_layer is not None:
-            what = self.tr("Feature ({fid}) from “{layer}”").format(
-                fid=fid, layer=vector_layer.name()
-            )
+        if source_name:
+            what = self.tr("Feature ({fid}) from “{layer}”").format(fid=fid, layer=source_name)
         outcome = (
             self.tr("has invalid geometry.")
             if abort
