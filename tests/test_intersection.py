@@ -331,6 +331,22 @@ def test_corrupt_pair_values_are_recomputed(provider, redis_url, redis_client):
     assert_same_output(ours, native)
 
 
+def test_corrupt_candidate_lists_are_recomputed(provider, redis_url, redis_client):
+    # a list of the right length whose digests name no overlay geometry must not hide pairs
+    input_layer = memory_layer("Polygon", SQUARES[:2])
+    overlay = memory_layer("Polygon", OVERLAY, name="overlay")
+    params = {"INPUT": input_layer, "OVERLAY": overlay, "OUTPUT": "memory:"}
+    _, cold = run("georedis:intersection", params)
+    keys = list(redis_client.scan_iter("georedis:cache:intersection-candidates:*"))
+    assert keys
+    for key in keys:
+        redis_client.set(key, os.urandom(32 * len(OVERLAY)))
+    ours, result = run("georedis:intersection", params)
+    assert (result["CACHE_HITS"], result["CACHE_MISSES"]) == (cold["CACHE_MISSES"], 0)
+    native, _ = run("native:intersection", params)
+    assert_same_output(ours, native)
+
+
 def test_redis_killed_mid_run_still_gives_native_output(provider, tmp_path, monkeypatch):
     server = RedisServer(tmp_path).start()
     monkeypatch.setenv("GEOREDIS_URL", server.url)

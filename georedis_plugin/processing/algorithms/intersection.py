@@ -147,6 +147,8 @@ class IntersectionAlgorithm(CachedAlgorithm):
             QgsProcessingUtils.indicesToFields(indices_b, source_b.fields()),
             prefix,
         )
+        # as native: several pieces of one input feature share its "fid" value, which must
+        # not become the primary key of a GeoPackage output
         sink, dest = self.parameterAsSink(
             parameters,
             self.OUTPUT,
@@ -154,6 +156,7 @@ class IntersectionAlgorithm(CachedAlgorithm):
             output_fields,
             geometry_type_code,
             source_a.sourceCrs(),
+            QgsFeatureSink.SinkFlag.RegeneratePrimaryKey,
         )
         if sink is None:
             raise QgsProcessingException(self.invalidSinkError(parameters, self.OUTPUT))
@@ -187,7 +190,15 @@ class IntersectionAlgorithm(CachedAlgorithm):
         params = {"type": int(geometry_type)}
         candidates_key = cache.key_function(CANDIDATES_OP, OP_VERSION, params)
         list_keys = [candidates_key(d, overlay_digest) for d in a_digests]
-        lists = cache.get_values(list_keys, lambda v: len(v) % DIGEST == 0, count=False)
+
+        def names_overlay_geometries(value):
+            # the key covers the overlay's digests, so a sound list names only those
+            return len(value) % DIGEST == 0 and all(
+                value[start : start + DIGEST] in b_by_digest
+                for start in range(0, len(value), DIGEST)
+            )
+
+        lists = cache.get_values(list_keys, names_overlay_geometries, count=False)
         candidates = {}
         unknown = []
         for a_index, value in enumerate(lists):
