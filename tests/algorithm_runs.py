@@ -13,14 +13,14 @@ class RecordingFeedback(QgsProcessingFeedback):
         super().reportError(error, fatalError)
 
 
-def run(algorithm, parameters, context=None, feedback=None):
+def run(algorithm, parameters, context=None, feedback=None, result_key="OUTPUT"):
     """(output layer, result dict) of ``processing.run`` with a fresh context by default."""
     import processing
 
     context = context or QgsProcessingContext()
     feedback = feedback or QgsProcessingFeedback()
     result = processing.run(algorithm, parameters, context=context, feedback=feedback)
-    output = result["OUTPUT"]
+    output = result[result_key]
     if isinstance(output, str):
         output = QgsVectorLayer(output, "out", "ogr")
     return output, result

@@ -1,6 +1,14 @@
 """The ``georedis`` Processing provider."""
 
-from qgis.core import QgsProcessingProvider
+from pathlib import Path
+
+from qgis.core import (
+    Qgis,
+    QgsApplication,
+    QgsMessageLog,
+    QgsProcessingModelAlgorithm,
+    QgsProcessingProvider,
+)
 from qgis.PyQt.QtGui import QIcon
 
 from ..i18n import tr
@@ -28,6 +36,23 @@ def algorithm_classes() -> list:
     ]
 
 
+MODELS_DIR = Path(__file__).resolve().parents[1] / "resources" / "models"
+
+
+def shipped_models() -> list:
+    """The example models under resources/models, as algorithms of this provider."""
+    models = []
+    for path in sorted(MODELS_DIR.glob("*.model3")):
+        model = QgsProcessingModelAlgorithm()
+        if model.fromFile(str(path)):
+            models.append(model)
+        else:
+            QgsMessageLog.logMessage(
+                f"Could not read the model {path}", "GeoRedis", Qgis.MessageLevel.Warning
+            )
+    return models
+
+
 class GeoRedisProvider(QgsProcessingProvider):
     def id(self) -> str:
         return "georedis"
@@ -47,3 +72,25 @@ class GeoRedisProvider(QgsProcessingProvider):
     def loadAlgorithms(self) -> None:
         for algorithm_class in algorithm_classes():
             self.addAlgorithm(algorithm_class())
+        for model in shipped_models():
+            self.addAlgorithm(model)
+        # The models' steps are this provider's algorithms, which the registry can only resolve
+        # once the provider is in it: finish the models then.
+        registry = QgsApplication.processingRegistry()
+        if registry.providerById(self.id()) is self:  # a refresh of a registered provider
+            self._finish_models()
+        else:
+            registry.providerAdded.connect(self._resolve_models)
+
+    def _resolve_models(self, provider_id: str) -> None:
+        if provider_id != self.id():
+            return
+        QgsApplication.processingRegistry().providerAdded.disconnect(self._resolve_models)
+        self._finish_models()
+
+    def _finish_models(self) -> None:
+        for algorithm in self.algorithms():
+            if isinstance(algorithm, QgsProcessingModelAlgorithm):
+                for child_id in algorithm.childAlgorithms():
+                    algorithm.childAlgorithm(child_id).reattach()
+                algorithm.updateDestinationParameters()
