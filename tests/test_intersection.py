@@ -289,6 +289,36 @@ def test_invalid_geometry_setting_of_one_layer_overrides_the_context(
         assert_same_output(ours, native)
 
 
+@pytest.mark.parametrize(
+    "overlay_wkt",
+    [
+        # invalid in EPSG:3857, valid once reprojected to EPSG:4326 (the vertex changes side)
+        "Polygon ((0 0, 2000000 16000000, 1113000 8000000, -1000000 0, 0 0))",
+        # valid in EPSG:3857, self-intersecting once reprojected
+        "Polygon ((0 0, 2000000 16000000, 1050000 8000000, 3000000 0, 0 0))",
+    ],
+)
+def test_overlay_validity_is_checked_before_reprojection(provider, redis_url, overlay_wkt):
+    overlay = memory_layer("Polygon", [overlay_wkt], crs="EPSG:3857", name="overlay")
+    input_layer = memory_layer("Polygon", ["Polygon ((-30 0, 30 0, 30 85, -30 85, -30 0))"])
+    outcomes = []
+    for algorithm in ("native:intersection", "georedis:intersection"):
+        context = QgsProcessingContext()
+        context.setInvalidGeometryCheck(SKIP)
+        feedback = RecordingFeedback()
+        params = {"INPUT": input_layer, "OVERLAY": overlay, "OUTPUT": "memory:"}
+        try:
+            output, _ = run(algorithm, params, context, feedback)
+        except QgsProcessingException as exc:
+            outcomes.append((None, str(exc), feedback.errors))
+        else:
+            outcomes.append((output, "", feedback.errors))
+    (native, native_error, native_messages), (ours, our_error, our_messages) = outcomes
+    assert (our_error, our_messages) == (native_error, native_messages)
+    if native is not None:
+        assert_same_output(ours, native)
+
+
 def test_second_run_reads_every_pair_back(provider, redis_url):
     states = world_layer("states_provinces", extent=(0, 40, 20, 55))
     countries = world_layer("countries", extent=(0, 40, 20, 55))

@@ -172,11 +172,15 @@ class IntersectionAlgorithm(CachedAlgorithm):
         )
         if layer_a is None or layer_b is None:
             return {}
-        for layer, source, name in (
-            (layer_b, source_b, self.OVERLAY),
-            (layer_a, source_a, self.INPUT),
+        # QGIS tests the overlay's geometries as stored, before reprojecting them
+        reprojected = source_b.sourceCrs() != source_a.sourceCrs()
+        for layer, source, name, stored_elsewhere in (
+            (layer_b, source_b, self.OVERLAY, reprojected),
+            (layer_a, source_a, self.INPUT, False),
         ):
-            if not self._filter_invalid(layer, source, name, cache, parameters, context, feedback):
+            if not self._filter_invalid(
+                layer, source, name, stored_elsewhere, cache, parameters, context, feedback
+            ):
                 return {}
         a_wkbs, a_attrs, a_digests = layer_a["wkbs"], layer_a["attrs"], layer_a["digests"]
         b_wkbs, b_attrs, b_digests = layer_b["wkbs"], layer_b["attrs"], layer_b["digests"]
@@ -285,17 +289,26 @@ class IntersectionAlgorithm(CachedAlgorithm):
         layer["digests"] = [_digest(w) for w in layer["wkbs"]]
         return layer
 
-    def _filter_invalid(self, layer, source, name, cache, parameters, context, feedback):
+    def _filter_invalid(
+        self, layer, source, name, reprojected, cache, parameters, context, feedback
+    ):
         """Apply the source's invalid-geometry setting as QgsProcessingFeatureSource does.
 
         Invalid features are skipped with one message each, or the run stops at the first
-        one, with QGIS's own wording.
+        one, with QGIS's own wording. Geometries of a ``reprojected`` layer are tested as
+        the source stores them.
         """
         check = self._geometry_check(parameters.get(name), source, context)
         no_check = QgsFeatureRequest.InvalidGeometryCheck.GeometryNoCheck
         if check == no_check or source.wkbType() == QgsWkbTypes.Type.NoGeometry:
             return True
-        valid = geometry_validity(layer["wkbs"], layer["digests"], cache, feedback.isCanceled)
+        wkbs, digests = layer["wkbs"], layer["digests"]
+        if reprojected:
+            wkbs = self._stored_wkbs(source, layer["ids"], feedback)
+            if wkbs is None:
+                return False
+            digests = [_digest(wkb) for wkb in wkbs]
+        valid = geometry_validity(wkbs, digests, cache, feedback.isCanceled)
         if valid is None:
             return False
         if all(valid):
@@ -309,6 +322,19 @@ class IntersectionAlgorithm(CachedAlgorithm):
         for key in ("wkbs", "attrs", "ids", "digests"):
             layer[key] = [value for value, ok in zip(layer[key], valid) if ok]
         return True
+
+    @staticmethod
+    def _stored_wkbs(source, ids, feedback):
+        """WKB of the features ``ids`` as the source stores them (no reprojection)."""
+        stored = {}
+        request = QgsFeatureRequest().setNoAttributes()
+        flags = QgsProcessingFeatureSource.Flag.FlagSkipGeometryValidityChecks
+        for feature in source.getFeatures(request, flags):
+            if feedback.isCanceled():
+                return None
+            if feature.hasGeometry():
+                stored[feature.id()] = bytes(feature.geometry().asWkb())
+        return [stored[fid] for fid in ids]
 
     @staticmethod
     def _geometry_check(value, source, context):
