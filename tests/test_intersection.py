@@ -196,6 +196,16 @@ def test_parity_on_world_map_states_and_countries(provider, redis_url):
     assert_same_output(ours, native)
 
 
+def test_parity_when_the_input_has_the_larger_geometries(provider, redis_url):
+    # countries over their states: the input side is the one prepared and queried
+    extent = (-10, 35, 30, 60)
+    countries = world_layer("countries", extent=extent)
+    states = world_layer("states_provinces", extent=extent)
+    ours, native, _ = both(countries, states, INPUT_FIELDS=["name"], OVERLAY_FIELDS=["name"])
+    assert native.featureCount() > 500
+    assert_same_output(ours, native)
+
+
 def test_invalid_geometries_are_skipped_when_the_context_says_so(provider, redis_url):
     input_layer = memory_layer("Polygon", [BOWTIE, SQUARES[0]])
     overlay = memory_layer("Polygon", [*OVERLAY[:2], BOWTIE], name="overlay")

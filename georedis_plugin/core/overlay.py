@@ -34,17 +34,28 @@ def candidate_pairs(a_geoms, b_geoms, a_indices, cancelled=None):
     result = {int(i): [] for i in a_indices}
     if len(a_indices) == 0 or len(b_geoms) == 0:
         return result
-    # The tree holds the input geometries and the overlay geometries query it: each overlay
-    # geometry is prepared once, however many input geometries it meets (intersects is
-    # symmetric, so the pairs are the same as native's input-side test).
+    # Each query geometry is prepared once and tested against the tree geometries its box
+    # meets, at a cost that grows with the tree geometries' size: the side with the larger
+    # geometries queries (intersects is symmetric, so the pairs are native's either way).
     a_subset_indices = np.asarray(a_indices)
-    tree = shapely.STRtree(a_geoms[a_subset_indices])
+    a_subset = a_geoms[a_subset_indices]
+    if _mean_size(a_subset) > _mean_size(b_geoms):
+        tree = shapely.STRtree(b_geoms)
 
-    def query(b_positions):
-        pairs = tree.query(b_geoms[b_positions], predicate="intersects")
-        return np.stack([a_subset_indices[pairs[1]], b_positions[pairs[0]]], axis=1)
+        def query(a_positions):
+            pairs = tree.query(a_subset[a_positions], predicate="intersects")
+            return np.stack([a_subset_indices[a_positions[pairs[0]]], pairs[1]], axis=1)
 
-    found = parallel_map(query, np.arange(len(b_geoms)), min_chunk=2, cancelled=cancelled)
+        queries = np.arange(len(a_subset))
+    else:
+        tree = shapely.STRtree(a_subset)
+
+        def query(b_positions):
+            pairs = tree.query(b_geoms[b_positions], predicate="intersects")
+            return np.stack([a_subset_indices[pairs[1]], b_positions[pairs[0]]], axis=1)
+
+        queries = np.arange(len(b_geoms))
+    found = parallel_map(query, queries, min_chunk=2, cancelled=cancelled)
     if found is None:
         return None
     for a_index, b_index in found:
@@ -121,6 +132,13 @@ def qgis_intersection(a_wkb, b_wkb, geometry_type):
     return sanitize(a.intersection(b), geometry_type)
 
 
+def _mean_size(geometries) -> float:
+    """Mean number of coordinates (0 for no geometries; missing ones count as 0)."""
+    if len(geometries) == 0:
+        return 0.0
+    return float(np.mean(shapely.get_num_coordinates(geometries)))
+
+
 def _is_polygonal(geometries):
     type_ids = shapely.get_type_id(geometries)
     return (type_ids == shapely.GeometryType.POLYGON) | (
@@ -147,13 +165,16 @@ def intersect_pairs(a_wkbs, b_wkbs, a_geoms, b_geoms, pairs, geometry_type, canc
         return []
     output_dimension = 3
     pair_array = np.asarray(pairs, dtype=np.int64)
+    a_unique, b_unique = np.unique(pair_array[:, 0]), np.unique(pair_array[:, 1])
     # validity once per geometry, not per pair: only valid pairs may take the shortcut
-    a_valid = _validity_of(a_geoms, np.unique(pair_array[:, 0]), cancelled)
-    b_valid = _validity_of(b_geoms, np.unique(pair_array[:, 1]), cancelled)
+    a_valid = _validity_of(a_geoms, a_unique, cancelled)
+    b_valid = _validity_of(b_geoms, b_unique, cancelled)
     if a_valid is None or b_valid is None:
         return None
-    # prepared overlay geometries make the many containment tests against them cheap
-    shapely.prepare(b_geoms[np.unique(pair_array[:, 1])])
+    # The larger geometries are prepared: a containment test against a prepared container
+    # is cheap, while an unprepared one is prepared anew for every pair.
+    group_side = 0 if _mean_size(a_geoms[a_unique]) > _mean_size(b_geoms[b_unique]) else 1
+    shapely.prepare(a_geoms[a_unique] if group_side == 0 else b_geoms[b_unique])
     left = a_geoms[pair_array[:, 0]]
     right = b_geoms[pair_array[:, 1]]
     valid_pair = a_valid[pair_array[:, 0]] & b_valid[pair_array[:, 1]]
@@ -186,11 +207,10 @@ def intersect_pairs(a_wkbs, b_wkbs, a_geoms, b_geoms, pairs, geometry_type, canc
         return out
 
     # A prepared geometry builds its indexes lazily and must not be shared between threads:
-    # all pairs of one overlay geometry go to the same chunk.
-    order = fast[np.argsort(pair_array[fast, 1], kind="stable")]
-    computed_sorted = parallel_map(
-        compute, order, cancelled=cancelled, group_keys=pair_array[order, 1]
-    )
+    # all pairs of one prepared geometry go to the same chunk.
+    group = pair_array[:, group_side]
+    order = fast[np.argsort(group[fast], kind="stable")]
+    computed_sorted = parallel_map(compute, order, cancelled=cancelled, group_keys=group[order])
     if computed_sorted is None:
         return None
     computed = np.empty(len(fast), dtype=object)
