@@ -310,7 +310,8 @@ def test_invalid_geometry_setting_of_one_layer_overrides_the_context(
 )
 def test_overlay_validity_is_checked_before_reprojection(provider, redis_url, overlay_wkt):
     overlay = memory_layer("Polygon", [overlay_wkt], crs="EPSG:3857", name="overlay")
-    input_layer = memory_layer("Polygon", ["Polygon ((-30 0, 30 0, 30 85, -30 85, -30 0))"])
+    # the input properly contains the overlay: the containment shortcut must not hide an error
+    input_layer = memory_layer("Polygon", ["Polygon ((-30 -5, 30 -5, 30 85, -30 85, -30 -5))"])
     outcomes = []
     for algorithm in ("native:intersection", "georedis:intersection"):
         context = QgsProcessingContext()

@@ -146,9 +146,12 @@ def _is_polygonal(geometries):
     )
 
 
-def _validity_of(geometries, indices, cancelled):
+def _validity_of(geometries, indices, cancelled, known=False):
     """Boolean array over ``geometries`` (False where not computed or unreadable)."""
     valid = np.zeros(len(geometries), dtype=bool)
+    if known:
+        valid[indices] = ~shapely.is_missing(geometries[indices])
+        return valid
     flags = parallel_map(shapely.is_valid, geometries[indices], cancelled=cancelled)
     if flags is None:
         return None
@@ -156,9 +159,13 @@ def _validity_of(geometries, indices, cancelled):
     return valid
 
 
-def intersect_pairs(a_wkbs, b_wkbs, a_geoms, b_geoms, pairs, geometry_type, cancelled=None):
+def intersect_pairs(
+    a_wkbs, b_wkbs, a_geoms, b_geoms, pairs, geometry_type, cancelled=None, known_valid=(0, 0)
+):
     """Sanitized multi WKB (or None when native drops the result) for each (a, b) pair.
 
+    ``known_valid`` says, for A and B, whether every geometry is known to be GEOS-valid
+    (the invalid-geometry filter tested them), which spares testing them again.
     Returns None when ``cancelled()`` became true; raises IntersectionError like native.
     """
     if not pairs:
@@ -167,8 +174,8 @@ def intersect_pairs(a_wkbs, b_wkbs, a_geoms, b_geoms, pairs, geometry_type, canc
     pair_array = np.asarray(pairs, dtype=np.int64)
     a_unique, b_unique = np.unique(pair_array[:, 0]), np.unique(pair_array[:, 1])
     # validity once per geometry, not per pair: only valid pairs may take the shortcut
-    a_valid = _validity_of(a_geoms, a_unique, cancelled)
-    b_valid = _validity_of(b_geoms, b_unique, cancelled)
+    a_valid = _validity_of(a_geoms, a_unique, cancelled, known_valid[0])
+    b_valid = _validity_of(b_geoms, b_unique, cancelled, known_valid[1])
     if a_valid is None or b_valid is None:
         return None
     # The larger geometries are prepared: a containment test against a prepared container

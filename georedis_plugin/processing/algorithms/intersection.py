@@ -254,6 +254,7 @@ class IntersectionAlgorithm(CachedAlgorithm):
                     [pairs[i] for i in missing],
                     geometry_type,
                     cancelled=feedback.isCanceled,
+                    known_valid=(layer_a["all_valid"], layer_b["all_valid"]),
                 )
             except IntersectionError as exc:
                 raise QgsProcessingException(
@@ -275,7 +276,7 @@ class IntersectionAlgorithm(CachedAlgorithm):
     @staticmethod
     def _read(source, request, indices, feedback):
         """Features with geometry: their WKB, kept attributes, digests and ids."""
-        layer = {"wkbs": [], "attrs": [], "ids": []}
+        layer = {"wkbs": [], "attrs": [], "ids": [], "all_valid": False}
         flags = QgsProcessingFeatureSource.Flag.FlagSkipGeometryValidityChecks
         for feature in source.getFeatures(request, flags):
             if feedback.isCanceled():
@@ -311,6 +312,8 @@ class IntersectionAlgorithm(CachedAlgorithm):
         valid = geometry_validity(wkbs, digests, cache, feedback.isCanceled)
         if valid is None:
             return False
+        # what is left is tested as it will be intersected (unless reprojected since)
+        layer["all_valid"] = not reprojected
         if all(valid):
             return True
         abort = check == QgsFeatureRequest.InvalidGeometryCheck.GeometryAbortOnInvalid
