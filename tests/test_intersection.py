@@ -411,6 +411,38 @@ def test_redis_killed_mid_run_still_gives_native_output(provider, tmp_path, monk
     assert result["CACHE_HITS"] == 0
 
 
+def test_a_silent_server_costs_one_read_timeout_and_is_left_alone(
+    provider, monkeypatch, clean_settings
+):
+    from georedis_plugin.core import connection, settings
+    from tests.test_buffer import SilentServer
+
+    server = SilentServer()
+    try:
+        monkeypatch.setenv("GEOREDIS_URL", server.url)
+        settings.READ_TIMEOUT.set_value(0.5)
+        connection.reset_clients()
+        states = world_layer("states_provinces", extent=(0, 40, 20, 55))
+        countries = world_layer("countries", extent=(0, 40, 20, 55))
+        params = {"INPUT": states, "OVERLAY": countries, "OUTPUT": "memory:"}
+        feedback = RecordingFeedback()
+        started = time.monotonic()
+        ours, result = run("georedis:intersection", params, feedback=feedback)
+        elapsed = time.monotonic() - started
+    finally:
+        server.close()
+        connection.reset_clients()
+    assert len(feedback.errors) == 1 and "did not answer" in feedback.errors[0], feedback.errors
+    # one connection and one command (its reply never came); then no Redis at all
+    commands = [line for line in server.received.split(b"\r\n") if line.startswith(b"*")]
+    assert server.connections == 1
+    assert len(commands) == 1, server.received[:300]
+    assert result["CACHE_HITS"] == 0 and result["CACHE_MISSES"] > 0
+    native, _ = run("native:intersection", params)
+    assert_same_output(ours, native)
+    assert elapsed < 0.5 + 10  # the one timeout plus the computation
+
+
 def test_runs_inside_a_model(provider, redis_url, redis_client):
     model = one_step_model("georedis:intersection", ["INPUT", "OVERLAY"])
     a = memory_layer("Polygon", SQUARES[:2])
