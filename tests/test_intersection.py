@@ -341,6 +341,28 @@ def test_second_run_reads_every_pair_back(provider, redis_url):
     assert_same_output(second, first)
 
 
+def test_progress_moves_while_the_intersections_are_computed(provider, redis_url):
+    states = world_layer("states_provinces", extent=(0, 40, 20, 55))
+    countries = world_layer("countries", extent=(0, 40, 20, 55))
+
+    class ProgressFeedback(QgsProcessingFeedback):
+        def __init__(self):
+            super().__init__()
+            self.values = []
+
+        def setProgress(self, progress):
+            self.values.append(progress)
+            super().setProgress(progress)
+
+    feedback = ProgressFeedback()
+    params = {"INPUT": states, "OVERLAY": countries, "OUTPUT": "memory:"}
+    _, result = run("georedis:intersection", params, feedback=feedback)
+    assert result["CACHE_MISSES"] > 500
+    # between "pairs known" (45) and "pairs computed" (85)
+    assert len([v for v in feedback.values if 45 < v < 85]) >= 5, feedback.values
+    assert feedback.values == sorted(feedback.values)
+
+
 def test_editing_one_input_feature_touches_only_its_pairs(provider, redis_url, redis_client):
     states = world_layer("states_provinces", extent=(0, 40, 20, 55))
     countries = world_layer("countries", extent=(0, 40, 20, 55))

@@ -160,12 +160,21 @@ def _validity_of(geometries, indices, cancelled, known=False):
 
 
 def intersect_pairs(
-    a_wkbs, b_wkbs, a_geoms, b_geoms, pairs, geometry_type, cancelled=None, known_valid=(0, 0)
+    a_wkbs,
+    b_wkbs,
+    a_geoms,
+    b_geoms,
+    pairs,
+    geometry_type,
+    cancelled=None,
+    known_valid=(0, 0),
+    progress=None,
 ):
     """Sanitized multi WKB (or None when native drops the result) for each (a, b) pair.
 
     ``known_valid`` says, for A and B, whether every geometry is known to be GEOS-valid
     (the invalid-geometry filter tested them), which spares testing them again.
+    ``progress(fraction)`` is told how much of the computation is done.
     Returns None when ``cancelled()`` became true; raises IntersectionError like native.
     """
     if not pairs:
@@ -217,7 +226,9 @@ def intersect_pairs(
     # all pairs of one prepared geometry go to the same chunk.
     group = pair_array[:, group_side]
     order = fast[np.argsort(group[fast], kind="stable")]
-    computed_sorted = parallel_map(compute, order, cancelled=cancelled, group_keys=group[order])
+    computed_sorted = parallel_map(
+        compute, order, cancelled=cancelled, group_keys=group[order], progress=progress
+    )
     if computed_sorted is None:
         return None
     computed = np.empty(len(fast), dtype=object)

@@ -255,6 +255,7 @@ class IntersectionAlgorithm(CachedAlgorithm):
                     geometry_type,
                     cancelled=feedback.isCanceled,
                     known_valid=(layer_a["all_valid"], layer_b["all_valid"]),
+                    progress=lambda fraction: feedback.setProgress(45 + 40 * fraction),
                 )
             except IntersectionError as exc:
                 raise QgsProcessingException(
