@@ -407,6 +407,13 @@ def test_list_and_delete_sets(redis_client):
     assert [i.name for i in geoset.list_geosets(redis_client, PREFIX)] == ["two"]
 
 
+def test_names_that_look_like_temporary_keys_are_listed(redis_client):
+    for name in ("a:tmp:b", "x}:meta"):
+        load(redis_client, name, point_layer(*random_points(2)))
+    redis_client.hset(f"{PREFIX}:geo:{{other}}:tmp:1:meta", "count", 1)  # not one of ours
+    assert [i.name for i in geoset.list_geosets(redis_client, PREFIX)] == ["a:tmp:b", "x}:meta"]
+
+
 def test_snapshot_reads_like_the_layer(redis_client):
     lons, lats = random_points(50)
     layer = point_layer(lons, lats, crs="EPSG:3857")

@@ -811,14 +811,11 @@ def list_geosets(client: redis.Redis, prefix: str) -> list:
     """Every geo set under ``prefix`` with its member count, sorted by name."""
     start = f"{prefix}:geo:{{"
     pattern = f"{_glob_escape(start)}*}}:meta"
-    metas = [
-        k.decode("utf-8")
-        for k in client.scan_iter(match=pattern, count=1000, _type="hash")
-        if b":tmp:" not in k
-    ]
+    metas = [k.decode("utf-8") for k in client.scan_iter(match=pattern, count=1000, _type="hash")]
     names = []
     for key in metas:
         tag = key[len(start) : -len("}:meta")]
+        # an encoded tag has no '}': anything else matched the pattern by accident
         if "}" not in tag:
             names.append(decode_tag(tag))
     with client.pipeline(transaction=False) as pipe:
