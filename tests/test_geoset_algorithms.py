@@ -173,9 +173,7 @@ def test_polygon_search_equals_qgis_intersects(provider, redis_url, redis_client
     feature = QgsFeature()
     feature.setGeometry(polygon)
     polygons.dataProvider().addFeatures([feature])
-    hits, _ = run(
-        "georedis:polygonsearch", {"KEY": "ams", "POLYGONS": polygons, "OUTPUT": "memory:"}
-    )
+    hits, _ = run("georedis:polygonsearch", {"KEY": "ams", "INPUT": polygons, "OUTPUT": "memory:"})
     key = geoset.GeoSetKeys.for_name(PREFIX, "ams").geo
     members = [m.decode() for m in redis_client.zrange(key, 0, -1)]
     back = QgsCoordinateTransform(
@@ -192,6 +190,44 @@ def test_polygon_search_equals_qgis_intersects(provider, redis_url, redis_client
     }
     assert len(expected) > 100
     assert {f["member"] for f in hits.getFeatures()} == expected
+
+
+def test_polygon_search_with_selected_polygons_only(provider, redis_url, redis_client, points):
+    run("georedis:loadgeoset", {"INPUT": points, "KEY": "ams"})
+    polygons = QgsVectorLayer("Polygon?crs=EPSG:4326", "zones", "memory")
+    shapes = [
+        "Polygon ((4.80 52.30, 4.90 52.30, 4.90 52.40, 4.80 52.30))",
+        "Polygon ((4.95 52.30, 5.05 52.30, 5.05 52.40, 4.95 52.30))",
+    ]
+    features = []
+    for wkt in shapes:
+        feature = QgsFeature()
+        feature.setGeometry(QgsGeometry.fromWkt(wkt))
+        features.append(feature)
+    polygons.dataProvider().addFeatures(features)
+    QgsProject.instance().addMapLayer(polygons)
+    try:
+        second = sorted(polygons.allFeatureIds())[1]
+        polygons.selectByIds([second])
+        selected, _ = run(
+            "georedis:polygonsearch",
+            {
+                "KEY": "ams",
+                "INPUT": QgsProcessingFeatureSourceDefinition(polygons.id(), True),
+                "OUTPUT": "memory:",
+            },
+        )
+        both, _ = run(
+            "georedis:polygonsearch", {"KEY": "ams", "INPUT": polygons.id(), "OUTPUT": "memory:"}
+        )
+    finally:
+        QgsProject.instance().removeMapLayer(polygons.id())
+    expected = geoset.GeoSet(redis_client, PREFIX, "ams").polygon(
+        QgsGeometry.fromWkt(shapes[1]), "m"
+    )
+    assert len(expected) > 20
+    assert {f["member"] for f in selected.getFeatures()} == set(expected.members)
+    assert both.featureCount() > selected.featureCount()
 
 
 def test_unknown_set_fails_with_advice(provider, redis_url):

@@ -16,7 +16,7 @@ from .geoset_base import GeoSetSearchAlgorithm
 
 
 class PolygonSearchAlgorithm(GeoSetSearchAlgorithm):
-    POLYGONS = "POLYGONS"
+    INPUT = "INPUT"
 
     def name(self) -> str:
         return "polygonsearch"
@@ -34,15 +34,20 @@ class PolygonSearchAlgorithm(GeoSetSearchAlgorithm):
 
     def init_shape_parameters(self) -> None:
         polygons = QgsProcessingParameterFeatureSource(
-            self.POLYGONS, self.tr("Polygons"), [QgsProcessing.SourceType.TypeVectorPolygon]
+            self.INPUT, self.tr("Polygons"), [QgsProcessing.SourceType.TypeVectorPolygon]
         )
-        polygons.setHelp(self.tr("Polygon layer, in any CRS; all its polygons are combined."))
+        polygons.setHelp(
+            self.tr(
+                "Polygon layer, in any CRS; all its polygons (or, with 'Selected features "
+                "only', the selected ones) are combined."
+            )
+        )
         self.addParameter(polygons)
 
     def search(self, geo_set, parameters, context, unit, count):
-        source = self.parameterAsSource(parameters, self.POLYGONS, context)
+        source = self.parameterAsSource(parameters, self.INPUT, context)
         if source is None:
-            raise QgsProcessingException(self.invalidSourceError(parameters, self.POLYGONS))
+            raise QgsProcessingException(self.invalidSourceError(parameters, self.INPUT))
         transform = QgsCoordinateTransform(
             source.sourceCrs(),
             QgsCoordinateReferenceSystem(geoset.WGS84),
