@@ -433,6 +433,31 @@ def test_redis_killed_mid_run_still_gives_native_output(provider, tmp_path, monk
     assert result["CACHE_HITS"] == 0
 
 
+def test_unreachable_redis_gives_native_output_and_one_warning(provider, monkeypatch):
+    from georedis_plugin.core import connection
+    from tests.redis_server import free_port
+
+    monkeypatch.setenv("GEOREDIS_URL", f"redis://127.0.0.1:{free_port()}/0")
+    connection.reset_clients()
+    input_layer = memory_layer("Polygon", [BOWTIE, *SQUARES])
+    overlay = memory_layer("Polygon", OVERLAY, name="overlay")
+    params = {"INPUT": input_layer, "OVERLAY": overlay, "OUTPUT": "memory:"}
+    try:
+        context = QgsProcessingContext()
+        context.setInvalidGeometryCheck(SKIP)  # the validity lookup is the first Redis call
+        feedback = RecordingFeedback()
+        ours, result = run("georedis:intersection", params, context, feedback)
+    finally:
+        connection.reset_clients()
+    warnings = [e for e in feedback.errors if "invalid geometry" not in e]
+    assert len(warnings) == 1, feedback.errors
+    assert result["CACHE_HITS"] == 0 and result["CACHE_MISSES"] > 0
+    context = QgsProcessingContext()
+    context.setInvalidGeometryCheck(SKIP)
+    native, _ = run("native:intersection", params, context)
+    assert_same_output(ours, native)
+
+
 def test_a_silent_server_costs_one_read_timeout_and_is_left_alone(
     provider, monkeypatch, clean_settings
 ):
