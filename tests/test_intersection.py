@@ -36,6 +36,9 @@ OVERLAY = [
 POINTS = ["Point (1 1)", "Point (3 3)", "Point (100 100)", "MultiPoint ((1 1), (12 12))", None]
 LINES = ["LineString (-2 1, 8 1)", "LineString (11 9, 11 13)", "LineString (50 50, 51 51)"]
 BOWTIE = "Polygon ((0 0, 4 4, 4 0, 0 4, 0 0))"
+SKIP = QgsFeatureRequest.InvalidGeometryCheck.GeometrySkipInvalid
+NO_CHECK = QgsFeatureRequest.InvalidGeometryCheck.GeometryNoCheck
+ABORT = QgsFeatureRequest.InvalidGeometryCheck.GeometryAbortOnInvalid
 
 
 def both(input_layer, overlay_layer, context_check=None, **parameters):
@@ -48,6 +51,29 @@ def both(input_layer, overlay_layer, context_check=None, **parameters):
         outputs.append(run(algorithm, parameters, context))
     (native, _), (ours, result) = outputs
     return ours, native, result
+
+
+def assert_same_outcome(params, context_check, project=None):
+    """Native and GeoRedis fail with the same message, or report the same warnings and give
+    the same output."""
+    outcomes = []
+    for algorithm in ("native:intersection", "georedis:intersection"):
+        context = QgsProcessingContext()
+        if project is not None:
+            context.setProject(project)
+        context.setInvalidGeometryCheck(context_check)
+        feedback = RecordingFeedback()
+        try:
+            output, _ = run(algorithm, {**params, "OUTPUT": "memory:"}, context, feedback)
+        except QgsProcessingException as exc:
+            outcomes.append((None, str(exc), feedback.errors))
+        else:
+            outcomes.append((output, "", feedback.errors))
+    (native, native_error, native_messages), (ours, our_error, our_messages) = outcomes
+    assert (our_error, our_messages) == (native_error, native_messages)
+    if native is not None:
+        assert_same_output(ours, native)
+    return native
 
 
 def test_parameters_match_native(provider):
@@ -239,6 +265,51 @@ def test_unchecked_invalid_geometry_fails_like_native(provider, redis_url):
     assert "Self-intersection" in messages[1]
 
 
+def with_geometries_from_wkb(layer, wkts):
+    """``layer`` with its geometries replaced by shapely's WKB of ``wkts`` (QGIS's WKT reader
+    refuses NaN coordinates, its WKB reader keeps them)."""
+    import shapely
+    from qgis.core import QgsGeometry
+
+    changes = {}
+    for feature, wkt in zip(layer.getFeatures(), wkts):
+        geometry = QgsGeometry()
+        geometry.fromWkb(shapely.to_wkb(shapely.from_wkt(wkt), flavor="iso"))
+        changes[feature.id()] = geometry
+    assert layer.dataProvider().changeGeometryValues(changes)
+    layer.updateExtents()
+    return layer
+
+
+NAN_POLYGON = "POLYGON ((0 0, 4 0, nan nan, 0 4, 0 0))"
+INNER_SQUARE = "POLYGON ((1 1, 3 1, 3 3, 1 3, 1 1))"
+
+
+@pytest.mark.parametrize(
+    "input_type, input_wkts, overlay_wkts",
+    [
+        ("Polygon", [NAN_POLYGON, SQUARES[1]], SQUARES[:2]),
+        ("Polygon", SQUARES[:2], [NAN_POLYGON, SQUARES[1]]),
+        ("Polygon", [NAN_POLYGON, SQUARES[1]], [INNER_SQUARE, SQUARES[1]]),
+        ("Polygon", [INNER_SQUARE, SQUARES[1]], [NAN_POLYGON, SQUARES[1]]),
+        (
+            "LineString",
+            ["LINESTRING (0 0, nan nan, 4 4)", "LINESTRING (10 10, 12 12)"],
+            SQUARES[:2],
+        ),
+    ],
+)
+def test_a_pair_geos_cannot_test_does_not_intersect(
+    provider, redis_url, input_type, input_wkts, overlay_wkts
+):
+    # QGIS's geometry engine answers "no" when GEOS throws on NaN coordinates
+    input_layer = memory_layer(input_type, [None] * len(input_wkts))
+    overlay = memory_layer("Polygon", [None] * len(overlay_wkts), name="overlay")
+    with_geometries_from_wkb(input_layer, input_wkts)
+    with_geometries_from_wkb(overlay, overlay_wkts)
+    assert_same_outcome({"INPUT": input_layer, "OVERLAY": overlay}, NO_CHECK)
+
+
 def test_invalid_geometry_aborts_when_the_context_says_so(provider, redis_url):
     input_layer = memory_layer("Polygon", [BOWTIE, SQUARES[0]])
     overlay = memory_layer("Polygon", OVERLAY[:2], name="overlay")
@@ -249,11 +320,6 @@ def test_invalid_geometry_aborts_when_the_context_says_so(provider, redis_url):
         )
         with pytest.raises(QgsProcessingException):
             run(algorithm, {"INPUT": input_layer, "OVERLAY": overlay, "OUTPUT": "memory:"}, context)
-
-
-SKIP = QgsFeatureRequest.InvalidGeometryCheck.GeometrySkipInvalid
-NO_CHECK = QgsFeatureRequest.InvalidGeometryCheck.GeometryNoCheck
-ABORT = QgsFeatureRequest.InvalidGeometryCheck.GeometryAbortOnInvalid
 
 
 @pytest.mark.parametrize(
@@ -272,7 +338,7 @@ def test_invalid_geometry_setting_of_one_layer_overrides_the_context(
         "OVERLAY": memory_layer("Polygon", [*OVERLAY[:2], BOWTIE], name="overlay"),
     }
     QgsProject.instance().addMapLayer(layers[parameter])
-    params = {**layers, "OUTPUT": "memory:"}
+    params = dict(layers)
     params[parameter] = QgsProcessingFeatureSourceDefinition(
         layers[parameter].id(),
         False,
@@ -280,23 +346,7 @@ def test_invalid_geometry_setting_of_one_layer_overrides_the_context(
         QgsProcessingFeatureSourceDefinition.Flag.FlagOverrideDefaultGeometryCheck,
         layer_check,
     )
-    outcomes = []
-    for algorithm in ("native:intersection", "georedis:intersection"):
-        context = QgsProcessingContext()
-        context.setProject(QgsProject.instance())
-        context.setInvalidGeometryCheck(context_check)
-        feedback = RecordingFeedback()
-        try:
-            output, _ = run(algorithm, params, context, feedback)
-        except QgsProcessingException as exc:
-            outcomes.append((None, str(exc), feedback.errors))
-        else:
-            outcomes.append((output, "", feedback.errors))
-    (native, native_error, native_messages), (ours, our_error, our_messages) = outcomes
-    assert our_error == native_error
-    assert our_messages == native_messages
-    if native is not None:
-        assert_same_output(ours, native)
+    assert_same_outcome(params, context_check, QgsProject.instance())
 
 
 @pytest.mark.parametrize(
@@ -312,22 +362,7 @@ def test_overlay_validity_is_checked_before_reprojection(provider, redis_url, ov
     overlay = memory_layer("Polygon", [overlay_wkt], crs="EPSG:3857", name="overlay")
     # the input properly contains the overlay: the containment shortcut must not hide an error
     input_layer = memory_layer("Polygon", ["Polygon ((-30 -5, 30 -5, 30 85, -30 85, -30 -5))"])
-    outcomes = []
-    for algorithm in ("native:intersection", "georedis:intersection"):
-        context = QgsProcessingContext()
-        context.setInvalidGeometryCheck(SKIP)
-        feedback = RecordingFeedback()
-        params = {"INPUT": input_layer, "OVERLAY": overlay, "OUTPUT": "memory:"}
-        try:
-            output, _ = run(algorithm, params, context, feedback)
-        except QgsProcessingException as exc:
-            outcomes.append((None, str(exc), feedback.errors))
-        else:
-            outcomes.append((output, "", feedback.errors))
-    (native, native_error, native_messages), (ours, our_error, our_messages) = outcomes
-    assert (our_error, our_messages) == (native_error, native_messages)
-    if native is not None:
-        assert_same_output(ours, native)
+    assert_same_outcome({"INPUT": input_layer, "OVERLAY": overlay}, SKIP)
 
 
 def test_second_run_reads_every_pair_back(provider, redis_url):

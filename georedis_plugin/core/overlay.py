@@ -21,9 +21,18 @@ class IntersectionError(Exception):
 
 
 def shapely_geometries(wkbs):
-    """shapely array for ``wkbs``; curved or unreadable geometries become None."""
+    """shapely array for ``wkbs``; curved, unreadable or non-finite geometries become None.
+
+    QGIS handles those itself: GEOS throws on NaN coordinates in some tests but not in their
+    converse, and QGIS's engine answers "no" where it throws, so only its own calls agree.
+    """
     plain = [None if wkb is None or is_curved_wkb(wkb) else wkb for wkb in wkbs]
-    return shapely_from_wkbs(plain)
+    geometries = shapely_from_wkbs(plain)
+    not_finite = ~np.isfinite(shapely.get_coordinates(geometries)).all(axis=1)
+    if not_finite.any():
+        owners = np.repeat(np.arange(len(geometries)), shapely.get_num_coordinates(geometries))
+        geometries[np.unique(owners[not_finite])] = None
+    return geometries
 
 
 def candidate_pairs(a_geoms, b_geoms, a_indices, cancelled=None):
@@ -132,6 +141,14 @@ def qgis_intersection(a_wkb, b_wkb, geometry_type):
     return sanitize(a.intersection(b), geometry_type)
 
 
+def _contains_properly_where(mask, containers, contained):
+    """contains_properly tested only where ``mask`` holds (valid polygons), False elsewhere."""
+    result = np.zeros(len(mask), dtype=bool)
+    if mask.any():
+        result[mask] = shapely.contains_properly(containers[mask], contained[mask])
+    return result
+
+
 def _mean_size(geometries) -> float:
     """Mean number of coordinates (0 for no geometries; missing ones count as 0)."""
     if len(geometries) == 0:
@@ -207,8 +224,8 @@ def intersect_pairs(
         # removes repeated points and takes missing Z from the other operand.
         polygonal = valid & _is_polygonal(a_part) & _is_polygonal(b_part)
         a_z, b_z = shapely.has_z(a_part), shapely.has_z(b_part)
-        inside_b = polygonal & (a_z | ~b_z) & shapely.contains_properly(b_part, a_part)
-        inside_a = polygonal & ~inside_b & (b_z | ~a_z) & shapely.contains_properly(a_part, b_part)
+        inside_b = _contains_properly_where(polygonal & (a_z | ~b_z), b_part, a_part)
+        inside_a = _contains_properly_where(polygonal & ~inside_b & (b_z | ~a_z), a_part, b_part)
         out[inside_b] = a_part[inside_b]
         out[inside_a] = b_part[inside_a]
         rest = ~(inside_a | inside_b)
