@@ -19,6 +19,7 @@ from qgis.core import (
     QgsPointXY,
     QgsProject,
     QgsVectorLayer,
+    QgsWkbTypes,
 )
 from qgis.PyQt.QtCore import QDate, QVariant
 from redis.crc import key_slot
@@ -86,6 +87,21 @@ def test_scores_equal_geoadd_member_by_member(redis_client):
         scores = pipe.execute()
     assert scores[0::2] == scores[1::2]
     assert redis_client.type(result.key) == b"zset"
+
+
+def test_decoded_scores_are_the_coordinates_redis_reports(redis_client):
+    lons, lats = random_points(3000, seed=2, lon=(-180, 180), lat=(-85.05112878, 85.05112878))
+    lons[:4] = [-180.0, 180.0, 0.0, 179.9999999]
+    lats[:4] = [-85.05112878, 85.05112878, 0.0, -0.0000001]
+    redis_client.geoadd("reference", [v for i in range(3000) for v in (lons[i], lats[i], i)])
+    members = list(range(3000))
+    scores = np.array([int(s) for s in redis_client.zmscore("reference", members)], np.uint64)
+    lon, lat = geoset.decode_scores(scores)
+    expected = redis_client.geopos("reference", *members)
+    # Redis prints coordinates with 17 decimals: equal once ours are printed the same way
+    assert [float(f"{x:.17f}") for x in lon] == [p[0] for p in expected]
+    assert [float(f"{y:.17f}") for y in lat] == [p[1] for p in expected]
+    assert np.abs(lon - [p[0] for p in expected]).max() < 1e-16
 
 
 def test_member_names_are_feature_ids_or_the_id_field(redis_client):
@@ -315,6 +331,54 @@ def test_radius_hits_equal_brute_force_haversine(loaded):
         near = np.abs(distance - radius_m) <= BOUNDARY_M
         assert_same_except_near_boundary(hits, members, inside, near)
         assert list(hits.distances) == sorted(hits.distances)
+
+
+MEMBER_NAMES = ["plain", 'Zürich, "quoted"', "東京 ✓", "a" * 300, "x", "with\nnewline", "0"]
+
+
+def test_hit_layer_is_exactly_the_raw_geosearch_reply(redis_client):
+    lons, lats = random_points(len(MEMBER_NAMES), seed=4, lon=(2.0, 2.01), lat=(48.0, 48.01))
+    layer = point_layer(
+        lons,
+        lats,
+        fields=[QgsField("name", QVariant.String)],
+        values=[[n] for n in MEMBER_NAMES],
+    )
+    load(redis_client, "names", layer, id_field="name")
+    key = geoset.GeoSetKeys.for_name(PREFIX, "names").geo
+    for unit, radius in (("m", 5000), ("km", 5), ("mi", 3), ("ft", 10000)):
+        raw = redis_client.execute_command(
+            "GEOSEARCH", key, "FROMLONLAT", 2.005, 48.005, "BYRADIUS", radius, unit, "ASC",
+            "WITHCOORD", "WITHDIST",
+        )  # fmt: skip
+        result = geoset.GeoSet(redis_client, PREFIX, "names").radius(2.005, 48.005, radius, unit)
+        hits = geoset.hit_layer(result)
+        assert geoset._bulk_hit_layer(result, "bulk") is not None  # not the fallback
+        assert hits.providerType() == "memory"
+        assert hits.fields().names() == ["member", "distance"]
+        got = [
+            (
+                f["member"],
+                f["distance"],
+                float(f"{f.geometry().asPoint().x():.17f}"),
+                float(f"{f.geometry().asPoint().y():.17f}"),
+            )
+            for f in hits.getFeatures()
+        ]
+        expected = [
+            (m.decode(), float(d), float(x), float(y)) for m, d, (x, y) in raw
+        ]  # fmt: skip
+        assert got == expected
+        assert len(got) == len(MEMBER_NAMES)
+
+
+def test_hit_layer_of_no_hits_is_an_empty_point_layer(redis_client):
+    load(redis_client, "few", point_layer([1.0], [45.0]))
+    hits = geoset.hit_layer(geoset.GeoSet(redis_client, PREFIX, "few").radius(50, 10, 1, "m"))
+    assert hits.featureCount() == 0
+    assert hits.fields().names() == ["member", "distance"]
+    assert hits.crs().authid() == "EPSG:4326"
+    assert hits.geometryType() == QgsWkbTypes.PointGeometry
 
 
 @pytest.mark.parametrize("unit", ["km", "mi", "ft"])

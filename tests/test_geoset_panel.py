@@ -10,7 +10,7 @@ from qgis.core import (
     QgsProject,
     QgsWkbTypes,
 )
-from qgis.PyQt.QtCore import Qt, QVariant
+from qgis.PyQt.QtCore import QCoreApplication, Qt, QVariant
 
 from georedis_plugin.core import geoset
 from georedis_plugin.gui.dock import GeoRedisDock
@@ -100,6 +100,7 @@ def test_click_then_search_adds_the_hit_layer_and_draws_the_circle(
     wait_for_tasks()
     layer = panel.last_hit_layer
     assert QgsProject.instance().mapLayer(layer.id()) is layer
+    assert layer.thread() is QCoreApplication.instance().thread()  # built by the task
     assert layer.name().startswith("berlin_stops: 2.5 km around")
     expected = geoset.GeoSet(redis_client, PREFIX, "berlin_stops").radius(13.4, 52.5, 2.5, "km")
     assert len(expected) > 50

@@ -30,6 +30,7 @@ from datetime import datetime, timezone
 
 import numpy as np
 import redis
+from osgeo import gdal
 from qgis.core import (
     Qgis,
     QgsAggregateCalculator,
@@ -56,6 +57,7 @@ from qgis.core import (
 from qgis.PyQt.QtCore import QByteArray, QDate, QDateTime, Qt, QTime, QVariant
 
 from ..i18n import tr
+from . import flatgeobuf
 from .connection import GeoRedisError
 
 LAT_LIMIT = 85.05112878
@@ -145,6 +147,42 @@ def geohash_scores(lon: np.ndarray, lat: np.ndarray) -> np.ndarray:
     return _spread(lat_offset.astype(np.uint32)) | (
         _spread(lon_offset.astype(np.uint32)) << np.uint64(1)
     )
+
+
+def _squash(values: np.ndarray) -> np.ndarray:
+    """The even bits of each value, packed into the low 32 bits (Redis's deinterleave64 half)."""
+    out = values & np.uint64(0x5555555555555555)
+    for shift, mask in (
+        (1, 0x3333333333333333),
+        (2, 0x0F0F0F0F0F0F0F0F),
+        (4, 0x00FF00FF00FF00FF),
+        (8, 0x0000FFFF0000FFFF),
+        (16, 0x00000000FFFFFFFF),
+    ):
+        out = (out | (out >> np.uint64(shift))) & np.uint64(mask)
+    return out
+
+
+def decode_scores(scores: np.ndarray) -> tuple:
+    """(lon, lat) of geohash scores: the positions GEOPOS / WITHCOORD report.
+
+    (Those print them with 17 decimals; these are the exact doubles before printing.)
+
+    Same arithmetic as Redis's geohashDecode + geohashDecodeAreaToLongLat: the centre of the
+    2^-26 cell, clamped to the indexable range.
+    """
+    bits = scores.astype(np.uint64)
+    cells = float(1 << GEO_STEP)
+
+    def centre(offsets, low, high):
+        offsets = offsets.astype(np.float64)
+        minimum = low + (offsets * 1.0 / cells) * (high - low)
+        maximum = low + ((offsets + 1) * 1.0 / cells) * (high - low)
+        return np.clip((minimum + maximum) / 2, low, high)
+
+    lat = centre(_squash(bits), -LAT_LIMIT, LAT_LIMIT)
+    lon = centre(_squash(bits >> np.uint64(1)), -LON_LIMIT, LON_LIMIT)
+    return lon, lat
 
 
 def haversine_m(lon1, lat1, lon2, lat2):
@@ -873,11 +911,15 @@ def _check_type(name: str, keys: GeoSetKeys, key_type, has_meta: bool) -> None:
 
 @dataclass
 class SearchResult:
-    """Hits nearest first: member names, distances in ``unit``, WGS84 coordinates."""
+    """Hits nearest first: member names, distances in ``unit``, WGS84 coordinates.
+
+    ``raw_members`` are the names as Redis returns them (UTF-8 bytes); ``members`` decodes
+    them on first use, which a search that only builds a hit layer never needs.
+    """
 
     name: str
     unit: str
-    members: list
+    raw_members: list
     distances: np.ndarray
     lon: np.ndarray
     lat: np.ndarray
@@ -885,9 +927,16 @@ class SearchResult:
     fields: QgsFields = None
     seconds: float = 0.0
     description: str = ""
+    _members: list = field(default=None, repr=False)
+
+    @property
+    def members(self) -> list:
+        if self._members is None:
+            self._members = [m.decode("utf-8", "replace") for m in self.raw_members]
+        return self._members
 
     def __len__(self) -> int:
-        return len(self.members)
+        return len(self.raw_members)
 
 
 def check_unit(unit: str) -> str:
@@ -901,12 +950,20 @@ def check_unit(unit: str) -> str:
 
 
 def _parse_hits(raw: list):
+    """Members, distances and coordinates of a GEOSEARCH ... WITHDIST WITHHASH reply.
+
+    WITHHASH instead of WITHCOORD: an integer per hit is cheaper for the server to write and
+    for the client to read than two decimal coordinates, and ``decode_scores`` gives exactly
+    the coordinates WITHCOORD would have.
+    """
     if not raw:
         return [], np.empty(0), np.empty(0), np.empty(0)
+    count = len(raw)
     members = [hit[0] for hit in raw]
-    distances = np.array([hit[1] for hit in raw]).astype(np.float64)
-    coords = np.array([hit[2] for hit in raw]).astype(np.float64)
-    return members, distances, coords[:, 0], coords[:, 1]
+    distances = np.fromiter((float(hit[1]) for hit in raw), dtype=np.float64, count=count)
+    scores = np.fromiter((hit[2] for hit in raw), dtype=np.uint64, count=count)
+    lon, lat = decode_scores(scores)
+    return members, distances, lon, lat
 
 
 # KEYS: geo set, meta hash, attribute hash (one hash tag). ARGV: the meta field naming the
@@ -954,7 +1011,7 @@ class GeoSet:
         args = ["GEOSEARCH", self.keys.geo, *origin, *shape, unit, "ASC"]
         if count and count > 0:
             args += ["COUNT", int(count)]
-        args += ["WITHCOORD", "WITHDIST"]
+        args += ["WITHDIST", "WITHHASH"]
         with self.client.pipeline(transaction=True) as pipe:
             pipe.type(self.keys.geo)
             pipe.hmget(self.keys.meta, ["attributes", META_FIELDS_KEY])
@@ -984,7 +1041,7 @@ class GeoSet:
         result = SearchResult(
             self.name,
             unit,
-            [m.decode("utf-8") for m in members],
+            members,
             distances,
             lon,
             lat,
@@ -1068,7 +1125,7 @@ class GeoSet:
         result = SearchResult(
             self.name,
             unit,
-            _take(candidates.members, inside),
+            _take(candidates.raw_members, inside),
             candidates.distances[inside],
             candidates.lon[inside],
             candidates.lat[inside],
@@ -1140,9 +1197,19 @@ def hit_features(result: SearchResult, fields: QgsFields) -> list:
 
 
 def hit_layer(result: SearchResult, layer_name: str = "") -> QgsVectorLayer:
-    """A WGS84 memory layer of the hits; the caller adds it to a project and styles it."""
-    fields = hit_fields(result.fields)
+    """A WGS84 memory layer of the hits; the caller adds it to a project and styles it.
+
+    Hits without stored attributes are built in bulk: numpy writes them as a FlatGeobuf,
+    which QGIS's OGR provider reads in C++ and ``materialize`` copies into a memory layer
+    (several times faster than building QgsFeatures one by one in Python). Stored attributes
+    need Python to decode their values, so those hits take the feature-by-feature path.
+    """
     name = layer_name or f"{result.name}: {result.description}"
+    if result.rows is None:
+        layer = _bulk_hit_layer(result, name)
+        if layer is not None:
+            return layer
+    fields = hit_fields(result.fields)
     layer = QgsVectorLayer(f"Point?crs={WGS84}", name, "memory")
     provider = layer.dataProvider()
     provider.addAttributes(fields.toList())
@@ -1150,3 +1217,35 @@ def hit_layer(result: SearchResult, layer_name: str = "") -> QgsVectorLayer:
     provider.addFeatures(hit_features(result, layer.fields()))
     layer.updateExtents()
     return layer
+
+
+def _bulk_hit_layer(result: SearchResult, name: str):
+    """The hits (member, distance) as a memory layer built in C++, or None if it cannot be."""
+    members = np.array(result.raw_members, dtype=np.bytes_) if len(result) else np.empty(0, "S1")
+    if len(result) and int(np.char.str_len(members).sum()) != sum(map(len, result.raw_members)):
+        return None  # a name ending in NUL bytes, which numpy's bytes type would cut off
+    path = f"/vsimem/georedis-hits-{uuid.uuid4().hex}.fgb"
+    data = flatgeobuf.point_file(
+        result.lon, result.lat, MEMBER_FIELD, members, DISTANCE_FIELD, result.distances
+    )
+    gdal.FileFromMemBuffer(path, data)  # a failure shows as an invalid layer below
+    try:
+        layer = _materialize(path, name)
+    finally:
+        gdal.Unlink(path)  # the data lives until OGR closes its last handle on it
+    if layer is None or layer.featureCount() != len(result):
+        QgsMessageLog.logMessage(
+            f"Could not read the hits back from {path}; building them one by one instead.",
+            "GeoRedis",
+            Qgis.MessageLevel.Warning,
+        )
+        return None
+    layer.setName(name)
+    return layer
+
+
+def _materialize(path: str, name: str):
+    source = QgsVectorLayer(path, name, "ogr")
+    if not source.isValid():
+        return None
+    return source.materialize(QgsFeatureRequest())

@@ -21,7 +21,7 @@ from qgis.core import (
 )
 from qgis.gui import QgsDoubleSpinBox, QgsFieldComboBox, QgsMapLayerComboBox, QgsRubberBand
 from qgis.PyQt import sip
-from qgis.PyQt.QtCore import Qt
+from qgis.PyQt.QtCore import QCoreApplication, Qt
 from qgis.PyQt.QtGui import QColor
 from qgis.PyQt.QtWidgets import (
     QCheckBox,
@@ -410,9 +410,10 @@ class GeoSetPanel(QWidget):
             result = geoset.GeoSet(get_client(config), config.key_prefix, name).radius(
                 center.x(), center.y(), radius, unit, count
             )
-            fields = geoset.hit_fields(result.fields)
-            # plain QgsFeatures, no QObject: safe to build here, off the main thread
-            return result, fields, geoset.hit_features(result, fields)
+            layer = geoset.hit_layer(result)
+            # built on this worker thread; the main thread adds it to the project
+            layer.moveToThread(QCoreApplication.instance().thread())
+            return result, layer
 
         def done(error, outcome):
             self.search_button.setEnabled(True)
@@ -420,8 +421,8 @@ class GeoSetPanel(QWidget):
                 self.status_label.setText(error)
                 self.message(error)
                 return
-            result, fields, features = outcome
-            layer = self.add_hit_layer(result, fields, features, replace)
+            result, layer = outcome
+            self.add_hit_layer(layer, replace)
             self.status_label.setText(
                 tr("{hits} hits in '{name}' in {ms:.0f} ms").format(
                     hits=len(result), name=name, ms=(time.perf_counter() - started) * 1000
@@ -433,21 +434,14 @@ class GeoSetPanel(QWidget):
         self.status_label.setText(tr("Searching…"))
         return self.runner.run(tr("GeoRedis: search {name}").format(name=name), work, done, config)
 
-    def add_hit_layer(self, result, fields, features, replace: bool) -> QgsVectorLayer:
+    def add_hit_layer(self, layer: QgsVectorLayer, replace: bool) -> QgsVectorLayer:
+        """Style the hit layer and add it to the project, first removing ours if ``replace``."""
         project = QgsProject.instance()
         if replace:
             for layer_id in self.hit_layer_ids:
                 if project.mapLayer(layer_id) is not None:
                     project.removeMapLayer(layer_id)
             self.hit_layer_ids = []
-        layer = QgsVectorLayer(
-            f"Point?crs={geoset.WGS84}", f"{result.name}: {result.description}", "memory"
-        )
-        provider = layer.dataProvider()
-        provider.addAttributes(fields.toList())
-        layer.updateFields()
-        provider.addFeatures(features)
-        layer.updateExtents()
         symbol = QgsMarkerSymbol.createSimple(
             {"name": "circle", "color": HIT_COLOR, "size": "2.2", "outline_color": "255,255,255"}
         )

@@ -83,18 +83,18 @@ class GeoSetSearchAlgorithm(GeoRedisAlgorithm):
             raise QgsProcessingException(str(exc)) from exc
         except (redis.RedisError, OSError) as exc:
             raise QgsProcessingException(explain_error(exc, config)) from exc
-        fields = geoset.hit_fields(result.fields)
+        hits = geoset.hit_layer(result)  # built in bulk where possible
         sink, dest_id = self.parameterAsSink(
             parameters,
             self.OUTPUT,
             context,
-            fields,
+            hits.fields(),
             QgsWkbTypes.Type.Point,
             QgsCoordinateReferenceSystem(geoset.WGS84),
         )
         if sink is None:
             raise QgsProcessingException(self.invalidSinkError(parameters, self.OUTPUT))
-        if not sink.addFeatures(geoset.hit_features(result, fields), QgsFeatureSink.FastInsert):
+        if not sink.addFeatures(hits.getFeatures(), QgsFeatureSink.FastInsert):
             raise QgsProcessingException(self.writeFeatureError(sink, parameters, self.OUTPUT))
         feedback.pushInfo(
             self.tr("{hits} hits in '{name}' ({seconds:.3f} s).").format(
