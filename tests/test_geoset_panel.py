@@ -86,6 +86,21 @@ def test_load_lists_the_set_with_its_size(panel, project_points, redis_client, q
     assert panel.progress_bar.isHidden() and panel.load_button.isEnabled()
 
 
+def test_load_without_attributes_stores_every_feature_id(panel, project_points, redis_client):
+    assert geoset.reads_in_bulk(project_points)  # the panel hands the layer to its task
+    load_and_select(panel, project_points, store=False)
+    key = geoset.GeoSetKeys.for_name(PREFIX, "berlin_stops").geo
+    members = {int(m) for m in redis_client.zrange(key, 0, -1)}
+    assert members == set(project_points.allFeatureIds())
+    sample = sorted(members)[::500]
+    wgs84 = QgsCoordinateTransform(
+        project_points.crs(), QgsCoordinateReferenceSystem("EPSG:4326"), QgsProject.instance()
+    )
+    for fid, (lon, lat) in zip(sample, redis_client.geopos(key, *sample)):
+        point = wgs84.transform(project_points.getFeature(fid).geometry().asPoint())
+        assert geoset.haversine_m(point.x(), point.y(), lon, lat) < 1.0
+
+
 def test_click_then_search_adds_the_hit_layer_and_draws_the_circle(
     panel, project_points, redis_client, qgis_iface
 ):

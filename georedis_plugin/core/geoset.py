@@ -397,7 +397,8 @@ def _read_fast(layer: QgsVectorLayer):
     return xs, ys, ids
 
 
-def _fast_path_applies(source, id_field: str, store_attributes: bool) -> bool:
+def reads_in_bulk(source, id_field: str = "", store_attributes: bool = False) -> bool:
+    """Whether ``read_points`` reads ``source`` in C++ (a whole memory layer of single points)."""
     return (
         isinstance(source, QgsVectorLayer)
         and not id_field
@@ -406,6 +407,18 @@ def _fast_path_applies(source, id_field: str, store_attributes: bool) -> bool:
         and not source.isEditable()
         and QgsWkbTypes.flatType(source.wkbType()) == QgsWkbTypes.Point
     )
+
+
+def background_source(layer: QgsVectorLayer, id_field: str = "", store_attributes=False):
+    """What a background task should read ``layer`` through; call it on the main thread.
+
+    A layer read in bulk is passed as itself: native:collect then takes its own feature
+    source on the worker thread, exactly as Processing's background algorithms read project
+    layers. Any other layer is read through a LayerSnapshot taken here.
+    """
+    if reads_in_bulk(layer, id_field, store_attributes):
+        return layer
+    return LayerSnapshot(layer)
 
 
 class LayerSnapshot:
@@ -487,7 +500,7 @@ def read_points(
         source_crs=crs.authid() or crs.toWkt(),
         id_field=id_field,
     )
-    fast = _read_fast(source) if _fast_path_applies(source, id_field, store_attributes) else None
+    fast = _read_fast(source) if reads_in_bulk(source, id_field, store_attributes) else None
     if fast is not None:
         xs, ys, ids = fast
         names = ids if (len(ids) == 0 or ids[0] >= 0) else ids.astype("S20")

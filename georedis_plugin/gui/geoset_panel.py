@@ -229,7 +229,7 @@ class GeoSetPanel(QWidget):
         name = self.key_edit.text().strip() or geoset.slug(layer.name())
         id_field = self.id_field_combo.currentField()
         store = self.store_check.isChecked()
-        snapshot = geoset.LayerSnapshot(layer)
+        source = geoset.background_source(layer, id_field, store)
         transform_context = QgsProject.instance().transformContext()
         config = ConnectionConfig.from_settings()
 
@@ -238,7 +238,7 @@ class GeoSetPanel(QWidget):
                 get_client(config),
                 config.key_prefix,
                 name,
-                snapshot,
+                source,
                 id_field,
                 store,
                 transform_context,
