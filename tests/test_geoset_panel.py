@@ -137,6 +137,19 @@ def test_click_then_search_adds_the_hit_layer_and_draws_the_circle(
     assert band.asGeometry().type() == QgsWkbTypes.PolygonGeometry
 
 
+def test_choosing_another_map_tool_releases_the_pick_button(panel, qgis_iface):
+    from qgis.gui import QgsMapToolPan
+
+    canvas = qgis_iface.mapCanvas()
+    panel.pick_button.setChecked(True)
+    assert canvas.mapTool() is panel.pick_tool
+    pan = QgsMapToolPan(canvas)
+    canvas.setMapTool(pan)
+    assert not panel.pick_button.isChecked()
+    assert canvas.mapTool() is pan
+    canvas.unsetMapTool(pan)
+
+
 def hit_layers():
     layers = QgsProject.instance().mapLayers().values()
     return [layer for layer in layers if layer.name().startswith("berlin_stops:")]

@@ -158,6 +158,7 @@ class GeoSetPanel(QWidget):
         self.pick_button.setToolTip(tr("Click the map to set the centre"))
         self.pick_button.setCheckable(True)
         self.pick_button.toggled.connect(self.toggle_pick)
+        self.pick_tool.deactivated.connect(self._pick_tool_released)
         center_row.addWidget(self.pick_button)
         self.crs_label = QLabel()
         form.addRow(tr("Centre"), center_row)
@@ -374,6 +375,12 @@ class GeoSetPanel(QWidget):
             self.canvas.setMapTool(self.pick_tool)
         elif self.canvas.mapTool() is self.pick_tool:
             self.canvas.unsetMapTool(self.pick_tool)
+
+    def _pick_tool_released(self) -> None:
+        # another map tool (pan, identify...) replaced ours: only the button has to follow
+        self.pick_button.blockSignals(True)
+        self.pick_button.setChecked(False)
+        self.pick_button.blockSignals(False)
 
     def set_center(self, point: QgsPointXY) -> None:
         self.x_spin.setValue(point.x())
