@@ -5,9 +5,12 @@ from qgis.core import (
     Qgis,
     QgsCoordinateReferenceSystem,
     QgsCoordinateTransform,
+    QgsFeature,
     QgsField,
+    QgsGeometry,
     QgsPointXY,
     QgsProject,
+    QgsVectorLayer,
     QgsWkbTypes,
 )
 from qgis.PyQt.QtCore import QCoreApplication, Qt, QVariant
@@ -148,6 +151,46 @@ def test_choosing_another_map_tool_releases_the_pick_button(panel, qgis_iface):
     assert not panel.pick_button.isChecked()
     assert canvas.mapTool() is pan
     canvas.unsetMapTool(pan)
+
+
+def test_search_within_the_selected_polygons_of_the_active_layer(
+    panel, project_points, redis_client, qgis_iface
+):
+    load_and_select(panel, project_points, id_field="name")
+    zones = QgsVectorLayer("Polygon?crs=EPSG:3857", "zones", "memory")
+    wgs84_shapes = [
+        "Polygon ((13.30 52.45, 13.45 52.45, 13.40 52.55, 13.30 52.45))",
+        "Polygon ((13.45 52.45, 13.55 52.45, 13.55 52.55, 13.45 52.45))",
+    ]
+    to_3857 = QgsCoordinateTransform(
+        QgsCoordinateReferenceSystem("EPSG:4326"), zones.crs(), QgsProject.instance()
+    )
+    features = []
+    for wkt in wgs84_shapes:
+        geometry = QgsGeometry.fromWkt(wkt)
+        geometry.transform(to_3857)
+        feature = QgsFeature()
+        feature.setGeometry(geometry)
+        features.append(feature)
+    zones.dataProvider().addFeatures(features)
+    QgsProject.instance().addMapLayer(zones)
+    qgis_iface.setActiveLayer(zones)
+    panel.polygon_button.click()  # nothing selected yet
+    warnings = qgis_iface.messageBar().get_messages(Qgis.MessageLevel.Warning)
+    assert any("Select one or more polygons" in m for m in warnings)
+    zones.selectByIds([sorted(zones.allFeatureIds())[0]])
+    panel.polygon_button.click()
+    wait_for_tasks()
+    layer = panel.last_hit_layer
+    # the selected polygon, back in WGS 84 as the panel sends it
+    selected = QgsGeometry(features[0].geometry())
+    selected.transform(to_3857, Qgis.TransformDirection.Reverse)
+    expected = geoset.GeoSet(redis_client, PREFIX, "berlin_stops").polygon(selected, "m")
+    assert len(expected) > 50
+    assert [f["member"] for f in layer.getFeatures()] == expected.members
+    assert layer.fields().names() == ["member", "distance", "name", "rank"]
+    assert QgsProject.instance().mapLayer(layer.id()) is layer
+    assert panel.status_label.text().startswith(f"{len(expected)} hits in 'berlin_stops'")
 
 
 def hit_layers():

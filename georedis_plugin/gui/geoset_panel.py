@@ -12,10 +12,13 @@ from qgis.core import (
     QgsCoordinateTransform,
     QgsCsException,
     QgsDistanceArea,
+    QgsFeatureRequest,
+    QgsGeometry,
     QgsMapLayerProxyModel,
     QgsMarkerSymbol,
     QgsPointXY,
     QgsProject,
+    QgsTask,
     QgsVectorLayer,
     QgsWkbTypes,
 )
@@ -181,9 +184,18 @@ class GeoSetPanel(QWidget):
         self.replace_check = QCheckBox(tr("Replace the previous hit layer"))
         self.replace_check.setChecked(True)
         form.addRow(self.replace_check)
+        buttons = QHBoxLayout()
         self.search_button = QPushButton(tr("Search"))
+        self.search_button.setToolTip(tr("Points within the radius of the centre"))
         self.search_button.clicked.connect(self.search)
-        form.addRow(self.search_button)
+        buttons.addWidget(self.search_button)
+        self.polygon_button = QPushButton(tr("Within selected polygons"))
+        self.polygon_button.setToolTip(
+            tr("Points inside the selected features of the active polygon layer")
+        )
+        self.polygon_button.clicked.connect(self.search_polygons)
+        buttons.addWidget(self.polygon_button)
+        form.addRow(buttons)
         self.status_label = QLabel()
         self.status_label.setObjectName("geoset_status")
         self.status_label.setWordWrap(True)
@@ -386,7 +398,7 @@ class GeoSetPanel(QWidget):
         self.x_spin.setValue(point.x())
         self.y_spin.setValue(point.y())
 
-    def search(self):
+    def _set_to_search(self) -> str:
         name = self.selected_set()
         if not name:
             self.message(
@@ -394,6 +406,11 @@ class GeoSetPanel(QWidget):
                 Qgis.MessageLevel.Warning,
                 5,
             )
+        return name
+
+    def search(self):
+        name = self._set_to_search()
+        if not name:
             return None
         crs = self.map_crs()
         try:
@@ -409,14 +426,75 @@ class GeoSetPanel(QWidget):
         unit = self.unit_combo.currentData()
         count = self.count_spin.value()
         replace = self.replace_check.isChecked()
-        config = ConnectionConfig.from_settings()
         started = time.perf_counter()
         self.draw_circle(center, radius * geoset.UNIT_METERS[unit])
 
-        def work(task):
-            result = geoset.GeoSet(get_client(config), config.key_prefix, name).radius(
-                center.x(), center.y(), radius, unit, count
+        def query(geo_set):
+            return geo_set.radius(center.x(), center.y(), radius, unit, count)
+
+        return self._run_search(name, query, replace, started)
+
+    def search_polygons(self):
+        """Points inside the selected features of the active layer, which must be polygons."""
+        name = self._set_to_search()
+        if not name:
+            return None
+        layer = self.iface.activeLayer()
+        if (
+            not isinstance(layer, QgsVectorLayer)
+            or layer.geometryType() != QgsWkbTypes.GeometryType.PolygonGeometry
+            or layer.selectedFeatureCount() == 0
+        ):
+            self.message(
+                tr(
+                    "Select one or more polygons in a polygon layer and make it the active "
+                    "layer (click it in the Layers panel), then search again."
+                ),
+                Qgis.MessageLevel.Warning,
+                8,
             )
+            return None
+        request = QgsFeatureRequest().setNoAttributes()
+        geometries = [f.geometry() for f in layer.getSelectedFeatures(request)]
+        to_wgs84 = QgsCoordinateTransform(
+            layer.crs(),
+            QgsCoordinateReferenceSystem(geoset.WGS84),
+            QgsProject.instance().transformContext(),
+        )
+        unit = self.unit_combo.currentData()
+        count = self.count_spin.value()
+        started = time.perf_counter()
+        self.clear_circle()
+
+        def query(geo_set):
+            parts = []
+            for geometry in geometries:
+                if geometry.isNull() or geometry.isEmpty():
+                    continue
+                geometry = QgsGeometry(geometry)
+                try:
+                    geometry.transform(to_wgs84)
+                except QgsCsException as exc:
+                    raise GeoRedisError(
+                        tr(
+                            "A selected polygon cannot be expressed in WGS 84 ({error}). "
+                            "Select polygons within the valid area of their layer's CRS."
+                        ).format(error=exc)
+                    ) from exc
+                parts.append(geometry)
+            if not parts:
+                raise GeoRedisError(tr("The selected features have no geometry. Select polygons."))
+            polygon = QgsGeometry.unaryUnion(parts) if len(parts) > 1 else parts[0]
+            return geo_set.polygon(polygon, unit, count)
+
+        return self._run_search(name, query, self.replace_check.isChecked(), started)
+
+    def _run_search(self, name: str, query, replace: bool, started: float) -> QgsTask:
+        """Run ``query(geo_set)`` and build its hit layer in a task, then show the layer."""
+        config = ConnectionConfig.from_settings()
+
+        def work(task):
+            result = query(geoset.GeoSet(get_client(config), config.key_prefix, name))
             layer = geoset.hit_layer(result)
             # built on this worker thread; the main thread adds it to the project
             layer.moveToThread(QCoreApplication.instance().thread())
@@ -424,6 +502,7 @@ class GeoSetPanel(QWidget):
 
         def done(error, outcome):
             self.search_button.setEnabled(True)
+            self.polygon_button.setEnabled(True)
             if error:
                 self.status_label.setText(error)
                 self.message(error)
@@ -438,6 +517,7 @@ class GeoSetPanel(QWidget):
             self.last_hit_layer = layer
 
         self.search_button.setEnabled(False)
+        self.polygon_button.setEnabled(False)
         self.status_label.setText(tr("Searching…"))
         return self.runner.run(tr("GeoRedis: search {name}").format(name=name), work, done, config)
 
