@@ -93,6 +93,23 @@ def timed(function, repeats=REPEATS, before=None) -> float:
     return statistics.median(samples)
 
 
+def interleaved(functions: dict, repeats=REPEATS, before=None) -> dict:
+    """Median seconds of each function, run in turn within every round.
+
+    Interleaving spreads a busy moment of the (shared) machine over all variants instead of
+    charging it to whichever happened to run then, so the ratios stay fair.
+    """
+    samples = {name: [] for name in functions}
+    for _ in range(repeats):
+        for name, function in functions.items():
+            if before is not None:
+                before()
+            started = time.perf_counter()
+            function()
+            samples[name].append(time.perf_counter() - started)
+    return {name: statistics.median(values) for name, values in samples.items()}
+
+
 def memory(client, *keys) -> int:
     return sum(client.memory_usage(k, samples=0) or 0 for k in keys)
 
@@ -110,9 +127,6 @@ def run(redis_url: str, out) -> None:
         while client.info("memory").get("lazyfree_pending_objects", 0):
             time.sleep(0.01)
 
-    straightforward = timed(
-        lambda: straightforward_load(client, layer, "straightforward"), before=clear
-    )
     stream = geoadd_stream(layer, b"piped")
     with tempfile.TemporaryDirectory() as workdir:
         stream_file = Path(workdir) / "geoadd.resp"
@@ -126,18 +140,24 @@ def run(redis_url: str, out) -> None:
                     stdout=subprocess.DEVNULL,
                     check=True,
                 )
+            assert client.zcard("piped") == POINTS
 
-        server_limit = timed(pipe_in, before=clear)
-    assert client.zcard("piped") == POINTS
-    ours = timed(lambda: geoset.load_layer(client, PREFIX, "points", layer), before=clear)
-    panel = timed(
-        lambda: geoset.load_layer(client, PREFIX, "points", geoset.background_source(layer)),
-        before=clear,
-    )
-    snapshot = timed(
-        lambda: geoset.load_layer(client, PREFIX, "points", geoset.LayerSnapshot(layer)),
-        before=clear,
-    )
+        loads = interleaved(
+            {
+                "straightforward": lambda: straightforward_load(client, layer, "straightforward"),
+                "server_limit": pipe_in,
+                "ours": lambda: geoset.load_layer(client, PREFIX, "points", layer),
+                "panel": lambda: geoset.load_layer(
+                    client, PREFIX, "points", geoset.background_source(layer)
+                ),
+                "snapshot": lambda: geoset.load_layer(
+                    client, PREFIX, "points", geoset.LayerSnapshot(layer)
+                ),
+            },
+            before=clear,
+        )
+    straightforward, server_limit = loads["straightforward"], loads["server_limit"]
+    ours, panel, snapshot = loads["ours"], loads["panel"], loads["snapshot"]
     reload_seconds = timed(lambda: geoset.load_layer(client, PREFIX, "points", layer))
     assert client.zcard(keys.geo) == POINTS
     bytes_plain = memory(client, keys.geo) / POINTS
@@ -149,10 +169,16 @@ def run(redis_url: str, out) -> None:
         "GEOSEARCH", keys.geo, "FROMLONLAT", *CENTER, "BYRADIUS", radius, "m", "ASC",
         "WITHCOORD", "WITHDIST",
     ]  # fmt: skip
-    bare = timed(lambda: client.execute_command(*query), repeats=5)
     gs = geoset.GeoSet(client, PREFIX, "points")
-    search_only = timed(lambda: gs.radius(*CENTER, radius, "m"), repeats=5)
-    to_layer = timed(lambda: geoset.hit_layer(gs.radius(*CENTER, radius, "m")), repeats=5)
+    searches = interleaved(
+        {
+            "bare": lambda: client.execute_command(*query),
+            "search_only": lambda: gs.radius(*CENTER, radius, "m"),
+            "to_layer": lambda: geoset.hit_layer(gs.radius(*CENTER, radius, "m")),
+        },
+        repeats=7,
+    )
+    bare, search_only, to_layer = (searches[k] for k in ("bare", "search_only", "to_layer"))
     hits = len(gs.radius(*CENTER, radius, "m"))
 
     clear()
@@ -167,7 +193,11 @@ def run(redis_url: str, out) -> None:
     clear()
     client.close()
 
-    print(f"{POINTS:,} random points, memory layer in EPSG:4326; medians of {REPEATS}.\n", file=out)
+    print(
+        f"{POINTS:,} random points, memory layer in EPSG:4326; loads: medians of {REPEATS} "
+        "interleaved rounds, searches: of 7.\n",
+        file=out,
+    )
     print("| measurement | seconds | ratio |", file=out)
     print("|---|---:|---:|", file=out)
     rows = [
