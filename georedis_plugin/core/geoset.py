@@ -1252,7 +1252,10 @@ def _bulk_hit_layer(result: SearchResult, name: str):
     try:
         layer = _materialize(path, name)
     finally:
-        gdal.Unlink(path)  # the data lives until OGR closes its last handle on it
+        # The buffer lives until OGR closes its last handle: QGIS's OGR connection pool lets
+        # go of it with a deferred delete, at the next event-loop turn of the thread that
+        # read it (a worker thread without an event loop: when that thread ends).
+        gdal.Unlink(path)
     if layer is None or layer.featureCount() != len(result):
         QgsMessageLog.logMessage(
             f"Could not read the hits back from {path}; building them one by one instead.",
