@@ -10,6 +10,7 @@ import threading
 import numpy as np
 import pytest
 from qgis.core import (
+    NULL,
     QgsCoordinateReferenceSystem,
     QgsCoordinateTransform,
     QgsFeature,
@@ -219,6 +220,21 @@ def test_attributes_round_trip_with_their_types(redis_client):
     got = {f["member"]: f.attributes()[2:] for f in hit_layer.getFeatures()}
     assert got == source
     assert hit_layer.crs().authid() == "EPSG:4326"
+
+
+def test_attribute_values_json_cannot_hold_come_back_null(redis_client):
+    layer = point_layer(
+        [1.0, 1.001],
+        [45.0, 45.0],
+        fields=ATTRIBUTE_FIELDS[1:3],
+        values=[[math.nan, "nan next door"], [math.inf, "inf"]],
+    )
+    result = load(redis_client, "nan", layer, store_attributes=True)
+    assert result.loaded == 2
+    hits = geoset.hit_layer(geoset.GeoSet(redis_client, PREFIX, "nan").radius(1.0, 45.0, 1, "km"))
+    values = {f["label"]: f["value"] for f in hits.getFeatures()}
+    assert set(values) == {"nan next door", "inf"}
+    assert all(value is None or value == NULL for value in values.values())
 
 
 def test_attributes_are_one_hash_on_the_same_slot_as_the_set(redis_client):

@@ -252,10 +252,19 @@ def _encode_value(value):
     return str(value)
 
 
+# Plain ints, strings and finite floats go straight through the C encoder; anything else
+# (NULL QVariants, dates, byte arrays...) through _encode_value via ``default``.
+_ROW_ENCODER = json.JSONEncoder(
+    ensure_ascii=False, separators=(",", ":"), allow_nan=False, default=_encode_value
+)
+
+
 def encode_row(values) -> bytes:
-    return json.dumps(
-        [_encode_value(v) for v in values], ensure_ascii=False, separators=(",", ":")
-    ).encode("utf-8")
+    """A feature's attributes as a compact JSON array (UTF-8)."""
+    try:
+        return _ROW_ENCODER.encode(values).encode("utf-8")
+    except ValueError:  # NaN or infinity, which JSON cannot hold: stored as null
+        return _ROW_ENCODER.encode([_encode_value(v) for v in values]).encode("utf-8")
 
 
 def _decoder(field_type: int):
@@ -286,6 +295,20 @@ def row_decoder(fields: QgsFields):
         return values
 
     return decode
+
+
+def decode_rows(fields: QgsFields, rows: list) -> list:
+    """Many stored rows (bytes or None) decoded at once: one json.loads for all of them."""
+    width = fields.count()
+    decoded = json.loads(b"[" + b",".join(row or b"null" for row in rows) + b"]")
+    decoded = [values if values is not None else [None] * width for values in decoded]
+    for index, field_ in enumerate(fields):
+        convert = _decoder(field_.type())
+        if convert is not None:
+            for values in decoded:
+                if values[index] is not None:
+                    values[index] = convert(values[index])
+    return decoded
 
 
 # -- reading layers --------------------------------------------------------------------------
@@ -1198,16 +1221,17 @@ def hit_fields(stored: QgsFields = None) -> QgsFields:
 def hit_features(result: SearchResult, fields: QgsFields) -> list:
     """One QgsFeature per hit, in ``fields`` (from ``hit_fields``), geometry in WGS84."""
     width = fields.count()
-    decode = row_decoder(result.fields) if result.fields is not None else None
-    extra = result.fields.count() if result.fields is not None else 0
-    rows = result.rows if (result.rows is not None and decode) else None
+    rows = None
+    if result.rows is not None and result.fields is not None:
+        extra = result.fields.count()
+        rows = [values[:extra] for values in decode_rows(result.fields, result.rows)]
     features = []
     lon, lat, dist = result.lon.tolist(), result.lat.tolist(), result.distances.tolist()
     for i, member in enumerate(result.members):
         feature = QgsFeature(fields, i + 1)
         values = [member, dist[i]]
         if rows is not None:
-            values.extend(decode(rows[i])[:extra])
+            values.extend(rows[i])
         if len(values) < width:
             values.extend([None] * (width - len(values)))
         feature.setAttributes(values)
