@@ -222,6 +222,48 @@ def test_attributes_round_trip_with_their_types(redis_client):
     assert hit_layer.crs().authid() == "EPSG:4326"
 
 
+BULK_FIELDS = [
+    QgsField("count", QVariant.Int),
+    QgsField("value", QVariant.Double, "double", 12, 3),
+    QgsField("label", QVariant.String, "string", 40),
+    QgsField("big", QVariant.LongLong),
+    QgsField("flag", QVariant.Bool),
+    QgsField("distance", QVariant.Double),  # clashes with the hit layer's own field
+]
+BULK_VALUES = [
+    [1, 2.5, "Zürich — 東京 ✓", 2**40, True, 1.5],
+    [None, None, None, None, None, None],
+    [-7, -0.125, "", -(2**40), False, 0.0],
+    [2**31 - 1, 1e300, 'a, "b"\nc', 0, None, None],
+]
+
+
+def test_attributes_of_plain_types_are_built_in_bulk_with_their_types(redis_client):
+    lons = [1.0 + i * 0.001 for i in range(len(BULK_VALUES))]
+    layer = point_layer(lons, [45.0] * len(lons), fields=BULK_FIELDS, values=BULK_VALUES)
+    load(redis_client, "bulk", layer, store_attributes=True)
+    result = geoset.GeoSet(redis_client, PREFIX, "bulk").radius(1.0, 45.0, 10, "km")
+    bulk = geoset._bulk_hit_layer(result, "bulk")
+    assert bulk is not None  # not the per-feature fallback
+    one_by_one = geoset.QgsVectorLayer("Point?crs=EPSG:4326", "slow", "memory")
+    one_by_one.dataProvider().addAttributes(geoset.hit_fields(result.fields).toList())
+    one_by_one.updateFields()
+    one_by_one.dataProvider().addFeatures(geoset.hit_features(result, one_by_one.fields()))
+    assert bulk.fields().names() == one_by_one.fields().names()
+    assert bulk.fields().names()[-1] == "distance_2"
+    for got, expected in zip(bulk.fields(), one_by_one.fields()):
+        assert got.type() == expected.type(), got.name()
+    for source_field in BULK_FIELDS[:3]:
+        got = bulk.fields().field(source_field.name())
+        assert (got.length(), got.precision()) == (source_field.length(), source_field.precision())
+    source = {str(f.id()): f.attributes() for f in layer.getFeatures()}
+    got = {f["member"]: f.attributes()[2:] for f in bulk.getFeatures()}
+    assert got == source
+    assert [f.attributes() for f in bulk.getFeatures()] == [
+        f.attributes() for f in one_by_one.getFeatures()
+    ]
+
+
 def test_attribute_values_json_cannot_hold_come_back_null(redis_client):
     layer = point_layer(
         [1.0, 1.001],

@@ -9,13 +9,27 @@ features are numpy records plus a variable-width string column.
 """
 
 import struct
+from dataclasses import dataclass
 
 import numpy as np
 
 MAGIC = b"fgb\x03fgb\x00"
 POINT = 1  # GeometryType
-DOUBLE = 10  # ColumnType
-STRING = 11
+BOOL, INT, LONG, DOUBLE, STRING = 2, 5, 7, 10, 11  # ColumnType
+_FIXED_TYPES = {BOOL: "u1", INT: "<i4", LONG: "<i8", DOUBLE: "<f8"}
+
+
+@dataclass
+class Column:
+    """One attribute column: numbers, or UTF-8 ``S`` bytes for STRING; ``present`` False =
+    null. ``width`` and ``precision`` (when positive) become the field's length/precision."""
+
+    name: str
+    type: int
+    values: np.ndarray
+    present: np.ndarray = None
+    width: int = 0
+    precision: int = 0
 
 
 class _FlatBufferWriter:
@@ -73,17 +87,36 @@ class _FlatBufferWriter:
         return bytes(self.buf)
 
 
-def _column(name: str, column_type: int):
-    return lambda w: w.table([(0, "offset", lambda w: w.string(name)), (1, "B", column_type)])
+def _column(name: str, column_type: int, width: int = 0, precision: int = 0):
+    fields = [(0, "offset", lambda w: w.string(name)), (1, "B", column_type)]
+    # FlatGeobuf describes a decimal number SQL-style, as GDAL reads it back: 'precision'
+    # is its total number of digits (QGIS's length), 'scale' those after the point.
+    if column_type == DOUBLE:
+        width_slot, precision_slot = 5, 6
+    else:
+        width_slot, precision_slot = 4, 5
+    if width > 0:
+        # QGIS's OGR provider counts the decimal point in OGR's width and takes one off
+        fields.append((width_slot, "i", width + 1 if precision > 0 else width))
+    if precision > 0:
+        fields.append((precision_slot, "i", precision))
+    return lambda w: w.table(fields)
 
 
 def header(count: int, columns: list, epsg: int = 4326) -> bytes:
-    """Magic bytes and the size-prefixed header of a point file with ``columns`` [(name, type)]."""
+    """Magic bytes and the size-prefixed header of a point file.
+
+    ``columns``: (name, type) pairs or Column objects.
+    """
+    specs = [
+        (c.name, c.type, c.width, c.precision) if isinstance(c, Column) else (*c, 0, 0)
+        for c in columns
+    ]
     writer = _FlatBufferWriter()
     root = writer.table(
         [
             (2, "B", POINT),  # geometry_type
-            (7, "offset", lambda w: w.tables([_column(n, t) for n, t in columns])),
+            (7, "offset", lambda w: w.tables([_column(*spec) for spec in specs])),
             (8, "Q", count),  # features_count
             (9, "H", 0),  # index_node_size: no spatial index
             (
@@ -166,3 +199,58 @@ def point_file(
     """A whole FlatGeobuf of points in EPSG:4326 with one string and one double column."""
     columns = [(string_name, STRING), (double_name, DOUBLE)]
     return header(len(x), columns) + point_features(x, y, strings, doubles)
+
+
+_HEAD = np.dtype(_FEATURE_HEAD[:14])  # up to the properties vector's length
+
+
+def point_file_with_columns(x: np.ndarray, y: np.ndarray, columns: list) -> bytes:
+    """A whole FlatGeobuf of points in EPSG:4326 with any Columns, nulls left out.
+
+    Each column is a block of bytes per feature (column index, then the value; for strings
+    also their length) with a mask of the bytes that exist (a null or a shorter string keeps
+    fewer); the features are the masked bytes, row by row.
+    """
+    count = len(x)
+    if count == 0:
+        return header(0, columns)
+    blocks, masks = [], []
+    for index, column in enumerate(columns):
+        present = np.ones(count, bool) if column.present is None else column.present
+        if column.type == STRING:
+            width = column.values.itemsize
+            lengths = np.char.str_len(column.values)
+            block = np.empty((count, 6 + width), np.uint8)
+            block[:, 0:2] = np.frombuffer(struct.pack("<H", index), np.uint8)
+            block[:, 2:6] = lengths.astype("<u4").view(np.uint8).reshape(count, 4)
+            block[:, 6:] = column.values.view(np.uint8).reshape(count, width)
+            mask = np.empty(block.shape, bool)
+            mask[:, :6] = present[:, None]
+            mask[:, 6:] = present[:, None] & (np.arange(width)[None, :] < lengths[:, None])
+        else:
+            layout = np.dtype([("column", "<u2"), ("value", _FIXED_TYPES[column.type])])
+            records = np.empty(count, layout)
+            records["column"] = index
+            records["value"] = column.values
+            block = records.view(np.uint8).reshape(count, layout.itemsize)
+            mask = np.repeat(present[:, None], layout.itemsize, axis=1)
+        blocks.append(block)
+        masks.append(mask)
+    properties = sum(mask.sum(axis=1) for mask in masks)
+    heads = np.zeros(count, _HEAD)
+    heads["size"] = _HEAD.itemsize - 4 + properties
+    heads["root"] = 12
+    heads["feature_vtable"] = (8, 12, 4, 8)
+    heads["feature_vtable_offset"] = 8
+    heads["geometry"] = 32 - 16
+    heads["properties"] = 64 - 20
+    heads["geometry_vtable"] = (8, 8, 0, 4)
+    heads["geometry_vtable_offset"] = 8
+    heads["xy"] = 44 - 36
+    heads["xy_length"] = 2
+    heads["x"] = x
+    heads["y"] = y
+    heads["properties_length"] = properties
+    buffer = np.concatenate([heads.view(np.uint8).reshape(count, -1), *blocks], axis=1)
+    keep = np.concatenate([np.ones((count, _HEAD.itemsize), bool), *masks], axis=1)
+    return header(count, columns) + buffer[keep].tobytes()

@@ -1243,16 +1243,15 @@ def hit_features(result: SearchResult, fields: QgsFields) -> list:
 def hit_layer(result: SearchResult, layer_name: str = "") -> QgsVectorLayer:
     """A WGS84 memory layer of the hits; the caller adds it to a project and styles it.
 
-    Hits without stored attributes are built in bulk: numpy writes them as a FlatGeobuf,
-    which QGIS's OGR provider reads in C++ and ``materialize`` copies into a memory layer
-    (several times faster than building QgsFeatures one by one in Python). Stored attributes
-    need Python to decode their values, so those hits take the feature-by-feature path.
+    Hits are built in bulk: numpy writes them as a FlatGeobuf, which QGIS's OGR provider
+    reads in C++ and ``materialize`` copies into a memory layer (several times faster than
+    building QgsFeatures one by one in Python). Stored attributes of types other than
+    integer, double, text and boolean (dates, binary...) take the feature-by-feature path.
     """
     name = layer_name or f"{result.name}: {result.description}"
-    if result.rows is None:
-        layer = _bulk_hit_layer(result, name)
-        if layer is not None:
-            return layer
+    layer = _bulk_hit_layer(result, name)
+    if layer is not None:
+        return layer
     fields = hit_fields(result.fields)
     layer = QgsVectorLayer(f"Point?crs={WGS84}", name, "memory")
     provider = layer.dataProvider()
@@ -1263,15 +1262,73 @@ def hit_layer(result: SearchResult, layer_name: str = "") -> QgsVectorLayer:
     return layer
 
 
+# Stored field types a FlatGeobuf column reads back as; others take the per-feature path.
+_COLUMN_TYPES = {
+    QVariant.Int: (flatgeobuf.INT, np.int32),
+    QVariant.LongLong: (flatgeobuf.LONG, np.int64),
+    QVariant.Double: (flatgeobuf.DOUBLE, np.float64),
+    QVariant.Bool: (flatgeobuf.BOOL, np.uint8),
+    QVariant.String: (flatgeobuf.STRING, None),
+}
+
+
+def _utf8_array(texts: list):
+    """UTF-8 ``S`` array of ``texts`` (bytes or str), or None if numpy would cut one short."""
+    raw = [t.encode("utf-8") if isinstance(t, str) else t for t in texts]
+    array = np.array(raw, dtype=np.bytes_) if raw else np.empty(0, "S1")
+    if raw and int(np.char.str_len(array).sum()) != sum(map(len, raw)):
+        return None  # a text ending in NUL bytes, which numpy's bytes type drops
+    return array
+
+
+def _attribute_columns(result: SearchResult):
+    """The stored attributes as FlatGeobuf columns, or None if a type or value does not fit."""
+    if result.fields is None or any(f.type() not in _COLUMN_TYPES for f in result.fields):
+        return None
+    names = hit_fields(result.fields).names()[2:]  # renamed like the per-feature path
+    rows = decode_rows(result.fields, result.rows)
+    columns = []
+    for index, field_ in enumerate(result.fields):
+        values = [row[index] for row in rows]
+        present = np.fromiter((v is not None for v in values), bool, count=len(values))
+        column_type, dtype = _COLUMN_TYPES[field_.type()]
+        try:
+            if dtype is None:
+                array = _utf8_array(["" if v is None else v for v in values])
+                if array is None:
+                    return None
+            else:
+                array = np.array([0 if v is None else v for v in values], dtype=dtype)
+        except (TypeError, ValueError, OverflowError, AttributeError):
+            return None  # e.g. a text in a number field: let the per-feature path convert it
+        columns.append(
+            flatgeobuf.Column(
+                names[index], column_type, array, present, field_.length(), field_.precision()
+            )
+        )
+    return columns
+
+
 def _bulk_hit_layer(result: SearchResult, name: str):
-    """The hits (member, distance) as a memory layer built in C++, or None if it cannot be."""
-    members = np.array(result.raw_members, dtype=np.bytes_) if len(result) else np.empty(0, "S1")
-    if len(result) and int(np.char.str_len(members).sum()) != sum(map(len, result.raw_members)):
-        return None  # a name ending in NUL bytes, which numpy's bytes type would cut off
+    """The hits as a memory layer built in C++, or None if they cannot be."""
+    members = _utf8_array(result.raw_members)
+    if members is None:
+        return None
+    if result.rows is None:
+        data = flatgeobuf.point_file(
+            result.lon, result.lat, MEMBER_FIELD, members, DISTANCE_FIELD, result.distances
+        )
+    else:
+        attributes = _attribute_columns(result)
+        if attributes is None:
+            return None
+        columns = [
+            flatgeobuf.Column(MEMBER_FIELD, flatgeobuf.STRING, members),
+            flatgeobuf.Column(DISTANCE_FIELD, flatgeobuf.DOUBLE, result.distances),
+            *attributes,
+        ]
+        data = flatgeobuf.point_file_with_columns(result.lon, result.lat, columns)
     path = f"/vsimem/georedis-hits-{uuid.uuid4().hex}.fgb"
-    data = flatgeobuf.point_file(
-        result.lon, result.lat, MEMBER_FIELD, members, DISTANCE_FIELD, result.distances
-    )
     gdal.FileFromMemBuffer(path, data)  # a failure shows as an invalid layer below
     try:
         layer = _materialize(path, name)
