@@ -264,6 +264,22 @@ def test_attributes_of_plain_types_are_built_in_bulk_with_their_types(redis_clie
     ]
 
 
+def test_searches_follow_a_reload_that_adds_or_drops_the_attributes(redis_client):
+    layer = point_layer([1.0, 1.001], [45.0, 45.0], fields=BULK_FIELDS[:1], values=[[1], [2]])
+    gs = geoset.GeoSet(redis_client, PREFIX, "toggle")
+    for store in (True, False, True, False):
+        load(redis_client, "toggle", layer, store_attributes=store)
+        hits = gs.radius(1.0, 45.0, 1, "km")
+        assert len(hits) == 2
+        assert (hits.rows is not None) == store
+        assert geoset.hit_layer(hits).fields().names()[2:] == (["count"] if store else [])
+        with pytest.raises(GeoRedisError, match="not a member"):
+            gs.around_member("nobody", 1, "km")
+    geoset.delete_geoset(redis_client, PREFIX, "toggle")
+    with pytest.raises(GeoRedisError, match="There is no geo set 'toggle'"):
+        gs.radius(1.0, 45.0, 1, "km")
+
+
 def test_attribute_values_json_cannot_hold_come_back_null(redis_client):
     layer = point_layer(
         [1.0, 1.001],

@@ -1039,6 +1039,12 @@ return {key_type, meta, hits, rows}
 """
 
 
+# Geo key -> whether its last search found stored attributes. Only a hint of which request
+# to send first (the MULTI, or the script that also reads rows), so that a search of a set
+# with attributes runs GEOSEARCH once; both requests report the set's current metadata.
+_STORES_ATTRIBUTES: dict = {}
+
+
 class GeoSet:
     """Searches on one geo set; every method does only Redis I/O and numpy work."""
 
@@ -1055,19 +1061,24 @@ class GeoSet:
         if count and count > 0:
             args += ["COUNT", int(count)]
         args += ["WITHDIST", "WITHHASH"]
-        with self.client.pipeline(transaction=True) as pipe:
-            pipe.type(self.keys.geo)
-            pipe.hmget(self.keys.meta, ["attributes", META_FIELDS_KEY])
-            pipe.execute_command(*args)
-            key_type, meta, raw = pipe.execute(raise_on_error=False)
+        key_type = meta = raw = None
         rows = []
-        if isinstance(meta, list) and meta[0] == b"1" and isinstance(raw, list) and raw:
+        if not _STORES_ATTRIBUTES.get(self.keys.geo):
+            with self.client.pipeline(transaction=True) as pipe:
+                pipe.type(self.keys.geo)
+                pipe.hmget(self.keys.meta, ["attributes", META_FIELDS_KEY])
+                pipe.execute_command(*args)
+                key_type, meta, raw = pipe.execute(raise_on_error=False)
+        if raw is None or (
+            isinstance(meta, list) and meta[0] == b"1" and isinstance(raw, list) and raw
+        ):
             # With stored attributes, one script reads the hits and their rows atomically,
             # so a reload in between can never pair one load's hits with another's rows.
             key_type, meta, raw, rows = self.client.register_script(_SEARCH_SCRIPT)(
                 keys=[self.keys.geo, self.keys.meta, self.keys.attrs],
                 args=[META_FIELDS_KEY, *args[2:]],
             )
+        _STORES_ATTRIBUTES[self.keys.geo] = isinstance(meta, list) and meta[0] == b"1"
         has_meta = isinstance(meta, list) and meta[0] is not None
         _check_type(self.name, self.keys, key_type, has_meta)
         if isinstance(raw, (bytes, redis.ResponseError)):  # GEOSEARCH failed
