@@ -170,6 +170,18 @@ def test_duplicate_member_names_are_counted_and_the_last_feature_wins(redis_clie
     assert (round(lon, 4), round(lat, 4)) == (4.0, 48.0)
 
 
+def test_features_without_a_member_name_are_skipped_and_counted(redis_client):
+    layer = point_layer(
+        [1.0, 2.0, 3.0, 4.0],
+        [45.0, 46.0, 47.0, 48.0],
+        fields=[QgsField("code", QVariant.String)],
+        values=[["a"], [None], [""], ["d"]],
+    )
+    result = load(redis_client, "unnamed", layer, id_field="code")
+    assert (result.loaded, result.skipped, result.duplicates) == (2, 2, 0)
+    assert set(redis_client.zrange(result.key, 0, -1)) == {b"a", b"d"}
+
+
 def test_multipoint_parts_become_numbered_members(redis_client):
     layer = QgsVectorLayer("MultiPoint?crs=EPSG:4326", "multi", "memory")
     feature = QgsFeature()
