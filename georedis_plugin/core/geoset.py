@@ -13,11 +13,14 @@ one member per part, ``<id>#<n>`` with ``n`` counting parts from 1 (as QGIS's ``
 even when it has a single part. When several features give the same member name the LAST
 feature in the layer's order wins (as successive GEOADDs would); the others are counted as
 duplicates. Points Redis cannot index (null or empty geometry, NaN, |lon| > 180,
-|lat| > 85.05112878, or failing the CRS transformation) are skipped and counted.
+|lat| > 85.05112878, or failing the CRS transformation) and features whose id value is null
+or empty are skipped and counted.
 
 Loading computes the geohash scores exactly as Redis's ``geohashEncodeWGS84`` does, sorts the
 points by score and sends pre-encoded ZADD commands, which keeps the result a standard geo set
 (GEOPOS/GEOSEARCH/GEOADD all work on it) while ingesting several times faster than GEOADD.
+Searching reads the hits' scores (WITHHASH) and decodes them as GEOPOS does; ``hit_layer``
+turns them into a memory layer in bulk through a FlatGeobuf (see ``flatgeobuf``).
 """
 
 import json
