@@ -546,6 +546,12 @@ def test_unknown_set_and_wrong_key_type_say_what_to_do(redis_client):
         geoset.GeoSet(redis_client, PREFIX, "text").radius(0, 0, 1, "yards")
 
 
+def test_a_centre_redis_cannot_index_says_which_range_works(loaded):
+    gs, *_ = loaded
+    with pytest.raises(GeoRedisError, match=r"latitudes up to ±85\.05112878°"):
+        gs.radius(2.0, 89.0, 1, "km")
+
+
 def test_list_and_delete_sets(redis_client):
     load(redis_client, "one", point_layer(*random_points(3)))
     load(redis_client, "two", point_layer(*random_points(5)))

@@ -1093,7 +1093,19 @@ class GeoSet:
                         "name (the id field's value, or the feature id)."
                     ).format(member=origin[1], name=self.name)
                 )
-            raise GeoRedisError(text)
+            if "invalid longitude,latitude pair" in text:
+                raise GeoRedisError(
+                    tr(
+                        "Redis cannot search around longitude {lon}, latitude {lat}: it covers "
+                        "latitudes up to ±85.05112878° and longitudes up to ±180°. Choose a "
+                        "centre within that range."
+                    ).format(lon=origin[1], lat=origin[2])
+                )
+            raise GeoRedisError(
+                tr("Redis refused the search of '{name}': {error}").format(
+                    name=self.name, error=text
+                )
+            )
         members, distances, lon, lat = _parse_hits(raw)
         result = SearchResult(
             self.name,
