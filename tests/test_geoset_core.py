@@ -570,6 +570,27 @@ def test_names_that_look_like_temporary_keys_are_listed(redis_client):
     assert [i.name for i in geoset.list_geosets(redis_client, PREFIX)] == ["a:tmp:b", "x}:meta"]
 
 
+def test_bulk_and_per_feature_reads_agree_on_names_rows_and_counts(redis_client):
+    values = [[*row, code] for row, code in zip(ATTRIBUTE_VALUES * 3, "aab" + "c" * 5 + "d")]
+    values[4][-1] = None
+    values[5][-1] = ""
+    fields = [*ATTRIBUTE_FIELDS, QgsField("code", QVariant.String)]
+    lons, lats = random_points(len(values), seed=8)
+    lats[6] = 88.0  # not indexable
+    layer = point_layer(lons, lats, crs="EPSG:3857", fields=fields, values=values)
+    layer.dataProvider().changeGeometryValues(
+        {sorted(layer.allFeatureIds())[7]: QgsGeometry.fromPointXY(QgsPointXY(0, 3e7))}
+    )
+    assert geoset.reads_in_bulk(layer, "code", True)
+    bulk = geoset.read_points(layer, "code", True)
+    per_feature = geoset.read_points(geoset.LayerSnapshot(layer), "code", True)
+    assert bulk.members == per_feature.members
+    assert bulk.rows == per_feature.rows
+    assert np.array_equal(bulk.lon, per_feature.lon) and np.array_equal(bulk.lat, per_feature.lat)
+    assert (bulk.skipped, bulk.duplicates) == (per_feature.skipped, per_feature.duplicates)
+    assert (bulk.skipped, bulk.duplicates) == (4, 1)
+
+
 def test_snapshot_reads_like_the_layer(redis_client):
     lons, lats = random_points(50)
     layer = point_layer(lons, lats, crs="EPSG:3857")

@@ -55,6 +55,7 @@ from qgis.core import (
     QgsProcessingFeedback,
     QgsVectorLayer,
     QgsVectorLayerFeatureSource,
+    QgsVectorLayerUtils,
     QgsWkbTypes,
 )
 from qgis.PyQt.QtCore import QByteArray, QDate, QDateTime, Qt, QTime, QVariant
@@ -424,11 +425,13 @@ def _read_fast(layer: QgsVectorLayer):
 
 
 def reads_in_bulk(source, id_field: str = "", store_attributes: bool = False) -> bool:
-    """Whether ``read_points`` reads ``source`` in C++ (a whole memory layer of single points)."""
+    """Whether ``read_points`` reads ``source`` in C++ (a whole memory layer of single points).
+
+    Geometries and feature ids come in bulk; an id field and stored attributes are read a
+    column at a time (QgsVectorLayerUtils.getValues), in the same (ascending id) order.
+    """
     return (
         isinstance(source, QgsVectorLayer)
-        and not id_field
-        and not store_attributes
         and source.providerType() == "memory"
         and not source.isEditable()
         and QgsWkbTypes.flatType(source.wkbType()) == QgsWkbTypes.Point
@@ -527,10 +530,11 @@ def read_points(
         id_field=id_field,
     )
     fast = _read_fast(source) if reads_in_bulk(source, id_field, store_attributes) else None
+    named = None
     if fast is not None:
-        xs, ys, ids = fast
-        names = ids if (len(ids) == 0 or ids[0] >= 0) else ids.astype("S20")
-        rows = None
+        fast = _read_columns(source, fast, id_field, fields if store_attributes else None)
+    if fast is not None:
+        xs, ys, names, rows, named = fast
         skipped_null = 0
     else:
         xs, ys, names, rows, skipped_null = _read_loop(source, id_index, store_attributes, feedback)
@@ -538,6 +542,8 @@ def read_points(
         return data
     lon, lat = _transform_arrays(xs, ys, transform)
     keep = valid_mask(lon, lat)
+    if named is not None:
+        keep &= named  # features whose id value is null or empty, as the loop skips them
     data.skipped = skipped_null + int(len(keep) - np.count_nonzero(keep))
     if not keep.all():
         lon, lat = lon[keep], lat[keep]
@@ -547,6 +553,34 @@ def read_points(
     if id_index >= 0:
         _drop_duplicates(data)
     return data
+
+
+def _read_columns(layer, fast, id_field: str, stored_fields):
+    """Member names and attribute rows for the bulk-read points, or None to read per feature.
+
+    Returns (x, y, names, rows, named): ``named`` masks the points that have a member name.
+    """
+    xs, ys, ids = fast
+    count = len(ids)
+    named = None
+    if id_field:
+        values, ok = QgsVectorLayerUtils.getValues(layer, id_field)
+        if not ok or len(values) != count:
+            return None
+        names = [_member_name(v) for v in values]
+        named = np.fromiter((n != "" for n in names), dtype=bool, count=count)
+    else:
+        names = ids if (count == 0 or ids[0] >= 0) else ids.astype("S20")
+    rows = None
+    if stored_fields is not None:
+        columns = []
+        for stored_field in stored_fields:
+            values, ok = QgsVectorLayerUtils.getValues(layer, stored_field.name())
+            if not ok or len(values) != count:
+                return None
+            columns.append(values)
+        rows = [encode_row(values) for values in zip(*columns)] if columns else [b"[]"] * count
+    return xs, ys, names, rows, named
 
 
 def _take(values: list, keep: np.ndarray) -> list:
