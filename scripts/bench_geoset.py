@@ -210,8 +210,8 @@ def run(redis_url: str, out) -> None:
          f"{ours / server_limit:.2f}x the server limit"),
         ("load: GeoRedis, dock panel path (`background_source`, read in bulk)", panel,
          f"{straightforward / panel:.1f}x faster than straightforward"),
-        ("load: GeoRedis per-feature read (LayerSnapshot: id field, attributes, other "
-         "providers)", snapshot, f"{straightforward / snapshot:.1f}x faster than straightforward"),
+        ("load: GeoRedis per-feature read (LayerSnapshot: other providers, layers being "
+         "edited)", snapshot, f"{straightforward / snapshot:.1f}x faster than straightforward"),
         ("reload over an existing set (atomic replace)", reload_seconds, ""),
         ("load with 3 stored attributes (name, rank, value)", with_attributes, ""),
         (f"search: bare GEOSEARCH WITHCOORD WITHDIST ({hits:,} hits)", bare, "1.0x"),
