@@ -1,10 +1,7 @@
 """georedis:buffer gives native:buffer's output, and reads it back from Redis on later runs."""
 
-import contextlib
 import json
 import os
-import socket
-import threading
 import time
 
 import pytest
@@ -22,6 +19,7 @@ from tests.algorithm_runs import RecordingFeedback, one_step_model, run
 from tests.layers import memory_layer, world_layer
 from tests.parity import assert_same_output
 from tests.redis_server import RedisServer
+from tests.silent_redis import run_against_silent_redis
 
 POINTS = ["Point (0 0)", "Point (1 1)", None, "Point (2 2)"]
 LINES = ["LineString (0 0, 1 0, 1 1)", "LineString (5 5, 6 6)", None]
@@ -487,70 +485,18 @@ def test_redis_dying_mid_run_still_gives_native_output_with_one_warning(
     assert elapsed < 2.0 + 10  # at most one read timeout, plus the computation
 
 
-class SilentServer:
-    """A TCP server that reads whatever Redis clients send and never answers."""
-
-    def __init__(self):
-        self.received = b""
-        self.connections = 0
-        self._socket = socket.socket()
-        self._socket.bind(("127.0.0.1", 0))
-        self._socket.listen(16)
-        self._socket.settimeout(0.1)
-        self._stop = threading.Event()
-        self._thread = threading.Thread(target=self._serve, daemon=True)
-        self._thread.start()
-
-    @property
-    def url(self) -> str:
-        return f"redis://127.0.0.1:{self._socket.getsockname()[1]}/0"
-
-    def _serve(self):
-        clients = []
-        while not self._stop.is_set():
-            try:
-                client, _ = self._socket.accept()
-                client.settimeout(0.01)
-                clients.append(client)
-                self.connections += 1
-            except socket.timeout:
-                pass
-            for client in clients:
-                with contextlib.suppress(OSError):  # socket.timeout: nothing sent yet
-                    self.received += client.recv(65536)
-        for client in clients:
-            client.close()
-
-    def close(self):
-        self._stop.set()
-        self._thread.join()
-        self._socket.close()
-
-
 def test_a_silent_server_costs_one_read_timeout_and_is_left_alone(
     provider, monkeypatch, clean_settings
 ):
-    from georedis_plugin.core import connection
-
-    server = SilentServer()
-    try:
-        monkeypatch.setenv("GEOREDIS_URL", server.url)
-        settings.READ_TIMEOUT.set_value(0.5)
-        connection.reset_clients()
-        layer = world_layer("states_provinces", limit=600)
-        params = {"INPUT": layer, "DISTANCE": 0.1, "OUTPUT": "memory:"}
-        feedback = RecordingFeedback()
-        started = time.monotonic()
-        ours, result = run("georedis:buffer", params, feedback=feedback)
-        elapsed = time.monotonic() - started
-    finally:
-        server.close()
-        connection.reset_clients()
-    assert len(feedback.errors) == 1 and "did not answer" in feedback.errors[0], feedback.errors
+    layer = world_layer("states_provinces", limit=600)
+    params = {"INPUT": layer, "DISTANCE": 0.1, "OUTPUT": "memory:"}
+    ours, result, errors, elapsed, connections, commands = run_against_silent_redis(
+        "georedis:buffer", params, monkeypatch
+    )
+    assert len(errors) == 1 and "did not answer" in errors[0], errors
     # one connection and one command (its reply never came); then no Redis at all
-    commands = [line for line in server.received.split(b"\r\n") if line.startswith(b"*")]
-    assert server.connections == 1
-    assert len(commands) == 1, server.received[:300]
+    assert connections == 1
+    assert len(commands) == 1, commands
     assert result["CACHE_MISSES"] == 600
     native, _ = run("native:buffer", params)
     assert_same_output(ours, native)

@@ -17,6 +17,7 @@ from tests.algorithm_runs import RecordingFeedback, one_step_model, run
 from tests.layers import memory_layer, world_layer
 from tests.parity import assert_same_output
 from tests.redis_server import RedisServer
+from tests.silent_redis import run_against_silent_redis
 
 SQUARES = [
     "Polygon ((0 0, 4 0, 4 4, 0 4, 0 0))",
@@ -496,29 +497,16 @@ def test_unreachable_redis_gives_native_output_and_one_warning(provider, monkeyp
 def test_a_silent_server_costs_one_read_timeout_and_is_left_alone(
     provider, monkeypatch, clean_settings
 ):
-    from georedis_plugin.core import connection, settings
-    from tests.test_buffer import SilentServer
-
-    server = SilentServer()
-    try:
-        monkeypatch.setenv("GEOREDIS_URL", server.url)
-        settings.READ_TIMEOUT.set_value(0.5)
-        connection.reset_clients()
-        states = world_layer("states_provinces", extent=(0, 40, 20, 55))
-        countries = world_layer("countries", extent=(0, 40, 20, 55))
-        params = {"INPUT": states, "OVERLAY": countries, "OUTPUT": "memory:"}
-        feedback = RecordingFeedback()
-        started = time.monotonic()
-        ours, result = run("georedis:intersection", params, feedback=feedback)
-        elapsed = time.monotonic() - started
-    finally:
-        server.close()
-        connection.reset_clients()
-    assert len(feedback.errors) == 1 and "did not answer" in feedback.errors[0], feedback.errors
+    states = world_layer("states_provinces", extent=(0, 40, 20, 55))
+    countries = world_layer("countries", extent=(0, 40, 20, 55))
+    params = {"INPUT": states, "OVERLAY": countries, "OUTPUT": "memory:"}
+    ours, result, errors, elapsed, connections, commands = run_against_silent_redis(
+        "georedis:intersection", params, monkeypatch
+    )
+    assert len(errors) == 1 and "did not answer" in errors[0], errors
     # one connection and one command (its reply never came); then no Redis at all
-    commands = [line for line in server.received.split(b"\r\n") if line.startswith(b"*")]
-    assert server.connections == 1
-    assert len(commands) == 1, server.received[:300]
+    assert connections == 1
+    assert len(commands) == 1, commands
     assert result["CACHE_HITS"] == 0 and result["CACHE_MISSES"] > 0
     native, _ = run("native:intersection", params)
     assert_same_output(ours, native)
