@@ -136,7 +136,8 @@ def test_click_then_search_adds_the_hit_layer_and_draws_the_circle(
         QgsProject.instance(),
     )
     vertex = back.transform(band.asGeometry().vertexAt(10).x(), band.asGeometry().vertexAt(10).y())
-    assert geoset.haversine_m(13.4, 52.5, vertex.x(), vertex.y()) == pytest.approx(2500, rel=0.01)
+    # drawn on Redis's sphere: each vertex is exactly where Redis's haversine says 2.5 km
+    assert geoset.haversine_m(13.4, 52.5, vertex.x(), vertex.y()) == pytest.approx(2500, rel=1e-6)
     assert band.asGeometry().type() == QgsWkbTypes.PolygonGeometry
 
 
@@ -191,6 +192,81 @@ def test_search_within_the_selected_polygons_of_the_active_layer(
     assert layer.fields().names() == ["member", "distance", "name", "rank"]
     assert QgsProject.instance().mapLayer(layer.id()) is layer
     assert panel.status_label.text().startswith(f"{len(expected)} hits in 'berlin_stops'")
+
+
+def test_draw_a_polygon_on_the_map_and_search_within_it(
+    panel, project_points, redis_client, qgis_iface
+):
+    from qgis.gui import QgsMapMouseEvent
+    from qgis.PyQt.QtCore import QEvent, QPoint
+    from qgis.PyQt.QtGui import QKeyEvent
+
+    load_and_select(panel, project_points, id_field="name")
+    canvas = qgis_iface.mapCanvas()
+    canvas.resize(600, 400)
+    extent = QgsGeometry.fromWkt(
+        "Polygon ((13.2 52.4, 13.6 52.4, 13.6 52.6, 13.2 52.6, 13.2 52.4))"
+    )
+    extent.transform(
+        QgsCoordinateTransform(
+            QgsCoordinateReferenceSystem("EPSG:4326"),
+            canvas.mapSettings().destinationCrs(),
+            QgsProject.instance(),
+        )
+    )
+    canvas.setExtent(extent.boundingBox())
+    canvas.refresh()
+    panel.draw_button.setChecked(True)
+    tool = panel.draw_tool
+    assert canvas.mapTool() is tool
+
+    def release(lon, lat, button=Qt.LeftButton):
+        pixel = canvas.getCoordinateTransform().transform(to_map(QgsPointXY(lon, lat), canvas))
+        event = QgsMapMouseEvent(
+            canvas, QEvent.MouseButtonRelease, QPoint(round(pixel.x()), round(pixel.y())), button
+        )
+        tool.canvasReleaseEvent(event)
+
+    release(13.30, 52.45)
+    release(13.50, 52.44)
+    release(13.52, 52.56)
+    release(13.45, 52.58)  # a vertex too many: Backspace takes it back
+    tool.keyPressEvent(QKeyEvent(QEvent.KeyPress, Qt.Key_Backspace, Qt.NoModifier))
+    assert len(tool.vertices) == 3
+    drawn = []
+    tool.drawn.connect(drawn.append)
+    release(0, 0, Qt.RightButton)  # closes the polygon and searches
+    wait_for_tasks()
+    assert len(drawn) == 1 and tool.vertices == []
+    assert canvas.mapTool() is tool  # ready for the next polygon
+    polygon = QgsGeometry(drawn[0])
+    assert polygon.type() == QgsWkbTypes.PolygonGeometry
+    # the polygon the user drew, in the map CRS (clicks land on whole pixels)
+    clicked = QgsPointXY(polygon.vertexAt(1).x(), polygon.vertexAt(1).y())
+    intended = to_map(QgsPointXY(13.50, 52.44), canvas)
+    assert clicked.distance(intended) <= canvas.mapUnitsPerPixel()
+    polygon.transform(
+        QgsCoordinateTransform(
+            canvas.mapSettings().destinationCrs(),
+            QgsCoordinateReferenceSystem("EPSG:4326"),
+            QgsProject.instance(),
+        )
+    )
+    expected = geoset.GeoSet(redis_client, PREFIX, "berlin_stops").polygon(polygon, "m")
+    assert len(expected) > 100
+    layer = panel.last_hit_layer
+    assert QgsProject.instance().mapLayer(layer.id()) is layer
+    assert sorted(f["member"] for f in layer.getFeatures()) == sorted(expected.members)
+    assert panel.rubber_band.asGeometry().type() == QgsWkbTypes.PolygonGeometry
+    # fewer than three vertices is not a polygon: nothing is searched
+    release(13.30, 52.45)
+    release(13.50, 52.44)
+    release(0, 0, Qt.RightButton)
+    assert len(drawn) == 1
+    tool.keyPressEvent(QKeyEvent(QEvent.KeyPress, Qt.Key_Escape, Qt.NoModifier))
+    assert tool.vertices == [] and tool.band is None
+    panel.draw_button.setChecked(False)
+    assert canvas.mapTool() is not tool
 
 
 def hit_layers():

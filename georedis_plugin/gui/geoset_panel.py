@@ -48,7 +48,7 @@ from qgis.PyQt.QtWidgets import (
 from ..core import geoset
 from ..core.connection import ConnectionConfig, GeoRedisError, get_client
 from ..i18n import tr
-from .point_tool import PointPickTool
+from .point_tool import PointPickTool, PolygonDrawTool
 from .tasks import BackgroundRunner
 
 CIRCLE_VERTICES = 96
@@ -86,6 +86,8 @@ class GeoSetPanel(QWidget):
         self.rubber_band = None
         self.pick_tool = PointPickTool(self.canvas)
         self.pick_tool.picked.connect(self.set_center)
+        self.draw_tool = PolygonDrawTool(self.canvas)
+        self.draw_tool.drawn.connect(self.search_drawn)
         layout = QVBoxLayout(self)
         layout.setContentsMargins(0, 0, 0, 0)
         layout.addWidget(self._build_load_group())
@@ -195,6 +197,18 @@ class GeoSetPanel(QWidget):
         )
         self.polygon_button.clicked.connect(self.search_polygons)
         buttons.addWidget(self.polygon_button)
+        self.draw_button = QToolButton()
+        self.draw_button.setText(tr("Draw"))
+        self.draw_button.setToolTip(
+            tr(
+                "Draw a polygon on the map and search within it: click the vertices, "
+                "right-click to finish (Backspace removes a vertex, Esc starts over)"
+            )
+        )
+        self.draw_button.setCheckable(True)
+        self.draw_button.toggled.connect(self.toggle_draw)
+        self.draw_tool.deactivated.connect(self._draw_tool_released)
+        buttons.addWidget(self.draw_button)
         form.addRow(buttons)
         self.status_label = QLabel()
         self.status_label.setObjectName("geoset_status")
@@ -394,6 +408,17 @@ class GeoSetPanel(QWidget):
         self.pick_button.setChecked(False)
         self.pick_button.blockSignals(False)
 
+    def toggle_draw(self, checked: bool) -> None:
+        if checked:
+            self.canvas.setMapTool(self.draw_tool)
+        elif self.canvas.mapTool() is self.draw_tool:
+            self.canvas.unsetMapTool(self.draw_tool)
+
+    def _draw_tool_released(self) -> None:
+        self.draw_button.blockSignals(True)
+        self.draw_button.setChecked(False)
+        self.draw_button.blockSignals(False)
+
     def set_center(self, point: QgsPointXY) -> None:
         self.x_spin.setValue(point.x())
         self.y_spin.setValue(point.y())
@@ -456,15 +481,33 @@ class GeoSetPanel(QWidget):
             return None
         request = QgsFeatureRequest().setNoAttributes()
         geometries = [f.geometry() for f in layer.getSelectedFeatures(request)]
+        self.clear_circle()
+        return self._search_within(name, geometries, layer.crs())
+
+    def search_drawn(self, polygon: QgsGeometry):
+        """Points inside a polygon drawn on the map (``polygon`` in the map CRS)."""
+        name = self._set_to_search()
+        if not name:
+            return None
+        self.clear_circle()
+        band = QgsRubberBand(self.canvas, QgsWkbTypes.GeometryType.PolygonGeometry)
+        band.setStrokeColor(QColor(255, 90, 0, 220))
+        band.setFillColor(QColor(255, 90, 0, 30))
+        band.setWidth(2)
+        band.setToGeometry(polygon, None)
+        self.rubber_band = band
+        return self._search_within(name, [QgsGeometry(polygon)], self.map_crs())
+
+    def _search_within(self, name: str, geometries: list, crs: QgsCoordinateReferenceSystem):
+        """Search the points inside the union of ``geometries`` (polygons in ``crs``)."""
         to_wgs84 = QgsCoordinateTransform(
-            layer.crs(),
+            crs,
             QgsCoordinateReferenceSystem(geoset.WGS84),
             QgsProject.instance().transformContext(),
         )
         unit = self.unit_combo.currentData()
         count = self.count_spin.value()
         started = time.perf_counter()
-        self.clear_circle()
 
         def query(geo_set):
             parts = []
@@ -503,6 +546,7 @@ class GeoSetPanel(QWidget):
         def done(error, outcome):
             self.search_button.setEnabled(True)
             self.polygon_button.setEnabled(True)
+            self.draw_button.setEnabled(True)
             if error:
                 self.status_label.setText(error)
                 self.message(error)
@@ -518,6 +562,7 @@ class GeoSetPanel(QWidget):
 
         self.search_button.setEnabled(False)
         self.polygon_button.setEnabled(False)
+        self.draw_button.setEnabled(False)
         self.status_label.setText(tr("Searching…"))
         return self.runner.run(tr("GeoRedis: search {name}").format(name=name), work, done, config)
 
@@ -538,10 +583,14 @@ class GeoSetPanel(QWidget):
         return layer
 
     def draw_circle(self, center_wgs84: QgsPointXY, radius_m: float) -> None:
-        """The search circle on the canvas: geodesic points on WGS84, in the map CRS."""
+        """The search circle on the canvas, in the map CRS.
+
+        Redis measures distances on a sphere of radius EARTH_RADIUS_M, so the circle is drawn
+        on that sphere (a great-circle projection from the centre), exactly where the hits stop.
+        """
         self.clear_circle()
         distance_area = QgsDistanceArea()
-        distance_area.setEllipsoid("WGS84")
+        distance_area.setEllipsoid(geoset.EARTH_RADIUS_M, geoset.EARTH_RADIUS_M)
         to_map = QgsCoordinateTransform(
             QgsCoordinateReferenceSystem(geoset.WGS84),
             self.map_crs(),
@@ -569,6 +618,8 @@ class GeoSetPanel(QWidget):
     def close_down(self) -> None:
         """Cancel tasks, drop the map tool and the circle (the plugin is unloading)."""
         self.runner.cancel_all()
-        if self.canvas.mapTool() is self.pick_tool:
-            self.canvas.unsetMapTool(self.pick_tool)
+        for tool in (self.pick_tool, self.draw_tool):
+            if self.canvas.mapTool() is tool:
+                self.canvas.unsetMapTool(tool)
+        self.draw_tool.reset()
         self.clear_circle()
