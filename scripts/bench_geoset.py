@@ -23,7 +23,7 @@ from georedis_plugin.core import geoset
 
 POINTS = 1_000_000
 HITS = 60_000
-REPEATS = 3
+REPEATS = 5
 GEOADD_BATCH = 5_000
 PREFIX = "bench"
 CENTER = (8.0, 48.0)
@@ -97,11 +97,15 @@ def interleaved(functions: dict, repeats=REPEATS, before=None) -> dict:
     """Median seconds of each function, run in turn within every round.
 
     Interleaving spreads a busy moment of the (shared) machine over all variants instead of
-    charging it to whichever happened to run then, so the ratios stay fair.
+    charging it to whichever happened to run then, and each round starts one variant later, so
+    none always runs right after the same other one (the first load after the redis-cli one
+    is ~10% slower, whichever it is), so the ratios stay fair.
     """
     samples = {name: [] for name in functions}
-    for _ in range(repeats):
-        for name, function in functions.items():
+    names = list(functions)
+    for round_ in range(repeats):
+        for name in names[round_ % len(names) :] + names[: round_ % len(names)]:
+            function = functions[name]
             if before is not None:
                 before()
             started = time.perf_counter()

@@ -598,3 +598,46 @@ def test_snapshot_reads_like_the_layer(redis_client):
     snapshot = geoset.read_points(geoset.LayerSnapshot(layer))
     assert [str(m) for m in snapshot.members] == [str(int(m)) for m in direct.members]
     assert np.array_equal(direct.lon, snapshot.lon) and np.array_equal(direct.lat, snapshot.lat)
+
+
+def test_searches_pause_the_garbage_collector_only_while_they_run(redis_client):
+    import gc
+
+    lons, lats = random_points(2000, seed=5)
+    geoset.load_layer(redis_client, PREFIX, "gc", point_layer(lons, lats))
+    gs = geoset.GeoSet(redis_client, PREFIX, "gc")
+    seen = []
+    original = geoset._parse_hits
+
+    def spy(raw):
+        seen.append(gc.isenabled())
+        return original(raw)
+
+    geoset._parse_hits = spy
+    try:
+        assert gc.isenabled()
+        hits = gs.radius(0.0, 0.0, 20_000, "km")
+        assert len(hits) == 2000 and seen == [False]
+        assert gc.isenabled()  # back on afterwards
+        # threads searching at once: the collector comes back when the last one is done
+        threads = [
+            threading.Thread(target=gs.radius, args=(0.0, 0.0, 5_000, "km")) for _ in range(4)
+        ]
+        for thread in threads:
+            thread.start()
+        for thread in threads:
+            thread.join()
+        assert len(seen) == 5 and not any(seen) and gc.isenabled()
+        # an application that turned the collector off keeps it off
+        gc.disable()
+        try:
+            gs.radius(0.0, 0.0, 100, "km")
+            assert not gc.isenabled()
+        finally:
+            gc.enable()
+        # a failing search does not leave it paused
+        with pytest.raises(GeoRedisError):
+            geoset.GeoSet(redis_client, PREFIX, "no such set").radius(0.0, 0.0, 1, "km")
+        assert gc.isenabled()
+    finally:
+        geoset._parse_hits = original
