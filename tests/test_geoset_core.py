@@ -536,6 +536,32 @@ def test_polygon_hits_equal_qgis_intersects(loaded):
     assert list(hits.distances) == sorted(hits.distances)
 
 
+@pytest.mark.parametrize("shift", [0.0, -360.0])
+def test_polygon_across_the_antimeridian(redis_client, shift):
+    """Pacific polygons are written with longitudes past ±180 (170..190, or -190..-170)."""
+    rng = np.random.default_rng(11)
+    lons = rng.uniform(-180.0, 180.0, 20_000)
+    lats = rng.uniform(-20.0, 20.0, 20_000)
+    load(redis_client, "pacific", point_layer(lons, lats))
+    west, east = 172.0 + shift, 187.0 + shift  # 172°E to 173°W
+    polygon = QgsGeometry.fromWkt(
+        f"Polygon (({west} -10, {east} -8, {east} 12, {west} 10, {west} -10))"
+    )
+    hits = geoset.GeoSet(redis_client, PREFIX, "pacific").polygon(polygon, "km")
+    key = f"{PREFIX}:geo:{{pacific}}"
+    members = [str(i + 1) for i in range(len(lons))]
+    where = positions(redis_client, key, members)
+    expected = set()
+    for member in members:
+        x, y = where[member]
+        for turn in (0.0, 360.0, -360.0):
+            if polygon.intersects(QgsGeometry.fromPointXY(QgsPointXY(x + turn, y))):
+                expected.add(member)
+    assert len(expected) > 100
+    assert any(where[m][0] < 0 for m in expected) and any(where[m][0] > 0 for m in expected)
+    assert set(hits.members) == expected
+
+
 def test_unknown_set_and_wrong_key_type_say_what_to_do(redis_client):
     with pytest.raises(GeoRedisError, match="There is no geo set 'nothing'"):
         geoset.GeoSet(redis_client, PREFIX, "nothing").radius(0, 0, 1, "km")

@@ -1235,6 +1235,15 @@ class GeoSet:
         min_lat = max(box.yMinimum(), -LAT_LIMIT)
         max_lat = min(box.yMaximum(), LAT_LIMIT)
         cx, cy = (box.xMinimum() + box.xMaximum()) / 2, (min_lat + max_lat) / 2
+        # A polygon across the antimeridian is often written with longitudes beyond ±180
+        # (170..190): search around the same centre within ±180, and match the candidates
+        # against the polygon shifted by whole turns as well.
+        turns = [0.0]
+        if box.xMaximum() > 180.0:
+            turns.append(360.0)
+        if box.xMinimum() < -180.0:
+            turns.append(-360.0)
+        cx = (cx + 180.0) % 360.0 - 180.0
         half_lon = (box.xMaximum() - box.xMinimum()) / 2
         # Redis measures a point's east-west offset along its own parallel: the widest parallel
         # of the box is the one nearest the equator.
@@ -1252,11 +1261,10 @@ class GeoSet:
         )
         shape = shapely.from_wkb(bytes(polygon_wgs84.asWkb()))
         shapely.prepare(shape)
-        inside = (
-            shapely.intersects_xy(shape, candidates.lon, candidates.lat)
-            if len(candidates)
-            else np.zeros(0, dtype=bool)
-        )
+        inside = np.zeros(len(candidates), dtype=bool)
+        if len(candidates):
+            for turn in turns:
+                inside |= shapely.intersects_xy(shape, candidates.lon + turn, candidates.lat)
         if count and count > 0:
             inside &= np.cumsum(inside) <= count
         result = SearchResult(
