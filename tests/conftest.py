@@ -8,6 +8,12 @@ import redis
 
 from georedis_plugin.core import connection, settings
 from tests.redis_server import RedisServer
+from tests.redis_topologies import (  # noqa: F401 (fixtures)
+    cluster_url,
+    redis_cluster,
+    redis_sentinel,
+    sentinel_url,
+)
 
 REPO_ROOT = Path(__file__).resolve().parents[1]
 WORLD_MAP = Path("/usr/share/qgis/resources/data/world_map.gpkg")

@@ -65,7 +65,7 @@ from qgis.PyQt.QtCore import QByteArray, QDate, QDateTime, Qt, QTime, QVariant
 
 from ..i18n import tr
 from . import flatgeobuf
-from .connection import GeoRedisError
+from .connection import REDIS_ERRORS, GeoRedisError, on_slot
 
 LAT_LIMIT = 85.05112878
 LON_LIMIT = 180.0
@@ -815,16 +815,34 @@ def _send_pipelined(
 def load_points(
     client: redis.Redis, prefix: str, name: str, data: PointData, feedback=None
 ) -> LoadResult:
-    """Replace the geo set ``name`` with ``data`` atomically (temporary keys, then RENAME)."""
+    """Replace the geo set ``name`` with ``data`` atomically (temporary keys, then RENAME).
+
+    All keys involved share the set's hash tag, so in a Redis Cluster the whole load runs on
+    the primary holding that slot: one geo set lives on one node.
+    """
     started = time.perf_counter()
     keys = GeoSetKeys.for_name(prefix, name)
-    temp = GeoSetKeys.for_name(prefix, name, f":tmp:{uuid.uuid4().hex}")
     members = _member_bytes(data.members)
     scores = geohash_scores(data.lon, data.lat)
     # Highest score first: each insertion then lands at the head of Redis's skiplist, which
     # is ~8% quicker for the server than appending at its tail (and 3x quicker than random).
     order = np.argsort(scores, kind="stable")[::-1]
     scores, members_sorted = scores[order], members[order]
+    on_slot(
+        client,
+        keys.geo,
+        lambda node: _write_set(
+            node, prefix, name, keys, data, members, scores, members_sorted, feedback
+        ),
+    )
+    return LoadResult(
+        name, keys.geo, len(scores), data.skipped, data.duplicates, time.perf_counter() - started
+    )
+
+
+def _write_set(client, prefix, name, keys, data, members, scores, members_sorted, feedback):
+    """Write the sorted points under temporary keys of ``name``'s slot, then swap them in."""
+    temp = GeoSetKeys.for_name(prefix, name, f":tmp:{uuid.uuid4().hex}")
     geo_key = temp.geo.encode("utf-8")
     commands = (
         encode_zadd(geo_key, scores[i : i + ZADD_BATCH], members_sorted[i : i + ZADD_BATCH])
@@ -871,9 +889,6 @@ def load_points(
     except BaseException:
         _cleanup(client, temp)
         raise
-    return LoadResult(
-        name, keys.geo, count, data.skipped, data.duplicates, time.perf_counter() - started
-    )
 
 
 def _canceled(feedback) -> bool:
@@ -883,7 +898,7 @@ def _canceled(feedback) -> bool:
 def _cleanup(client, temp: GeoSetKeys) -> None:
     try:
         client.delete(temp.geo, temp.attrs, temp.meta)
-    except redis.RedisError as exc:
+    except REDIS_ERRORS as exc:
         # the original error is what the user needs to see; this one only goes to the log
         QgsMessageLog.logMessage(
             f"Could not delete the temporary keys {temp.geo}*: {exc}",
@@ -1132,23 +1147,9 @@ class GeoSet:
         if count and count > 0:
             args += ["COUNT", int(count)]
         args += ["WITHDIST", "WITHHASH"]
-        key_type = meta = raw = None
-        rows = []
-        if not _STORES_ATTRIBUTES.get(self.keys.geo):
-            with self.client.pipeline(transaction=True) as pipe:
-                pipe.type(self.keys.geo)
-                pipe.hmget(self.keys.meta, ["attributes", META_FIELDS_KEY])
-                pipe.execute_command(*args)
-                key_type, meta, raw = pipe.execute(raise_on_error=False)
-        if raw is None or (
-            isinstance(meta, list) and meta[0] == b"1" and isinstance(raw, list) and raw
-        ):
-            # With stored attributes, one script reads the hits and their rows atomically,
-            # so a reload in between can never pair one load's hits with another's rows.
-            key_type, meta, raw, rows = self.client.register_script(_SEARCH_SCRIPT)(
-                keys=[self.keys.geo, self.keys.meta, self.keys.attrs],
-                args=[META_FIELDS_KEY, *args[2:]],
-            )
+        key_type, meta, raw, rows = on_slot(
+            self.client, self.keys.geo, lambda node: self._query(node, args)
+        )
         _STORES_ATTRIBUTES[self.keys.geo] = isinstance(meta, list) and meta[0] == b"1"
         has_meta = isinstance(meta, list) and meta[0] is not None
         _check_type(self.name, self.keys, key_type, has_meta)
@@ -1189,6 +1190,27 @@ class GeoSet:
             result.rows = [row or None for row in rows]
         result.seconds = time.perf_counter() - started
         return result
+
+    def _query(self, node: redis.Redis, args: list) -> tuple:
+        """(key type, meta values, GEOSEARCH reply or error, attribute rows) from ``node``."""
+        key_type = meta = raw = None
+        rows = []
+        if not _STORES_ATTRIBUTES.get(self.keys.geo):
+            with node.pipeline(transaction=True) as pipe:
+                pipe.type(self.keys.geo)
+                pipe.hmget(self.keys.meta, ["attributes", META_FIELDS_KEY])
+                pipe.execute_command(*args)
+                key_type, meta, raw = pipe.execute(raise_on_error=False)
+        if raw is None or (
+            isinstance(meta, list) and meta[0] == b"1" and isinstance(raw, list) and raw
+        ):
+            # With stored attributes, one script reads the hits and their rows atomically,
+            # so a reload in between can never pair one load's hits with another's rows.
+            key_type, meta, raw, rows = node.register_script(_SEARCH_SCRIPT)(
+                keys=[self.keys.geo, self.keys.meta, self.keys.attrs],
+                args=[META_FIELDS_KEY, *args[2:]],
+            )
+        return key_type, meta, raw, rows
 
     def radius(self, lon: float, lat: float, radius: float, unit: str = "m", count: int = 0):
         return self._search(

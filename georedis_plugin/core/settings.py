@@ -58,6 +58,12 @@ CA_FILE = Setting("connection/ca_file", str, "", "CA certificate file for TLS ve
 KEY_PREFIX = Setting("connection/key_prefix", str, "georedis", "Prefix of every key written")
 CONNECT_TIMEOUT = Setting("connection/connect_timeout", float, 2.0, "Connect timeout (s)")
 READ_TIMEOUT = Setting("connection/read_timeout", float, 2.0, "Read timeout (s)")
+MODE = Setting("connection/mode", str, "standalone", "standalone, cluster or sentinel")
+NODES = Setting("connection/nodes", str, "", "host:port list: cluster seed nodes or Sentinels")
+SERVICE_NAME = Setting("connection/service_name", str, "mymaster", "Sentinel service name")
+SENTINEL_AUTHCFG = Setting(
+    "connection/sentinel_authcfg", str, "", "QGIS auth config id of the Sentinels (optional)"
+)
 CACHE_TTL_DAYS = Setting("cache/ttl_days", float, 7.0, "Cache entry lifetime in days, 0 = none")
 
 ALL = (
@@ -72,5 +78,9 @@ ALL = (
     KEY_PREFIX,
     CONNECT_TIMEOUT,
     READ_TIMEOUT,
+    MODE,
+    NODES,
+    SERVICE_NAME,
+    SENTINEL_AUTHCFG,
     CACHE_TTL_DAYS,
 )

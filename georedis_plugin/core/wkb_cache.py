@@ -13,9 +13,14 @@ import json
 import struct
 import time
 
-import redis
-
-from .connection import ConnectionConfig, GeoRedisError, explain_error, get_client
+from .connection import (
+    REDIS_ERRORS,
+    ConnectionConfig,
+    GeoRedisError,
+    explain_error,
+    get_client,
+    mget,
+)
 
 CACHE_NAMESPACE = "cache"
 BATCH_SIZE = 500
@@ -187,14 +192,14 @@ class WkbCache:
         try:
             for start in range(0, len(keys), BATCH_SIZE):
                 chunk = keys[start : start + BATCH_SIZE]
-                for index, data in enumerate(self.client.mget(chunk), start):
+                for index, data in enumerate(mget(self.client, chunk), start):
                     if data is None:
                         continue
                     if not is_valid(data):
                         self.rejected += 1
                         continue
                     values[index] = bytes(data)
-        except (redis.RedisError, OSError, GeoRedisError) as exc:
+        except (*REDIS_ERRORS, GeoRedisError) as exc:
             self._fail(exc)
             # values read before the failure stay valid hits
         if count:
@@ -213,7 +218,7 @@ class WkbCache:
                 for key, wkb in items[start : start + BATCH_SIZE]:
                     pipe.set(key, wkb, ex=self.ttl_seconds)
                 pipe.execute()
-        except (redis.RedisError, OSError, GeoRedisError) as exc:
+        except (*REDIS_ERRORS, GeoRedisError) as exc:
             self._fail(exc)
 
     def record_run(self, algorithm_id: str, seconds: float) -> None:
@@ -236,12 +241,16 @@ class WkbCache:
             pipe.lpush(key, entry)
             pipe.ltrim(key, 0, RUNS_KEPT - 1)
             pipe.execute()
-        except (redis.RedisError, OSError, GeoRedisError) as exc:
+        except (*REDIS_ERRORS, GeoRedisError) as exc:
             self._fail(exc)
 
 
 def clear_cache(client, prefix: str, feedback=None) -> int:
-    """Delete this plugin's cache entries with SCAN + UNLINK; other keys are left alone."""
+    """Delete this plugin's cache entries with SCAN + UNLINK; other keys are left alone.
+
+    In a cluster, SCAN runs on every primary and UNLINK is sent per hash slot (redis-py's
+    RedisCluster does both).
+    """
     deleted = 0
     batch = []
     for key in client.scan_iter(match=cache_pattern(prefix), count=1000):

@@ -6,6 +6,7 @@ from qgis.core import QgsFileUtils, QgsTask
 from qgis.gui import QgsAuthConfigSelect, QgsFileWidget
 from qgis.PyQt.QtWidgets import (
     QCheckBox,
+    QComboBox,
     QDialog,
     QDialogButtonBox,
     QDoubleSpinBox,
@@ -21,7 +22,10 @@ from qgis.PyQt.QtWidgets import (
 
 from ..core import settings
 from ..core.connection import (
+    CLUSTER,
     ENV_URL,
+    SENTINEL,
+    STANDALONE,
     ConnectionConfig,
     GeoRedisError,
     check_connection,
@@ -43,17 +47,55 @@ class SettingsDialog(QDialog):
 
         server = QGroupBox(tr("Redis server"))
         form = QFormLayout(server)
+        self.form = form
         self.url_edit = QLineEdit()
         self.url_edit.setPlaceholderText(tr("redis://host:6379/0  or  rediss://host:6380/0"))
         self.url_edit.setToolTip(
-            tr("A whole Redis URL; when given it replaces host, port, database and TLS.")
+            tr(
+                "A whole Redis URL; when given it replaces the mode, host, port, database and "
+                "TLS. redis+cluster://host:7000,host:7001 names a Redis Cluster, "
+                "redis+sentinel://host:26379,host:26380/mymaster/0 a Sentinel service."
+            )
         )
         form.addRow(tr("URL (optional)"), self.url_edit)
+        self.mode_combo = QComboBox()
+        self.mode_combo.addItem(tr("Standalone server"), STANDALONE)
+        self.mode_combo.addItem(tr("Redis Cluster"), CLUSTER)
+        self.mode_combo.addItem(tr("Sentinel"), SENTINEL)
+        self.mode_combo.setToolTip(
+            tr(
+                "Standalone: one server. Redis Cluster: the keys are spread over the cluster's "
+                "primaries, found from the seed nodes. Sentinel: the Sentinels name the "
+                "current primary of a service, which GeoRedis follows after a failover."
+            )
+        )
+        form.addRow(tr("Mode"), self.mode_combo)
         self.host_edit = QLineEdit()
         form.addRow(tr("Host"), self.host_edit)
         self.port_spin = QSpinBox()
         self.port_spin.setRange(1, 65535)
         form.addRow(tr("Port"), self.port_spin)
+        self.nodes_edit = QLineEdit()
+        self.nodes_edit.setPlaceholderText(tr("host:7000, host:7001, host:7002"))
+        self.nodes_edit.setToolTip(
+            tr(
+                "Cluster: a few nodes to discover the cluster from. Sentinel: the Sentinels' "
+                "addresses (port 26379 when omitted)."
+            )
+        )
+        self.nodes_label = QLabel(tr("Nodes"))
+        form.addRow(self.nodes_label, self.nodes_edit)
+        self.service_edit = QLineEdit()
+        self.service_edit.setToolTip(tr("The name the Sentinels monitor the primary under."))
+        form.addRow(tr("Service name"), self.service_edit)
+        self.sentinel_auth_select = QgsAuthConfigSelect(self)
+        self.sentinel_auth_select.setToolTip(
+            tr(
+                "Only if the Sentinels themselves require a password: a Basic authentication "
+                "configuration for them. The server's own is chosen below."
+            )
+        )
+        form.addRow(tr("Sentinel authentication"), self.sentinel_auth_select)
         self.database_spin = QSpinBox()
         self.database_spin.setRange(0, 1023)
         form.addRow(tr("Database"), self.database_spin)
@@ -79,6 +121,7 @@ class SettingsDialog(QDialog):
         self.read_timeout_spin = self._seconds_spin()
         form.addRow(tr("Read timeout"), self.read_timeout_spin)
         layout.addWidget(server)
+        self.mode_combo.currentIndexChanged.connect(self._show_mode_fields)
 
         # What is saved here still matters once the variable is gone, so the fields stay editable.
         self.env_note = None
@@ -137,8 +180,34 @@ class SettingsDialog(QDialog):
         spin.setSuffix(tr(" s"))
         return spin
 
+    def mode(self) -> str:
+        return self.mode_combo.currentData()
+
+    def _show_mode_fields(self) -> None:
+        """Only the fields of the chosen mode: host and port, nodes, service, database."""
+        mode = self.mode()
+        visible = {
+            self.host_edit: mode == STANDALONE,
+            self.port_spin: mode == STANDALONE,
+            self.nodes_edit: mode != STANDALONE,
+            self.service_edit: mode == SENTINEL,
+            self.sentinel_auth_select: mode == SENTINEL,
+            self.database_spin: mode != CLUSTER,  # a cluster has database 0 only
+        }
+        for widget, shown in visible.items():
+            widget.setVisible(shown)
+            label = self.form.labelForField(widget)
+            if label is not None:
+                label.setVisible(shown)
+        self.nodes_label.setText(tr("Sentinels") if mode == SENTINEL else tr("Seed nodes"))
+
     def load(self, config: ConnectionConfig) -> None:
         self.url_edit.setText(config.url)
+        self.mode_combo.setCurrentIndex(max(0, self.mode_combo.findData(config.mode)))
+        self._show_mode_fields()
+        self.nodes_edit.setText(config.nodes)
+        self.service_edit.setText(config.service_name)
+        self.sentinel_auth_select.setConfigId(config.sentinel_authcfg)
         self.host_edit.setText(config.host)
         self.port_spin.setValue(config.port)
         self.database_spin.setValue(config.database)
@@ -153,10 +222,11 @@ class SettingsDialog(QDialog):
 
     def config(self) -> ConnectionConfig:
         """The configuration the fields describe (not yet saved)."""
+        mode = self.mode()
         return ConnectionConfig(
             host=self.host_edit.text().strip() or "localhost",
             port=self.port_spin.value(),
-            database=self.database_spin.value(),
+            database=0 if mode == CLUSTER else self.database_spin.value(),
             username=self.username_edit.text().strip(),
             authcfg=self.auth_select.configId(),
             tls=self.tls_check.isChecked(),
@@ -165,6 +235,10 @@ class SettingsDialog(QDialog):
             key_prefix=self.prefix_edit.text().strip() or "georedis",
             connect_timeout=self.connect_timeout_spin.value(),
             read_timeout=self.read_timeout_spin.value(),
+            mode=mode,
+            nodes=self.nodes_edit.text().strip(),
+            service_name=self.service_edit.text().strip() or "mymaster",
+            sentinel_authcfg=self.sentinel_auth_select.configId() if mode == SENTINEL else "",
         )
 
     def accept(self) -> None:

@@ -1,9 +1,8 @@
 """georedis:clearcache: delete this plugin's cached geometries, and nothing else."""
 
-import redis
 from qgis.core import QgsProcessingException, QgsProcessingOutputNumber
 
-from ...core.connection import GeoRedisError, explain_error, get_client
+from ...core.connection import REDIS_ERRORS, GeoRedisError, explain_error, get_client
 from ...core.wkb_cache import clear_cache
 from .base import GeoRedisAlgorithm
 
@@ -40,7 +39,7 @@ class ClearCacheAlgorithm(GeoRedisAlgorithm):
             deleted = clear_cache(get_client(config), config.key_prefix, feedback)
         except GeoRedisError as exc:
             raise QgsProcessingException(str(exc)) from exc
-        except (redis.RedisError, OSError) as exc:
+        except REDIS_ERRORS as exc:
             raise QgsProcessingException(explain_error(exc, config)) from exc
         feedback.pushInfo(self.tr("Deleted {n} cache entries.").format(n=deleted))
         return {self.DELETED: deleted}

@@ -1,6 +1,5 @@
 """Shared base of the geo-set search algorithms: set name, unit, count, hit sink."""
 
-import redis
 from qgis.core import (
     QgsCoordinateReferenceSystem,
     QgsFeatureSink,
@@ -14,7 +13,7 @@ from qgis.core import (
 )
 
 from ...core import geoset
-from ...core.connection import GeoRedisError, explain_error, get_client
+from ...core.connection import REDIS_ERRORS, GeoRedisError, explain_error, get_client
 from .base import GeoRedisAlgorithm
 
 GEOSET_GROUP = "Geo sets"
@@ -81,7 +80,7 @@ class GeoSetSearchAlgorithm(GeoRedisAlgorithm):
             result = self.search(geo_set, parameters, context, unit, count)
         except GeoRedisError as exc:
             raise QgsProcessingException(str(exc)) from exc
-        except (redis.RedisError, OSError) as exc:
+        except REDIS_ERRORS as exc:
             raise QgsProcessingException(explain_error(exc, config)) from exc
         hits = geoset.hit_layer(result)  # built in bulk where possible
         sink, dest_id = self.parameterAsSink(

@@ -1,6 +1,5 @@
 """georedis:loadgeoset: load the points of a layer into a Redis geo set (replacing it)."""
 
-import redis
 from qgis.core import (
     QgsProcessing,
     QgsProcessingException,
@@ -14,7 +13,7 @@ from qgis.core import (
 )
 
 from ...core import geoset
-from ...core.connection import GeoRedisError, explain_error, get_client
+from ...core.connection import REDIS_ERRORS, GeoRedisError, explain_error, get_client
 from .base import GeoRedisAlgorithm
 from .geoset_base import GEOSET_GROUP, GEOSET_GROUP_ID
 
@@ -121,7 +120,7 @@ class LoadGeoSetAlgorithm(GeoRedisAlgorithm):
             )
         except GeoRedisError as exc:
             raise QgsProcessingException(str(exc)) from exc
-        except (redis.RedisError, OSError) as exc:
+        except REDIS_ERRORS as exc:
             raise QgsProcessingException(explain_error(exc, config)) from exc
         feedback.pushInfo(
             self.tr(

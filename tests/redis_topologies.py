@@ -1,0 +1,304 @@
+"""Local Redis Cluster and Sentinel topologies on loopback ports, for tests and benchmarks.
+
+``LocalCluster``: three primaries (no replicas) joined by ``redis-cli --cluster create``.
+``LocalSentinel``: a primary, one replica (``--replicaof``) and three ``redis-sentinel``
+(``redis-server --sentinel``) watching them with short timeouts, so a failover takes a few seconds.
+Everything runs as child processes under one work directory and is stopped by ``stop()``.
+"""
+
+import random
+import shutil
+import socket
+import subprocess
+import time
+from pathlib import Path
+
+import pytest
+import redis
+from redis.sentinel import Sentinel
+
+from tests.redis_server import RedisServer, free_port
+
+REDIS_CLI = shutil.which("redis-cli") or "/usr/bin/redis-cli"
+# Debian ships redis-sentinel in its own package; ``redis-server --sentinel`` is the same mode.
+REDIS_SERVER = shutil.which("redis-server") or "/usr/bin/redis-server"
+SERVICE = "georedis-test"
+DOWN_AFTER_MS = 1000
+FAILOVER_TIMEOUT_MS = 4000
+
+
+def wait_until(condition, timeout: float, what: str, interval: float = 0.05):
+    """Poll ``condition()`` until it returns something true; raise after ``timeout`` s."""
+    deadline = time.monotonic() + timeout
+    last_error = None
+    while time.monotonic() < deadline:
+        try:
+            value = condition()
+            if value:
+                return value
+        except (redis.RedisError, OSError) as exc:  # MasterNotFoundError during a failover too
+            last_error = exc
+        time.sleep(interval)
+    raise RuntimeError(f"{what} did not happen within {timeout:g} s (last error: {last_error})")
+
+
+def _cluster_ok(node: redis.Redis) -> bool:
+    return node.execute_command("CLUSTER INFO")["cluster_state"] == "ok"
+
+
+def _bindable(port: int) -> bool:
+    with socket.socket() as sock:
+        try:
+            sock.bind(("127.0.0.1", port))
+        except OSError:
+            return False
+    return True
+
+
+def free_cluster_port() -> int:
+    """A free port whose cluster bus port (port + 10000) is free and valid too."""
+    for _ in range(1000):
+        port = random.randint(20000, 55000)
+        if _bindable(port) and _bindable(port + 10000):
+            return port
+    raise RuntimeError("no free port pair for a cluster node")
+
+
+class LocalCluster:
+    """A 3-primary Redis Cluster on 127.0.0.1."""
+
+    def __init__(self, workdir: Path, primaries: int = 3, extra_args=()):
+        self.workdir = Path(workdir)
+        self.servers = []
+        for index in range(primaries):
+            node_dir = self.workdir / f"node{index}"
+            self.servers.append(
+                RedisServer(
+                    node_dir,
+                    "--cluster-enabled",
+                    "yes",
+                    "--cluster-config-file",
+                    str(node_dir / "nodes.conf"),
+                    "--cluster-node-timeout",
+                    "2000",
+                    *extra_args,
+                    port=free_cluster_port(),
+                )
+            )
+
+    @property
+    def nodes(self) -> list:
+        return [("127.0.0.1", server.port) for server in self.servers]
+
+    @property
+    def url(self) -> str:
+        return "redis+cluster://" + ",".join(f"{h}:{p}" for h, p in self.nodes)
+
+    def start(self) -> "LocalCluster":
+        try:
+            for server in self.servers:
+                server.start()
+            subprocess.run(
+                [
+                    REDIS_CLI,
+                    "--cluster",
+                    "create",
+                    *(f"{h}:{p}" for h, p in self.nodes),
+                    "--cluster-replicas",
+                    "0",
+                    "--cluster-yes",
+                ],
+                check=True,
+                stdout=subprocess.DEVNULL,
+                stderr=subprocess.PIPE,
+                timeout=60,
+            )
+            for host, port in self.nodes:
+                with redis.Redis(host=host, port=port) as node:
+                    wait_until(lambda n=node: _cluster_ok(n), 30, f"cluster state on {port}")
+        except BaseException:
+            self.stop()
+            raise
+        return self
+
+    def primaries(self) -> list:
+        """A plain client per primary (the caller closes them)."""
+        return [redis.Redis(host=h, port=p) for h, p in self.nodes]
+
+    def flushall(self) -> None:
+        for client in self.primaries():
+            with client:
+                client.flushall()
+
+    def stop(self) -> None:
+        for server in self.servers:
+            server.stop()
+
+
+class LocalSentinel:
+    """A primary, a replica and three Sentinels watching them as service ``SERVICE``."""
+
+    def __init__(self, workdir: Path):
+        self.workdir = Path(workdir)
+        self.primary = RedisServer(self.workdir / "primary")
+        self.replica = RedisServer(self.workdir / "replica")
+        self.sentinel_ports = [free_port() for _ in range(3)]
+        self.sentinels = []
+
+    @property
+    def url(self) -> str:
+        hosts = ",".join(f"127.0.0.1:{port}" for port in self.sentinel_ports)
+        return f"redis+sentinel://{hosts}/{SERVICE}/0"
+
+    def start(self) -> "LocalSentinel":
+        try:
+            self.primary.start()
+            self.replica.extra_args += ["--replicaof", "127.0.0.1", str(self.primary.port)]
+            self.replica.start()
+            wait_until(self._replica_in_sync, 30, "replication to the replica")
+            for index, port in enumerate(self.sentinel_ports):
+                self.sentinels.append(self._start_sentinel(index, port))
+            wait_until(self._sentinels_ready, 30, "sentinels seeing the replica and each other")
+        except BaseException:
+            self.stop()
+            raise
+        return self
+
+    def _start_sentinel(self, index: int, port: int) -> subprocess.Popen:
+        directory = self.workdir / f"sentinel{index}"
+        directory.mkdir(parents=True, exist_ok=True)
+        config = directory / "sentinel.conf"  # Sentinel rewrites its config: one each
+        config.write_text(
+            f"port {port}\n"
+            "bind 127.0.0.1\n"
+            f"dir {directory}\n"
+            f"sentinel monitor {SERVICE} 127.0.0.1 {self.primary.port} 2\n"
+            f"sentinel down-after-milliseconds {SERVICE} {DOWN_AFTER_MS}\n"
+            f"sentinel failover-timeout {SERVICE} {FAILOVER_TIMEOUT_MS}\n"
+            f"sentinel parallel-syncs {SERVICE} 1\n"
+        )
+        process = subprocess.Popen(
+            [REDIS_SERVER, str(config), "--sentinel"],
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL,
+        )
+        with redis.Redis(host="127.0.0.1", port=port, socket_connect_timeout=0.2) as probe:
+            wait_until(probe.ping, 10, f"redis-sentinel on {port}")
+        return process
+
+    def _replica_in_sync(self) -> bool:
+        with redis.Redis(host="127.0.0.1", port=self.replica.port) as replica:
+            return replica.info("replication").get("master_link_status") == "up"
+
+    def _sentinels_ready(self) -> bool:
+        for port in self.sentinel_ports:
+            with redis.Redis(host="127.0.0.1", port=port) as sentinel:
+                master = sentinel.sentinel_master(SERVICE)
+                if int(master["num-slaves"]) < 1 or int(master["num-other-sentinels"]) < 2:
+                    return False
+        return True
+
+    def primary_address(self) -> tuple:
+        """(host, port) of the primary as the first Sentinel reports it now."""
+        with redis.Redis(host="127.0.0.1", port=self.sentinel_ports[0]) as sentinel:
+            host, port = sentinel.sentinel_get_master_addr_by_name(SERVICE)
+        return host.decode() if isinstance(host, bytes) else host, int(port)
+
+    def server_at(self, port: int) -> RedisServer:
+        return self.primary if self.primary.port == port else self.replica
+
+    def fail_over_by_killing_the_primary(self, timeout: float = 30) -> RedisServer:
+        """SIGKILL the current primary; return the server the Sentinels promoted."""
+        _, old_port = self.primary_address()
+        old = self.server_at(old_port)
+        old.kill()
+        return self.wait_for_failover(old, timeout)
+
+    def wait_for_failover(self, old: RedisServer, timeout: float = 30) -> RedisServer:
+        """Wait until the Sentinels have promoted a replica in place of ``old``; return it."""
+        old_port = old.port
+        # as clients see it: a Sentinel reporting a healthy primary other than the old one
+        sentinel = Sentinel([("127.0.0.1", p) for p in self.sentinel_ports], socket_timeout=1)
+        wait_until(
+            lambda: sentinel.discover_master(SERVICE)[1] != old_port, timeout, "failover", 0.1
+        )
+        for each in sentinel.sentinels:
+            each.close()
+        new = self.server_at(self.primary_address()[1])
+        with redis.Redis(host="127.0.0.1", port=new.port) as promoted:
+            wait_until(
+                lambda: promoted.info("replication")["role"] == "master", timeout, "promotion"
+            )
+        return new
+
+    def restart_as_replica(self, server: RedisServer, primary: RedisServer) -> None:
+        """Bring a killed server back as a replica of ``primary`` (as an operator would)."""
+        server.extra_args = ["--replicaof", "127.0.0.1", str(primary.port)]
+        server.start()
+        with redis.Redis(host="127.0.0.1", port=server.port) as replica:
+            wait_until(
+                lambda: replica.info("replication").get("master_link_status") == "up",
+                30,
+                "the old primary syncing as a replica",
+            )
+
+    def flushall(self) -> None:
+        _, port = self.primary_address()
+        with redis.Redis(host="127.0.0.1", port=port) as primary:
+            primary.flushall()
+            primary.wait(1, 5000)
+
+    def stop(self) -> None:
+        for process in self.sentinels:
+            if process.poll() is None:
+                process.terminate()
+                try:
+                    process.wait(timeout=10)
+                except subprocess.TimeoutExpired:
+                    process.kill()
+                    process.wait()
+        self.sentinels = []
+        self.replica.stop()
+        self.primary.stop()
+
+
+# -- pytest fixtures (imported by conftest.py) -------------------------------------------------
+
+
+@pytest.fixture(scope="session")
+def redis_cluster(tmp_path_factory):
+    """A 3-primary Redis Cluster started once per test session."""
+    cluster = LocalCluster(tmp_path_factory.mktemp("cluster")).start()
+    yield cluster
+    cluster.stop()
+
+
+@pytest.fixture(scope="session")
+def redis_sentinel(tmp_path_factory):
+    """A Sentinel-managed primary and replica, started once per test session."""
+    topology = LocalSentinel(tmp_path_factory.mktemp("sentinel")).start()
+    yield topology
+    topology.stop()
+
+
+def _exported(url: str, monkeypatch):
+    from georedis_plugin.core import connection
+
+    monkeypatch.setenv(connection.ENV_URL, url)
+    connection.reset_clients()
+    yield url
+    connection.reset_clients()
+
+
+@pytest.fixture
+def cluster_url(redis_cluster, monkeypatch):
+    """The cluster's redis+cluster:// URL, emptied, and exported as GEOREDIS_URL."""
+    redis_cluster.flushall()
+    yield from _exported(redis_cluster.url, monkeypatch)
+
+
+@pytest.fixture
+def sentinel_url(redis_sentinel, monkeypatch):
+    """The Sentinel service's redis+sentinel:// URL, emptied, and exported as GEOREDIS_URL."""
+    redis_sentinel.flushall()
+    yield from _exported(redis_sentinel.url, monkeypatch)

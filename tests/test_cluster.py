@@ -1,0 +1,202 @@
+"""Redis Cluster mode: a local 3-primary cluster, every feature through redis-py's RedisCluster."""
+
+import random
+from collections import Counter
+
+import pytest
+import redis
+from qgis.core import QgsProcessingException
+
+from georedis_plugin.core import geoset
+from georedis_plugin.core.connection import (
+    CLUSTER,
+    ConnectionConfig,
+    GeoRedisError,
+    check_connection,
+    explain_error,
+    get_client,
+    is_cluster,
+)
+from georedis_plugin.core.wkb_cache import key_function
+from tests import scale_out
+from tests.algorithm_runs import run
+from tests.redis_topologies import free_cluster_port
+
+
+def server_keyslot(redis_cluster, key: str) -> int:
+    with redis.Redis(*redis_cluster.nodes[0]) as node:
+        return node.execute_command("CLUSTER", "KEYSLOT", key)
+
+
+@pytest.fixture
+def slots(redis_cluster):
+    with redis.Redis(*redis_cluster.nodes[0]) as node:
+        reply = node.execute_command("CLUSTER SLOTS")
+    owners = {}
+    for entry in reply:
+        start, end, primary = entry[0], entry[1], entry[2]
+        for slot in range(start, end + 1):
+            owners[slot] = primary[1]
+    return owners
+
+
+def test_cluster_url_connects_through_rediscluster(cluster_url, redis_cluster):
+    config = ConnectionConfig.from_settings()
+    assert config.target().mode == CLUSTER
+    assert config.target().nodes == tuple(redis_cluster.nodes)
+    assert is_cluster(get_client(config))
+    info = check_connection(config)
+    assert "3" in info.mode
+    assert info.version.startswith("7.")
+
+
+def test_cluster_mode_from_the_settings(clean_settings, redis_cluster):
+    first, second, _ = redis_cluster.nodes
+    clean_settings.MODE.set_value("cluster")
+    clean_settings.NODES.set_value(f"{first[0]}:{first[1]}, {second[0]}:{second[1]}")
+    config = ConnectionConfig.from_settings()
+    assert config.describe() == f"redis+cluster://127.0.0.1:{first[1]},127.0.0.1:{second[1]}"
+    assert is_cluster(get_client(config))
+    # seeds are only where discovery starts: all three primaries are found
+    assert len(get_client(config).get_primaries()) == 3
+
+
+def test_cache_keys_spread_over_slots_and_primaries(redis_cluster, slots):
+    rng = random.Random(3)
+    key = key_function("georedis", "buffer", 1, {"distance": 1.0})
+    keys = [key(rng.randbytes(21)) for _ in range(600)]
+    server_slots = [server_keyslot(redis_cluster, k) for k in keys]
+    assert len(set(server_slots)) > 550  # 600 keys over 16384 slots rarely share one
+    per_primary = Counter(slots[s] for s in server_slots)
+    assert set(per_primary) == {port for _, port in redis_cluster.nodes}
+    # each primary serves a third of the slots: 200 keys expected, ~11 standard deviations
+    assert all(130 <= n <= 270 for n in per_primary.values()), per_primary
+
+
+@pytest.mark.parametrize(
+    "name", ["plain", "with spaces", "a:b:c", "{braces}", "}{", "100%", "東京", "x{y}z:tmp:1"]
+)
+def test_keys_of_a_geo_set_share_one_slot(redis_cluster, name):
+    keys = geoset.GeoSetKeys.for_name("georedis", name)
+    temp = geoset.GeoSetKeys.for_name("georedis", name, ":tmp:0123abcd")
+    found = {server_keyslot(redis_cluster, k) for k in (*vars(keys).values(), *vars(temp).values())}
+    assert len(found) == 1
+
+
+def test_cached_buffer_matches_native_and_reads_back(provider, cluster_url):
+    scale_out.check_buffer_cold_then_warm(scale_out.buffer_parameters())
+
+
+def test_cache_entries_land_on_every_primary(provider, cluster_url, redis_cluster):
+    scale_out.check_buffer_cold_then_warm(scale_out.buffer_parameters(limit=60))
+    sizes = []
+    for client in redis_cluster.primaries():
+        with client:
+            sizes.append(len(list(client.scan_iter(match="georedis:cache:*"))))
+    assert all(size > 0 for size in sizes), sizes
+
+
+def test_cached_intersection_matches_native_and_reads_back(provider, cluster_url):
+    scale_out.check_intersection_cold_then_warm()
+
+
+def test_statistics_and_clearing_cover_every_primary(provider, cluster_url):
+    scale_out.check_statistics_and_clear(scale_out.plugin_client(), "unrelated:key")
+
+
+def test_geoset_load_and_searches(provider, cluster_url):
+    scale_out.check_geoset_load_and_searches(scale_out.plugin_client())
+
+
+def test_sets_on_different_primaries_are_all_listed(provider, cluster_url, slots):
+    client = scale_out.plugin_client()
+    names = [f"set {i}" for i in range(12)]
+    homes = set()
+    for name in names:
+        layer = scale_out.point_layer(*scale_out.random_points(5, seed=len(name)))
+        geoset.load_layer(client, "georedis", name, layer)
+        homes.add(slots[client.keyslot(geoset.GeoSetKeys.for_name("georedis", name).geo)])
+    assert len(homes) == 3  # the sets live on all three primaries
+    assert [info.name for info in geoset.list_geosets(client, "georedis")] == sorted(names)
+    assert all(info.count == 5 for info in geoset.list_geosets(client, "georedis"))
+    assert geoset.delete_geoset(client, "georedis", names[0]) == 2  # set and metadata
+    assert len(geoset.list_geosets(client, "georedis")) == 11
+
+
+def test_reload_replaces_a_set_on_its_primary(provider, cluster_url):
+    client = scale_out.plugin_client()
+    for count in (50, 7):
+        layer = scale_out.point_layer(*scale_out.random_points(count, seed=count))
+        geoset.load_layer(client, "georedis", "again", layer)
+        assert geoset.geoset_info(client, "georedis", "again").count == count
+    assert not list(client.scan_iter(match="georedis:geo:*:tmp:*"))
+
+
+def test_a_standalone_server_named_as_cluster_is_explained(redis_server):
+    config = ConnectionConfig(url=f"redis+cluster://127.0.0.1:{redis_server.port}")
+    with pytest.raises(GeoRedisError, match="not part of a Redis Cluster"):
+        check_connection(config)
+
+
+def test_unreachable_seed_nodes_are_explained():
+    config = ConnectionConfig(
+        url=f"redis+cluster://127.0.0.1:{free_cluster_port()},127.0.0.1:{free_cluster_port()}",
+        connect_timeout=0.5,
+    )
+    with pytest.raises(GeoRedisError, match=r"No node of the Redis Cluster .* answered"):
+        check_connection(config)
+
+
+def test_a_database_other_than_0_is_refused_with_advice():
+    with pytest.raises(GeoRedisError, match="only database 0"):
+        ConnectionConfig(url="redis+cluster://127.0.0.1:7000/2").target()
+
+
+def test_a_prefix_with_braces_is_refused_in_cluster_mode(redis_cluster):
+    config = ConnectionConfig(url=redis_cluster.url, key_prefix="geo{redis}")
+    with pytest.raises(GeoRedisError, match="cannot contain"):
+        get_client(config)
+
+
+def test_redirections_and_a_down_cluster_are_explained(redis_cluster, slots):
+    config = ConnectionConfig(url=redis_cluster.url)
+    first_port = redis_cluster.nodes[0][1]
+    foreign = next(
+        f"probe{i}"
+        for i in range(1000)
+        if slots[server_keyslot(redis_cluster, f"probe{i}")] != first_port
+    )
+    # what a client unaware of the cluster gets from the wrong node
+    with redis.Redis(*redis_cluster.nodes[0]) as node, pytest.raises(redis.ResponseError) as moved:
+        node.get(foreign)
+    assert "Run the operation again" in explain_error(moved.value, config)
+    down = redis.exceptions.ClusterDownError("The cluster is down")
+    assert "is down" in explain_error(down, config)
+
+
+def test_algorithms_report_a_dead_cluster_clearly(provider, monkeypatch):
+    dead = f"redis+cluster://127.0.0.1:{free_cluster_port()}"
+    monkeypatch.setenv("GEOREDIS_URL", dead)
+    with pytest.raises(QgsProcessingException, match="No node of the Redis Cluster"):
+        run("georedis:clearcache", {}, result_key="DELETED")
+
+
+def test_settings_dialog_saves_and_tests_the_cluster_mode(clean_settings, redis_cluster):
+    from georedis_plugin.gui.settings_dialog import SettingsDialog
+    from tests.gui_wait import wait_until
+
+    dialog = SettingsDialog()
+    assert dialog.nodes_edit.isHidden() and not dialog.host_edit.isHidden()
+    dialog.mode_combo.setCurrentIndex(dialog.mode_combo.findData(CLUSTER))
+    assert dialog.host_edit.isHidden() and dialog.database_spin.isHidden()
+    assert not dialog.nodes_edit.isHidden() and dialog.service_edit.isHidden()
+    dialog.nodes_edit.setText(", ".join(f"{h}:{p}" for h, p in redis_cluster.nodes[:2]))
+    dialog.database_spin.setValue(4)  # left over from standalone: a cluster only has 0
+    dialog.test_connection()
+    wait_until(lambda: dialog.test_button.isEnabled())
+    assert "(cluster of 3 primaries)" in dialog.test_result.text()
+    dialog.accept()
+    saved = ConnectionConfig.from_settings()
+    assert (saved.mode, saved.database) == (CLUSTER, 0)
+    assert saved.target().nodes == tuple(redis_cluster.nodes[:2])
+    assert SettingsDialog().mode() == CLUSTER
