@@ -19,6 +19,7 @@ BENCHMARKS = [
     ("buffer", "scripts.bench_buffer"),
     ("intersection", "scripts.bench_intersection"),
     ("geosets", "scripts.bench_geoset"),
+    ("cluster", "scripts.bench_cluster"),
 ]
 
 

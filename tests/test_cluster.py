@@ -21,6 +21,7 @@ from georedis_plugin.core.wkb_cache import key_function
 from tests import scale_out
 from tests.algorithm_runs import run
 from tests.redis_topologies import free_cluster_port
+from tests.test_geoset_panel import load_and_select, project_points, to_map  # noqa: F401 (fixture)
 
 
 def server_keyslot(redis_cluster, key: str) -> int:
@@ -200,3 +201,100 @@ def test_settings_dialog_saves_and_tests_the_cluster_mode(clean_settings, redis_
     assert (saved.mode, saved.database) == (CLUSTER, 0)
     assert saved.target().nodes == tuple(redis_cluster.nodes[:2])
     assert SettingsDialog().mode() == CLUSTER
+
+
+@pytest.fixture
+def cluster_panel(qgis_iface, cluster_url, project_points):  # noqa: F811 (fixture)
+    from qgis.core import QgsCoordinateReferenceSystem
+
+    from georedis_plugin.gui.geoset_panel import GeoSetPanel
+    from tests.gui_wait import wait_for_tasks
+
+    qgis_iface.mapCanvas().setDestinationCrs(QgsCoordinateReferenceSystem("EPSG:3857"))
+    widget = GeoSetPanel(qgis_iface)
+    wait_for_tasks()
+    yield widget
+    widget.close_down()
+    wait_for_tasks()
+
+
+def test_dock_panel_loads_lists_and_searches_on_the_cluster(
+    cluster_panel,
+    project_points,  # noqa: F811 (fixture)
+    qgis_iface,
+):
+    from qgis.core import QgsPointXY
+    from qgis.PyQt.QtCore import Qt
+
+    from tests.gui_wait import wait_for_tasks
+
+    load_and_select(cluster_panel, project_points, id_field="name")
+    assert cluster_panel.selected_set() == "berlin_stops"
+    assert "5000 points" in cluster_panel.sets_list.currentItem().text()
+    center = QgsPointXY(13.4, 52.5)
+    cluster_panel.pick_button.setChecked(True)
+    cluster_panel.pick_tool.canvasClicked.emit(
+        to_map(center, qgis_iface.mapCanvas()), Qt.LeftButton
+    )
+    cluster_panel.radius_spin.setValue(2.5)
+    cluster_panel.unit_combo.setCurrentIndex(cluster_panel.unit_combo.findData("km"))
+    cluster_panel.search_button.click()
+    wait_for_tasks()
+    layer = cluster_panel.last_hit_layer
+    client = scale_out.plugin_client()
+    expected = geoset.GeoSet(client, "georedis", "berlin_stops").radius(13.4, 52.5, 2.5, "km")
+    assert len(expected) > 50
+    assert [f["member"] for f in layer.getFeatures()] == expected.members
+    assert layer.fields().names() == ["member", "distance", "name", "rank"]
+
+
+def test_a_dead_primary_costs_one_warning_and_the_results_stay_right(
+    provider, tmp_path, monkeypatch
+):
+    from georedis_plugin.core import connection
+    from tests.algorithm_runs import RecordingFeedback
+    from tests.parity import assert_same_output
+    from tests.redis_topologies import LocalCluster, wait_until
+
+    cluster = LocalCluster(tmp_path).start()  # its own: this one is broken on purpose
+    try:
+        monkeypatch.setenv(connection.ENV_URL, cluster.url)
+        connection.reset_clients()
+        parameters = scale_out.buffer_parameters(limit=60)
+        native, _ = run("native:buffer", parameters)
+        _, cold = run("georedis:buffer", parameters)
+        assert cold["CACHE_MISSES"] == native.featureCount()
+        cluster.servers[2].kill()
+
+        feedback = RecordingFeedback()
+        output, _ = run("georedis:buffer", parameters, feedback=feedback)
+        assert_same_output(output, native)
+        assert len(feedback.errors) == 1
+        assert "A node of the Redis Cluster" in feedback.errors[0]
+
+        # Without a replica to promote, the others declare the cluster down (node timeout)
+        with redis.Redis(*cluster.nodes[0]) as alive:
+            wait_until(
+                lambda: alive.execute_command("CLUSTER INFO")["cluster_state"] == "fail",
+                30,
+                "cluster_state:fail",
+            )
+        feedback = RecordingFeedback()
+        output, result = run("georedis:buffer", parameters, feedback=feedback)
+        assert_same_output(output, native)
+        assert result["CACHE_HITS"] == 0
+        assert len(feedback.errors) == 1
+        assert "A node of the Redis Cluster" in feedback.errors[0]
+        # a key served by a live primary: refused with CLUSTERDOWN, explained as such
+        client = scale_out.plugin_client()
+        dead_port = cluster.nodes[2][1]
+        alive_key = next(
+            f"k{i}" for i in range(1000) if client.get_node_from_key(f"k{i}").port != dead_port
+        )
+        with pytest.raises(redis.exceptions.ClusterDownError) as down:
+            client.get(alive_key)
+        message = explain_error(down.value, ConnectionConfig.from_settings())
+        assert message.startswith("The Redis Cluster at redis+cluster://") and "is down" in message
+    finally:
+        connection.reset_clients()
+        cluster.stop()
