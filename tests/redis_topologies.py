@@ -136,13 +136,27 @@ class LocalCluster:
 
 
 class LocalSentinel:
-    """A primary, a replica and three Sentinels watching them as service ``SERVICE``."""
+    """A primary, a replica and three Sentinels watching them as service ``SERVICE``.
 
-    def __init__(self, workdir: Path):
+    Smaller variants for single checks: no replica, fewer Sentinels, a password on the
+    primary (``password``) and one on the Sentinels themselves (``sentinel_password``).
+    """
+
+    def __init__(
+        self,
+        workdir: Path,
+        sentinels: int = 3,
+        with_replica: bool = True,
+        password: str = "",
+        sentinel_password: str = "",
+    ):
         self.workdir = Path(workdir)
         self.primary = RedisServer(self.workdir / "primary")
         self.replica = RedisServer(self.workdir / "replica")
-        self.sentinel_ports = [free_port() for _ in range(3)]
+        self.with_replica = with_replica
+        self.password = password
+        self.sentinel_password = sentinel_password
+        self.sentinel_ports = [free_port() for _ in range(sentinels)]
         self.sentinels = []
 
     @property
@@ -152,10 +166,11 @@ class LocalSentinel:
 
     def start(self) -> "LocalSentinel":
         try:
-            self.primary.start()
-            self.replica.extra_args += ["--replicaof", "127.0.0.1", str(self.primary.port)]
-            self.replica.start()
-            wait_until(self._replica_in_sync, 30, "replication to the replica")
+            self.primary.start(password=self.password)
+            if self.with_replica:
+                self.replica.extra_args += ["--replicaof", "127.0.0.1", str(self.primary.port)]
+                self.replica.start()
+                wait_until(self._replica_in_sync, 30, "replication to the replica")
             for index, port in enumerate(self.sentinel_ports):
                 self.sentinels.append(self._start_sentinel(index, port))
             wait_until(self._sentinels_ready, 30, "sentinels seeing the replica and each other")
@@ -172,17 +187,20 @@ class LocalSentinel:
             f"port {port}\n"
             "bind 127.0.0.1\n"
             f"dir {directory}\n"
-            f"sentinel monitor {SERVICE} 127.0.0.1 {self.primary.port} 2\n"
+            f"sentinel monitor {SERVICE} 127.0.0.1 {self.primary.port} "
+            f"{min(2, len(self.sentinel_ports))}\n"
             f"sentinel down-after-milliseconds {SERVICE} {DOWN_AFTER_MS}\n"
             f"sentinel failover-timeout {SERVICE} {FAILOVER_TIMEOUT_MS}\n"
             f"sentinel parallel-syncs {SERVICE} 1\n"
+            + (f"sentinel auth-pass {SERVICE} {self.password}\n" if self.password else "")
+            + (f"requirepass {self.sentinel_password}\n" if self.sentinel_password else "")
         )
         process = subprocess.Popen(
             [REDIS_SERVER, str(config), "--sentinel"],
             stdout=subprocess.DEVNULL,
             stderr=subprocess.DEVNULL,
         )
-        with redis.Redis(host="127.0.0.1", port=port, socket_connect_timeout=0.2) as probe:
+        with self._sentinel(port) as probe:
             wait_until(probe.ping, 10, f"redis-sentinel on {port}")
         return process
 
@@ -190,11 +208,22 @@ class LocalSentinel:
         with redis.Redis(host="127.0.0.1", port=self.replica.port) as replica:
             return replica.info("replication").get("master_link_status") == "up"
 
+    def _sentinel(self, port: int) -> redis.Redis:
+        return redis.Redis(
+            host="127.0.0.1",
+            port=port,
+            password=self.sentinel_password or None,
+            socket_connect_timeout=0.2,
+        )
+
     def _sentinels_ready(self) -> bool:
+        replicas, others = int(self.with_replica), len(self.sentinel_ports) - 1
         for port in self.sentinel_ports:
-            with redis.Redis(host="127.0.0.1", port=port) as sentinel:
+            with self._sentinel(port) as sentinel:
                 master = sentinel.sentinel_master(SERVICE)
-                if int(master["num-slaves"]) < 1 or int(master["num-other-sentinels"]) < 2:
+                if int(master["num-slaves"]) < replicas:
+                    return False
+                if int(master["num-other-sentinels"]) < others:
                     return False
         return True
 
@@ -241,6 +270,19 @@ class LocalSentinel:
                 30,
                 "the old primary syncing as a replica",
             )
+        wait_until(lambda: self._replica_healthy(server.port), 30, "Sentinels seeing the replica")
+
+    def _replica_healthy(self, port: int) -> bool:
+        """Every Sentinel lists the replica on ``port`` as up: a candidate for promotion."""
+        for sentinel_port in self.sentinel_ports:
+            with self._sentinel(sentinel_port) as sentinel:
+                replicas = sentinel.sentinel_slaves(SERVICE)
+            if not any(
+                int(r["port"]) == port and not (r["is_sdown"] or r["is_disconnected"])
+                for r in replicas
+            ):
+                return False
+        return True
 
     def flushall(self) -> None:
         _, port = self.primary_address()

@@ -169,3 +169,15 @@ def check_geoset_load_and_searches(client, name: str = "amsterdam") -> None:
 
 def search_parameters(name: str) -> dict:
     return {"KEY": name, "CENTER": "4.9,52.37 [EPSG:4326]", "RADIUS": 3000, "OUTPUT": "memory:"}
+
+
+def wait_for_key(client, pattern: str, timeout: float = 30.0):
+    """The first key matching ``pattern`` once one exists (polling SCAN)."""
+    from tests.redis_topologies import wait_until
+
+    return wait_until(
+        lambda: next(iter(client.scan_iter(match=pattern, count=1000)), None),
+        timeout,
+        f"a key {pattern}",
+        0.002,
+    )

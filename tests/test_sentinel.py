@@ -17,7 +17,7 @@ from tests import scale_out
 from tests.algorithm_runs import RecordingFeedback, run
 from tests.parity import assert_same_output
 from tests.redis_server import free_port
-from tests.redis_topologies import SERVICE
+from tests.redis_topologies import SERVICE, LocalSentinel
 
 
 def test_sentinel_url_names_sentinels_service_and_database():
@@ -168,4 +168,74 @@ def test_work_continues_on_the_promoted_replica_after_the_primary_dies(
     with redis.Redis(host="127.0.0.1", port=promoted.port) as primary:
         assert primary.info("replication")["role"] == "master"
         assert primary.exists(geoset.GeoSetKeys.for_name("georedis", "after failover").geo)
+    redis_sentinel.restart_as_replica(old, promoted)
+
+
+def test_sentinels_with_a_password_of_their_own(tmp_path, make_basic_authcfg):
+    topology = LocalSentinel(
+        tmp_path,
+        sentinels=1,
+        with_replica=False,
+        password="primary-secret",
+        sentinel_password="sentinel-secret",
+    ).start()
+    try:
+        primary_auth = make_basic_authcfg("default", "primary-secret")
+        sentinel_auth = make_basic_authcfg("default", "sentinel-secret")
+        config = ConnectionConfig(url=topology.url, authcfg=primary_auth)
+        with pytest.raises(GeoRedisError, match=r"The Sentinels at .* refused the credentials"):
+            check_connection(config)
+        both = ConnectionConfig(
+            url=topology.url, authcfg=primary_auth, sentinel_authcfg=sentinel_auth
+        )
+        assert f"primary at 127.0.0.1:{topology.primary.port}" in check_connection(both).mode
+        get_client(both).set("georedis:probe", "ok")
+        wrong_primary = ConnectionConfig(url=topology.url, sentinel_authcfg=sentinel_auth)
+        # the Sentinels answer, the primary itself refuses: the server's own credentials
+        with pytest.raises(GeoRedisError, match=r"^Redis at .* refused the credentials"):
+            check_connection(wrong_primary)
+    finally:
+        topology.stop()
+
+
+def test_a_reload_cut_by_a_failover_leaves_the_previous_set_whole(sentinel_url, redis_sentinel):
+    import threading
+
+    from georedis_plugin.core.connection import REDIS_ERRORS, explain_error
+
+    client = scale_out.plugin_client()
+    first = geoset.PointData(*scale_out.random_points(1000, seed=1), members=np.arange(1000))
+    geoset.load_points(client, "georedis", "reloaded", first)
+    _, port = redis_sentinel.primary_address()
+    with redis.Redis(host="127.0.0.1", port=port) as primary:
+        assert primary.wait(1, 5000) == 1
+    old = redis_sentinel.server_at(port)
+    big = 2_000_000
+    second = geoset.PointData(*scale_out.random_points(big, seed=2), members=np.arange(big))
+    outcome = {}
+
+    def reload():
+        try:
+            geoset.load_points(client, "georedis", "reloaded", second)
+        except REDIS_ERRORS as exc:
+            outcome["error"] = exc
+
+    loader = threading.Thread(target=reload)
+    with redis.Redis(host="127.0.0.1", port=port) as primary:
+        loader.start()
+        # kill the primary once the new points are arriving under the temporary key
+        assert scale_out.wait_for_key(primary, "georedis:geo:{reloaded}:tmp:*")
+    old.kill()
+    loader.join(60)
+    assert not loader.is_alive()
+    assert "error" in outcome, "the load cannot have finished on a killed primary"
+    message = explain_error(outcome["error"], ConnectionConfig.from_settings())
+    assert "Sentinel service" in message
+
+    promoted = redis_sentinel.wait_for_failover(old)
+    info = geoset.geoset_info(client, "georedis", "reloaded")
+    assert info.count == 1000 == int(info.meta["count"])  # the previous load, whole
+    third = geoset.PointData(*scale_out.random_points(5000, seed=3), members=np.arange(5000))
+    geoset.load_points(client, "georedis", "reloaded", third)  # a reload works again
+    assert geoset.geoset_info(client, "georedis", "reloaded").count == 5000
     redis_sentinel.restart_as_replica(old, promoted)

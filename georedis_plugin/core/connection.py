@@ -336,10 +336,16 @@ def get_client(config: ConnectionConfig):
     key = (config, username, secret_digest, sentinel_digest)
     with _clients_lock:
         entry = _clients.get(key)
-        if entry is None:
-            entry = _build_client(config, username, password, sentinel_auth)
-            _clients[key] = entry
+    if entry is not None:
         return entry[0]
+    # Built outside the lock: a RedisCluster asks its seed nodes for the slots right away,
+    # which must not hold up threads that want other (working) servers meanwhile.
+    built = _build_client(config, username, password, sentinel_auth)
+    with _clients_lock:
+        entry = _clients.setdefault(key, built)
+    if entry is not built:  # another thread built the same client meanwhile
+        _close((built,))
+    return entry[0]
 
 
 def _timeouts(config: ConnectionConfig) -> dict:
@@ -434,6 +440,10 @@ def reset_clients() -> None:
     with _clients_lock:
         entries = list(_clients.values())
         _clients.clear()
+    _close(entries)
+
+
+def _close(entries) -> None:
     for client, others in entries:
         for each in (client, *others):
             try:
