@@ -64,14 +64,70 @@ def free_cluster_port() -> int:
     raise RuntimeError("no free port pair for a cluster node")
 
 
+class TestCertificates:
+    """A throwaway CA and a server certificate for 127.0.0.1, made with the openssl CLI."""
+
+    def __init__(self, directory: Path):
+        self.directory = Path(directory)
+        self.directory.mkdir(parents=True, exist_ok=True)
+        self.ca = self.directory / "ca.crt"
+        self.cert = self.directory / "server.crt"
+        self.key = self.directory / "server.key"
+        d = self.directory
+        san = d / "san.ext"
+        san.write_text("subjectAltName=IP:127.0.0.1\n")
+        for command in (
+            f"req -x509 -new -nodes -newkey rsa:2048 -keyout {d}/ca.key -out {self.ca} "
+            "-days 2 -subj /CN=GeoRedis-test-CA",
+            f"req -new -nodes -newkey rsa:2048 -keyout {self.key} -out {d}/server.csr "
+            "-subj /CN=127.0.0.1",
+            f"x509 -req -in {d}/server.csr -CA {self.ca} -CAkey {d}/ca.key -CAcreateserial "
+            f"-out {self.cert} -days 2 -extfile {san}",
+        ):
+            subprocess.run(
+                [shutil.which("openssl") or "/usr/bin/openssl", *command.split()],
+                check=True,
+                stdout=subprocess.DEVNULL,
+                stderr=subprocess.DEVNULL,
+                timeout=60,
+            )
+
+    def server_args(self) -> list:
+        return [
+            "--tls-cert-file",
+            str(self.cert),
+            "--tls-key-file",
+            str(self.key),
+            "--tls-ca-cert-file",
+            str(self.ca),
+            "--tls-auth-clients",
+            "no",
+        ]
+
+
 class LocalCluster:
     """A 3-primary Redis Cluster on 127.0.0.1."""
 
-    def __init__(self, workdir: Path, primaries: int = 3, extra_args=()):
+    def __init__(self, workdir: Path, primaries: int = 3, extra_args=(), tls=None):
+        """``tls``: a ``TestCertificates``; each node then also listens with TLS on
+        ``tls_ports`` (the plain ports stay for setting the cluster up) and the cluster bus
+        uses TLS."""
         self.workdir = Path(workdir)
         self.servers = []
+        self.tls_ports = []
         for index in range(primaries):
             node_dir = self.workdir / f"node{index}"
+            tls_args = []
+            if tls is not None:
+                # with a TLS cluster bus, the bus port is the TLS port + 10000
+                self.tls_ports.append(free_cluster_port())
+                tls_args = [
+                    "--tls-port",
+                    str(self.tls_ports[-1]),
+                    *tls.server_args(),
+                    "--tls-cluster",
+                    "yes",
+                ]
             self.servers.append(
                 RedisServer(
                     node_dir,
@@ -81,10 +137,15 @@ class LocalCluster:
                     str(node_dir / "nodes.conf"),
                     "--cluster-node-timeout",
                     "2000",
+                    *tls_args,
                     *extra_args,
                     port=free_cluster_port(),
                 )
             )
+
+    @property
+    def tls_url(self) -> str:
+        return "rediss+cluster://" + ",".join(f"127.0.0.1:{p}" for p in self.tls_ports)
 
     @property
     def nodes(self) -> list:

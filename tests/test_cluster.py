@@ -339,3 +339,29 @@ def test_a_geo_set_whose_slot_moved_is_still_found(provider, cluster_url, redis_
     geoset.load_layer(client, "georedis", "moving", layer)  # a load follows the move too
     assert geoset.geoset_info(client, "georedis", "moving").count == len(lons)
     assert client.get_node_from_key(key).port == slots[slot]
+
+
+def test_a_tls_cluster_is_verified_against_the_ca(provider, clean_settings, tmp_path, monkeypatch):
+    from georedis_plugin.core import connection
+    from tests.redis_topologies import LocalCluster, TestCertificates
+
+    certificates = TestCertificates(tmp_path / "tls")
+    cluster = LocalCluster(tmp_path / "cluster", tls=certificates).start()
+    try:
+        config = ConnectionConfig(url=cluster.tls_url, ca_file=str(certificates.ca))
+        info = check_connection(config)
+        assert "3" in info.mode
+        # every primary is reached through its TLS port
+        assert sorted(n.port for n in get_client(config).get_primaries()) == sorted(
+            cluster.tls_ports
+        )
+        monkeypatch.setenv(connection.ENV_URL, cluster.tls_url)
+        clean_settings.CA_FILE.set_value(str(certificates.ca))
+        connection.reset_clients()
+        scale_out.check_buffer_cold_then_warm(scale_out.buffer_parameters(limit=40))
+        unverified = ConnectionConfig(url=cluster.tls_url)  # system CAs do not sign it
+        with pytest.raises(GeoRedisError, match=r"TLS|certificate|SSL"):
+            check_connection(unverified)
+    finally:
+        connection.reset_clients()
+        cluster.stop()
