@@ -130,6 +130,8 @@ def test_reload_replaces_a_set_on_its_primary(provider, cluster_url):
         layer = scale_out.point_layer(*scale_out.random_points(count, seed=count))
         geoset.load_layer(client, "georedis", "again", layer)
         assert geoset.geoset_info(client, "georedis", "again").count == count
+        keys = geoset.GeoSetKeys.for_name("georedis", "again")
+        assert client.ttl(keys.geo) == -1  # the temporary key's expiry is gone
     assert not list(client.scan_iter(match="georedis:geo:*:tmp:*"))
 
 

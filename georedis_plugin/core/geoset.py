@@ -77,6 +77,10 @@ UNIT_METERS = {"m": 1.0, "km": 1000.0, "mi": 1609.34, "ft": 0.3048}
 WGS84 = "EPSG:4326"
 ZADD_BATCH = 50_000
 HSET_BATCH = 20_000
+# Temporary keys of a load expire unless the load completes (it then PERSISTs them): a load
+# cut short where its own clean-up cannot reach the server (the primary died, and a
+# Sentinel or cluster failover promoted a replica holding part of them) leaves nothing behind.
+TEMP_TTL_SECONDS = 24 * 3600
 META_FIELDS_KEY = "fields"
 
 
@@ -850,7 +854,7 @@ def _write_set(client, prefix, name, keys, data, members, scores, members_sorted
     )
     count = len(scores)
     try:
-        _send_pipelined(client, commands, -(-count // ZADD_BATCH), feedback)
+        _send_pipelined(client, _expiring(commands, geo_key), -(-count // ZADD_BATCH) + 1, feedback)
         if data.rows is not None and count and not _canceled(feedback):
             attrs_key = temp.attrs.encode("utf-8")
             member_list = [m if isinstance(m, bytes) else b"%d" % m for m in members.tolist()]
@@ -860,7 +864,7 @@ def _write_set(client, prefix, name, keys, data, members, scores, members_sorted
                 )
                 for i in range(0, count, HSET_BATCH)
             )
-            _send_pipelined(client, hsets, -(-count // HSET_BATCH))
+            _send_pipelined(client, _expiring(hsets, attrs_key), -(-count // HSET_BATCH) + 1)
         if _canceled(feedback):
             client.delete(temp.geo, temp.attrs, temp.meta)
             raise GeoRedisError(tr("Loading '{name}' was canceled.").format(name=name))
@@ -881,14 +885,24 @@ def _write_set(client, prefix, name, keys, data, members, scores, members_sorted
             pipe.unlink(keys.geo, keys.attrs)
             if count:
                 pipe.rename(temp.geo, keys.geo)
+                pipe.persist(keys.geo)  # RENAME carries the temporary key's expiry over
             if data.rows is not None and count:
                 pipe.rename(temp.attrs, keys.attrs)
+                pipe.persist(keys.attrs)
             pipe.delete(keys.meta)
             pipe.hset(keys.meta, mapping=meta)
             pipe.execute()
     except BaseException:
         _cleanup(client, temp)
         raise
+
+
+def _expiring(commands, key: bytes):
+    """``commands``, with an EXPIRE of ``key`` (TEMP_TTL_SECONDS) once the first created it."""
+    for index, command in enumerate(commands):
+        yield command
+        if index == 0:
+            yield encode_command(b"EXPIRE", key, b"%d" % TEMP_TTL_SECONDS)
 
 
 def _canceled(feedback) -> bool:
