@@ -200,7 +200,9 @@ class LocalSentinel:
     """A primary, a replica and three Sentinels watching them as service ``SERVICE``.
 
     Smaller variants for single checks: no replica, fewer Sentinels, a password on the
-    primary (``password``) and one on the Sentinels themselves (``sentinel_password``).
+    primary (``password``) and one on the Sentinels themselves (``sentinel_password``), TLS
+    (``tls``: a ``TestCertificates``; the Sentinels then watch the primary on its TLS port and
+    listen on ``sentinel_tls_ports`` too, named by ``tls_url``).
     """
 
     def __init__(
@@ -210,15 +212,25 @@ class LocalSentinel:
         with_replica: bool = True,
         password: str = "",
         sentinel_password: str = "",
+        tls=None,
     ):
         self.workdir = Path(workdir)
-        self.primary = RedisServer(self.workdir / "primary")
+        self.tls = tls
+        self.primary_tls_port = free_port() if tls is not None else 0
+        tls_args = ["--tls-port", str(self.primary_tls_port), *tls.server_args()] if tls else []
+        self.primary = RedisServer(self.workdir / "primary", *tls_args)
         self.replica = RedisServer(self.workdir / "replica")
         self.with_replica = with_replica
         self.password = password
         self.sentinel_password = sentinel_password
         self.sentinel_ports = [free_port() for _ in range(sentinels)]
+        self.sentinel_tls_ports = [free_port() for _ in range(sentinels)] if tls else []
         self.sentinels = []
+
+    @property
+    def tls_url(self) -> str:
+        hosts = ",".join(f"127.0.0.1:{port}" for port in self.sentinel_tls_ports)
+        return f"rediss+sentinel://{hosts}/{SERVICE}/0"
 
     @property
     def url(self) -> str:
@@ -244,11 +256,23 @@ class LocalSentinel:
         directory = self.workdir / f"sentinel{index}"
         directory.mkdir(parents=True, exist_ok=True)
         config = directory / "sentinel.conf"  # Sentinel rewrites its config: one each
+        tls = ""
+        if self.tls is not None:
+            tls = (
+                f"tls-port {self.sentinel_tls_ports[index]}\n"
+                "tls-replication yes\n"  # Sentinels talk TLS to the servers too
+                + "".join(
+                    f"{name[2:]} {value}\n"
+                    for name, value in zip(
+                        self.tls.server_args()[::2], self.tls.server_args()[1::2]
+                    )
+                )
+            )
+        monitored = self.primary_tls_port or self.primary.port
         config.write_text(
             f"port {port}\n"
             "bind 127.0.0.1\n"
-            f"dir {directory}\n"
-            f"sentinel monitor {SERVICE} 127.0.0.1 {self.primary.port} "
+            f"dir {directory}\n" + tls + f"sentinel monitor {SERVICE} 127.0.0.1 {monitored} "
             f"{min(2, len(self.sentinel_ports))}\n"
             f"sentinel down-after-milliseconds {SERVICE} {DOWN_AFTER_MS}\n"
             f"sentinel failover-timeout {SERVICE} {FAILOVER_TIMEOUT_MS}\n"

@@ -244,3 +244,24 @@ def test_a_reload_cut_by_a_failover_leaves_the_previous_set_whole(sentinel_url, 
     assert geoset.geoset_info(client, "georedis", "reloaded").count == 5000
     assert client.ttl(geoset.GeoSetKeys.for_name("georedis", "reloaded").geo) == -1
     redis_sentinel.restart_as_replica(old, promoted)
+
+
+def test_tls_reaches_sentinels_and_primary_verified_against_the_ca(tmp_path):
+    from tests.redis_topologies import TestCertificates
+
+    certificates = TestCertificates(tmp_path / "tls")
+    topology = LocalSentinel(
+        tmp_path / "sentinel", sentinels=1, with_replica=False, tls=certificates
+    ).start()
+    try:
+        config = ConnectionConfig(url=topology.tls_url, ca_file=str(certificates.ca))
+        assert config.uses_tls
+        info = check_connection(config)
+        assert f"primary at 127.0.0.1:{topology.primary_tls_port}" in info.mode
+        get_client(config).set("georedis:probe", "over TLS")
+        with redis.Redis(host="127.0.0.1", port=topology.primary.port) as plain:
+            assert plain.get("georedis:probe") == b"over TLS"
+        with pytest.raises(GeoRedisError, match="The TLS connection to the Sentinels at"):
+            check_connection(ConnectionConfig(url=topology.tls_url))  # no CA: not trusted
+    finally:
+        topology.stop()

@@ -564,6 +564,12 @@ def _explain_scale_out_error(exc: BaseException, config: ConnectionConfig, where
                 "authentication configuration in the GeoRedis settings (or none if they "
                 "have no password)."
             ).format(where=where)
+        if "SSL" in text or "certificate" in text:
+            return tr(
+                "The TLS connection to the Sentinels at {where} failed ({error}). Check that "
+                "they expect TLS, that the TLS setting matches, and that the CA file signs "
+                "their certificates."
+            ).format(where=where, error=text)
         return tr(
             "No Sentinel at {where} knows a reachable primary for the service '{service}' "
             "({error}). Check the service (master) name and that the Sentinels run; during "
@@ -593,6 +599,12 @@ def _explain_scale_out_error(exc: BaseException, config: ConnectionConfig, where
             "mode (a redis:// URL), or give the addresses of the cluster's nodes."
         ).format(where=where)
     if isinstance(exc, RedisClusterException):
+        if "SSL" in text or "certificate" in text:
+            return tr(
+                "The TLS connection to the Redis Cluster at {where} failed ({error}). Check "
+                "that the nodes expect TLS, that the TLS setting matches, and that the CA "
+                "file signs their certificates."
+            ).format(where=where, error=text)
         if "slots are not covered" in text or "not covered by the cluster" in text:
             return tr(
                 "The Redis Cluster at {where} does not cover every hash slot ({error}). Wait "
