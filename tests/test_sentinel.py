@@ -27,6 +27,8 @@ def test_sentinel_url_names_sentinels_service_and_database():
     assert target.nodes == (("s1", 26380), ("::1", 26379), ("s3", 26379))
     assert config.describe() == "redis+sentinel://s1:26380,[::1]:26379,s3:26379/cache/4"
     assert "pw" not in config.describe()
+    spaced = ConnectionConfig(url="redis+sentinel://s1/cache%20eu").target()
+    assert (spaced.service_name, spaced.database) == ("cache eu", 0)
 
 
 def test_a_url_with_a_password_is_not_saved(clean_settings):

@@ -257,7 +257,8 @@ def parse_url(url: str) -> Target:
                 "redis+sentinel://host:26379,host:26380/mymaster/0."
             )
         )
-    return Target(SENTINEL, parse_nodes(hosts, DEFAULT_SENTINEL_PORT), tls, _db(parts, 1), parts[0])
+    service = unquote(parts[0])
+    return Target(SENTINEL, parse_nodes(hosts, DEFAULT_SENTINEL_PORT), tls, _db(parts, 1), service)
 
 
 def _db(parts: list, index: int) -> int:
