@@ -76,7 +76,6 @@ class SettingsDialog(QDialog):
         self.port_spin.setRange(1, 65535)
         form.addRow(tr("Port"), self.port_spin)
         self.nodes_edit = QLineEdit()
-        self.nodes_edit.setPlaceholderText(tr("host:7000, host:7001, host:7002"))
         self.nodes_edit.setToolTip(
             tr(
                 "Cluster: a few nodes to discover the cluster from. Sentinel: the Sentinels' "
@@ -199,7 +198,12 @@ class SettingsDialog(QDialog):
             label = self.form.labelForField(widget)
             if label is not None:
                 label.setVisible(shown)
-        self.nodes_label.setText(tr("Sentinels") if mode == SENTINEL else tr("Seed nodes"))
+        if mode == SENTINEL:
+            self.nodes_label.setText(tr("Sentinels"))
+            self.nodes_edit.setPlaceholderText(tr("host:26379, host:26380, host:26381"))
+        else:
+            self.nodes_label.setText(tr("Seed nodes"))
+            self.nodes_edit.setPlaceholderText(tr("host:7000, host:7001, host:7002"))
 
     def load(self, config: ConnectionConfig) -> None:
         self.url_edit.setText(config.url)
