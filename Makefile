@@ -8,7 +8,7 @@ SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 QGIS_PROFILE_DIR ?= $(if $(QGIS_CUSTOM_CONFIG_PATH),$(QGIS_CUSTOM_CONFIG_PATH)/profiles/default,$(HOME)/.local/share/QGIS/QGIS3/profiles/default)
 export QT_QPA_PLATFORM ?= offscreen
 
-.PHONY: setup test demo run deploy bench lint format clean
+.PHONY: setup test demo run deploy package bench lint format clean
 
 setup: $(VENV)/.installed
 
@@ -35,6 +35,9 @@ run: setup
 
 deploy: setup
 	$(PY) -m scripts.deploy --profile-dir "$(QGIS_PROFILE_DIR)"
+
+package: setup
+	$(PY) -m scripts.package
 
 bench: setup
 	$(PY) -m scripts.bench

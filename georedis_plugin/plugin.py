@@ -7,7 +7,7 @@ from qgis.PyQt.QtCore import QCoreApplication, QLocale, QSettings, Qt, QTranslat
 from qgis.PyQt.QtGui import QIcon
 from qgis.PyQt.QtWidgets import QAction, QDialog
 
-from .dependencies import install_command, missing_dependencies
+from .dependencies import install_command, missing_dependencies, stop_using_vendored_redis
 from .i18n import tr
 
 PLUGIN_DIR = Path(__file__).resolve().parent
@@ -132,3 +132,4 @@ class GeoRedisPlugin:
             from .core.connection import reset_clients
 
             reset_clients()
+        stop_using_vendored_redis()

@@ -11,16 +11,26 @@ from pathlib import Path
 
 REPO_ROOT = Path(__file__).resolve().parents[1]
 PLUGIN_NAME = "georedis_plugin"
-IGNORED = shutil.ignore_patterns("__pycache__", "*.pyc", "*.ts", ".pytest_cache")
+# Sources of the build (.ts: compiled to .qm) and leftovers of Python, editors and tools.
+IGNORED = shutil.ignore_patterns(
+    "__pycache__", "*.pyc", "*.pyo", "*.ts", ".pytest_cache", ".ruff_cache", ".mypy_cache",
+    "*~", "*.orig", "*.rej", "*.swp", ".DS_Store",
+)  # fmt: skip
 
 
-def deploy(profile_dir: Path, enable: bool = False) -> Path:
-    """Install the plugin into ``profile_dir``/python/plugins and return the installed folder."""
-    target = Path(profile_dir) / "python" / "plugins" / PLUGIN_NAME
+def copy_plugin(target: Path) -> Path:
+    """Copy the plugin sources into ``target`` (replaced), with the top-level metadata.txt."""
+    target = Path(target)
     if target.exists():
         shutil.rmtree(target)
     shutil.copytree(REPO_ROOT / PLUGIN_NAME, target, ignore=IGNORED)
     shutil.copy2(REPO_ROOT / "metadata.txt", target / "metadata.txt")
+    return target
+
+
+def deploy(profile_dir: Path, enable: bool = False) -> Path:
+    """Install the plugin into ``profile_dir``/python/plugins and return the installed folder."""
+    target = copy_plugin(Path(profile_dir) / "python" / "plugins" / PLUGIN_NAME)
     if enable:
         enable_plugin(Path(profile_dir))
     return target

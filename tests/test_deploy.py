@@ -3,12 +3,10 @@
 import configparser
 import filecmp
 import json
-import os
-import site
-import subprocess
 
 from scripts.deploy import deploy
 from tests.conftest import REPO_ROOT
+from tests.qgis_process import qgis_process
 
 
 def test_deployed_metadata_equals_the_top_level_one(tmp_path):
@@ -40,20 +38,6 @@ def test_deploy_without_enable_leaves_the_profile_settings_alone(tmp_path):
     profile = tmp_path / "profiles" / "default"
     deploy(profile)
     assert not (profile / "QGIS" / "QGIS3.ini").exists()
-
-
-def qgis_process(args, config_path, redis_url):
-    env = dict(os.environ)
-    env.update(
-        QGIS_CUSTOM_CONFIG_PATH=str(config_path),
-        QT_QPA_PLATFORM="offscreen",
-        GEOREDIS_URL=redis_url,
-        # qgis_process runs on the system Python; redis-py lives in the project venv
-        PYTHONPATH=os.pathsep.join(site.getsitepackages()),
-    )
-    return subprocess.run(
-        ["qgis_process.bin", *args], env=env, capture_output=True, text=True, timeout=120
-    )
 
 
 def test_qgis_process_enables_and_lists_the_provider(tmp_path, redis_url):
