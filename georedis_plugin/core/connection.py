@@ -515,17 +515,26 @@ def explain_error(exc: BaseException, config: ConnectionConfig) -> str:
             f"Redis at {where} refused the credentials ({text}). Check the user name and "
             "password in the authentication configuration chosen in the GeoRedis settings."
         )
-    if isinstance(exc, redis.ResponseError) and "NOPERM" in text:
+    if isinstance(exc, redis.exceptions.NoPermissionError) or (
+        isinstance(exc, redis.ResponseError) and "NOPERM" in text
+    ):
         return (
             f"The Redis user has no permission for this ({text}). Ask the administrator for "
             f"access to the keys under '{config.key_prefix}:*' and the commands GeoRedis uses."
         )
     if isinstance(exc, redis.TimeoutError):
-        return (
+        message = (
             f"Redis at {where} did not answer within the timeout "
             f"({config.connect_timeout:g} s to connect, {config.read_timeout:g} s to read). "
             "Check that the server is up and reachable, or raise the timeouts in the settings."
         )
+        if config.uses_tls:
+            # a server without TLS never answers a TLS handshake: it waits for a command
+            message += (
+                " With TLS on, a server that does not use TLS looks like this: check the TLS "
+                "setting."
+            )
+        return message
     if isinstance(exc, redis.ConnectionError):
         cause = exc.__cause__ or exc.__context__
         if isinstance(cause, ssl.SSLError) or "SSL" in text or "TLS" in text:
