@@ -51,13 +51,3 @@ def test_qgis_process_enables_and_lists_the_provider(tmp_path, redis_url):
     providers = json.loads(listed.stdout)["providers"]
     assert providers["georedis"]["name"] == "GeoRedis"
     assert "georedis:clearcache" in providers["georedis"]["algorithms"]
-
-
-def test_qgis_process_runs_clearcache(tmp_path, redis_url, redis_client):
-    redis_client.set("georedis:cache:buffer:0123", b"\x01")
-    redis_client.set("other:key", b"kept")
-    deploy(tmp_path / "profiles" / "default", enable=True)
-    ran = qgis_process(["--json", "run", "georedis:clearcache"], tmp_path, redis_url)
-    assert ran.returncode == 0, ran.stderr
-    assert json.loads(ran.stdout)["results"]["DELETED"] == 1
-    assert redis_client.get("other:key") == b"kept"
