@@ -156,15 +156,18 @@ if plugin.missing:
     sys.exit(print(json.dumps(result)))
 import redis
 from importlib import metadata
-print(json.dumps({
+from georedis_plugin.dependencies import vendored_redis_finder
+result = {
     "redis_file": redis.__file__,
     "redis_version": metadata.version("redis"),
     "sys_path_unchanged": sys.path == path_before,
     "provider": QgsApplication.processingRegistry().providerById("georedis") is not None,
     "messages": messages,
     "plugin_file": georedis_plugin.__file__,
-}))
+}
 plugin.unload()
+result["finder_after_unload"] = vendored_redis_finder() is not None
+print(json.dumps(result))
 """
 
 
@@ -193,6 +196,7 @@ def test_without_redis_installed_the_vendored_copy_is_imported_and_sys_path_unto
     assert loaded["redis_version"] == package.pinned_requirement("redis").split("==")[1]
     assert loaded["sys_path_unchanged"] and loaded["provider"]
     assert loaded["messages"] == []
+    assert loaded["finder_after_unload"] is False  # unload takes the finder away again
 
 
 def test_without_shapely_the_plugin_from_the_zip_says_what_to_install(installed):
