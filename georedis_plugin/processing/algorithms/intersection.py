@@ -34,6 +34,26 @@ OP = "intersection"
 CANDIDATES_OP = "intersection-candidates"
 OP_VERSION = 1
 DIGEST = 32
+# Candidate lists end with a checksum of their digests: an empty or cut-short list would
+# otherwise look sound (any run of known digests does) and silently drop output features.
+CANDIDATES_VERSION = 2
+LIST_CHECK = 8
+
+
+def seal_list(digests: bytes) -> bytes:
+    return digests + hashlib.blake2b(digests, digest_size=LIST_CHECK).digest()
+
+
+def unsealed_list(value: bytes):
+    """The digests of a sealed candidate list, or None if it is not one."""
+    body, check = value[:-LIST_CHECK], value[-LIST_CHECK:]
+    if len(value) < LIST_CHECK or len(body) % DIGEST:
+        return None
+    if hashlib.blake2b(body, digest_size=LIST_CHECK).digest() != check:
+        return None
+    return body
+
+
 # cached in place of a result that native drops (wrong dimension, empty after filtering)
 DROPPED = bytes.fromhex("010700000000000000")
 WRITE_BATCH = 1000
@@ -192,14 +212,14 @@ class IntersectionAlgorithm(CachedAlgorithm):
             b_by_digest.setdefault(digest, []).append(index)
         overlay_digest = hashlib.sha256(b"".join(sorted(b_by_digest))).digest()
         params = {"type": int(geometry_type)}
-        candidates_key = cache.key_function(CANDIDATES_OP, OP_VERSION, params)
+        candidates_key = cache.key_function(CANDIDATES_OP, CANDIDATES_VERSION, params)
         list_keys = [candidates_key(d, overlay_digest) for d in a_digests]
 
         def names_overlay_geometries(value):
             # the key covers the overlay's digests, so a sound list names only those
-            return len(value) % DIGEST == 0 and all(
-                value[start : start + DIGEST] in b_by_digest
-                for start in range(0, len(value), DIGEST)
+            body = unsealed_list(value)
+            return body is not None and all(
+                body[start : start + DIGEST] in b_by_digest for start in range(0, len(body), DIGEST)
             )
 
         lists = cache.get_values(list_keys, names_overlay_geometries, count=False)
@@ -209,10 +229,11 @@ class IntersectionAlgorithm(CachedAlgorithm):
             if value is None:
                 unknown.append(a_index)
                 continue
+            body = value[:-LIST_CHECK]
             candidates[a_index] = [
                 b_index
-                for start in range(0, len(value), DIGEST)
-                for b_index in b_by_digest.get(value[start : start + DIGEST], ())
+                for start in range(0, len(body), DIGEST)
+                for b_index in b_by_digest.get(body[start : start + DIGEST], ())
             ]
         a_geoms = b_geoms = None
         if unknown:
@@ -224,7 +245,7 @@ class IntersectionAlgorithm(CachedAlgorithm):
             candidates.update(found)
             cache.set_many(
                 [
-                    (list_keys[a], b"".join(sorted({b_digests[b] for b in found[a]})))
+                    (list_keys[a], seal_list(b"".join(sorted({b_digests[b] for b in found[a]}))))
                     for a in unknown
                 ]
             )
