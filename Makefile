@@ -8,7 +8,7 @@ SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 QGIS_PROFILE_DIR ?= $(if $(QGIS_CUSTOM_CONFIG_PATH),$(QGIS_CUSTOM_CONFIG_PATH)/profiles/default,$(HOME)/.local/share/QGIS/QGIS3/profiles/default)
 export QT_QPA_PLATFORM ?= offscreen
 
-.PHONY: setup test demo run deploy package bench lint format clean
+.PHONY: setup translations translations-update test demo run deploy package bench lint format clean
 
 setup: $(VENV)/.installed
 
@@ -24,19 +24,27 @@ $(VENV)/.installed: requirements.txt requirements-dev.txt
 	$(PY) -c "import qgis.core, redis, shapely; assert shapely.__version__ >= '2'"
 	touch $@
 
-test: setup
+# French (and any other) translations: .ts sources in git, .qm compiled by Qt's lrelease.
+translations: setup
+	lrelease -silent georedis_plugin/resources/i18n/*.ts
+
+# After changing user-visible strings: add them to the .ts files, then translate them there.
+translations-update: setup
+	$(PY) -m scripts.i18n
+
+test: setup translations
 	$(PY) -m pytest $(PYTEST_ARGS)
 
-demo: setup
+demo: setup translations
 	$(PY) -m scripts.demo
 
-run: setup
+run: setup translations
 	$(PY) -m scripts.run_desktop
 
-deploy: setup
+deploy: setup translations
 	$(PY) -m scripts.deploy --profile-dir "$(QGIS_PROFILE_DIR)"
 
-package: setup
+package: setup translations
 	$(PY) -m scripts.package
 
 bench: setup

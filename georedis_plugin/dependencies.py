@@ -1,4 +1,5 @@
-"""Checks that the QGIS Python has what GeoRedis needs, without importing the plugin's modules.
+"""Checks that the QGIS Python has what GeoRedis needs, importing none of the plugin's modules
+(but the tiny translation helper).
 
 Also the one place that loads the copy of redis-py that `make package` vendors into the plugin
 zip (``georedis_plugin/_vendor/``), see ``use_vendored_redis``.
@@ -11,6 +12,8 @@ import importlib.util
 import sys
 import sysconfig
 from pathlib import Path
+
+from .i18n import tr
 
 REQUIREMENTS = ("redis>=4.5", "shapely>=2,<3", "numpy<2")
 VENDOR_DIR = Path(__file__).resolve().parent / "_vendor"
@@ -100,16 +103,18 @@ def missing_dependencies() -> list:
     try:
         importlib.import_module("redis")
     except ImportError:
-        problems.append("the Python package 'redis' is not installed")
+        problems.append(tr("the Python package 'redis' is not installed"))
     try:
         shapely = importlib.import_module("shapely")
     except ImportError:
-        problems.append("the Python package 'shapely' is not installed")
+        problems.append(tr("the Python package 'shapely' is not installed"))
     else:
         major = str(getattr(shapely, "__version__", "0")).split(".")[0]
         if not major.isdigit() or int(major) < 2:
             problems.append(
-                f"shapely {getattr(shapely, '__version__', '?')} is too old (GeoRedis needs 2.x)"
+                tr("shapely {version} is too old (GeoRedis needs 2.x)").format(
+                    version=getattr(shapely, "__version__", "?")
+                )
             )
     return problems
 

@@ -3,7 +3,7 @@
 from pathlib import Path
 
 from qgis.core import Qgis, QgsApplication, QgsMessageLog
-from qgis.PyQt.QtCore import QCoreApplication, QLocale, QSettings, Qt, QTranslator
+from qgis.PyQt.QtCore import QCoreApplication, QLocale, Qt, QTranslator
 from qgis.PyQt.QtGui import QIcon
 from qgis.PyQt.QtWidgets import QAction, QDialog
 
@@ -31,7 +31,12 @@ class GeoRedisPlugin:
 
     # -- translations ----------------------------------------------------------------------
     def _install_translator(self):
-        locale = QSettings().value("locale/userLocale", QLocale().name()) or "en"
+        """The plugin's .qm for QGIS's language (its override setting, else the system's).
+
+        Installed before the provider and the GUI are built, so algorithm names, parameter
+        descriptions and dock labels are translated; removed again by unload().
+        """
+        locale = QgsApplication.locale() or QLocale().name() or "en"
         qm = PLUGIN_DIR / "resources" / "i18n" / f"georedis_{str(locale)[:2]}.qm"
         if qm.exists():
             translator = QTranslator()

@@ -109,8 +109,10 @@ class ConnectionConfig:
         """Write this configuration to QgsSettings. Refuses a URL that embeds a password."""
         if url_has_password(self.url):
             raise GeoRedisError(
-                "The URL contains a password. Remove it from the URL and store the credentials "
-                "in a QGIS authentication configuration (Basic) instead."
+                tr(
+                    "The URL contains a password. Remove it from the URL and store the "
+                    "credentials in a QGIS authentication configuration (Basic) instead."
+                )
             )
         settings.HOST.set_value(self.host)
         settings.PORT.set_value(self.port)
@@ -299,14 +301,18 @@ def resolve_credentials(config: ConnectionConfig) -> tuple:
     loaded = auth_manager.loadAuthenticationConfig(config.authcfg, method_config, True)
     if not loaded or not method_config.method():
         raise GeoRedisError(
-            f"The QGIS authentication configuration '{config.authcfg}' could not be loaded. "
-            "Check that it exists (Settings ▸ Options ▸ Authentication) and that the "
-            "authentication database is unlocked with its master password."
+            tr(
+                "The QGIS authentication configuration '{authcfg}' could not be loaded. "
+                "Check that it exists (Settings ▸ Options ▸ Authentication) and that the "
+                "authentication database is unlocked with its master password."
+            ).format(authcfg=config.authcfg)
         )
     if method_config.method() != "Basic":
         raise GeoRedisError(
-            f"The authentication configuration '{config.authcfg}' uses the method "
-            f"'{method_config.method()}'. GeoRedis needs a 'Basic' (user name and password) one."
+            tr(
+                "The authentication configuration '{authcfg}' uses the method '{method}'. "
+                "GeoRedis needs a 'Basic' (user name and password) one."
+            ).format(authcfg=config.authcfg, method=method_config.method())
         )
     auth_user = method_config.config("username", "")
     password = method_config.config("password", "") or None
@@ -511,53 +517,61 @@ def explain_error(exc: BaseException, config: ConnectionConfig) -> str:
     if scale_out:
         return scale_out
     if isinstance(exc, redis.AuthenticationError) or "WRONGPASS" in text or "NOAUTH" in text:
-        return (
-            f"Redis at {where} refused the credentials ({text}). Check the user name and "
+        return tr(
+            "Redis at {where} refused the credentials ({error}). Check the user name and "
             "password in the authentication configuration chosen in the GeoRedis settings."
-        )
+        ).format(where=where, error=text)
     if isinstance(exc, redis.exceptions.NoPermissionError) or (
         isinstance(exc, redis.ResponseError) and "NOPERM" in text
     ):
-        return (
-            f"The Redis user has no permission for this ({text}). Ask the administrator for "
-            f"access to the keys under '{config.key_prefix}:*' and the commands GeoRedis uses."
-        )
+        return tr(
+            "The Redis user has no permission for this ({error}). Ask the administrator for "
+            "access to the keys under '{prefix}:*' and the commands GeoRedis uses."
+        ).format(error=text, prefix=config.key_prefix)
     if isinstance(exc, redis.TimeoutError):
-        message = (
-            f"Redis at {where} did not answer within the timeout "
-            f"({config.connect_timeout:g} s to connect, {config.read_timeout:g} s to read). "
-            "Check that the server is up and reachable, or raise the timeouts in the settings."
-        )
+        message = tr(
+            "Redis at {where} did not answer within the timeout ({connect:g} s to connect, "
+            "{read:g} s to read). Check that the server is up and reachable, or raise the "
+            "timeouts in the settings."
+        ).format(where=where, connect=config.connect_timeout, read=config.read_timeout)
         if config.uses_tls:
             # a server without TLS never answers a TLS handshake: it waits for a command
-            message += (
-                " With TLS on, a server that does not use TLS looks like this: check the TLS "
+            message += " " + tr(
+                "With TLS on, a server that does not use TLS looks like this: check the TLS "
                 "setting."
             )
         return message
     if isinstance(exc, redis.ConnectionError):
         cause = exc.__cause__ or exc.__context__
         if isinstance(cause, ssl.SSLError) or "SSL" in text or "TLS" in text:
-            return (
-                f"The TLS connection to {where} failed ({text}). Check that the server expects "
+            return tr(
+                "The TLS connection to {where} failed ({error}). Check that the server expects "
                 "TLS, that the TLS setting matches, and that the CA file signs its certificate."
-            )
+            ).format(where=where, error=text)
         if "refused" in text.lower():
-            return (
-                f"Nothing accepts connections at {where} ({text}). Start redis-server there, "
+            return tr(
+                "Nothing accepts connections at {where} ({error}). Start redis-server there, "
                 "or correct the host and port in the GeoRedis settings."
-            )
+            ).format(where=where, error=text)
         if isinstance(cause, socket.gaierror) or "Name or service" in text:
-            return f"The host of {where} is unknown ({text}). Check the host name."
-        if "Connection reset" in text or "Connection closed" in text:
-            return (
-                f"Redis at {where} closed the connection ({text}). If the server expects TLS, "
-                "turn TLS on in the settings; otherwise check the server's logs."
+            return tr("The host of {where} is unknown ({error}). Check the host name.").format(
+                where=where, error=text
             )
-        return f"Could not talk to Redis at {where} ({text}). Check host, port and TLS settings."
+        if "Connection reset" in text or "Connection closed" in text:
+            return tr(
+                "Redis at {where} closed the connection ({error}). If the server expects TLS, "
+                "turn TLS on in the settings; otherwise check the server's logs."
+            ).format(where=where, error=text)
+        return tr(
+            "Could not talk to Redis at {where} ({error}). Check host, port and TLS settings."
+        ).format(where=where, error=text)
     if isinstance(exc, redis.RedisError):
-        return f"Redis at {where} answered with an error: {text}"
-    return f"Unexpected error talking to Redis at {where}: {type(exc).__name__}: {text}"
+        return tr("Redis at {where} answered with an error: {error}").format(
+            where=where, error=text
+        )
+    return tr("Unexpected error talking to Redis at {where}: {kind}: {error}").format(
+        where=where, kind=type(exc).__name__, error=text
+    )
 
 
 def _explain_scale_out_error(exc: BaseException, config: ConnectionConfig, where, text) -> str:

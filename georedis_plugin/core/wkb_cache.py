@@ -13,6 +13,7 @@ import json
 import struct
 import time
 
+from ..i18n import tr
 from .connection import (
     REDIS_ERRORS,
     ConnectionConfig,
@@ -170,7 +171,8 @@ class WkbCache:
         if not self.warning:
             self.warning = (
                 explain_error(exc, self.config)
-                + " GeoRedis computes the results without the cache for the rest of this run."
+                + " "
+                + tr("GeoRedis computes the results without the cache for the rest of this run.")
             )
 
     def get_many(self, keys: list, allowed_types=None) -> list:
