@@ -826,6 +826,8 @@ def load_points(
     """
     started = time.perf_counter()
     keys = GeoSetKeys.for_name(prefix, name)
+    # a geo set replaces a geo set; any other value under that key is not ours to destroy
+    _check_type(name, keys, client.type(keys.geo), has_meta=True)
     members = _member_bytes(data.members)
     scores = geohash_scores(data.lon, data.lat)
     # Highest score first: each insertion then lands at the head of Redis's skiplist, which
@@ -995,6 +997,16 @@ def geoset_info(client: redis.Redis, prefix: str, name: str) -> GeoSetInfo:
 def delete_geoset(client: redis.Redis, prefix: str, name: str) -> int:
     keys = GeoSetKeys.for_name(prefix, name)
     return int(client.unlink(keys.geo, keys.attrs, keys.meta))
+
+
+def _check_size(value: float, what: str) -> None:
+    """A search radius, width or height: a finite number, zero or more."""
+    if not math.isfinite(value) or value < 0:
+        raise GeoRedisError(
+            tr("The search {what} is {value}: give a number of zero or more.").format(
+                what=what, value=value
+            )
+        )
 
 
 def _check_type(name: str, keys: GeoSetKeys, key_type, has_meta: bool) -> None:
@@ -1227,6 +1239,7 @@ class GeoSet:
         return key_type, meta, raw, rows
 
     def radius(self, lon: float, lat: float, radius: float, unit: str = "m", count: int = 0):
+        _check_size(radius, tr("radius"))
         return self._search(
             ["FROMLONLAT", float(lon), float(lat)],
             ["BYRADIUS", float(radius)],
@@ -1236,6 +1249,8 @@ class GeoSet:
         )
 
     def box(self, lon: float, lat: float, width: float, height: float, unit="m", count=0):
+        _check_size(width, tr("width"))
+        _check_size(height, tr("height"))
         return self._search(
             ["FROMLONLAT", float(lon), float(lat)],
             ["BYBOX", float(width), float(height)],

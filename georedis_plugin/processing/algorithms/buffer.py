@@ -1,5 +1,6 @@
 """georedis:buffer: native:buffer's result, with every buffered geometry cached in Redis."""
 
+import math
 import time
 
 from qgis.core import (
@@ -238,6 +239,15 @@ class BufferAlgorithm(CachedAlgorithm):
                     expression_context.setFeature(feature)
                     feature_distance, _ok = distance_property.valueAsDouble(
                         expression_context, distance
+                    )
+                if not math.isfinite(feature_distance):
+                    # GEOS crashes on a NaN distance (QGIS's native Buffer brings QGIS down)
+                    raise QgsProcessingException(
+                        self.tr(
+                            "The buffer distance of feature {id} is {distance}, not a number "
+                            "GEOS can use. Give a finite distance (check the expression or "
+                            "field that defines it)."
+                        ).format(id=feature.id(), distance=feature_distance)
                     )
                 with_geometry.append(current)
                 wkbs.append(bytes(feature.geometry().asWkb()))

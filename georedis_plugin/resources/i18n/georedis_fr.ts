@@ -204,27 +204,42 @@
       <translation>Le port de '{url}' n'est pas un nombre.</translation>
     </message>
     <message>
+      <location filename="../../../georedis_plugin/core/geoset.py" line="1242" />
+      <source>radius</source>
+      <translation>rayon</translation>
+    </message>
+    <message>
+      <location filename="../../../georedis_plugin/core/geoset.py" line="1252" />
+      <source>width</source>
+      <translation>largeur</translation>
+    </message>
+    <message>
+      <location filename="../../../georedis_plugin/core/geoset.py" line="1253" />
+      <source>height</source>
+      <translation>hauteur</translation>
+    </message>
+    <message>
       <location filename="../../../georedis_plugin/core/geoset.py" line="108" />
       <source>A geo set needs a name. Type a key name and try again.</source>
       <translation>Un ensemble géo a besoin d'un nom. Saisissez un nom de clé et réessayez.</translation>
     </message>
     <message>
-      <location filename="../../../georedis_plugin/core/geoset.py" line="1014" />
+      <location filename="../../../georedis_plugin/core/geoset.py" line="1026" />
       <source>The key {key} holds a {type}, not a geo set. Choose another set name, or delete that key if it is not needed.</source>
       <translation>La clé {key} contient un {type}, pas un ensemble géo. Choisissez un autre nom d'ensemble, ou supprimez cette clé si elle est inutile.</translation>
     </message>
     <message>
-      <location filename="../../../georedis_plugin/core/geoset.py" line="1267" />
+      <location filename="../../../georedis_plugin/core/geoset.py" line="1282" />
       <source>The polygon is empty. Select or draw a polygon.</source>
       <translation>Le polygone est vide. Sélectionnez ou dessinez un polygone.</translation>
     </message>
     <message>
-      <location filename="../../../georedis_plugin/core/geoset.py" line="1269" />
+      <location filename="../../../georedis_plugin/core/geoset.py" line="1284" />
       <source>Polygon search needs a polygon geometry.</source>
       <translation>La recherche par polygone demande une géométrie polygonale.</translation>
     </message>
     <message>
-      <location filename="../../../georedis_plugin/core/geoset.py" line="1315" />
+      <location filename="../../../georedis_plugin/core/geoset.py" line="1330" />
       <source>within polygon</source>
       <translation>dans le polygone</translation>
     </message>
@@ -234,17 +249,22 @@
       <translation>'{name}' n'est pas une couche de points. Choisissez une couche de points ou de multipoints.</translation>
     </message>
     <message>
-      <location filename="../../../georedis_plugin/core/geoset.py" line="938" />
+      <location filename="../../../georedis_plugin/core/geoset.py" line="940" />
       <source>Loading '{name}' was canceled.</source>
       <translation>Le chargement de '{name}' a été annulé.</translation>
     </message>
     <message>
-      <location filename="../../../georedis_plugin/core/geoset.py" line="1008" />
+      <location filename="../../../georedis_plugin/core/geoset.py" line="1006" />
+      <source>The search {what} is {value}: give a number of zero or more.</source>
+      <translation>Recherche : {what} = {value} ; donnez un nombre positif ou nul.</translation>
+    </message>
+    <message>
+      <location filename="../../../georedis_plugin/core/geoset.py" line="1020" />
       <source>There is no geo set '{name}' (key {key}) on the server. Load a point layer into it first, or pick one of the listed sets.</source>
       <translation>Il n'y a pas d'ensemble géo '{name}' (clé {key}) sur le serveur. Chargez-y d'abord une couche de points, ou choisissez l'un des ensembles listés.</translation>
     </message>
     <message>
-      <location filename="../../../georedis_plugin/core/geoset.py" line="1057" />
+      <location filename="../../../georedis_plugin/core/geoset.py" line="1069" />
       <source>Unknown distance unit '{unit}'. Use one of: {units}.</source>
       <translation>Unité de distance inconnue '{unit}'. Utilisez l'une de : {units}.</translation>
     </message>
@@ -254,22 +274,22 @@
       <translation>La couche n'a pas de champ '{field}'. Choisissez l'un de ses champs comme identifiant.</translation>
     </message>
     <message>
-      <location filename="../../../georedis_plugin/core/geoset.py" line="1188" />
+      <location filename="../../../georedis_plugin/core/geoset.py" line="1200" />
       <source>Redis refused the search of '{name}': {error}</source>
       <translation>Redis a refusé la recherche dans '{name}' : {error}</translation>
     </message>
     <message>
-      <location filename="../../../georedis_plugin/core/geoset.py" line="1331" />
+      <location filename="../../../georedis_plugin/core/geoset.py" line="1346" />
       <source>The point cannot be expressed in WGS 84 ({error}). Pick a point on the map.</source>
       <translation>Le point ne peut pas être exprimé en WGS 84 ({error}). Choisissez un point sur la carte.</translation>
     </message>
     <message>
-      <location filename="../../../georedis_plugin/core/geoset.py" line="1174" />
+      <location filename="../../../georedis_plugin/core/geoset.py" line="1186" />
       <source>'{member}' is not a member of the geo set '{name}'. Check the member name (the id field's value, or the feature id).</source>
       <translation>'{member}' n'est pas un membre de l'ensemble géo '{name}'. Vérifiez le nom du membre (la valeur du champ identifiant, ou l'identifiant de l'entité).</translation>
     </message>
     <message>
-      <location filename="../../../georedis_plugin/core/geoset.py" line="1181" />
+      <location filename="../../../georedis_plugin/core/geoset.py" line="1193" />
       <source>Redis cannot search around longitude {lon}, latitude {lat}: it covers latitudes up to ±85.05112878° and longitudes up to ±180°. Choose a centre within that range.</source>
       <translation>Redis ne peut pas chercher autour de la longitude {lon}, latitude {lat} : il couvre les latitudes jusqu'à ±85,05112878° et les longitudes jusqu'à ±180°. Choisissez un centre dans ces limites.</translation>
     </message>
@@ -804,17 +824,17 @@
       <translation>Annulé.</translation>
     </message>
     <message>
-      <location filename="../../../georedis_plugin/plugin.py" line="58" />
+      <location filename="../../../georedis_plugin/plugin.py" line="63" />
       <source>GeoRedis panel</source>
       <translation>Panneau GeoRedis</translation>
     </message>
     <message>
-      <location filename="../../../georedis_plugin/plugin.py" line="62" />
+      <location filename="../../../georedis_plugin/plugin.py" line="67" />
       <source>GeoRedis settings…</source>
       <translation>Paramètres GeoRedis…</translation>
     </message>
     <message>
-      <location filename="../../../georedis_plugin/plugin.py" line="77" />
+      <location filename="../../../georedis_plugin/plugin.py" line="82" />
       <source>GeoRedis cannot start: {problems}. Install them into the QGIS Python, then restart QGIS:</source>
       <translation>GeoRedis ne peut pas démarrer : {problems}. Installez-les dans le Python de QGIS, puis redémarrez QGIS :</translation>
     </message>
@@ -854,12 +874,12 @@
       <translation>Taille nord-sud, dans l'unité de distance.</translation>
     </message>
     <message>
-      <location filename="../../../georedis_plugin/processing/algorithms/buffer.py" line="53" />
+      <location filename="../../../georedis_plugin/processing/algorithms/buffer.py" line="54" />
       <source>Buffer (cached)</source>
       <translation>Tampon (en cache)</translation>
     </message>
     <message>
-      <location filename="../../../georedis_plugin/processing/algorithms/buffer.py" line="97" />
+      <location filename="../../../georedis_plugin/processing/algorithms/buffer.py" line="98" />
       <source>
 
 With 'Dissolve result', the buffer of each feature is cached as above and the merged geometry too (one more entry, counted in CACHE_HITS / CACHE_MISSES), keyed by the keys of all the buffers it merges.</source>
@@ -868,139 +888,144 @@ With 'Dissolve result', the buffer of each feature is cached as above and the me
 Avec « Regrouper le résultat », le tampon de chaque entité est mis en cache comme ci-dessus, ainsi que la géométrie fusionnée (une entrée de plus, comptée dans CACHE_HITS / CACHE_MISSES), avec pour clé les clés de tous les tampons qu'elle fusionne.</translation>
     </message>
     <message>
-      <location filename="../../../georedis_plugin/processing/algorithms/buffer.py" line="105" />
+      <location filename="../../../georedis_plugin/processing/algorithms/buffer.py" line="106" />
       <source>Input layer</source>
       <translation>Couche source</translation>
     </message>
     <message>
-      <location filename="../../../georedis_plugin/processing/algorithms/buffer.py" line="106" />
+      <location filename="../../../georedis_plugin/processing/algorithms/buffer.py" line="107" />
       <source>Features to buffer; any geometry type.</source>
       <translation>Entités à mettre en tampon ; tout type de géométrie.</translation>
     </message>
     <message>
-      <location filename="../../../georedis_plugin/processing/algorithms/buffer.py" line="109" />
+      <location filename="../../../georedis_plugin/processing/algorithms/buffer.py" line="110" />
       <source>Distance</source>
       <translation>Distance</translation>
     </message>
     <message>
-      <location filename="../../../georedis_plugin/processing/algorithms/buffer.py" line="121" />
+      <location filename="../../../georedis_plugin/processing/algorithms/buffer.py" line="122" />
       <source>Buffer distance in the layer's units; negative distances shrink polygons. Can be data-defined per feature.</source>
       <translation>Distance du tampon dans les unités de la couche ; une distance négative rétrécit les polygones. Peut être définie par les données, entité par entité.</translation>
     </message>
     <message>
-      <location filename="../../../georedis_plugin/processing/algorithms/buffer.py" line="129" />
+      <location filename="../../../georedis_plugin/processing/algorithms/buffer.py" line="130" />
       <source>Segments</source>
       <translation>Segments</translation>
     </message>
     <message>
-      <location filename="../../../georedis_plugin/processing/algorithms/buffer.py" line="136" />
+      <location filename="../../../georedis_plugin/processing/algorithms/buffer.py" line="137" />
       <source>The segments parameter controls the number of line segments to use to approximate a quarter circle when creating rounded offsets.</source>
       <translation>Le paramètre de segments contrôle le nombre de segments de ligne à utiliser pour approximer un quart de cercle lors de la création de décalages arrondis.</translation>
     </message>
     <message>
-      <location filename="../../../georedis_plugin/processing/algorithms/buffer.py" line="144" />
+      <location filename="../../../georedis_plugin/processing/algorithms/buffer.py" line="145" />
       <source>End cap style</source>
       <translation>Style d'extrémité</translation>
     </message>
     <message>
-      <location filename="../../../georedis_plugin/processing/algorithms/buffer.py" line="149" />
+      <location filename="../../../georedis_plugin/processing/algorithms/buffer.py" line="150" />
       <source>How line endings are handled in the buffer.</source>
       <translation>Traitement des extrémités des lignes dans le tampon.</translation>
     </message>
     <message>
-      <location filename="../../../georedis_plugin/processing/algorithms/buffer.py" line="153" />
+      <location filename="../../../georedis_plugin/processing/algorithms/buffer.py" line="154" />
       <source>Join style</source>
       <translation>Style de jointure</translation>
     </message>
     <message>
-      <location filename="../../../georedis_plugin/processing/algorithms/buffer.py" line="158" />
+      <location filename="../../../georedis_plugin/processing/algorithms/buffer.py" line="159" />
       <source>Whether round, miter or beveled joins are used at corners.</source>
       <translation>Jointures arrondies, en angle droit ou obliques aux sommets.</translation>
     </message>
     <message>
-      <location filename="../../../georedis_plugin/processing/algorithms/buffer.py" line="162" />
+      <location filename="../../../georedis_plugin/processing/algorithms/buffer.py" line="163" />
       <source>Miter limit</source>
       <translation>Limite d'angle droit</translation>
     </message>
     <message>
-      <location filename="../../../georedis_plugin/processing/algorithms/buffer.py" line="169" />
+      <location filename="../../../georedis_plugin/processing/algorithms/buffer.py" line="170" />
       <source>Only for the miter join style: the maximum distance from the offset curve to use when creating a mitered join.</source>
       <translation>Seulement pour le style de jointure en angle droit : la distance maximale à la courbe décalée pour créer une jointure en angle.</translation>
     </message>
     <message>
-      <location filename="../../../georedis_plugin/processing/algorithms/buffer.py" line="175" />
+      <location filename="../../../georedis_plugin/processing/algorithms/buffer.py" line="176" />
       <source>Dissolve result</source>
       <translation>Regrouper le résultat</translation>
     </message>
     <message>
-      <location filename="../../../georedis_plugin/processing/algorithms/buffer.py" line="177" />
+      <location filename="../../../georedis_plugin/processing/algorithms/buffer.py" line="178" />
       <source>Merge all buffers into one feature carrying the first feature's attributes; features without geometry are then left out.</source>
       <translation>Fusionne tous les tampons en une entité portant les attributs de la première ; les entités sans géométrie sont alors laissées de côté.</translation>
     </message>
     <message>
-      <location filename="../../../georedis_plugin/processing/algorithms/buffer.py" line="185" />
+      <location filename="../../../georedis_plugin/processing/algorithms/buffer.py" line="186" />
       <source>Buffered</source>
       <translation>Mis en tampon</translation>
     </message>
     <message>
-      <location filename="../../../georedis_plugin/processing/algorithms/buffer.py" line="192" />
+      <location filename="../../../georedis_plugin/processing/algorithms/buffer.py" line="193" />
       <source>The buffered features (MultiPolygon), in any vector format.</source>
       <translation>Les entités mises en tampon (MultiPolygon), dans n'importe quel format vecteur.</translation>
     </message>
     <message>
-      <location filename="../../../georedis_plugin/processing/algorithms/buffer.py" line="343" />
+      <location filename="../../../georedis_plugin/processing/algorithms/buffer.py" line="353" />
       <source>Processing</source>
       <translation>Traitement</translation>
     </message>
     <message>
-      <location filename="../../../georedis_plugin/processing/algorithms/buffer.py" line="86" />
+      <location filename="../../../georedis_plugin/processing/algorithms/buffer.py" line="87" />
       <source>buffer,grow,fixed,variable,distance,cache,redis</source>
       <translation>tampon,agrandir,fixe,variable,distance,cache,redis</translation>
     </message>
     <message>
-      <location filename="../../../georedis_plugin/processing/algorithms/buffer.py" line="90" />
+      <location filename="../../../georedis_plugin/processing/algorithms/buffer.py" line="91" />
       <source>Computes a buffer area for all the features in an input layer, using a fixed or dynamic distance, with exactly the result of QGIS's native Buffer algorithm (same parameters, fields, MultiPolygon output, null geometries kept, or dropped when dissolving).</source>
       <translation>Calcule une zone tampon pour toutes les entités d'une couche source, avec une distance fixe ou dynamique, en donnant exactement le résultat de l'algorithme Tampon natif de QGIS (mêmes paramètres, mêmes champs, sortie MultiPolygon, géométries nulles conservées, ou écartées lors du regroupement).</translation>
     </message>
     <message>
-      <location filename="../../../georedis_plugin/processing/algorithms/buffer.py" line="115" />
+      <location filename="../../../georedis_plugin/processing/algorithms/buffer.py" line="116" />
       <source>Buffer distance</source>
       <translation>Distance tampon</translation>
     </message>
     <message>
-      <location filename="../../../georedis_plugin/processing/algorithms/buffer.py" line="145" />
+      <location filename="../../../georedis_plugin/processing/algorithms/buffer.py" line="146" />
       <source>Round</source>
       <translation>Rond</translation>
     </message>
     <message>
-      <location filename="../../../georedis_plugin/processing/algorithms/buffer.py" line="145" />
+      <location filename="../../../georedis_plugin/processing/algorithms/buffer.py" line="146" />
       <source>Flat</source>
       <translation>Plat</translation>
     </message>
     <message>
-      <location filename="../../../georedis_plugin/processing/algorithms/buffer.py" line="145" />
+      <location filename="../../../georedis_plugin/processing/algorithms/buffer.py" line="146" />
       <source>Square</source>
       <translation>Carré</translation>
     </message>
     <message>
-      <location filename="../../../georedis_plugin/processing/algorithms/buffer.py" line="154" />
+      <location filename="../../../georedis_plugin/processing/algorithms/buffer.py" line="155" />
       <source>Miter</source>
       <translation>Angle droit</translation>
     </message>
     <message>
-      <location filename="../../../georedis_plugin/processing/algorithms/buffer.py" line="154" />
+      <location filename="../../../georedis_plugin/processing/algorithms/buffer.py" line="155" />
       <source>Bevel</source>
       <translation>Oblique</translation>
     </message>
     <message>
-      <location filename="../../../georedis_plugin/processing/algorithms/buffer.py" line="342" />
+      <location filename="../../../georedis_plugin/processing/algorithms/buffer.py" line="352" />
       <source>Error calculating buffer for feature {id}</source>
       <translation>Erreur lors du calcul du tampon de l'entité {id}</translation>
     </message>
     <message>
-      <location filename="../../../georedis_plugin/processing/algorithms/buffer.py" line="263" />
+      <location filename="../../../georedis_plugin/processing/algorithms/buffer.py" line="273" />
       <source>Computing {n} buffers…</source>
       <translation>Calcul de {n} tampons…</translation>
+    </message>
+    <message>
+      <location filename="../../../georedis_plugin/processing/algorithms/buffer.py" line="246" />
+      <source>The buffer distance of feature {id} is {distance}, not a number GEOS can use. Give a finite distance (check the expression or field that defines it).</source>
+      <translation>La distance tampon de l'entité {id} vaut {distance}, un nombre que GEOS ne peut pas utiliser. Donnez une distance finie (vérifiez l'expression ou le champ qui la définit).</translation>
     </message>
     <message>
       <location filename="../../../georedis_plugin/processing/algorithms/cached.py" line="33" />
