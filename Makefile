@@ -8,7 +8,7 @@ SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 QGIS_PROFILE_DIR ?= $(if $(QGIS_CUSTOM_CONFIG_PATH),$(QGIS_CUSTOM_CONFIG_PATH)/profiles/default,$(HOME)/.local/share/QGIS/QGIS3/profiles/default)
 export QT_QPA_PLATFORM ?= offscreen
 
-.PHONY: setup translations translations-update test demo run deploy package bench lint format clean
+.PHONY: setup translations translations-update screenshots test demo run deploy package bench lint format clean
 
 setup: $(VENV)/.installed
 
@@ -34,6 +34,10 @@ translations-update: setup
 
 test: setup translations
 	$(PY) -m pytest $(PYTEST_ARGS)
+
+# The README's screenshots, from a real QGIS desktop under Xvfb (tests/test_desktop_end_to_end.py)
+screenshots: setup translations
+	GEOREDIS_SCREENSHOTS=georedis_plugin/resources/screenshots $(PY) -m pytest -q -p no:cacheprovider tests/test_desktop_end_to_end.py
 
 demo: setup translations
 	$(PY) -m scripts.demo

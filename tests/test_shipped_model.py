@@ -58,3 +58,10 @@ def test_refreshing_the_provider_keeps_the_model_complete(provider):
     provider.refreshAlgorithms()
     model = QgsApplication.processingRegistry().algorithmById(MODEL_ID)
     assert "intersection:result" in {p.name() for p in model.parameterDefinitions()}
+
+
+def test_the_graphical_modeler_finds_no_issue_in_the_model(provider):
+    # the modeler asks "This model is not valid ... run it anyway?" for any child parameter
+    # without a source, even one with a default: every parameter has one
+    model = QgsApplication.processingRegistry().algorithmById(MODEL_ID)
+    assert model.validate() == (True, [])
