@@ -11,10 +11,11 @@ from pathlib import Path
 
 REPO_ROOT = Path(__file__).resolve().parents[1]
 PLUGIN_NAME = "georedis_plugin"
-# Sources of the build (.ts: compiled to .qm) and leftovers of Python, editors and tools.
+# Sources of the build (.ts: compiled to .qm), the README's screenshots (resources/screenshots)
+# and leftovers of Python, editors and tools.
 IGNORED = shutil.ignore_patterns(
     "__pycache__", "*.pyc", "*.pyo", "*.ts", ".pytest_cache", ".ruff_cache", ".mypy_cache",
-    "*~", "*.orig", "*.rej", "*.swp", ".DS_Store",
+    "*~", "*.orig", "*.rej", "*.swp", ".DS_Store", "screenshots",
 )  # fmt: skip
 
 
