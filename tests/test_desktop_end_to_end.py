@@ -90,7 +90,7 @@ def build_project(folder: Path, qgis_processing) -> tuple[Path, dict]:
     project = QgsProject()
     project.setCrs(QgsCoordinateReferenceSystem("EPSG:3035"))
     project.setBackgroundColor(QColor(200, 222, 236))
-    project.addMapLayers([countries, points])
+    project.addMapLayers([points, countries])  # the first one is drawn on top
     path = folder / "georedis-e2e.qgz"
     assert project.write(str(path))
     return path, distances

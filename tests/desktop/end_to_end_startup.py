@@ -14,9 +14,8 @@ import traceback
 import qgis.utils
 from qgis.core import QgsApplication, QgsProject, QgsSettings, QgsVectorLayer
 from qgis.PyQt.QtCore import Qt, QTimer
-from qgis.PyQt.QtGui import QImage
 from qgis.PyQt.QtTest import QTest
-from qgis.PyQt.QtWidgets import QApplication
+from qgis.PyQt.QtWidgets import QApplication, QDockWidget
 from qgis.utils import iface
 
 OUT = os.environ["GEOREDIS_E2E_OUT"]
@@ -80,12 +79,22 @@ def wait_for(condition, then, what, timeout_s=90):
 
 def grab(widget, name, readme_name=""):
     """Save ``widget`` as an artifact PNG and, when regenerating them, as a README screenshot."""
-    image = widget.grab().toImage()
-    image.save(os.path.join(OUT, name))
+    artifact = os.path.join(OUT, name)
+    widget.grab().toImage().save(artifact)
     if SHOTS and readme_name:
-        # 256 colours (Qt picks the palette) keep a README screenshot small
-        small = image.convertToFormat(QImage.Format.Format_Indexed8)
-        small.save(os.path.join(SHOTS, readme_name), "PNG", 0)  # 0: smallest file
+        # ImageMagick's 192-colour palette without dithering: a small README file that keeps
+        # the map's colours (Qt's own 8-bit conversion picks a garish palette)
+        subprocess.run(
+            [
+                "convert",
+                artifact,
+                "+dither",
+                "-colors",
+                "192",
+                "PNG8:" + os.path.join(SHOTS, readme_name),
+            ],
+            check=True,
+        )
 
 
 def type_into(widget, text):
@@ -111,6 +120,10 @@ def open_project():
     window = iface.mainWindow()
     window.resize(1440, 880)
     window.showNormal()
+    for name in ("Browser", "Browser2"):  # more room for the map in the screenshots
+        browser = window.findChild(QDockWidget, name)
+        if browser is not None:
+            browser.hide()
     assert QgsProject.instance().read(PROJECT), f"could not open {PROJECT}"
     plugin = qgis.utils.plugins["georedis_plugin"]
     plugin.toggle_dock(True)
