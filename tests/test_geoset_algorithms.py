@@ -279,3 +279,32 @@ def test_load_and_search_run_in_a_model(provider, redis_url, redis_client, point
     expected = geoset.GeoSet(redis_client, PREFIX, "m").radius(4.9, 52.37, 2, "km")
     assert len(expected) > 20
     assert [f["member"] for f in hits.getFeatures()] == expected.members
+
+
+def test_a_geopackage_output_keeps_nearest_first_despite_a_stored_fid_field(
+    provider, redis_url, redis_client, tmp_path
+):
+    import processing
+
+    # points read from a GeoPackage carry a "fid" field; stored with the set, the hits have it
+    # too, and a GeoPackage writer would use it as the row id (and order) unless regenerated
+    lons, lats = random_points(500, seed=4, lon=(4.7, 5.1), lat=(52.2, 52.5))
+    layer = point_layer(
+        lons,
+        lats,
+        fields=[QgsField("fid", QVariant.LongLong)],
+        values=[[1000 - i] for i in range(len(lons))],  # ids against the distance order
+    )
+    processing.run(
+        "georedis:loadgeoset", {"INPUT": layer, "KEY": "with fid", "STORE_ATTRIBUTES": True}
+    )
+    target = tmp_path / "hits.gpkg"
+    processing.run(
+        "georedis:radiussearch",
+        {"KEY": "with fid", "CENTER": "4.9,52.37 [EPSG:4326]", "RADIUS": 50, "UNIT": 1,
+         "OUTPUT": str(target)},
+    )  # fmt: skip
+    hits = QgsVectorLayer(str(target), "hits", "ogr")
+    expected = geoset.GeoSet(redis_client, PREFIX, "with fid").radius(4.9, 52.37, 50, "km")
+    assert [str(f["member"]) for f in hits.getFeatures()] == expected.members
+    assert len(expected) == 500

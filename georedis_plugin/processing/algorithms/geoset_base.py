@@ -90,6 +90,9 @@ class GeoSetSearchAlgorithm(GeoRedisAlgorithm):
             hits.fields(),
             QgsWkbTypes.Type.Point,
             QgsCoordinateReferenceSystem(geoset.WGS84),
+            # a stored "fid" attribute must not become the GeoPackage fid: the rows would then
+            # follow the source's ids instead of nearest first (and could clash)
+            QgsFeatureSink.RegeneratePrimaryKey,
         )
         if sink is None:
             raise QgsProcessingException(self.invalidSinkError(parameters, self.OUTPUT))
