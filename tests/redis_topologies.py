@@ -67,6 +67,8 @@ def free_cluster_port() -> int:
 class TestCertificates:
     """A throwaway CA and a server certificate for 127.0.0.1, made with the openssl CLI."""
 
+    __test__ = False  # a helper, not a pytest test class
+
     def __init__(self, directory: Path):
         self.directory = Path(directory)
         self.directory.mkdir(parents=True, exist_ok=True)
