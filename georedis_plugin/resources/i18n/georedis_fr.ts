@@ -299,19 +299,39 @@
       <translation>GeoRedis calcule les résultats sans le cache pour le reste de ce traitement.</translation>
     </message>
     <message>
-      <location filename="../../../georedis_plugin/dependencies.py" line="106" />
+      <location filename="../../../georedis_plugin/dependencies.py" line="181" />
+      <source>no {names}</source>
+      <translation>pas de {names}</translation>
+    </message>
+    <message>
+      <location filename="../../../georedis_plugin/dependencies.py" line="129" />
       <source>the Python package 'redis' is not installed</source>
       <translation>le paquet Python « redis » n'est pas installé</translation>
     </message>
     <message>
-      <location filename="../../../georedis_plugin/dependencies.py" line="110" />
+      <location filename="../../../georedis_plugin/dependencies.py" line="133" />
       <source>the Python package 'shapely' is not installed</source>
       <translation>le paquet Python « shapely » n'est pas installé</translation>
     </message>
     <message>
-      <location filename="../../../georedis_plugin/dependencies.py" line="115" />
-      <source>shapely {version} is too old (GeoRedis needs 2.x)</source>
-      <translation>shapely {version} est trop ancien (GeoRedis a besoin de la version 2.x)</translation>
+      <location filename="../../../georedis_plugin/dependencies.py" line="137" />
+      <source>the shapely in {path} (version {version}) lacks shapely 2's vectorized API ({lacking}); GeoRedis needs shapely 2.x</source>
+      <translation>le shapely de {path} (version {version}) n'a pas l'API vectorisée de shapely 2 ({lacking}) ; GeoRedis a besoin de shapely 2.x</translation>
+    </message>
+    <message>
+      <location filename="../../../georedis_plugin/dependencies.py" line="193" />
+      <source>an STRtree query with a predicate gave {pairs}</source>
+      <translation>une requête STRtree avec un prédicat a donné {pairs}</translation>
+    </message>
+    <message>
+      <location filename="../../../georedis_plugin/dependencies.py" line="195" />
+      <source>buffer and intersection on arrays gave {result}</source>
+      <translation>tampon et intersection sur des tableaux ont donné {result}</translation>
+    </message>
+    <message>
+      <location filename="../../../georedis_plugin/dependencies.py" line="338" />
+      <source>{command}   (in the OSGeo4W Shell)</source>
+      <translation>{command}   (dans l'OSGeo4W Shell)</translation>
     </message>
     <message>
       <location filename="../../../georedis_plugin/gui/dock.py" line="17" />
@@ -824,19 +844,24 @@
       <translation>Annulé.</translation>
     </message>
     <message>
-      <location filename="../../../georedis_plugin/plugin.py" line="63" />
+      <location filename="../../../georedis_plugin/plugin.py" line="70" />
       <source>GeoRedis panel</source>
       <translation>Panneau GeoRedis</translation>
     </message>
     <message>
-      <location filename="../../../georedis_plugin/plugin.py" line="67" />
+      <location filename="../../../georedis_plugin/plugin.py" line="74" />
       <source>GeoRedis settings…</source>
       <translation>Paramètres GeoRedis…</translation>
     </message>
     <message>
-      <location filename="../../../georedis_plugin/plugin.py" line="82" />
+      <location filename="../../../georedis_plugin/plugin.py" line="89" />
       <source>GeoRedis cannot start: {problems}. Install them into the QGIS Python, then restart QGIS:</source>
       <translation>GeoRedis ne peut pas démarrer : {problems}. Installez-les dans le Python de QGIS, puis redémarrez QGIS :</translation>
+    </message>
+    <message>
+      <location filename="../../../georedis_plugin/plugin.py" line="106" />
+      <source>shapely runs GEOS {shapely}, QGIS runs GEOS {qgis}: the cached buffer and intersection results come from GEOS {shapely} and may differ from QGIS's native algorithms in the last digits of coordinates. A shapely built with GEOS {qgis} gives identical results.</source>
+      <translation>shapely utilise GEOS {shapely}, QGIS utilise GEOS {qgis} : les résultats des tampons et intersections en cache viennent de GEOS {shapely} et peuvent différer de ceux des algorithmes natifs de QGIS dans les derniers chiffres des coordonnées. Un shapely construit avec GEOS {qgis} donne des résultats identiques.</translation>
     </message>
     <message>
       <location filename="../../../georedis_plugin/processing/algorithms/box_search.py" line="17" />
@@ -1133,7 +1158,7 @@ Avec « Regrouper le résultat », le tampon de chaque entité est mis en cache 
       <translation>Nombre de résultats</translation>
     </message>
     <message>
-      <location filename="../../../georedis_plugin/processing/algorithms/geoset_base.py" line="99" />
+      <location filename="../../../georedis_plugin/processing/algorithms/geoset_base.py" line="102" />
       <source>{hits} hits in '{name}' ({seconds:.3f} s).</source>
       <translation>{hits} résultats dans '{name}' ({seconds:.3f} s).</translation>
     </message>
