@@ -315,19 +315,22 @@ def test_a_shapely_with_another_geos_than_qgis_loads_and_says_so_in_the_log(tmp_
     ]
 
 
-SHAPELY_1 = """
-__version__ = "{version}"
-from . import geometry, wkb  # shapely 1.x: geometry classes, no vectorized functions
-"""
+SHAPELY_1 = {
+    "__init__.py": '__version__ = "{version}"\nfrom . import geometry, wkb\n',
+    # what shapely 1.x has: geometry classes (QGIS 3.40's qgis.core annotates with the base
+    # class), WKB per geometry, no vectorized functions
+    "geometry/__init__.py": "from . import base\nfrom .base import BaseGeometry\n",
+    "geometry/base.py": "class BaseGeometry:\n    pass\n",
+    "wkb.py": "def loads(data):\n    raise NotImplementedError\n",
+}
 
 
 @pytest.mark.parametrize("version", ["1.8.5", "2.1.0"])  # what it says does not matter
 def test_a_shapely_without_the_vectorized_api_is_refused_with_what_to_install(tmp_path, version):
     package = tmp_path / "shapely"
-    package.mkdir()
-    (package / "__init__.py").write_text(SHAPELY_1.format(version=version))
-    (package / "geometry.py").write_text("class Point:\n    pass\n")
-    (package / "wkb.py").write_text("def loads(data):\n    raise NotImplementedError\n")
+    for name, text in SHAPELY_1.items():
+        (package / name).parent.mkdir(parents=True, exist_ok=True)
+        (package / name).write_text(text.replace("{version}", version))
     loaded = load_plugin(tmp_path)
     assert loaded["algorithms"] == []
     (problem,) = loaded["missing"]
