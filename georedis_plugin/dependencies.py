@@ -208,8 +208,12 @@ def geos_difference():
     import shapely
     from qgis.core import Qgis
 
-    ours = tuple(int(part) for part in shapely.geos_version[:3])
-    qgis = (Qgis.geosVersionMajor(), Qgis.geosVersionMinor(), Qgis.geosVersionPatch())
+    try:
+        ours = tuple(int(part) for part in shapely.geos_version[:3])
+        # Qgis.geosVersionMajor/Minor/Patch: since QGIS 3.20
+        qgis = (Qgis.geosVersionMajor(), Qgis.geosVersionMinor(), Qgis.geosVersionPatch())
+    except (AttributeError, TypeError, ValueError):  # nothing to compare: no reason to say more
+        return None
     if ours == qgis:
         return None
     return ".".join(map(str, ours)), ".".join(map(str, qgis))

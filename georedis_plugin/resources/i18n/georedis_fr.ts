@@ -329,7 +329,7 @@
       <translation>tampon et intersection sur des tableaux ont donné {result}</translation>
     </message>
     <message>
-      <location filename="../../../georedis_plugin/dependencies.py" line="338" />
+      <location filename="../../../georedis_plugin/dependencies.py" line="342" />
       <source>{command}   (in the OSGeo4W Shell)</source>
       <translation>{command}   (dans l'OSGeo4W Shell)</translation>
     </message>
