@@ -10,7 +10,10 @@ export QT_QPA_PLATFORM ?= offscreen
 
 .PHONY: setup translations translations-update screenshots test demo run deploy package bench lint format clean
 
+# The venv, and the wheels `make package` vendors kept in build/wheels (so that building the zip
+# and tests/test_package.py need no network afterwards, in the test matrix's chroots too).
 setup: $(VENV)/.installed
+	$(PY) -m scripts.package --fetch-wheels >/dev/null
 
 $(VENV)/.installed: requirements.txt requirements-dev.txt
 	@missing=$$(for p in $(APT_PACKAGES); do dpkg -s $$p >/dev/null 2>&1 || echo $$p; done); \
@@ -21,7 +24,8 @@ $(VENV)/.installed: requirements.txt requirements-dev.txt
 	fi
 	[ -x $(PY) ] || /usr/bin/python3 -m venv --system-site-packages $(VENV)
 	$(PY) -m pip install -q --disable-pip-version-check -r requirements-dev.txt
-	$(PY) -c "import qgis.core, redis, shapely; assert shapely.__version__ >= '2'"
+	$(PY) -c "import sys; from georedis_plugin.dependencies import missing_dependencies as m; \
+		sys.exit('; '.join(m()) or None)"
 	touch $@
 
 # French (and any other) translations: .ts sources in git, .qm compiled by Qt's lrelease.

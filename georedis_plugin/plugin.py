@@ -7,7 +7,12 @@ from qgis.PyQt.QtCore import QCoreApplication, QLocale, Qt, QTranslator
 from qgis.PyQt.QtGui import QIcon
 from qgis.PyQt.QtWidgets import QAction, QDialog
 
-from .dependencies import install_command, missing_dependencies, stop_using_vendored_redis
+from .dependencies import (
+    geos_difference,
+    install_command,
+    missing_dependencies,
+    stop_using_vendored_redis,
+)
 from .i18n import tr
 
 PLUGIN_DIR = Path(__file__).resolve().parent
@@ -26,8 +31,10 @@ class GeoRedisPlugin:
         self.toolbar_actions = []
         self.dock = None
         self.translator = None
-        self.missing = missing_dependencies()
         self._install_translator()
+        self.missing = missing_dependencies()
+        if not self.missing:
+            self._report_geos_difference()
 
     # -- translations ----------------------------------------------------------------------
     def _install_translator(self):
@@ -101,6 +108,20 @@ class GeoRedisPlugin:
             self.iface.messageBar().pushMessage(
                 "GeoRedis", f"{message} {command}", Qgis.MessageLevel.Critical, 0
             )
+
+    def _report_geos_difference(self):
+        """An info line in the log when shapely's GEOS is not QGIS's: not a reason to stop."""
+        difference = geos_difference()
+        if difference is None:
+            return
+        ours, qgis = difference
+        message = tr(
+            "shapely runs GEOS {shapely}, QGIS runs GEOS {qgis}: the cached buffer and "
+            "intersection results come from GEOS {shapely} and may differ from QGIS's native "
+            "algorithms in the last digits of coordinates. A shapely built with GEOS {qgis} "
+            "gives identical results."
+        ).format(shapely=ours, qgis=qgis)
+        QgsMessageLog.logMessage(message, LOG_TAG, Qgis.MessageLevel.Info)
 
     def toggle_dock(self, checked=None):
         from .gui.dock import GeoRedisDock

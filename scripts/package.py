@@ -1,19 +1,30 @@
 """Build dist/georedis-<version>.zip for QGIS's Plugins ▸ Manage and Install ▸ Install from ZIP.
 
-python -m scripts.package [--dist-dir dist]
+python -m scripts.package [--dist-dir dist]      build the zip (fetching the wheels if needed)
+python -m scripts.package --fetch-wheels         only fill build/wheels (`make setup` does)
 
 The zip holds one folder, georedis_plugin/: the plugin sources as `make deploy` copies them (with
-the top-level metadata.txt), the translations compiled to .qm, and redis-py (the version pinned
-in requirements.txt, from its PyPI wheel, checked against a pinned sha256) with async-timeout (which
-redis-py imports on Python < 3.11.3) under _vendor/, which georedis_plugin/dependencies.py loads
-only when the QGIS Python has no redis of its own.
+the top-level metadata.txt), the translations compiled to .qm, and under _vendor/ the unmodified
+PyPI wheels of VENDORED (checked against pinned sha256), which georedis_plugin/dependencies.py
+loads only when the QGIS Python has no redis of its own.
+
+Which redis-py: the newest that runs on the oldest Python a supported QGIS ships. QGIS 3.22 (the
+oldest GeoRedis supports) comes with Python 3.9 on Windows (OSGeo4W) and macOS (the macOS
+packages stayed on 3.9 up to 3.40; Debian 12 has 3.11, Ubuntu 22.04 3.10). redis-py 7.0.1
+requires Python >= 3.9, 7.1.0 and newer >= 3.10 (their Requires-Python), so the zip carries
+redis 7.0.1. It imports async-timeout (from redis.asyncio, which redis/__init__.py imports) on
+Python < 3.11.3, which covers 3.9, 3.10 and Debian 12's 3.11.2: async-timeout 5.0.1 is vendored too.
 shapely is not vendored: it is compiled code, installed by the user (the plugin says how).
+
+The wheels are downloaded once into build/wheels (git-ignored, kept by `make setup`), so that
+building the zip, and tests/test_package.py, work offline afterwards, e.g. in the test matrix's
+chroots, which see this checkout (and its build/wheels) at /repo.
 Entries are sorted and dated ZIP_DATE, so the same sources give the same zip, byte for byte.
 """
 
 import argparse
 import configparser
-import re
+import hashlib
 import shutil
 import subprocess
 import sys
@@ -28,12 +39,11 @@ WHEEL_DIR = REPO_ROOT / "build" / "wheels"
 I18N_DIR = Path("resources") / "i18n"
 VENDOR_DIR = "_vendor"
 ZIP_DATE = (1980, 1, 1, 0, 0, 0)  # the earliest date a zip can hold
-# sha256 of the PyPI wheels we vendor: a new pin in requirements.txt needs its hash here.
-WHEEL_SHA256 = {
-    "redis==5.2.1": "ee7e1056b9aea0f04c6c2ed59452947f34c4940ee025f5dd83e6a6418b6989e4",
+# The PyPI wheels the zip vendors, with their sha256 (see the module docstring for the choice).
+VENDORED = {
+    "redis==7.0.1": "4977af3c7d67f8f0eb8b6fec0dafc9605db9343142f634041fb0235f67c0588a",
     "async-timeout==5.0.1": "39e3809566ff85354557ec2398b55e096c8364bacac9405a7a1fa429e77fe76c",
 }
-VENDORED = ("redis", "async-timeout")  # distribution names, as in requirements.txt
 VENDOR_README = """\
 Vendored for the "Install from ZIP" package of GeoRedis by scripts/package.py; do not edit.
 The unmodified contents of these PyPI wheels (licences in their *.dist-info/LICENSE):
@@ -53,38 +63,56 @@ def plugin_version() -> str:
     return parser.get("general", "version")
 
 
-def pinned_requirement(name: str) -> str:
-    """The ``name==version`` line of requirements.txt."""
-    text = (REPO_ROOT / "requirements.txt").read_text(encoding="utf-8")
-    match = re.search(rf"^{re.escape(name)}==([^\s;#]+)", text, re.MULTILINE)
-    if match is None:
-        raise PackageError(f"requirements.txt pins no exact version of {name} (name==version)")
-    return f"{name}=={match.group(1)}"
+def vendored_version(name: str) -> str:
+    """The version of distribution ``name`` in VENDORED."""
+    (version,) = [r.split("==")[1] for r in VENDORED if r.split("==")[0] == name]
+    return version
 
 
-def download_wheel(requirement: str, wheel_dir: Path = WHEEL_DIR) -> Path:
-    """The wheel of ``requirement`` from the package index (pip's own cache and hash check)."""
-    sha256 = WHEEL_SHA256.get(requirement)
-    if sha256 is None:
-        raise PackageError(f"No sha256 pinned for {requirement}: add it to WHEEL_SHA256")
-    wheel_dir.mkdir(parents=True, exist_ok=True)
-    with tempfile.TemporaryDirectory() as tmp:
-        pinned = Path(tmp) / "requirements.txt"
-        pinned.write_text(f"{requirement} --hash=sha256:{sha256}\n", encoding="utf-8")
-        command = [sys.executable, "-m", "pip", "download", "--quiet", "--no-deps"]
-        command += ["--only-binary=:all:", "--require-hashes", "-r", str(pinned)]
-        done = subprocess.run([*command, "-d", str(wheel_dir)], capture_output=True, text=True)
-    if done.returncode != 0:
-        raise PackageError(f"pip could not download {requirement}:\n{done.stderr.strip()}")
+def wheel_path(requirement: str, wheel_dir: Path = WHEEL_DIR) -> Path:
     name, version = requirement.split("==")
-    (wheel,) = wheel_dir.glob(f"{name.replace('-', '_')}-{version}-py3-none-any.whl")
+    return wheel_dir / f"{name.replace('-', '_')}-{version}-py3-none-any.whl"
+
+
+def cached_wheel(requirement: str, wheel_dir: Path = WHEEL_DIR) -> Path:
+    """The wheel of ``requirement`` from build/wheels, its sha256 checked; no network."""
+    wheel = wheel_path(requirement, wheel_dir)
+    if not wheel.is_file():
+        raise PackageError(
+            f"{wheel} is missing: run `make setup` (or python -m scripts.package --fetch-wheels) "
+            "once on a machine that reaches the package index; it keeps the wheels there"
+        )
+    digest = hashlib.sha256(wheel.read_bytes()).hexdigest()
+    if digest != VENDORED[requirement]:
+        raise PackageError(
+            f"{wheel} has sha256 {digest}, not the pinned {VENDORED[requirement]}: delete it "
+            "and run `make setup` again"
+        )
     return wheel
+
+
+def fetch_wheels(wheel_dir: Path = WHEEL_DIR) -> list:
+    """Download the VENDORED wheels that build/wheels lacks (pip checks the hashes)."""
+    missing = [r for r in VENDORED if not wheel_path(r, wheel_dir).is_file()]
+    if missing:
+        wheel_dir.mkdir(parents=True, exist_ok=True)
+        with tempfile.TemporaryDirectory() as tmp:
+            pinned = Path(tmp) / "requirements.txt"
+            pinned.write_text(
+                "".join(f"{r} --hash=sha256:{VENDORED[r]}\n" for r in missing), encoding="utf-8"
+            )
+            command = [sys.executable, "-m", "pip", "download", "--quiet", "--no-deps"]
+            command += ["--only-binary=:all:", "--require-hashes", "-r", str(pinned)]
+            done = subprocess.run([*command, "-d", str(wheel_dir)], capture_output=True, text=True)
+        if done.returncode != 0:
+            raise PackageError(f"pip could not download {missing}:\n{done.stderr.strip()}")
+    return [cached_wheel(r, wheel_dir) for r in VENDORED]
 
 
 def vendor_wheels(requirements: list, vendor_dir: Path) -> None:
     """Unpack the wheels' packages and dist-info (licence, version metadata) into vendor_dir."""
     for requirement in requirements:
-        with zipfile.ZipFile(download_wheel(requirement)) as archive:
+        with zipfile.ZipFile(cached_wheel(requirement)) as archive:
             members = [m for m in archive.namelist() if "__pycache__/" not in m]
             archive.extractall(vendor_dir, members)
     listing = "".join(f"  {r}\n" for r in requirements)
@@ -130,10 +158,12 @@ def write_zip(folder: Path, zip_path: Path) -> None:
     partial.replace(zip_path)
 
 
-def build_package(dist_dir: Path = DIST_DIR) -> Path:
-    """Build the zip and return its path."""
+def build_package(dist_dir: Path = DIST_DIR, download: bool = True) -> Path:
+    """Build the zip and return its path; ``download=False``: from build/wheels only."""
     zip_path = Path(dist_dir) / f"georedis-{plugin_version()}.zip"
-    requirements = [pinned_requirement(name) for name in VENDORED]
+    requirements = list(VENDORED)
+    if download:
+        fetch_wheels()
     with tempfile.TemporaryDirectory(prefix="georedis-package-") as tmp:
         staging = copy_plugin(Path(tmp) / PLUGIN_NAME)
         (staging / I18N_DIR).mkdir(parents=True, exist_ok=True)
@@ -148,8 +178,15 @@ def build_package(dist_dir: Path = DIST_DIR) -> Path:
 def main(argv=None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--dist-dir", type=Path, default=DIST_DIR)
+    parser.add_argument(
+        "--fetch-wheels", action="store_true", help="only download the vendored wheels"
+    )
     args = parser.parse_args(argv)
     try:
+        if args.fetch_wheels:
+            for wheel in fetch_wheels():
+                print(f"{wheel}: sha256 checked")
+            return 0
         zip_path = build_package(args.dist_dir)
     except PackageError as exc:
         print(f"make package: {exc}", file=sys.stderr)

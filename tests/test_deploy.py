@@ -2,7 +2,11 @@
 
 import configparser
 import filecmp
+import importlib.util
 import json
+from pathlib import Path
+
+import pytest
 
 from scripts.deploy import deploy
 from tests.conftest import REPO_ROOT
@@ -51,3 +55,42 @@ def test_qgis_process_enables_and_lists_the_provider(tmp_path, redis_url):
     providers = json.loads(listed.stdout)["providers"]
     assert providers["georedis"]["name"] == "GeoRedis"
     assert "georedis:clearcache" in providers["georedis"]["algorithms"]
+
+
+def qgis_installer_module(name):
+    """A module of QGIS's own plugin installer, loaded alone (its package needs a GUI)."""
+    path = Path("/usr/share/qgis/python/pyplugin_installer") / f"{name}.py"
+    spec = importlib.util.spec_from_file_location(f"qgis_installer_{name}", path)
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+def general_metadata() -> dict:
+    parser = configparser.RawConfigParser()
+    parser.optionxform = str
+    parser.read(REPO_ROOT / "metadata.txt", encoding="utf-8")
+    return dict(parser["general"])
+
+
+@pytest.mark.parametrize(
+    ("qgis_version", "offered"),
+    [
+        ("3.20.3", False),
+        ("3.22.0", True),
+        ("3.40.6", True),
+        ("3.44.15", True),
+        ("4.0.0", True),
+        ("4.2.1", True),
+        ("5.0.0", False),
+    ],
+)
+def test_qgis_installer_offers_the_plugin_from_qgis_3_22_to_4_x(qgis_version, offered):
+    metadata = general_metadata()
+    is_compatible = qgis_installer_module("version_compare").isCompatible
+    minimum, maximum = metadata["qgisMinimumVersion"], metadata["qgisMaximumVersion"]
+    assert is_compatible(qgis_version, minimum, maximum) is offered
+
+
+def test_metadata_declares_qt6_support_for_qgis_4():
+    assert general_metadata()["supportsQt6"] == "True"

@@ -1,6 +1,11 @@
-"""`make package`: the Install-from-ZIP archive, and the plugin installed from it in real QGIS."""
+"""`make package`: the Install-from-ZIP archive, and the plugin installed from it in real QGIS.
+
+Offline: the zip is built from the wheels `make setup` keeps in build/wheels (the test matrix's
+chroots see them at /repo/build/wheels); without them the tests fail saying so.
+"""
 
 import configparser
+import fnmatch
 import importlib.util
 import json
 import subprocess
@@ -9,11 +14,14 @@ import zipfile
 from pathlib import Path
 
 import pytest
+from packaging.requirements import Requirement
+from packaging.specifiers import SpecifierSet
 
 from georedis_plugin import dependencies
 from georedis_plugin.core import geoset
 from scripts import package
 from tests.conftest import REPO_ROOT
+from tests.hidden_packages import hiding
 from tests.qgis_process import qgis_process, run_json
 from tests.test_geoset_core import PREFIX
 
@@ -25,7 +33,10 @@ LEFTOVERS = ("__pycache__", ".pyc", ".pyo", "tests/", ".pytest_cache", ".ruff_ca
 
 @pytest.fixture(scope="module")
 def package_zip(tmp_path_factory):
-    return package.build_package(tmp_path_factory.mktemp("dist"))
+    try:
+        return package.build_package(tmp_path_factory.mktemp("dist"), download=False)
+    except package.PackageError as exc:
+        pytest.fail(str(exc))
 
 
 def names(zip_path) -> list:
@@ -56,12 +67,32 @@ def test_zip_holds_one_plugin_folder_found_as_qgis_finds_it(package_zip):
     assert sorted(n for n in entries if n.endswith("metadata.txt")) == [f"{PLUGIN}/metadata.txt"]
 
 
+def tracked_files(folder) -> list:
+    """``git ls-files folder``; where git cannot see the repository (a worktree's checkout in
+    the test matrix's chroots, whose git directory is outside /repo), the files on disk there
+    but those .gitignore names."""
+    done = subprocess.run(
+        ["git", "ls-files", folder], cwd=REPO_ROOT, capture_output=True, text=True
+    )
+    if done.returncode == 0:
+        return done.stdout.split()
+    patterns = [
+        line.strip().rstrip("/")
+        for line in (REPO_ROOT / ".gitignore").read_text(encoding="utf-8").splitlines()
+        if line.strip() and not line.startswith("#")
+    ]
+    files = [p.relative_to(REPO_ROOT) for p in (REPO_ROOT / folder).rglob("*") if p.is_file()]
+    return [
+        path.as_posix()
+        for path in files
+        if not any(fnmatch.fnmatch(part, pattern) for part in path.parts for pattern in patterns)
+    ]
+
+
 def test_zip_holds_the_plugin_sources_translations_and_vendored_code_and_nothing_else(
     package_zip,
 ):
-    tracked = subprocess.run(
-        ["git", "ls-files", PLUGIN], cwd=REPO_ROOT, capture_output=True, text=True, check=True
-    ).stdout.split()
+    tracked = tracked_files(PLUGIN)
     # everything tracked but the translation sources and the README's screenshots
     expected = {n for n in tracked if not n.endswith(".ts") and "/screenshots/" not in n}
     expected |= {f"{PLUGIN}/metadata.txt", f"{PLUGIN}/resources/icon.svg"}
@@ -72,15 +103,52 @@ def test_zip_holds_the_plugin_sources_translations_and_vendored_code_and_nothing
     assert not [n for n in names(package_zip) if any(bad in n for bad in LEFTOVERS)]
 
 
-@pytest.mark.parametrize("distribution", package.VENDORED)
-def test_vendored_code_is_the_pinned_wheel_unmodified(package_zip, distribution):
-    requirement = package.pinned_requirement(distribution)
-    assert requirement in (REPO_ROOT / "requirements.txt").read_text()
-    with zipfile.ZipFile(package.download_wheel(requirement)) as wheel:
+@pytest.mark.parametrize("requirement", package.VENDORED)
+def test_vendored_code_is_the_pinned_wheel_unmodified(package_zip, requirement):
+    with zipfile.ZipFile(package.cached_wheel(requirement)) as wheel:
         wanted = {n: wheel.read(n) for n in wheel.namelist() if "__pycache__" not in n}
     for name, content in wanted.items():
         assert read(package_zip, f"{PLUGIN}/_vendor/{name}") == content, name
+    distribution = requirement.split("==")[0]
     assert f"{distribution.replace('-', '_')}/__init__.py" in wanted
+
+
+def wheel_metadata(requirement) -> list:
+    """The (name, value) header lines of a vendored wheel's METADATA."""
+    with zipfile.ZipFile(package.cached_wheel(requirement)) as wheel:
+        (name,) = [n for n in wheel.namelist() if n.endswith(".dist-info/METADATA")]
+        text = wheel.read(name).decode("utf-8").split("\n\n", 1)[0]
+    return [tuple(line.split(": ", 1)) for line in text.splitlines() if ": " in line]
+
+
+def oldest_supported_python() -> str:
+    """From pyproject.toml's requires-python (">=3.9": QGIS 3.22 on OSGeo4W and macOS)."""
+    text = (REPO_ROOT / "pyproject.toml").read_text(encoding="utf-8")
+    (line,) = [line for line in text.splitlines() if line.startswith("requires-python")]
+    return line.split(">=", 1)[1].strip().strip('"')
+
+
+def test_vendored_redis_runs_on_the_oldest_python_georedis_supports():
+    redis_requirement = f"redis=={package.vendored_version('redis')}"
+    requires_python = dict(wheel_metadata(redis_requirement))["Requires-Python"]
+    assert SpecifierSet(requires_python).contains(oldest_supported_python())
+
+
+def test_what_vendored_redis_needs_on_the_supported_pythons_is_vendored_too():
+    redis_requirement = f"redis=={package.vendored_version('redis')}"
+    needed = set()
+    for key, value in wheel_metadata(redis_requirement):
+        requirement = Requirement(value) if key == "Requires-Dist" else None
+        if requirement is None or (requirement.marker and "extra" in str(requirement.marker)):
+            continue
+        for python in (oldest_supported_python(), "3.11.2", "3.14.0"):  # OSGeo4W, Debian 12, sid
+            environment = {"python_version": python[:4], "python_full_version": python}
+            if requirement.marker is None or requirement.marker.evaluate(environment):
+                needed.add(requirement.name)
+                assert requirement.specifier.contains(package.vendored_version(requirement.name))
+    assert needed == {name.split("==")[0] for name in package.VENDORED} - {"redis"}
+    vendored_packages = {name.split("==")[0].replace("-", "_") for name in package.VENDORED}
+    assert set(dependencies.VENDORED_PACKAGES) == vendored_packages
 
 
 def test_every_translation_source_is_compiled(package_zip, tmp_path):
@@ -120,14 +188,29 @@ def installed(package_zip, tmp_path_factory):
 
 @pytest.fixture(scope="module")
 def shapely_only(tmp_path_factory):
-    """A PYTHONPATH that gives shapely from the venv and nothing else (no redis)."""
-    folder = tmp_path_factory.mktemp("shapely-only")
+    """A PYTHONPATH that hides every redis (Debian's python3-redis too) but gives shapely."""
+    folder = hiding(tmp_path_factory.mktemp("shapely-only"), {"redis"})
     shapely_dir = Path(importlib.util.find_spec("shapely").origin).parent
-    for name in ("shapely", "shapely.libs"):  # the wheel's bundled GEOS is in shapely.libs
+    for name in ("shapely", "shapely.libs"):  # a wheel's bundled GEOS is in shapely.libs
         if (shapely_dir.parent / name).exists():
             (folder / name).symlink_to(shapely_dir.parent / name)
     no_redis = subprocess.run([SYSTEM_PYTHON, "-P", "-c", "import redis"], env=python_env(folder))
     assert no_redis.returncode != 0
+    has_shapely = subprocess.run(
+        [SYSTEM_PYTHON, "-P", "-c", "import shapely"], env=python_env(folder)
+    )
+    assert has_shapely.returncode == 0
+    return folder
+
+
+@pytest.fixture(scope="module")
+def neither_redis_nor_shapely(tmp_path_factory):
+    folder = hiding(tmp_path_factory.mktemp("no-packages"), {"redis", "shapely"})
+    for module in ("redis", "shapely"):
+        hidden = subprocess.run(
+            [SYSTEM_PYTHON, "-P", "-c", f"import {module}"], env=python_env(folder)
+        )
+        assert hidden.returncode != 0, module
     return folder
 
 
@@ -155,7 +238,9 @@ plugin = georedis_plugin.classFactory(None)
 plugin.initProcessing()
 if plugin.missing:
     plugin.initGui()  # reports them, and returns before it needs an iface
+    from georedis_plugin.dependencies import install_command
     result = {"provider": False, "messages": messages, "plugin_file": georedis_plugin.__file__}
+    result["install_command"] = install_command()
     sys.exit(print(json.dumps(result)))
 import redis
 from importlib import metadata
@@ -196,19 +281,25 @@ def test_without_redis_installed_the_vendored_copy_is_imported_and_sys_path_unto
     _, plugins = installed
     loaded = load_in_system_python(plugins, shapely_only)
     assert Path(loaded["redis_file"]).is_relative_to(plugins / PLUGIN / "_vendor")
-    assert loaded["redis_version"] == package.pinned_requirement("redis").split("==")[1]
+    assert loaded["redis_version"] == package.vendored_version("redis")
     assert loaded["sys_path_unchanged"] and loaded["provider"]
     assert loaded["messages"] == []
     assert loaded["finder_after_unload"] is False  # unload takes the finder away again
 
 
-def test_without_shapely_the_plugin_from_the_zip_says_what_to_install(installed):
+def test_without_shapely_the_plugin_from_the_zip_says_what_to_install(
+    installed, neither_redis_nor_shapely
+):
     _, plugins = installed
-    loaded = load_in_system_python(plugins)  # neither redis nor shapely on the path
+    loaded = load_in_system_python(plugins, neither_redis_nor_shapely)
     assert not loaded["provider"]
     (message,) = loaded["messages"]
     assert "'shapely' is not installed" in message and "'redis'" not in message
-    assert '"shapely>=2,<3"' in message and '"redis' not in message  # redis came with the zip
+    command = loaded["install_command"]
+    assert message.endswith(f"then restart QGIS: {command}")
+    # shapely from Debian (where its package fits) or pip; no redis: it came with the zip
+    assert "python3-shapely" in command or '"shapely>=2,<3"' in command
+    assert "redis" not in command
 
 
 def point(xy) -> dict:

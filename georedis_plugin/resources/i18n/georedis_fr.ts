@@ -309,19 +309,39 @@
       <translation>GeoRedis calcule les résultats sans le cache pour le reste de ce traitement.</translation>
     </message>
     <message>
-      <location filename="../../../georedis_plugin/dependencies.py" line="106" />
+      <location filename="../../../georedis_plugin/dependencies.py" line="181" />
+      <source>no {names}</source>
+      <translation>pas de {names}</translation>
+    </message>
+    <message>
+      <location filename="../../../georedis_plugin/dependencies.py" line="129" />
       <source>the Python package 'redis' is not installed</source>
       <translation>le paquet Python « redis » n'est pas installé</translation>
     </message>
     <message>
-      <location filename="../../../georedis_plugin/dependencies.py" line="110" />
+      <location filename="../../../georedis_plugin/dependencies.py" line="133" />
       <source>the Python package 'shapely' is not installed</source>
       <translation>le paquet Python « shapely » n'est pas installé</translation>
     </message>
     <message>
-      <location filename="../../../georedis_plugin/dependencies.py" line="115" />
-      <source>shapely {version} is too old (GeoRedis needs 2.x)</source>
-      <translation>shapely {version} est trop ancien (GeoRedis a besoin de la version 2.x)</translation>
+      <location filename="../../../georedis_plugin/dependencies.py" line="137" />
+      <source>the shapely in {path} (version {version}) lacks shapely 2's vectorized API ({lacking}); GeoRedis needs shapely 2.x</source>
+      <translation>le shapely de {path} (version {version}) n'a pas l'API vectorisée de shapely 2 ({lacking}) ; GeoRedis a besoin de shapely 2.x</translation>
+    </message>
+    <message>
+      <location filename="../../../georedis_plugin/dependencies.py" line="193" />
+      <source>an STRtree query with a predicate gave {pairs}</source>
+      <translation>une requête STRtree avec un prédicat a donné {pairs}</translation>
+    </message>
+    <message>
+      <location filename="../../../georedis_plugin/dependencies.py" line="195" />
+      <source>buffer and intersection on arrays gave {result}</source>
+      <translation>tampon et intersection sur des tableaux ont donné {result}</translation>
+    </message>
+    <message>
+      <location filename="../../../georedis_plugin/dependencies.py" line="342" />
+      <source>{command}   (in the OSGeo4W Shell)</source>
+      <translation>{command}   (dans l'OSGeo4W Shell)</translation>
     </message>
     <message>
       <location filename="../../../georedis_plugin/gui/dock.py" line="17" />
@@ -839,22 +859,27 @@
       <translation>Annulé.</translation>
     </message>
     <message>
-      <location filename="../../../georedis_plugin/plugin.py" line="75" />
+      <location filename="../../../georedis_plugin/plugin.py" line="82" />
       <source>GeoRedis panel</source>
       <translation>Panneau GeoRedis</translation>
     </message>
     <message>
-      <location filename="../../../georedis_plugin/plugin.py" line="79" />
+      <location filename="../../../georedis_plugin/plugin.py" line="86" />
       <source>GeoRedis settings…</source>
       <translation>Paramètres GeoRedis…</translation>
     </message>
     <message>
-      <location filename="../../../georedis_plugin/plugin.py" line="94" />
+      <location filename="../../../georedis_plugin/plugin.py" line="101" />
       <source>GeoRedis cannot start: {problems}. Install them into the QGIS Python, then restart QGIS:</source>
       <translation>GeoRedis ne peut pas démarrer : {problems}. Installez-les dans le Python de QGIS, puis redémarrez QGIS :</translation>
     </message>
     <message>
-      <location filename="../../../georedis_plugin/plugin.py" line="58" />
+      <location filename="../../../georedis_plugin/plugin.py" line="118" />
+      <source>shapely runs GEOS {shapely}, QGIS runs GEOS {qgis}: the cached buffer and intersection results come from GEOS {shapely} and may differ from QGIS's native algorithms in the last digits of coordinates. A shapely built with GEOS {qgis} gives identical results.</source>
+      <translation>shapely utilise GEOS {shapely}, QGIS utilise GEOS {qgis} : les résultats des tampons et intersections en cache viennent de GEOS {shapely} et peuvent différer de ceux des algorithmes natifs de QGIS dans les derniers chiffres des coordonnées. Un shapely construit avec GEOS {qgis} donne des résultats identiques.</translation>
+    </message>
+    <message>
+      <location filename="../../../georedis_plugin/plugin.py" line="65" />
       <source>GeoRedis could not add its Processing provider: QGIS already has one with the id '{id}'. Remove the other copy of GeoRedis and restart QGIS.</source>
       <translation>GeoRedis n'a pas pu ajouter son fournisseur de traitements : QGIS en a déjà un d'identifiant '{id}'. Supprimez l'autre copie de GeoRedis et redémarrez QGIS.</translation>
     </message>
