@@ -3,11 +3,11 @@ native algorithms or an independent computation; GEOREDIS_URL already points at 
 """
 
 import numpy as np
-from qgis.core import QgsFeature, QgsField, QgsGeometry, QgsPointXY, QgsVectorLayer
-from qgis.PyQt.QtCore import QVariant
+from qgis.core import QgsFeature, QgsGeometry, QgsPointXY, QgsVectorLayer
 
 from georedis_plugin.core import geoset
-from georedis_plugin.core.connection import ConnectionConfig, get_client
+from georedis_plugin.core.clients import get_client
+from georedis_plugin.core.config import ConnectionConfig
 from georedis_plugin.core.wkb_cache import cache_statistics
 from tests.algorithm_runs import RecordingFeedback, run
 from tests.layers import world_layer
@@ -72,6 +72,13 @@ def check_statistics_and_clear(client, other_key: str) -> None:
     assert client.get(other_key) == b"not ours"
 
 
+def attribute_fields(*definitions: str) -> list:
+    """Fields as the memory provider's URI defines them ("name:type"), typed as the running
+    QGIS types fields (QVariant.Type before QGIS 3.38, QMetaType.Type after)."""
+    uri = "Point?" + "&".join(f"field={definition}" for definition in definitions)
+    return list(QgsVectorLayer(uri, "fields", "memory").fields())
+
+
 def sample_points():
     lons, lats = random_points(4000, seed=5, lon=(4.7, 5.1), lat=(52.2, 52.5))
     return (
@@ -80,7 +87,7 @@ def sample_points():
         point_layer(
             lons,
             lats,
-            fields=[QgsField("code", QVariant.String), QgsField("size", QVariant.Int)],
+            fields=attribute_fields("code:string", "size:integer"),
             values=[[f"p{i}", i] for i in range(len(lons))],
         ),
     )
@@ -156,7 +163,7 @@ def check_geoset_load_and_searches(client, name: str = "amsterdam") -> None:
     zones = QgsVectorLayer("Polygon?crs=EPSG:4326", "zone", "memory")
     feature = QgsFeature()
     feature.setGeometry(polygon)
-    zones.dataProvider().addFeatures([feature])
+    assert zones.dataProvider().addFeatures([feature])[0]
     hits, _ = run("georedis:polygonsearch", {"KEY": name, "INPUT": zones, "OUTPUT": "memory:"})
     expected = {
         m

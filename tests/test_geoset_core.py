@@ -26,7 +26,7 @@ from qgis.PyQt.QtCore import QDate, QVariant
 from redis.crc import key_slot
 
 from georedis_plugin.core import geoset
-from georedis_plugin.core.connection import GeoRedisError
+from georedis_plugin.core.errors import GeoRedisError
 
 PREFIX = "georedis"
 BOUNDARY_M = 1.0
