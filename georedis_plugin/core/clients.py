@@ -75,9 +75,25 @@ def _timeouts(config: ConnectionConfig) -> dict:
         "socket_connect_timeout": config.connect_timeout,
         "socket_timeout": config.read_timeout,
         # Retries would multiply the configured timeout; a failed command fails fast instead.
+        # (No retry_on_timeout: with no retries it changes nothing, and redis-py 6 deprecates it.)
         "retry": Retry(NoBackoff(), 0),
-        "retry_on_timeout": False,
     }
+
+
+def _redis_py_major() -> int:
+    major = redis.__version__.split(".")[0]
+    return int(major) if major.isdigit() else 0
+
+
+def _cluster_without_retries() -> dict:
+    """RedisCluster arguments for one attempt per command.
+
+    From redis-py 6.0 on, RedisCluster's ``retry`` (set by ``_timeouts``) is the cluster-level
+    policy and ``cluster_error_retry_attempts`` is deprecated; before, ``retry`` only reached
+    the nodes' connections and the cluster level had to be set apart. No type or signature
+    tells these apart, the version does.
+    """
+    return {} if _redis_py_major() >= 6 else {"cluster_error_retry_attempts": 0}
 
 
 def _tls_options(config: ConnectionConfig) -> dict:
@@ -112,7 +128,7 @@ def _build_client(config: ConnectionConfig) -> tuple:
             client_name=CLIENT_NAME,
             # One attempt per command: retries would multiply the timeout. Redirections
             # (MOVED/ASK after a failover or resharding) are still followed.
-            cluster_error_retry_attempts=0,
+            **_cluster_without_retries(),
             **_timeouts(config),
             **tls,
         )

@@ -4,9 +4,10 @@ Errors are recognised by type: redis-py's own (``redis.exceptions``, parsed from
 error codes) and Python's socket and TLS errors, which redis-py keeps as the ``__context__`` of
 the ``ConnectionError`` it raises; the cluster client keeps its nodes' errors as the
 ``__cause__`` of its ``RedisClusterException``. Message text is read only where redis-py gives
-no type, and each such place says so. Checked against redis-py 4.5.5, 5.2, 6.1, 6.4 and 8.1.
+no type, and each such place says so. Checked against redis-py 4.5.5, 5.2.1 and 8.1.0.
 """
 
+import re
 import socket
 import ssl
 
@@ -214,16 +215,18 @@ def _untyped_cluster_reply(exc: BaseException, *codes: str) -> bool:
 
 
 def _explain_sentinel_discovery(target, where: str, text: str) -> str:
-    # redis-py (4.5.5 and later) lists each Sentinel's error in the MasterNotFoundError's
-    # message, as the repr of that error, and keeps no exception object: only the text says
-    # why the Sentinels failed.
-    if "AuthenticationError(" in text:
+    # redis-py keeps no exception object of the Sentinels it asked: it lists their errors in
+    # the MasterNotFoundError's message, by repr: "AuthenticationError('...')" from 4.5.5 to
+    # 7.x, "auth:AuthenticationError" (type only, no text) from 8.0. Only the type names tell.
+    failed = set(re.findall(r"\b(AuthenticationError|ConnectionError|TimeoutError)\b", text))
+    if "AuthenticationError" in failed:
         return tr(
             "The Sentinels at {where} refused the credentials. Choose the Sentinels' own "
             "authentication configuration in the GeoRedis settings (or none if they "
             "have no password)."
         ).format(where=where)
-    if "SSL" in text or "certificate" in text:
+    if target.tls and failed:
+        # TLS refused or not answered: redis-py 8 names no more than the error's type
         return tr(
             "The TLS connection to the Sentinels at {where} failed ({error}). Check that "
             "they expect TLS, that the TLS setting matches, and that the CA file signs "
