@@ -8,7 +8,7 @@ SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 QGIS_PROFILE_DIR ?= $(if $(QGIS_CUSTOM_CONFIG_PATH),$(QGIS_CUSTOM_CONFIG_PATH)/profiles/default,$(HOME)/.local/share/QGIS/QGIS3/profiles/default)
 export QT_QPA_PLATFORM ?= offscreen
 
-.PHONY: setup translations translations-update screenshots test demo run deploy package bench lint format clean
+.PHONY: setup translations translations-update screenshots test test-redis-py demo run deploy package bench lint format clean
 
 # The venv, and the wheels `make package` vendors kept in build/wheels (so that building the zip
 # and tests/test_package.py need no network afterwards, in the test matrix's chroots too).
@@ -38,6 +38,23 @@ translations-update: setup
 
 test: setup translations
 	$(PY) -m pytest $(PYTEST_ARGS)
+
+# The Redis-facing tests under the oldest and the newest redis-py GeoRedis supports, each put in
+# front of the venv's own through PYTHONPATH (pip --target, kept in build/redis-py/), with every
+# DeprecationWarning an error.
+REDIS_PY_VERSIONS ?= 4.5.5 8.1.0
+REDIS_PY_TESTS := tests/test_connection.py tests/test_credentials.py tests/test_wkb_cache.py \
+	tests/test_geoset_core.py tests/test_cluster.py tests/test_sentinel.py tests/test_faults.py \
+	tests/test_acl_tls.py
+test-redis-py: setup translations
+	@for version in $(REDIS_PY_VERSIONS); do \
+		[ -f build/redis-py/$$version/redis/__init__.py ] || $(PY) -m pip install -q \
+			--disable-pip-version-check --no-deps --target build/redis-py/$$version redis==$$version \
+			|| exit 1; \
+		echo "== redis-py $$version"; \
+		PYTHONPATH=build/redis-py/$$version $(PY) -m pytest -q -p no:cacheprovider \
+			-W error::DeprecationWarning $(REDIS_PY_TESTS) $(PYTEST_ARGS) || exit 1; \
+	done
 
 # The README's screenshots, from a real QGIS desktop under Xvfb (tests/test_desktop_end_to_end.py)
 screenshots: setup translations

@@ -168,7 +168,7 @@ class GeoRedisPlugin:
             QCoreApplication.removeTranslator(self.translator)
             self.translator = None
         if not self.missing:
-            from .core.connection import reset_clients
+            from .core.clients import reset_clients
 
             reset_clients()
         stop_using_vendored_redis()

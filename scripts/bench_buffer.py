@@ -5,7 +5,7 @@ changed since the last run (a different 1% each time). All variants read the sam
 copy of the layer and write to a memory layer, so only the buffering and the cache differ.
 """
 
-from georedis_plugin.core import connection
+from georedis_plugin.core.config import ConnectionConfig
 from georedis_plugin.core.wkb_cache import cache_statistics, clear_cache
 from scripts.bench_common import (
     edit_share,
@@ -27,7 +27,7 @@ def run(redis_url: str, out) -> None:
         layer = world_layer(LAYER)
         count = layer.featureCount()
         parameters = {"INPUT": layer, "DISTANCE": DISTANCE, "OUTPUT": "memory:"}
-        prefix = connection.ConnectionConfig.from_settings().key_prefix
+        prefix = ConnectionConfig.from_settings().key_prefix
 
         # warm-up: imports, first GEOS calls, and a first native run
         run_algorithm("native:buffer", parameters)

@@ -19,7 +19,9 @@ from pathlib import Path
 import numpy as np
 import redis
 
-from georedis_plugin.core import connection, geoset
+from georedis_plugin.core import geoset
+from georedis_plugin.core.clients import get_client, reset_clients
+from georedis_plugin.core.config import ConnectionConfig
 from tests.redis_topologies import LocalCluster
 
 POINTS = 10_000_000
@@ -40,8 +42,8 @@ def measure(url: str, data, home_of, rng_seed: int) -> dict:
 
     ``home_of(client, key)`` gives a plain client of the server holding the set.
     """
-    config = connection.ConnectionConfig(url=url, read_timeout=30.0)
-    client = connection.get_client(config)
+    config = ConnectionConfig(url=url, read_timeout=30.0)
+    client = get_client(config)
     key = geoset.GeoSetKeys.for_name(PREFIX, NAME).geo
     home = home_of(client, key)
     home.memory_purge()
@@ -71,7 +73,7 @@ def measure(url: str, data, home_of, rng_seed: int) -> dict:
         figures["searches"][radius] = (latencies, hits)
     home.delete(key, geoset.GeoSetKeys.for_name(PREFIX, NAME).meta)
     home.close()
-    connection.reset_clients()
+    reset_clients()
     return figures
 
 
@@ -95,7 +97,7 @@ def run(redis_url, out) -> None:
         try:
             on_cluster = measure(cluster.url, data, cluster_primary, SEED + 1)
         finally:
-            connection.reset_clients()
+            reset_clients()
             cluster.stop()
     standalone = measure(
         redis_url, data, lambda client, key: redis.Redis.from_url(redis_url), SEED + 1

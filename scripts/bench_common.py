@@ -15,7 +15,8 @@ from qgis.core import (
     QgsVectorLayer,
 )
 
-from georedis_plugin.core import connection
+from georedis_plugin.core.clients import reset_clients
+from georedis_plugin.core.config import ENV_URL
 
 WORLD_MAP = "/usr/share/qgis/resources/data/world_map.gpkg"
 
@@ -76,19 +77,19 @@ def georedis_on(redis_url: str):
     if registry.providerById("georedis") is None:
         provider = GeoRedisProvider()
         assert registry.addProvider(provider)
-    previous_url = os.environ.get(connection.ENV_URL)
-    os.environ[connection.ENV_URL] = redis_url
-    connection.reset_clients()
+    previous_url = os.environ.get(ENV_URL)
+    os.environ[ENV_URL] = redis_url
+    reset_clients()
     client = redis.Redis.from_url(redis_url)
     try:
         yield client
     finally:
         client.close()
         if previous_url is None:
-            os.environ.pop(connection.ENV_URL, None)
+            os.environ.pop(ENV_URL, None)
         else:
-            os.environ[connection.ENV_URL] = previous_url
-        connection.reset_clients()
+            os.environ[ENV_URL] = previous_url
+        reset_clients()
         if provider is not None:
             registry.removeProvider(provider)  # noqa: QGS202 False only if already removed
 

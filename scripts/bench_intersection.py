@@ -13,7 +13,7 @@ from pathlib import Path
 
 from qgis.core import QgsVectorLayer
 
-from georedis_plugin.core import connection
+from georedis_plugin.core.config import ConnectionConfig
 from georedis_plugin.core.wkb_cache import cache_statistics, clear_cache
 from scripts.bench_common import (
     WORLD_MAP,
@@ -84,7 +84,7 @@ def measure(client, prefix, states, countries, out, label) -> None:
 
 def run(redis_url: str, out) -> None:
     with georedis_on(redis_url) as client, tempfile.TemporaryDirectory() as workdir:
-        prefix = connection.ConnectionConfig.from_settings().key_prefix
+        prefix = ConnectionConfig.from_settings().key_prefix
         copy = Path(workdir) / "world_map.gpkg"
         shutil.copyfile(WORLD_MAP, copy)
         states = QgsVectorLayer(f"{copy}|layername=states_provinces", "states", "ogr")

@@ -122,7 +122,8 @@ def main(argv=None) -> int:
         start_qgis()
         from qgis.core import QgsApplication
 
-        from georedis_plugin.core.connection import ConnectionConfig, check_connection, get_client
+        from georedis_plugin.core.clients import check_connection, get_client
+        from georedis_plugin.core.config import ConnectionConfig
         from georedis_plugin.core.wkb_cache import clear_cache
         from georedis_plugin.processing.provider import GeoRedisProvider
 

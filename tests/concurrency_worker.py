@@ -61,7 +61,8 @@ def run_reload(client, go_key: str, name: str, rounds: int, *paths: str) -> dict
     from qgis.core import QgsVectorLayer
 
     from georedis_plugin.core import geoset
-    from georedis_plugin.core.connection import ConnectionConfig, get_client
+    from georedis_plugin.core.clients import get_client
+    from georedis_plugin.core.config import ConnectionConfig
 
     config = ConnectionConfig.from_settings()
     layers = [QgsVectorLayer(path, "points", "ogr") for path in paths]
@@ -82,7 +83,8 @@ def run_reload(client, go_key: str, name: str, rounds: int, *paths: str) -> dict
 
 def run_search(client, go_key: str, name: str, stop_key: str) -> dict:
     from georedis_plugin.core import geoset
-    from georedis_plugin.core.connection import ConnectionConfig, get_client
+    from georedis_plugin.core.clients import get_client
+    from georedis_plugin.core.config import ConnectionConfig
 
     config = ConnectionConfig.from_settings()
     gs = geoset.GeoSet(get_client(config), config.key_prefix, name)

@@ -6,7 +6,9 @@ from pathlib import Path
 import pytest
 import redis
 
-from georedis_plugin.core import connection, settings
+from georedis_plugin.core import settings
+from georedis_plugin.core.clients import reset_clients
+from georedis_plugin.core.config import ENV_URL
 from tests.redis_server import RedisServer
 from tests.redis_topologies import (  # noqa: F401 (fixtures)
     cluster_url,
@@ -33,10 +35,10 @@ def redis_url(redis_server, monkeypatch):
     client = redis.Redis.from_url(redis_server.url)
     client.flushall()
     client.close()
-    monkeypatch.setenv(connection.ENV_URL, redis_server.url)
-    connection.reset_clients()
+    monkeypatch.setenv(ENV_URL, redis_server.url)
+    reset_clients()
     yield redis_server.url
-    connection.reset_clients()
+    reset_clients()
 
 
 @pytest.fixture
@@ -49,14 +51,14 @@ def redis_client(redis_url):
 @pytest.fixture
 def clean_settings(monkeypatch):
     """No GEOREDIS_URL and every GeoRedis setting at its default, restored afterwards."""
-    monkeypatch.delenv(connection.ENV_URL, raising=False)
+    monkeypatch.delenv(ENV_URL, raising=False)
     for setting in settings.ALL:
         setting.remove()
-    connection.reset_clients()
+    reset_clients()
     yield settings
     for setting in settings.ALL:
         setting.remove()
-    connection.reset_clients()
+    reset_clients()
 
 
 @pytest.fixture(scope="session")

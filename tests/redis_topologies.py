@@ -411,12 +411,13 @@ def redis_sentinel(tmp_path_factory):
 
 
 def _exported(url: str, monkeypatch):
-    from georedis_plugin.core import connection
+    from georedis_plugin.core.clients import reset_clients
+    from georedis_plugin.core.config import ENV_URL
 
-    monkeypatch.setenv(connection.ENV_URL, url)
-    connection.reset_clients()
+    monkeypatch.setenv(ENV_URL, url)
+    reset_clients()
     yield url
-    connection.reset_clients()
+    reset_clients()
 
 
 @pytest.fixture

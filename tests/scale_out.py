@@ -6,8 +6,9 @@ import numpy as np
 from qgis.core import QgsFeature, QgsField, QgsGeometry, QgsPointXY, QgsVectorLayer
 
 from georedis_plugin.core import geoset
+from georedis_plugin.core.clients import get_client
 from georedis_plugin.core.compat import FieldType
-from georedis_plugin.core.connection import ConnectionConfig, get_client
+from georedis_plugin.core.config import ConnectionConfig
 from georedis_plugin.core.wkb_cache import cache_statistics
 from tests.algorithm_runs import RecordingFeedback, run
 from tests.layers import world_layer
@@ -156,7 +157,7 @@ def check_geoset_load_and_searches(client, name: str = "amsterdam") -> None:
     zones = QgsVectorLayer("Polygon?crs=EPSG:4326", "zone", "memory")
     feature = QgsFeature()
     feature.setGeometry(polygon)
-    zones.dataProvider().addFeatures([feature])
+    assert zones.dataProvider().addFeatures([feature])[0]
     hits, _ = run("georedis:polygonsearch", {"KEY": name, "INPUT": zones, "OUTPUT": "memory:"})
     expected = {
         m

@@ -5,7 +5,8 @@ import socket
 import threading
 import time
 
-from georedis_plugin.core import connection, settings
+from georedis_plugin.core import settings
+from georedis_plugin.core.clients import reset_clients
 from tests.algorithm_runs import RecordingFeedback, run
 
 
@@ -58,13 +59,13 @@ def run_against_silent_redis(algorithm, params, monkeypatch, read_timeout=0.5):
     try:
         monkeypatch.setenv("GEOREDIS_URL", server.url)
         settings.READ_TIMEOUT.set_value(read_timeout)
-        connection.reset_clients()
+        reset_clients()
         feedback = RecordingFeedback()
         started = time.monotonic()
         output, result = run(algorithm, params, feedback=feedback)
         elapsed = time.monotonic() - started
     finally:
         server.close()
-        connection.reset_clients()
+        reset_clients()
     commands = [line for line in server.received.split(b"\r\n") if line.startswith(b"*")]
     return output, result, feedback.errors, elapsed, server.connections, commands

@@ -13,14 +13,9 @@ import redis
 from qgis.core import QgsGeometry
 
 from georedis_plugin.core import geoset, settings
-from georedis_plugin.core.connection import (
-    ConnectionConfig,
-    GeoRedisError,
-    check_connection,
-    explain_error,
-    get_client,
-    reset_clients,
-)
+from georedis_plugin.core.clients import check_connection, get_client, reset_clients
+from georedis_plugin.core.config import ConnectionConfig
+from georedis_plugin.core.errors import GeoRedisError, explain_error
 from georedis_plugin.core.wkb_cache import cache_statistics, clear_cache
 from tests.algorithm_runs import RecordingFeedback, run
 from tests.layers import memory_layer

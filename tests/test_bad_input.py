@@ -26,7 +26,7 @@ from redis.crc import key_slot
 
 from georedis_plugin.core import geoset
 from georedis_plugin.core.compat import FieldType
-from georedis_plugin.core.connection import GeoRedisError
+from georedis_plugin.core.errors import GeoRedisError
 from tests.algorithm_runs import run
 from tests.layers import memory_layer
 from tests.parity import assert_same_output

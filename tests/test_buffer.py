@@ -460,11 +460,11 @@ class KillingFeedback(RecordingFeedback):
 def test_redis_dying_mid_run_still_gives_native_output_with_one_warning(
     provider, tmp_path, monkeypatch
 ):
-    from georedis_plugin.core import connection
+    from georedis_plugin.core.clients import reset_clients
 
     server = RedisServer(tmp_path).start()
     monkeypatch.setenv("GEOREDIS_URL", server.url)
-    connection.reset_clients()
+    reset_clients()
     layer = world_layer("states_provinces", limit=700)
     params = {"INPUT": layer, "DISTANCE": 0.1, "OUTPUT": "memory:"}
     try:
@@ -476,7 +476,7 @@ def test_redis_dying_mid_run_still_gives_native_output_with_one_warning(
         elapsed = time.monotonic() - started
     finally:
         server.kill()
-        connection.reset_clients()
+        reset_clients()
     assert server.process is None, "the server was not killed during the run"
     assert (result["CACHE_HITS"], result["CACHE_MISSES"]) == (350, 350)
     assert len(feedback.errors) == 1, feedback.errors

@@ -8,15 +8,9 @@ import redis
 from qgis.core import QgsProcessingException
 
 from georedis_plugin.core import geoset
-from georedis_plugin.core.connection import (
-    CLUSTER,
-    ConnectionConfig,
-    GeoRedisError,
-    check_connection,
-    explain_error,
-    get_client,
-    is_cluster,
-)
+from georedis_plugin.core.clients import check_connection, get_client, is_cluster
+from georedis_plugin.core.config import CLUSTER, ConnectionConfig
+from georedis_plugin.core.errors import GeoRedisError, explain_error
 from georedis_plugin.core.wkb_cache import key_function
 from tests import scale_out
 from tests.algorithm_runs import run
@@ -253,15 +247,16 @@ def test_dock_panel_loads_lists_and_searches_on_the_cluster(
 def test_a_dead_primary_costs_one_warning_and_the_results_stay_right(
     provider, tmp_path, monkeypatch
 ):
-    from georedis_plugin.core import connection
+    from georedis_plugin.core.clients import reset_clients
+    from georedis_plugin.core.config import ENV_URL
     from tests.algorithm_runs import RecordingFeedback
     from tests.parity import assert_same_output
     from tests.redis_topologies import LocalCluster, wait_until
 
     cluster = LocalCluster(tmp_path).start()  # its own: this one is broken on purpose
     try:
-        monkeypatch.setenv(connection.ENV_URL, cluster.url)
-        connection.reset_clients()
+        monkeypatch.setenv(ENV_URL, cluster.url)
+        reset_clients()
         parameters = scale_out.buffer_parameters(limit=60)
         native, _ = run("native:buffer", parameters)
         _, cold = run("georedis:buffer", parameters)
@@ -298,7 +293,7 @@ def test_a_dead_primary_costs_one_warning_and_the_results_stay_right(
         message = explain_error(down.value, ConnectionConfig.from_settings())
         assert message.startswith("The Redis Cluster at redis+cluster://") and "is down" in message
     finally:
-        connection.reset_clients()
+        reset_clients()
         cluster.stop()
 
 
@@ -344,7 +339,8 @@ def test_a_geo_set_whose_slot_moved_is_still_found(provider, cluster_url, redis_
 
 
 def test_a_tls_cluster_is_verified_against_the_ca(provider, clean_settings, tmp_path, monkeypatch):
-    from georedis_plugin.core import connection
+    from georedis_plugin.core.clients import reset_clients
+    from georedis_plugin.core.config import ENV_URL
     from tests.redis_topologies import LocalCluster, TestCertificates
 
     certificates = TestCertificates(tmp_path / "tls")
@@ -357,13 +353,13 @@ def test_a_tls_cluster_is_verified_against_the_ca(provider, clean_settings, tmp_
         assert sorted(n.port for n in get_client(config).get_primaries()) == sorted(
             cluster.tls_ports
         )
-        monkeypatch.setenv(connection.ENV_URL, cluster.tls_url)
+        monkeypatch.setenv(ENV_URL, cluster.tls_url)
         clean_settings.CA_FILE.set_value(str(certificates.ca))
-        connection.reset_clients()
+        reset_clients()
         scale_out.check_buffer_cold_then_warm(scale_out.buffer_parameters(limit=40))
         unverified = ConnectionConfig(url=cluster.tls_url)  # system CAs do not sign it
         with pytest.raises(GeoRedisError, match="The TLS connection to the Redis Cluster at"):
             check_connection(unverified)
     finally:
-        connection.reset_clients()
+        reset_clients()
         cluster.stop()

@@ -1,17 +1,15 @@
 """Connection to Redis: from settings, from GEOREDIS_URL, with auth configs, and its errors."""
 
 import time
+import warnings
 
 import pytest
 import redis
 
 from georedis_plugin.core import settings
-from georedis_plugin.core.connection import (
-    ConnectionConfig,
-    GeoRedisError,
-    check_connection,
-    get_client,
-)
+from georedis_plugin.core.clients import check_connection, get_client, pooled_connection
+from georedis_plugin.core.config import ConnectionConfig
+from georedis_plugin.core.errors import GeoRedisError
 from tests.redis_server import RedisServer, free_port
 
 
@@ -41,7 +39,8 @@ def test_environment_url_overrides_settings(clean_settings, redis_server, monkey
     config = ConnectionConfig.from_settings()
     assert config.url.endswith("/2")
     info = check_connection(config)
-    assert info.version.startswith("7.")
+    with redis.Redis(port=redis_server.port) as direct:
+        assert info.version == direct.info("server")["redis_version"]
     assert info.round_trip_ms >= 0
 
 
@@ -76,6 +75,45 @@ def test_password_comes_from_the_auth_config(clean_settings, tmp_path, make_basi
         assert info.version
         stored = {s.full_key: str(s.value()) for s in settings.ALL}
         assert not any("s3cret-pass" in value for value in stored.values())
+    finally:
+        server.stop()
+
+
+def test_no_client_holds_the_password(clean_settings, tmp_path, make_basic_authcfg):
+    server = RedisServer(tmp_path).start(password="held-nowhere")
+    try:
+        config = ConnectionConfig(
+            host="127.0.0.1", port=server.port, authcfg=make_basic_authcfg("", "held-nowhere")
+        )
+        client = get_client(config)
+        assert client.ping()
+        with pooled_connection(client) as connection:
+            kept = [client.connection_pool.connection_kwargs, vars(connection)]
+            kept.append(vars(connection.credential_provider))
+        assert "held-nowhere" not in repr(kept)
+    finally:
+        server.stop()
+
+
+def test_a_password_changed_in_the_auth_database_is_used_by_the_next_connection(
+    clean_settings, tmp_path, make_basic_authcfg, auth_manager
+):
+    from qgis.core import QgsAuthMethodConfig
+
+    server = RedisServer(tmp_path).start(password="first-password")
+    try:
+        authcfg = make_basic_authcfg("default", "first-password")
+        config = ConnectionConfig(host="127.0.0.1", port=server.port, authcfg=authcfg)
+        client = get_client(config)
+        client.config_set("requirepass", "second-password")
+        stored = QgsAuthMethodConfig()
+        assert auth_manager.loadAuthenticationConfig(authcfg, stored, True)
+        stored.setConfig("password", "second-password")
+        assert auth_manager.updateAuthenticationConfig(stored)
+        client.connection_pool.disconnect()  # the next command opens a new connection
+        assert get_client(config) is client
+        assert client.set("georedis:probe", "after the change")
+        assert check_connection(config).version
     finally:
         server.stop()
 
@@ -130,3 +168,21 @@ def test_url_with_password_is_not_saved_to_settings(clean_settings):
 def test_describe_never_shows_the_password():
     config = ConnectionConfig(url="redis://user:hunter2@example.org:6380/4")
     assert config.describe() == "redis://example.org:6380/4"
+
+
+def test_a_pooled_connection_is_borrowed_without_deprecated_calls(redis_url):
+    client = get_client(ConnectionConfig.from_settings())
+    with warnings.catch_warnings():
+        warnings.simplefilter("error", DeprecationWarning)
+        with pooled_connection(client) as connection:
+            connection.send_command("PING")
+            assert connection.read_response() == b"PONG"
+
+
+def test_a_failed_hand_sent_command_leaves_no_reply_for_the_next_one(redis_url):
+    client = get_client(ConnectionConfig.from_settings())
+    client.set("georedis:probe", "value")
+    with pytest.raises(RuntimeError), pooled_connection(client) as connection:
+        connection.send_command("PING")  # its reply is never read
+        raise RuntimeError("the caller gave up")
+    assert client.get("georedis:probe") == b"value"

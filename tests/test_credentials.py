@@ -10,11 +10,13 @@ the authentication database (which stores it encrypted).
 import uuid
 from pathlib import Path
 
-import processing
 import pytest
+from qgis import processing
 from qgis.core import QgsApplication, QgsProcessingFeedback, QgsSettings
 
-from georedis_plugin.core.connection import ConnectionConfig, GeoRedisError, check_connection
+from georedis_plugin.core.clients import check_connection
+from georedis_plugin.core.config import ConnectionConfig
+from georedis_plugin.core.errors import GeoRedisError
 from georedis_plugin.gui.settings_dialog import SettingsDialog
 from tests.gui_wait import wait_for_tasks
 from tests.layers import memory_layer
@@ -83,7 +85,7 @@ def test_the_password_is_nowhere_but_in_the_auth_database(
         authcfg = make_basic_authcfg("default", password)
         dialog = SettingsDialog()
         dialog.host_edit.setText("127.0.0.1")
-        dialog.port_spin.setValue(server.port)
+        dialog.port_spin.setValue(server.port)  # noqa: QGS202 (QSpinBox.setValue returns nothing)
         dialog.auth_select.setConfigId(authcfg)
         dialog.test_connection()
         dialog.show_statistics()

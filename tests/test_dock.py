@@ -7,7 +7,8 @@ from qgis.PyQt import sip
 from qgis.PyQt.QtWidgets import QVBoxLayout, QWidget
 
 from georedis_plugin.core import settings
-from georedis_plugin.core.connection import ConnectionConfig, GeoRedisError
+from georedis_plugin.core.config import ConnectionConfig
+from georedis_plugin.core.errors import GeoRedisError
 from georedis_plugin.gui.dock import GeoRedisDock
 from tests.gui_wait import queued_task, task_threads_busy, wait_for_tasks, wait_until
 from tests.redis_server import free_port

@@ -25,7 +25,9 @@ import redis
 from qgis.core import Qgis, QgsFeatureRequest, QgsProcessingException
 from qgis.PyQt.QtCore import QTimer
 
-from georedis_plugin.core import connection, geoset, settings
+from georedis_plugin.core import geoset, settings
+from georedis_plugin.core.clients import reset_clients
+from georedis_plugin.core.config import ENV_URL
 from tests.algorithm_runs import RecordingFeedback, run
 from tests.gui_wait import wait_for_tasks, wait_until
 from tests.layers import world_layer
@@ -128,18 +130,18 @@ def harness(request, tmp_path, monkeypatch, clean_settings, certificates):
     def make(fault):
         h = Harness(tmp_path, fault, certificates)
         made.append(h)
-        monkeypatch.setenv(connection.ENV_URL, h.url)
+        monkeypatch.setenv(ENV_URL, h.url)
         settings.CONNECT_TIMEOUT.set_value(TIMEOUT)
         settings.READ_TIMEOUT.set_value(TIMEOUT)
         if fault == "TLS expected, plain server":
             settings.CA_FILE.set_value(str(certificates.ca))
-        connection.reset_clients()
+        reset_clients()
         return h
 
     yield make
     for h in made:
         h.stop()
-    connection.reset_clients()
+    reset_clients()
 
 
 class FaultFeedback(RecordingFeedback):

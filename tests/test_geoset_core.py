@@ -27,7 +27,7 @@ from redis.crc import key_slot
 
 from georedis_plugin.core import geoset
 from georedis_plugin.core.compat import FieldType
-from georedis_plugin.core.connection import GeoRedisError
+from georedis_plugin.core.errors import GeoRedisError
 
 PREFIX = "georedis"
 BOUNDARY_M = 1.0

@@ -470,11 +470,11 @@ def test_redis_killed_mid_run_still_gives_native_output(provider, tmp_path, monk
 
 
 def test_unreachable_redis_gives_native_output_and_one_warning(provider, monkeypatch):
-    from georedis_plugin.core import connection
+    from georedis_plugin.core.clients import reset_clients
     from tests.redis_server import free_port
 
     monkeypatch.setenv("GEOREDIS_URL", f"redis://127.0.0.1:{free_port()}/0")
-    connection.reset_clients()
+    reset_clients()
     input_layer = memory_layer("Polygon", [BOWTIE, *SQUARES])
     overlay = memory_layer("Polygon", OVERLAY, name="overlay")
     params = {"INPUT": input_layer, "OVERLAY": overlay, "OUTPUT": "memory:"}
@@ -484,7 +484,7 @@ def test_unreachable_redis_gives_native_output_and_one_warning(provider, monkeyp
         feedback = RecordingFeedback()
         ours, result = run("georedis:intersection", params, context, feedback)
     finally:
-        connection.reset_clients()
+        reset_clients()
     warnings = [e for e in feedback.errors if "invalid geometry" not in e]
     assert len(warnings) == 1, feedback.errors
     assert result["CACHE_HITS"] == 0 and result["CACHE_MISSES"] > 0

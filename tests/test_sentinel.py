@@ -5,14 +5,9 @@ import pytest
 import redis
 
 from georedis_plugin.core import geoset
-from georedis_plugin.core.connection import (
-    SENTINEL,
-    ConnectionConfig,
-    GeoRedisError,
-    check_connection,
-    get_client,
-    is_cluster,
-)
+from georedis_plugin.core.clients import check_connection, get_client, is_cluster
+from georedis_plugin.core.config import SENTINEL, ConnectionConfig
+from georedis_plugin.core.errors import GeoRedisError
 from tests import scale_out
 from tests.algorithm_runs import RecordingFeedback, run
 from tests.parity import assert_same_output
@@ -203,7 +198,7 @@ def test_sentinels_with_a_password_of_their_own(tmp_path, make_basic_authcfg):
 def test_a_reload_cut_by_a_failover_leaves_the_previous_set_whole(sentinel_url, redis_sentinel):
     import threading
 
-    from georedis_plugin.core.connection import REDIS_ERRORS, explain_error
+    from georedis_plugin.core.errors import REDIS_ERRORS, explain_error
 
     client = scale_out.plugin_client()
     first = geoset.PointData(*scale_out.random_points(1000, seed=1), members=np.arange(1000))

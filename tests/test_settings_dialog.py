@@ -7,7 +7,8 @@ from qgis.core import QgsFileUtils, QgsSettings
 from qgis.PyQt import sip
 
 from georedis_plugin.core import settings
-from georedis_plugin.core.connection import ConnectionConfig, GeoRedisError
+from georedis_plugin.core.config import ConnectionConfig
+from georedis_plugin.core.errors import GeoRedisError
 from georedis_plugin.core.wkb_cache import WkbCache
 from georedis_plugin.gui.settings_dialog import SettingsDialog
 from tests.gui_wait import queued_task, task_threads_busy, wait_for_tasks, wait_until

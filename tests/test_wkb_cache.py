@@ -6,7 +6,8 @@ import struct
 import pytest
 from qgis.core import QgsGeometry
 
-from georedis_plugin.core.connection import ConnectionConfig, get_client
+from georedis_plugin.core.clients import get_client
+from georedis_plugin.core.config import ConnectionConfig
 from georedis_plugin.core.wkb_cache import (
     MULTIPOLYGON,
     POINT,

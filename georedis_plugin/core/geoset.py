@@ -65,8 +65,9 @@ from qgis.PyQt.QtCore import QByteArray, QDate, QDateTime, Qt, QTime, QVariant
 
 from ..i18n import tr
 from . import flatgeobuf
+from .clients import on_slot, pooled_connection
 from .compat import FieldType, enum_value, make_field
-from .connection import REDIS_ERRORS, GeoRedisError, on_slot
+from .errors import REDIS_ERRORS, GeoRedisError
 
 LAT_LIMIT = 85.05112878
 LON_LIMIT = 180.0
@@ -789,12 +790,9 @@ def _send_pipelined(
     ``commands`` may be a generator: the next command is encoded while the server works on
     the one before. Returns the replies.
     """
-    pool = client.connection_pool
-    connection = pool.get_connection("ZADD")
     replies = []
     pending = 0
-    ok = False
-    try:
+    with pooled_connection(client) as connection:
         for index, command in enumerate(commands):
             if feedback is not None and feedback.isCanceled():
                 break
@@ -809,11 +807,6 @@ def _send_pipelined(
         while pending:
             replies.append(connection.read_response())
             pending -= 1
-        ok = True
-    finally:
-        if not ok:
-            connection.disconnect()
-        pool.release(connection)
     return replies
 
 

@@ -28,7 +28,8 @@ class Setting:
         return _coerce(raw, self.type, self.default)
 
     def set_value(self, value) -> None:
-        QgsSettings().setValue(self.full_key, _coerce(value, self.type, self.default))
+        # QgsSettings.setValue returns nothing; flake8-qgis takes it for a raster block's
+        QgsSettings().setValue(self.full_key, _coerce(value, self.type, self.default))  # noqa: QGS202
 
     def remove(self) -> None:
         QgsSettings().remove(self.full_key)

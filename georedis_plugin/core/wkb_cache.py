@@ -14,14 +14,9 @@ import struct
 import time
 
 from ..i18n import tr
-from .connection import (
-    REDIS_ERRORS,
-    ConnectionConfig,
-    GeoRedisError,
-    explain_error,
-    get_client,
-    mget,
-)
+from .clients import get_client, mget
+from .config import ConnectionConfig
+from .errors import REDIS_ERRORS, GeoRedisError, explain_error
 
 CACHE_NAMESPACE = "cache"
 BATCH_SIZE = 500

@@ -4,7 +4,8 @@ from qgis.core import QgsApplication, QgsTask
 from qgis.gui import QgsDockWidget
 from qgis.PyQt.QtWidgets import QHBoxLayout, QLabel, QToolButton, QVBoxLayout, QWidget
 
-from ..core.connection import ConnectionConfig, check_connection
+from ..core.clients import check_connection
+from ..core.config import ConnectionConfig
 from ..i18n import tr
 from .geoset_panel import GeoSetPanel
 from .tasks import BackgroundRunner

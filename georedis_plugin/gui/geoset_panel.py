@@ -46,7 +46,9 @@ from qgis.PyQt.QtWidgets import (
 )
 
 from ..core import geoset
-from ..core.connection import ConnectionConfig, GeoRedisError, get_client
+from ..core.clients import get_client
+from ..core.config import ConnectionConfig
+from ..core.errors import GeoRedisError
 from ..i18n import tr
 from .point_tool import PointPickTool, PolygonDrawTool
 from .tasks import BackgroundRunner

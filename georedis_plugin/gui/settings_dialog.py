@@ -21,17 +21,9 @@ from qgis.PyQt.QtWidgets import (
 )
 
 from ..core import settings
-from ..core.connection import (
-    CLUSTER,
-    ENV_URL,
-    SENTINEL,
-    STANDALONE,
-    ConnectionConfig,
-    GeoRedisError,
-    check_connection,
-    get_client,
-    reset_clients,
-)
+from ..core.clients import check_connection, get_client, reset_clients
+from ..core.config import CLUSTER, ENV_URL, SENTINEL, STANDALONE, ConnectionConfig
+from ..core.errors import GeoRedisError
 from ..core.wkb_cache import cache_statistics
 from ..i18n import tr
 from .tasks import BackgroundRunner

@@ -3,7 +3,7 @@
 from qgis.core import Qgis, QgsApplication, QgsMessageLog, QgsTask
 from qgis.PyQt import sip
 
-from ..core.connection import GeoRedisError, explain_error
+from ..core.errors import GeoRedisError, explain_error
 from ..i18n import tr
 
 

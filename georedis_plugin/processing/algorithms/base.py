@@ -5,7 +5,7 @@ from pathlib import Path
 from qgis.core import QgsProcessingAlgorithm
 from qgis.PyQt.QtGui import QIcon
 
-from ...core.connection import ConnectionConfig
+from ...core.config import ConnectionConfig
 from ...i18n import tr
 
 ICON_PATH = str(Path(__file__).resolve().parents[2] / "resources" / "icon.svg")

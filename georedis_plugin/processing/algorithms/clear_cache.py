@@ -2,7 +2,8 @@
 
 from qgis.core import QgsProcessingException, QgsProcessingOutputNumber
 
-from ...core.connection import REDIS_ERRORS, GeoRedisError, explain_error, get_client
+from ...core.clients import get_client
+from ...core.errors import REDIS_ERRORS, GeoRedisError, explain_error
 from ...core.wkb_cache import clear_cache
 from .base import GeoRedisAlgorithm
 

@@ -13,7 +13,8 @@ from qgis.core import (
 )
 
 from ...core import geoset
-from ...core.connection import REDIS_ERRORS, GeoRedisError, explain_error, get_client
+from ...core.clients import get_client
+from ...core.errors import REDIS_ERRORS, GeoRedisError, explain_error
 from .base import GeoRedisAlgorithm
 
 GEOSET_GROUP = "Geo sets"

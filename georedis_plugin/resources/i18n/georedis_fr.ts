@@ -4,307 +4,307 @@
   <context>
     <name>GeoRedis</name>
     <message>
-      <location filename="../../../georedis_plugin/core/connection.py" line="213" />
-      <source>No nodes are given. List the cluster's or the Sentinels' host:port addresses.</source>
-      <translation>Aucun nœud n'est indiqué. Listez les adresses hôte:port du cluster ou des Sentinels.</translation>
-    </message>
-    <message>
-      <location filename="../../../georedis_plugin/core/connection.py" line="257" />
-      <source>A Sentinel URL needs the service (master) name: redis+sentinel://host:26379,host:26380/mymaster/0.</source>
-      <translation>Une URL Sentinel doit contenir le nom du service (maître) : redis+sentinel://hôte:26379,hôte:26380/mymaster/0.</translation>
-    </message>
-    <message>
-      <location filename="../../../georedis_plugin/core/connection.py" line="572" />
-      <source>Unexpected error talking to Redis at {where}: {kind}: {error}</source>
-      <translation>Erreur inattendue en dialoguant avec Redis à {where} : {kind} : {error}</translation>
-    </message>
-    <message>
-      <location filename="../../../georedis_plugin/core/connection.py" line="112" />
-      <source>The URL contains a password. Remove it from the URL and store the credentials in a QGIS authentication configuration (Basic) instead.</source>
-      <translation>L'URL contient un mot de passe. Retirez-le de l'URL et enregistrez les identifiants dans une configuration d'authentification QGIS (Basic).</translation>
-    </message>
-    <message>
-      <location filename="../../../georedis_plugin/core/connection.py" line="161" />
-      <source>an unreadable address</source>
-      <translation>une adresse illisible</translation>
-    </message>
-    <message>
-      <location filename="../../../georedis_plugin/core/connection.py" line="252" />
-      <source>A Redis Cluster has only database 0. Remove the database from the URL.</source>
-      <translation>Un Redis Cluster n'a que la base 0. Retirez la base de données de l'URL.</translation>
-    </message>
-    <message>
-      <location filename="../../../georedis_plugin/core/connection.py" line="384" />
+      <location filename="../../../georedis_plugin/core/clients.py" line="117" />
       <source>A Redis Cluster has only database 0. Set the database to 0.</source>
       <translation>Un Redis Cluster n'a que la base 0. Réglez la base de données sur 0.</translation>
     </message>
     <message>
-      <location filename="../../../georedis_plugin/core/connection.py" line="387" />
+      <location filename="../../../georedis_plugin/core/clients.py" line="120" />
       <source>In a Redis Cluster the key prefix cannot contain '{' or '}': they would decide the hash slot of every key. Choose another key prefix.</source>
       <translation>Dans un Redis Cluster, le préfixe des clés ne peut pas contenir « { » ni « } » : ils décideraient du slot de hachage de chaque clé. Choisissez un autre préfixe.</translation>
     </message>
     <message>
-      <location filename="../../../georedis_plugin/core/connection.py" line="520" />
-      <source>Redis at {where} refused the credentials ({error}). Check the user name and password in the authentication configuration chosen in the GeoRedis settings.</source>
-      <translation>Redis à {where} a refusé les identifiants ({error}). Vérifiez le nom d'utilisateur et le mot de passe de la configuration d'authentification choisie dans les paramètres GeoRedis.</translation>
-    </message>
-    <message>
-      <location filename="../../../georedis_plugin/core/connection.py" line="527" />
-      <source>The Redis user has no permission for this ({error}). Ask the administrator for access to the keys under '{prefix}:*' and the commands GeoRedis uses.</source>
-      <translation>L'utilisateur Redis n'a pas la permission pour cette opération ({error}). Demandez à l'administrateur l'accès aux clés '{prefix}:*' et aux commandes qu'utilise GeoRedis.</translation>
-    </message>
-    <message>
-      <location filename="../../../georedis_plugin/core/connection.py" line="532" />
-      <source>Redis at {where} did not answer within the timeout ({connect:g} s to connect, {read:g} s to read). Check that the server is up and reachable, or raise the timeouts in the settings.</source>
-      <translation>Redis à {where} n'a pas répondu dans le délai ({connect:g} s pour se connecter, {read:g} s pour lire). Vérifiez que le serveur fonctionne et est joignable, ou augmentez les délais dans les paramètres.</translation>
-    </message>
-    <message>
-      <location filename="../../../georedis_plugin/core/connection.py" line="539" />
-      <source>With TLS on, a server that does not use TLS looks like this: check the TLS setting.</source>
-      <translation>Avec TLS activé, un serveur qui n'utilise pas TLS se comporte ainsi : vérifiez le réglage TLS.</translation>
-    </message>
-    <message>
-      <location filename="../../../georedis_plugin/core/connection.py" line="565" />
-      <source>Could not talk to Redis at {where} ({error}). Check host, port and TLS settings.</source>
-      <translation>Impossible de dialoguer avec Redis à {where} ({error}). Vérifiez l'hôte, le port et les réglages TLS.</translation>
-    </message>
-    <message>
-      <location filename="../../../georedis_plugin/core/connection.py" line="569" />
-      <source>Redis at {where} answered with an error: {error}</source>
-      <translation>Redis à {where} a répondu par une erreur : {error}</translation>
-    </message>
-    <message>
-      <location filename="../../../georedis_plugin/core/connection.py" line="597" />
-      <source>No Sentinel at {where} knows a reachable primary for the service '{service}' ({error}). Check the service (master) name and that the Sentinels run; during a failover, try again once a replica has been promoted.</source>
-      <translation>Aucune Sentinel à {where} ne connaît de primaire joignable pour le service '{service}' ({error}). Vérifiez le nom du service (maître) et que les Sentinels fonctionnent ; pendant une bascule, réessayez une fois un réplica promu.</translation>
-    </message>
-    <message>
-      <location filename="../../../georedis_plugin/core/connection.py" line="603" />
-      <source>The Redis Cluster at {where} is down: some hash slots have no reachable primary ({error}). Check the cluster's nodes (redis-cli --cluster check host:port) and try again once CLUSTER INFO reports cluster_state:ok.</source>
-      <translation>Le Redis Cluster à {where} est hors service : certains slots de hachage n'ont pas de primaire joignable ({error}). Vérifiez les nœuds du cluster (redis-cli --cluster check hôte:port) et réessayez quand CLUSTER INFO indique cluster_state:ok.</translation>
-    </message>
-    <message>
-      <location filename="../../../georedis_plugin/core/connection.py" line="611" />
-      <source>The Redis Cluster at {where} was moving data between its nodes (failover or resharding: {error}). Run the operation again.</source>
-      <translation>Le Redis Cluster à {where} déplaçait des données entre ses nœuds (bascule ou redistribution : {error}). Relancez l'opération.</translation>
-    </message>
-    <message>
-      <location filename="../../../georedis_plugin/core/connection.py" line="616" />
-      <source>The Redis Cluster at {where} refused a request spanning several hash slots ({error}). This is a GeoRedis bug: please report it.</source>
-      <translation>Le Redis Cluster à {where} a refusé une requête portant sur plusieurs slots de hachage ({error}). C'est un bogue de GeoRedis : merci de le signaler.</translation>
-    </message>
-    <message>
-      <location filename="../../../georedis_plugin/core/connection.py" line="621" />
-      <source>The server at {where} is not part of a Redis Cluster. Choose the standalone mode (a redis:// URL), or give the addresses of the cluster's nodes.</source>
-      <translation>Le serveur à {where} ne fait pas partie d'un Redis Cluster. Choisissez le mode serveur unique (une URL redis://) ou indiquez les adresses des nœuds du cluster.</translation>
-    </message>
-    <message>
-      <location filename="../../../georedis_plugin/core/connection.py" line="637" />
-      <source>No node of the Redis Cluster at {where} answered ({error}). Check the nodes' addresses and that the cluster runs.</source>
-      <translation>Aucun nœud du Redis Cluster à {where} n'a répondu ({error}). Vérifiez les adresses des nœuds et que le cluster fonctionne.</translation>
-    </message>
-    <message>
-      <location filename="../../../georedis_plugin/core/connection.py" line="642" />
-      <source>Redis at {where} is a read-only replica ({error}). Point GeoRedis at the primary, or use the Sentinel mode so it always finds the primary.</source>
-      <translation>Redis à {where} est un réplica en lecture seule ({error}). Pointez GeoRedis vers le primaire, ou utilisez le mode Sentinel pour qu'il trouve toujours le primaire.</translation>
-    </message>
-    <message>
-      <location filename="../../../georedis_plugin/core/connection.py" line="650" />
-      <source>The primary of the Sentinel service '{service}' ({where}) could not be reached ({error}). If it has just failed, the Sentinels promote a replica within their down-after time: try again then.</source>
-      <translation>Le primaire du service Sentinel '{service}' ({where}) est injoignable ({error}). S'il vient de tomber, les Sentinels promeuvent un réplica après leur délai down-after : réessayez alors.</translation>
-    </message>
-    <message>
-      <location filename="../../../georedis_plugin/core/connection.py" line="656" />
-      <source>A node of the Redis Cluster at {where} could not be reached ({error}). If a primary has just failed, the cluster promotes one of its replicas: try again then; otherwise check the nodes' addresses.</source>
-      <translation>Un nœud du Redis Cluster à {where} est injoignable ({error}). Si un primaire vient de tomber, le cluster promeut l'un de ses réplicas : réessayez alors ; sinon vérifiez les adresses des nœuds.</translation>
-    </message>
-    <message>
-      <location filename="../../../georedis_plugin/core/connection.py" line="662" />
-      <source>The server at {where} is not a Sentinel. List the Sentinels' addresses (port 26379 by default), not the Redis servers'.</source>
-      <translation>Le serveur à {where} n'est pas une Sentinel. Indiquez les adresses des Sentinels (port 26379 par défaut), pas celles des serveurs Redis.</translation>
-    </message>
-    <message>
-      <location filename="../../../georedis_plugin/core/connection.py" line="233" />
-      <source>'{scheme}://' is not a Redis URL scheme. Use redis:// or rediss:// for one server, redis+cluster:// for a Redis Cluster, redis+sentinel:// for Sentinel.</source>
-      <translation>'{scheme}://' n'est pas un schéma d'URL Redis. Utilisez redis:// ou rediss:// pour un serveur, redis+cluster:// pour un Redis Cluster, redis+sentinel:// pour Sentinel.</translation>
-    </message>
-    <message>
-      <location filename="../../../georedis_plugin/core/connection.py" line="304" />
-      <source>The QGIS authentication configuration '{authcfg}' could not be loaded. Check that it exists (Settings ▸ Options ▸ Authentication) and that the authentication database is unlocked with its master password.</source>
-      <translation>La configuration d'authentification QGIS '{authcfg}' n'a pas pu être chargée. Vérifiez qu'elle existe (Préférences ▸ Options ▸ Authentification) et que la base d'authentification est déverrouillée par son mot de passe principal.</translation>
-    </message>
-    <message>
-      <location filename="../../../georedis_plugin/core/connection.py" line="312" />
-      <source>The authentication configuration '{authcfg}' uses the method '{method}'. GeoRedis needs a 'Basic' (user name and password) one.</source>
-      <translation>La configuration d'authentification '{authcfg}' utilise la méthode '{method}'. GeoRedis a besoin d'une configuration « Basic » (nom d'utilisateur et mot de passe).</translation>
-    </message>
-    <message>
-      <location filename="../../../georedis_plugin/core/connection.py" line="547" />
-      <source>The TLS connection to {where} failed ({error}). Check that the server expects TLS, that the TLS setting matches, and that the CA file signs its certificate.</source>
-      <translation>La connexion TLS à {where} a échoué ({error}). Vérifiez que le serveur attend TLS, que le réglage TLS correspond et que le fichier d'AC signe son certificat.</translation>
-    </message>
-    <message>
-      <location filename="../../../georedis_plugin/core/connection.py" line="552" />
-      <source>Nothing accepts connections at {where} ({error}). Start redis-server there, or correct the host and port in the GeoRedis settings.</source>
-      <translation>Rien n'accepte de connexion à {where} ({error}). Démarrez redis-server à cet endroit, ou corrigez l'hôte et le port dans les paramètres GeoRedis.</translation>
-    </message>
-    <message>
-      <location filename="../../../georedis_plugin/core/connection.py" line="557" />
-      <source>The host of {where} is unknown ({error}). Check the host name.</source>
-      <translation>L'hôte de {where} est inconnu ({error}). Vérifiez le nom d'hôte.</translation>
-    </message>
-    <message>
-      <location filename="../../../georedis_plugin/core/connection.py" line="561" />
-      <source>Redis at {where} closed the connection ({error}). If the server expects TLS, turn TLS on in the settings; otherwise check the server's logs.</source>
-      <translation>Redis à {where} a fermé la connexion ({error}). Si le serveur attend TLS, activez TLS dans les paramètres ; sinon consultez les journaux du serveur.</translation>
-    </message>
-    <message>
-      <location filename="../../../georedis_plugin/core/connection.py" line="586" />
-      <source>The Sentinels at {where} refused the credentials. Choose the Sentinels' own authentication configuration in the GeoRedis settings (or none if they have no password).</source>
-      <translation>Les Sentinels à {where} ont refusé les identifiants. Choisissez la configuration d'authentification propre aux Sentinels dans les paramètres GeoRedis (ou aucune si elles n'ont pas de mot de passe).</translation>
-    </message>
-    <message>
-      <location filename="../../../georedis_plugin/core/connection.py" line="592" />
-      <source>The TLS connection to the Sentinels at {where} failed ({error}). Check that they expect TLS, that the TLS setting matches, and that the CA file signs their certificates.</source>
-      <translation>La connexion TLS aux Sentinels à {where} a échoué ({error}). Vérifiez qu'elles attendent TLS, que le réglage TLS correspond et que le fichier d'AC signe leurs certificats.</translation>
-    </message>
-    <message>
-      <location filename="../../../georedis_plugin/core/connection.py" line="627" />
-      <source>The TLS connection to the Redis Cluster at {where} failed ({error}). Check that the nodes expect TLS, that the TLS setting matches, and that the CA file signs their certificates.</source>
-      <translation>La connexion TLS au Redis Cluster à {where} a échoué ({error}). Vérifiez que les nœuds attendent TLS, que le réglage TLS correspond et que le fichier d'AC signe leurs certificats.</translation>
-    </message>
-    <message>
-      <location filename="../../../georedis_plugin/core/connection.py" line="633" />
-      <source>The Redis Cluster at {where} does not cover every hash slot ({error}). Wait for a failover to finish or repair the cluster (redis-cli --cluster fix).</source>
-      <translation>Le Redis Cluster à {where} ne couvre pas tous les slots de hachage ({error}). Attendez la fin d'une bascule ou réparez le cluster (redis-cli --cluster fix).</translation>
-    </message>
-    <message>
-      <location filename="../../../georedis_plugin/core/connection.py" line="689" />
+      <location filename="../../../georedis_plugin/core/clients.py" line="277" />
       <source>cluster of {n} primaries</source>
       <translation>cluster de {n} primaires</translation>
     </message>
     <message>
-      <location filename="../../../georedis_plugin/core/connection.py" line="206" />
-      <source>'{item}' is not a node address. Write nodes as host:port, host:port.</source>
-      <translation>'{item}' n'est pas une adresse de nœud. Écrivez les nœuds sous la forme hôte:port, hôte:port.</translation>
-    </message>
-    <message>
-      <location filename="../../../georedis_plugin/core/connection.py" line="273" />
-      <source>'{value}' is not a database number.</source>
-      <translation>'{value}' n'est pas un numéro de base de données.</translation>
-    </message>
-    <message>
-      <location filename="../../../georedis_plugin/core/connection.py" line="692" />
+      <location filename="../../../georedis_plugin/core/clients.py" line="280" />
       <source>Sentinel service '{service}', primary at {host}:{port}</source>
       <translation>service Sentinel '{service}', primaire à {host}:{port}</translation>
     </message>
     <message>
-      <location filename="../../../georedis_plugin/core/connection.py" line="246" />
+      <location filename="../../../georedis_plugin/core/config.py" line="198" />
+      <source>No nodes are given. List the cluster's or the Sentinels' host:port addresses.</source>
+      <translation>Aucun nœud n'est indiqué. Listez les adresses hôte:port du cluster ou des Sentinels.</translation>
+    </message>
+    <message>
+      <location filename="../../../georedis_plugin/core/config.py" line="242" />
+      <source>A Sentinel URL needs the service (master) name: redis+sentinel://host:26379,host:26380/mymaster/0.</source>
+      <translation>Une URL Sentinel doit contenir le nom du service (maître) : redis+sentinel://hôte:26379,hôte:26380/mymaster/0.</translation>
+    </message>
+    <message>
+      <location filename="../../../georedis_plugin/core/config.py" line="89" />
+      <source>The URL contains a password. Remove it from the URL and store the credentials in a QGIS authentication configuration (Basic) instead.</source>
+      <translation>L'URL contient un mot de passe. Retirez-le de l'URL et enregistrez les identifiants dans une configuration d'authentification QGIS (Basic).</translation>
+    </message>
+    <message>
+      <location filename="../../../georedis_plugin/core/config.py" line="138" />
+      <source>an unreadable address</source>
+      <translation>une adresse illisible</translation>
+    </message>
+    <message>
+      <location filename="../../../georedis_plugin/core/config.py" line="237" />
+      <source>A Redis Cluster has only database 0. Remove the database from the URL.</source>
+      <translation>Un Redis Cluster n'a que la base 0. Retirez la base de données de l'URL.</translation>
+    </message>
+    <message>
+      <location filename="../../../georedis_plugin/core/config.py" line="218" />
+      <source>'{scheme}://' is not a Redis URL scheme. Use redis:// or rediss:// for one server, redis+cluster:// for a Redis Cluster, redis+sentinel:// for Sentinel.</source>
+      <translation>'{scheme}://' n'est pas un schéma d'URL Redis. Utilisez redis:// ou rediss:// pour un serveur, redis+cluster:// pour un Redis Cluster, redis+sentinel:// pour Sentinel.</translation>
+    </message>
+    <message>
+      <location filename="../../../georedis_plugin/core/config.py" line="191" />
+      <source>'{item}' is not a node address. Write nodes as host:port, host:port.</source>
+      <translation>'{item}' n'est pas une adresse de nœud. Écrivez les nœuds sous la forme hôte:port, hôte:port.</translation>
+    </message>
+    <message>
+      <location filename="../../../georedis_plugin/core/config.py" line="258" />
+      <source>'{value}' is not a database number.</source>
+      <translation>'{value}' n'est pas un numéro de base de données.</translation>
+    </message>
+    <message>
+      <location filename="../../../georedis_plugin/core/config.py" line="231" />
       <source>The port in '{url}' is not a number.</source>
       <translation>Le port de '{url}' n'est pas un nombre.</translation>
     </message>
     <message>
-      <location filename="../../../georedis_plugin/core/geoset.py" line="1243" />
+      <location filename="../../../georedis_plugin/core/credentials.py" line="34" />
+      <source>The QGIS authentication configuration '{authcfg}' could not be loaded. Check that it exists (Settings ▸ Options ▸ Authentication) and that the authentication database is unlocked with its master password.</source>
+      <translation>La configuration d'authentification QGIS '{authcfg}' n'a pas pu être chargée. Vérifiez qu'elle existe (Préférences ▸ Options ▸ Authentification) et que la base d'authentification est déverrouillée par son mot de passe principal.</translation>
+    </message>
+    <message>
+      <location filename="../../../georedis_plugin/core/credentials.py" line="42" />
+      <source>The authentication configuration '{authcfg}' uses the method '{method}'. GeoRedis needs a 'Basic' (user name and password) one.</source>
+      <translation>La configuration d'authentification '{authcfg}' utilise la méthode '{method}'. GeoRedis a besoin d'une configuration « Basic » (nom d'utilisateur et mot de passe).</translation>
+    </message>
+    <message>
+      <location filename="../../../georedis_plugin/core/errors.py" line="105" />
+      <source>Unexpected error talking to Redis at {where}: {kind}: {error}</source>
+      <translation>Erreur inattendue en dialoguant avec Redis à {where} : {kind} : {error}</translation>
+    </message>
+    <message>
+      <location filename="../../../georedis_plugin/core/errors.py" line="132" />
+      <source>Could not talk to Redis at {where} ({error}). Check host, port and TLS settings.</source>
+      <translation>Impossible de dialoguer avec Redis à {where} ({error}). Vérifiez l'hôte, le port et les réglages TLS.</translation>
+    </message>
+    <message>
+      <location filename="../../../georedis_plugin/core/errors.py" line="235" />
+      <source>No Sentinel at {where} knows a reachable primary for the service '{service}' ({error}). Check the service (master) name and that the Sentinels run; during a failover, try again once a replica has been promoted.</source>
+      <translation>Aucune Sentinel à {where} ne connaît de primaire joignable pour le service '{service}' ({error}). Vérifiez le nom du service (maître) et que les Sentinels fonctionnent ; pendant une bascule, réessayez une fois un réplica promu.</translation>
+    </message>
+    <message>
+      <location filename="../../../georedis_plugin/core/errors.py" line="262" />
+      <source>No node of the Redis Cluster at {where} answered ({error}). Check the nodes' addresses and that the cluster runs.</source>
+      <translation>Aucun nœud du Redis Cluster à {where} n'a répondu ({error}). Vérifiez les adresses des nœuds et que le cluster fonctionne.</translation>
+    </message>
+    <message>
+      <location filename="../../../georedis_plugin/core/errors.py" line="77" />
+      <source>Redis at {where} refused the credentials ({error}). Check the user name and password in the authentication configuration chosen in the GeoRedis settings.</source>
+      <translation>Redis à {where} a refusé les identifiants ({error}). Vérifiez le nom d'utilisateur et le mot de passe de la configuration d'authentification choisie dans les paramètres GeoRedis.</translation>
+    </message>
+    <message>
+      <location filename="../../../georedis_plugin/core/errors.py" line="82" />
+      <source>The Redis user has no permission for this ({error}). Ask the administrator for access to the keys under '{prefix}:*' and the commands GeoRedis uses.</source>
+      <translation>L'utilisateur Redis n'a pas la permission pour cette opération ({error}). Demandez à l'administrateur l'accès aux clés '{prefix}:*' et aux commandes qu'utilise GeoRedis.</translation>
+    </message>
+    <message>
+      <location filename="../../../georedis_plugin/core/errors.py" line="87" />
+      <source>Redis at {where} did not answer within the timeout ({connect:g} s to connect, {read:g} s to read). Check that the server is up and reachable, or raise the timeouts in the settings.</source>
+      <translation>Redis à {where} n'a pas répondu dans le délai ({connect:g} s pour se connecter, {read:g} s pour lire). Vérifiez que le serveur fonctionne et est joignable, ou augmentez les délais dans les paramètres.</translation>
+    </message>
+    <message>
+      <location filename="../../../georedis_plugin/core/errors.py" line="94" />
+      <source>With TLS on, a server that does not use TLS looks like this: check the TLS setting.</source>
+      <translation>Avec TLS activé, un serveur qui n'utilise pas TLS se comporte ainsi : vérifiez le réglage TLS.</translation>
+    </message>
+    <message>
+      <location filename="../../../georedis_plugin/core/errors.py" line="102" />
+      <source>Redis at {where} answered with an error: {error}</source>
+      <translation>Redis à {where} a répondu par une erreur : {error}</translation>
+    </message>
+    <message>
+      <location filename="../../../georedis_plugin/core/errors.py" line="112" />
+      <source>The TLS connection to {where} failed ({error}). Check that the server expects TLS, that the TLS setting matches, and that the CA file signs its certificate.</source>
+      <translation>La connexion TLS à {where} a échoué ({error}). Vérifiez que le serveur attend TLS, que le réglage TLS correspond et que le fichier d'AC signe son certificat.</translation>
+    </message>
+    <message>
+      <location filename="../../../georedis_plugin/core/errors.py" line="117" />
+      <source>Nothing accepts connections at {where} ({error}). Start redis-server there, or correct the host and port in the GeoRedis settings.</source>
+      <translation>Rien n'accepte de connexion à {where} ({error}). Démarrez redis-server à cet endroit, ou corrigez l'hôte et le port dans les paramètres GeoRedis.</translation>
+    </message>
+    <message>
+      <location filename="../../../georedis_plugin/core/errors.py" line="122" />
+      <source>The host of {where} is unknown ({error}). Check the host name.</source>
+      <translation>L'hôte de {where} est inconnu ({error}). Vérifiez le nom d'hôte.</translation>
+    </message>
+    <message>
+      <location filename="../../../georedis_plugin/core/errors.py" line="128" />
+      <source>Redis at {where} closed the connection ({error}). If the server expects TLS, turn TLS on in the settings; otherwise check the server's logs.</source>
+      <translation>Redis à {where} a fermé la connexion ({error}). Si le serveur attend TLS, activez TLS dans les paramètres ; sinon consultez les journaux du serveur.</translation>
+    </message>
+    <message>
+      <location filename="../../../georedis_plugin/core/errors.py" line="142" />
+      <source>The Redis Cluster at {where} is down: some hash slots have no reachable primary ({error}). Check the cluster's nodes (redis-cli --cluster check host:port) and try again once CLUSTER INFO reports cluster_state:ok.</source>
+      <translation>Le Redis Cluster à {where} est hors service : certains slots de hachage n'ont pas de primaire joignable ({error}). Vérifiez les nœuds du cluster (redis-cli --cluster check hôte:port) et réessayez quand CLUSTER INFO indique cluster_state:ok.</translation>
+    </message>
+    <message>
+      <location filename="../../../georedis_plugin/core/errors.py" line="151" />
+      <source>The Redis Cluster at {where} was moving data between its nodes (failover or resharding: {error}). Run the operation again.</source>
+      <translation>Le Redis Cluster à {where} déplaçait des données entre ses nœuds (bascule ou redistribution : {error}). Relancez l'opération.</translation>
+    </message>
+    <message>
+      <location filename="../../../georedis_plugin/core/errors.py" line="156" />
+      <source>The Redis Cluster at {where} refused a request spanning several hash slots ({error}). This is a GeoRedis bug: please report it.</source>
+      <translation>Le Redis Cluster à {where} a refusé une requête portant sur plusieurs slots de hachage ({error}). C'est un bogue de GeoRedis : merci de le signaler.</translation>
+    </message>
+    <message>
+      <location filename="../../../georedis_plugin/core/errors.py" line="163" />
+      <source>The server at {where} is not part of a Redis Cluster. Choose the standalone mode (a redis:// URL), or give the addresses of the cluster's nodes.</source>
+      <translation>Le serveur à {where} ne fait pas partie d'un Redis Cluster. Choisissez le mode serveur unique (une URL redis://) ou indiquez les adresses des nœuds du cluster.</translation>
+    </message>
+    <message>
+      <location filename="../../../georedis_plugin/core/errors.py" line="170" />
+      <source>Redis at {where} is a read-only replica ({error}). Point GeoRedis at the primary, or use the Sentinel mode so it always finds the primary.</source>
+      <translation>Redis à {where} est un réplica en lecture seule ({error}). Pointez GeoRedis vers le primaire, ou utilisez le mode Sentinel pour qu'il trouve toujours le primaire.</translation>
+    </message>
+    <message>
+      <location filename="../../../georedis_plugin/core/errors.py" line="180" />
+      <source>The primary of the Sentinel service '{service}' ({where}) could not be reached ({error}). If it has just failed, the Sentinels promote a replica within their down-after time: try again then.</source>
+      <translation>Le primaire du service Sentinel '{service}' ({where}) est injoignable ({error}). S'il vient de tomber, les Sentinels promeuvent un réplica après leur délai down-after : réessayez alors.</translation>
+    </message>
+    <message>
+      <location filename="../../../georedis_plugin/core/errors.py" line="186" />
+      <source>A node of the Redis Cluster at {where} could not be reached ({error}). If a primary has just failed, the cluster promotes one of its replicas: try again then; otherwise check the nodes' addresses.</source>
+      <translation>Un nœud du Redis Cluster à {where} est injoignable ({error}). Si un primaire vient de tomber, le cluster promeut l'un de ses réplicas : réessayez alors ; sinon vérifiez les adresses des nœuds.</translation>
+    </message>
+    <message>
+      <location filename="../../../georedis_plugin/core/errors.py" line="197" />
+      <source>The server at {where} is not a Sentinel. List the Sentinels' addresses (port 26379 by default), not the Redis servers'.</source>
+      <translation>Le serveur à {where} n'est pas une Sentinel. Indiquez les adresses des Sentinels (port 26379 par défaut), pas celles des serveurs Redis.</translation>
+    </message>
+    <message>
+      <location filename="../../../georedis_plugin/core/errors.py" line="223" />
+      <source>The Sentinels at {where} refused the credentials. Choose the Sentinels' own authentication configuration in the GeoRedis settings (or none if they have no password).</source>
+      <translation>Les Sentinels à {where} ont refusé les identifiants. Choisissez la configuration d'authentification propre aux Sentinels dans les paramètres GeoRedis (ou aucune si elles n'ont pas de mot de passe).</translation>
+    </message>
+    <message>
+      <location filename="../../../georedis_plugin/core/errors.py" line="230" />
+      <source>The TLS connection to the Sentinels at {where} failed ({error}). Check that they expect TLS, that the TLS setting matches, and that the CA file signs their certificates.</source>
+      <translation>La connexion TLS aux Sentinels à {where} a échoué ({error}). Vérifiez qu'elles attendent TLS, que le réglage TLS correspond et que le fichier d'AC signe leurs certificats.</translation>
+    </message>
+    <message>
+      <location filename="../../../georedis_plugin/core/errors.py" line="245" />
+      <source>The TLS connection to the Redis Cluster at {where} failed ({error}). Check that the nodes expect TLS, that the TLS setting matches, and that the CA file signs their certificates.</source>
+      <translation>La connexion TLS au Redis Cluster à {where} a échoué ({error}). Vérifiez que les nœuds attendent TLS, que le réglage TLS correspond et que le fichier d'AC signe leurs certificats.</translation>
+    </message>
+    <message>
+      <location filename="../../../georedis_plugin/core/errors.py" line="258" />
+      <source>The Redis Cluster at {where} does not cover every hash slot ({error}). Wait for a failover to finish or repair the cluster (redis-cli --cluster fix).</source>
+      <translation>Le Redis Cluster à {where} ne couvre pas tous les slots de hachage ({error}). Attendez la fin d'une bascule ou réparez le cluster (redis-cli --cluster fix).</translation>
+    </message>
+    <message>
+      <location filename="../../../georedis_plugin/core/geoset.py" line="1236" />
       <source>radius</source>
       <translation>rayon</translation>
     </message>
     <message>
-      <location filename="../../../georedis_plugin/core/geoset.py" line="1253" />
+      <location filename="../../../georedis_plugin/core/geoset.py" line="1246" />
       <source>width</source>
       <translation>largeur</translation>
     </message>
     <message>
-      <location filename="../../../georedis_plugin/core/geoset.py" line="1254" />
+      <location filename="../../../georedis_plugin/core/geoset.py" line="1247" />
       <source>height</source>
       <translation>hauteur</translation>
     </message>
     <message>
-      <location filename="../../../georedis_plugin/core/geoset.py" line="1428" />
+      <location filename="../../../georedis_plugin/core/geoset.py" line="1421" />
       <source>QGIS could not write the hits into a memory layer ({error}). Search again; if this repeats, report it with the geo set's field types.</source>
       <translation>QGIS n'a pas pu écrire les résultats dans une couche mémoire ({error}). Relancez la recherche ; si cela se reproduit, signalez-le en donnant les types des champs de l'ensemble géo.</translation>
     </message>
     <message>
-      <location filename="../../../georedis_plugin/core/geoset.py" line="109" />
+      <location filename="../../../georedis_plugin/core/geoset.py" line="110" />
       <source>A geo set needs a name. Type a key name and try again.</source>
       <translation>Un ensemble géo a besoin d'un nom. Saisissez un nom de clé et réessayez.</translation>
     </message>
     <message>
-      <location filename="../../../georedis_plugin/core/geoset.py" line="1027" />
+      <location filename="../../../georedis_plugin/core/geoset.py" line="1020" />
       <source>The key {key} holds a {type}, not a geo set. Choose another set name, or delete that key if it is not needed.</source>
       <translation>La clé {key} contient un {type}, pas un ensemble géo. Choisissez un autre nom d'ensemble, ou supprimez cette clé si elle est inutile.</translation>
     </message>
     <message>
-      <location filename="../../../georedis_plugin/core/geoset.py" line="1283" />
+      <location filename="../../../georedis_plugin/core/geoset.py" line="1276" />
       <source>The polygon is empty. Select or draw a polygon.</source>
       <translation>Le polygone est vide. Sélectionnez ou dessinez un polygone.</translation>
     </message>
     <message>
-      <location filename="../../../georedis_plugin/core/geoset.py" line="1285" />
+      <location filename="../../../georedis_plugin/core/geoset.py" line="1278" />
       <source>Polygon search needs a polygon geometry.</source>
       <translation>La recherche par polygone demande une géométrie polygonale.</translation>
     </message>
     <message>
-      <location filename="../../../georedis_plugin/core/geoset.py" line="1331" />
+      <location filename="../../../georedis_plugin/core/geoset.py" line="1324" />
       <source>within polygon</source>
       <translation>dans le polygone</translation>
     </message>
     <message>
-      <location filename="../../../georedis_plugin/core/geoset.py" line="1431" />
+      <location filename="../../../georedis_plugin/core/geoset.py" line="1424" />
       <source>no reason given</source>
       <translation>sans raison donnée</translation>
     </message>
     <message>
-      <location filename="../../../georedis_plugin/core/geoset.py" line="510" />
+      <location filename="../../../georedis_plugin/core/geoset.py" line="511" />
       <source>'{name}' is not a point layer. Choose a layer of points or multipoints.</source>
       <translation>'{name}' n'est pas une couche de points. Choisissez une couche de points ou de multipoints.</translation>
     </message>
     <message>
-      <location filename="../../../georedis_plugin/core/geoset.py" line="941" />
+      <location filename="../../../georedis_plugin/core/geoset.py" line="934" />
       <source>Loading '{name}' was canceled.</source>
       <translation>Le chargement de '{name}' a été annulé.</translation>
     </message>
     <message>
-      <location filename="../../../georedis_plugin/core/geoset.py" line="1007" />
+      <location filename="../../../georedis_plugin/core/geoset.py" line="1000" />
       <source>The search {what} is {value}: give a number of zero or more.</source>
       <translation>Recherche : {what} = {value} ; donnez un nombre positif ou nul.</translation>
     </message>
     <message>
-      <location filename="../../../georedis_plugin/core/geoset.py" line="1021" />
+      <location filename="../../../georedis_plugin/core/geoset.py" line="1014" />
       <source>There is no geo set '{name}' (key {key}) on the server. Load a point layer into it first, or pick one of the listed sets.</source>
       <translation>Il n'y a pas d'ensemble géo '{name}' (clé {key}) sur le serveur. Chargez-y d'abord une couche de points, ou choisissez l'un des ensembles listés.</translation>
     </message>
     <message>
-      <location filename="../../../georedis_plugin/core/geoset.py" line="1070" />
+      <location filename="../../../georedis_plugin/core/geoset.py" line="1063" />
       <source>Unknown distance unit '{unit}'. Use one of: {units}.</source>
       <translation>Unité de distance inconnue '{unit}'. Utilisez l'une de : {units}.</translation>
     </message>
     <message>
-      <location filename="../../../georedis_plugin/core/geoset.py" line="520" />
+      <location filename="../../../georedis_plugin/core/geoset.py" line="521" />
       <source>The layer has no field '{field}'. Choose one of its fields as id.</source>
       <translation>La couche n'a pas de champ '{field}'. Choisissez l'un de ses champs comme identifiant.</translation>
     </message>
     <message>
-      <location filename="../../../georedis_plugin/core/geoset.py" line="1201" />
+      <location filename="../../../georedis_plugin/core/geoset.py" line="1194" />
       <source>Redis refused the search of '{name}': {error}</source>
       <translation>Redis a refusé la recherche dans '{name}' : {error}</translation>
     </message>
     <message>
-      <location filename="../../../georedis_plugin/core/geoset.py" line="1347" />
+      <location filename="../../../georedis_plugin/core/geoset.py" line="1340" />
       <source>The point cannot be expressed in WGS 84 ({error}). Pick a point on the map.</source>
       <translation>Le point ne peut pas être exprimé en WGS 84 ({error}). Choisissez un point sur la carte.</translation>
     </message>
     <message>
-      <location filename="../../../georedis_plugin/core/geoset.py" line="1187" />
+      <location filename="../../../georedis_plugin/core/geoset.py" line="1180" />
       <source>'{member}' is not a member of the geo set '{name}'. Check the member name (the id field's value, or the feature id).</source>
       <translation>'{member}' n'est pas un membre de l'ensemble géo '{name}'. Vérifiez le nom du membre (la valeur du champ identifiant, ou l'identifiant de l'entité).</translation>
     </message>
     <message>
-      <location filename="../../../georedis_plugin/core/geoset.py" line="1194" />
+      <location filename="../../../georedis_plugin/core/geoset.py" line="1187" />
       <source>Redis cannot search around longitude {lon}, latitude {lat}: it covers latitudes up to ±85.05112878° and longitudes up to ±180°. Choose a centre within that range.</source>
       <translation>Redis ne peut pas chercher autour de la longitude {lon}, latitude {lat} : il couvre les latitudes jusqu'à ±85,05112878° et les longitudes jusqu'à ±180°. Choisissez un centre dans ces limites.</translation>
     </message>
     <message>
-      <location filename="../../../georedis_plugin/core/wkb_cache.py" line="175" />
+      <location filename="../../../georedis_plugin/core/wkb_cache.py" line="170" />
       <source>GeoRedis computes the results without the cache for the rest of this run.</source>
       <translation>GeoRedis calcule les résultats sans le cache pour le reste de ce traitement.</translation>
     </message>
@@ -344,512 +344,512 @@
       <translation>{command}   (dans l'OSGeo4W Shell)</translation>
     </message>
     <message>
-      <location filename="../../../georedis_plugin/gui/dock.py" line="17" />
+      <location filename="../../../georedis_plugin/gui/dock.py" line="18" />
       <source>GeoRedis</source>
       <translation>GeoRedis</translation>
     </message>
     <message>
-      <location filename="../../../georedis_plugin/gui/dock.py" line="29" />
+      <location filename="../../../georedis_plugin/gui/dock.py" line="30" />
       <source>Check</source>
       <translation>Vérifier</translation>
     </message>
     <message>
-      <location filename="../../../georedis_plugin/gui/dock.py" line="30" />
+      <location filename="../../../georedis_plugin/gui/dock.py" line="31" />
       <source>Check the connection to the Redis server</source>
       <translation>Vérifier la connexion au serveur Redis</translation>
     </message>
     <message>
-      <location filename="../../../georedis_plugin/gui/dock.py" line="63" />
+      <location filename="../../../georedis_plugin/gui/dock.py" line="64" />
       <source>GeoRedis: check connection</source>
       <translation>GeoRedis : vérification de la connexion</translation>
     </message>
     <message>
-      <location filename="../../../georedis_plugin/gui/dock.py" line="67" />
+      <location filename="../../../georedis_plugin/gui/dock.py" line="68" />
       <source>Connection check canceled.</source>
       <translation>Vérification de la connexion annulée.</translation>
     </message>
     <message>
-      <location filename="../../../georedis_plugin/gui/dock.py" line="50" />
+      <location filename="../../../georedis_plugin/gui/dock.py" line="51" />
       <source>Connecting to {where}…</source>
       <translation>Connexion à {where}…</translation>
     </message>
     <message>
-      <location filename="../../../georedis_plugin/gui/dock.py" line="57" />
+      <location filename="../../../georedis_plugin/gui/dock.py" line="58" />
       <source>Redis {version} at {where}, round trip {ms:.1f} ms</source>
       <translation>Redis {version} à {where}, aller-retour {ms:.1f} ms</translation>
     </message>
     <message>
-      <location filename="../../../georedis_plugin/gui/geoset_panel.py" line="103" />
+      <location filename="../../../georedis_plugin/gui/geoset_panel.py" line="105" />
       <source>Load a point layer into a geo set</source>
       <translation>Charger une couche de points dans un ensemble géo</translation>
     </message>
     <message>
-      <location filename="../../../georedis_plugin/gui/geoset_panel.py" line="108" />
+      <location filename="../../../georedis_plugin/gui/geoset_panel.py" line="110" />
       <source>Layer</source>
       <translation>Couche</translation>
     </message>
     <message>
-      <location filename="../../../georedis_plugin/gui/geoset_panel.py" line="111" />
+      <location filename="../../../georedis_plugin/gui/geoset_panel.py" line="113" />
       <source>Field naming the members; empty = the feature id</source>
       <translation>Champ nommant les membres ; vide = l'identifiant de l'entité</translation>
     </message>
     <message>
-      <location filename="../../../georedis_plugin/gui/geoset_panel.py" line="112" />
+      <location filename="../../../georedis_plugin/gui/geoset_panel.py" line="114" />
       <source>Member name</source>
       <translation>Nom des membres</translation>
     </message>
     <message>
-      <location filename="../../../georedis_plugin/gui/geoset_panel.py" line="114" />
+      <location filename="../../../georedis_plugin/gui/geoset_panel.py" line="116" />
       <source>Name of the geo set; an existing set is replaced</source>
       <translation>Nom de l'ensemble géo ; un ensemble existant est remplacé</translation>
     </message>
     <message>
-      <location filename="../../../georedis_plugin/gui/geoset_panel.py" line="116" />
+      <location filename="../../../georedis_plugin/gui/geoset_panel.py" line="118" />
       <source>Geo set</source>
       <translation>Ensemble géo</translation>
     </message>
     <message>
-      <location filename="../../../georedis_plugin/gui/geoset_panel.py" line="117" />
+      <location filename="../../../georedis_plugin/gui/geoset_panel.py" line="119" />
       <source>Store the attributes with the points</source>
       <translation>Stocker les attributs avec les points</translation>
     </message>
     <message>
-      <location filename="../../../georedis_plugin/gui/geoset_panel.py" line="120" />
+      <location filename="../../../georedis_plugin/gui/geoset_panel.py" line="122" />
       <source>Load</source>
       <translation>Charger</translation>
     </message>
     <message>
-      <location filename="../../../georedis_plugin/gui/geoset_panel.py" line="127" />
+      <location filename="../../../georedis_plugin/gui/geoset_panel.py" line="129" />
       <source>Cancel</source>
       <translation>Annuler</translation>
     </message>
     <message>
-      <location filename="../../../georedis_plugin/gui/geoset_panel.py" line="135" />
+      <location filename="../../../georedis_plugin/gui/geoset_panel.py" line="137" />
       <source>Geo sets on the server</source>
       <translation>Ensembles géo sur le serveur</translation>
     </message>
     <message>
-      <location filename="../../../georedis_plugin/gui/geoset_panel.py" line="142" />
+      <location filename="../../../georedis_plugin/gui/geoset_panel.py" line="144" />
       <source>Refresh</source>
       <translation>Actualiser</translation>
     </message>
     <message>
-      <location filename="../../../georedis_plugin/gui/geoset_panel.py" line="146" />
+      <location filename="../../../georedis_plugin/gui/geoset_panel.py" line="148" />
       <source>Delete…</source>
       <translation>Supprimer…</translation>
     </message>
     <message>
-      <location filename="../../../georedis_plugin/gui/geoset_panel.py" line="154" />
+      <location filename="../../../georedis_plugin/gui/geoset_panel.py" line="156" />
       <source>Search the selected geo set</source>
       <translation>Rechercher dans l'ensemble géo sélectionné</translation>
     </message>
     <message>
-      <location filename="../../../georedis_plugin/gui/geoset_panel.py" line="162" />
+      <location filename="../../../georedis_plugin/gui/geoset_panel.py" line="164" />
       <source>Pick</source>
       <translation>Choisir</translation>
     </message>
     <message>
-      <location filename="../../../georedis_plugin/gui/geoset_panel.py" line="163" />
+      <location filename="../../../georedis_plugin/gui/geoset_panel.py" line="165" />
       <source>Click the map to set the centre</source>
       <translation>Cliquez sur la carte pour placer le centre</translation>
     </message>
     <message>
-      <location filename="../../../georedis_plugin/gui/geoset_panel.py" line="169" />
+      <location filename="../../../georedis_plugin/gui/geoset_panel.py" line="171" />
       <source>Centre</source>
       <translation>Centre</translation>
     </message>
     <message>
-      <location filename="../../../georedis_plugin/gui/geoset_panel.py" line="181" />
+      <location filename="../../../georedis_plugin/gui/geoset_panel.py" line="183" />
       <source>Radius</source>
       <translation>Rayon</translation>
     </message>
     <message>
-      <location filename="../../../georedis_plugin/gui/geoset_panel.py" line="184" />
+      <location filename="../../../georedis_plugin/gui/geoset_panel.py" line="186" />
       <source>all</source>
       <translation>tous</translation>
     </message>
     <message>
-      <location filename="../../../georedis_plugin/gui/geoset_panel.py" line="185" />
+      <location filename="../../../georedis_plugin/gui/geoset_panel.py" line="187" />
       <source>At most</source>
       <translation>Au plus</translation>
     </message>
     <message>
-      <location filename="../../../georedis_plugin/gui/geoset_panel.py" line="186" />
+      <location filename="../../../georedis_plugin/gui/geoset_panel.py" line="188" />
       <source>Replace the previous hit layer</source>
       <translation>Remplacer la couche de résultats précédente</translation>
     </message>
     <message>
-      <location filename="../../../georedis_plugin/gui/geoset_panel.py" line="190" />
+      <location filename="../../../georedis_plugin/gui/geoset_panel.py" line="192" />
       <source>Search</source>
       <translation>Rechercher</translation>
     </message>
     <message>
-      <location filename="../../../georedis_plugin/gui/geoset_panel.py" line="191" />
+      <location filename="../../../georedis_plugin/gui/geoset_panel.py" line="193" />
       <source>Points within the radius of the centre</source>
       <translation>Points dans le rayon autour du centre</translation>
     </message>
     <message>
-      <location filename="../../../georedis_plugin/gui/geoset_panel.py" line="194" />
+      <location filename="../../../georedis_plugin/gui/geoset_panel.py" line="196" />
       <source>Within selected polygons</source>
       <translation>Dans les polygones sélectionnés</translation>
     </message>
     <message>
-      <location filename="../../../georedis_plugin/gui/geoset_panel.py" line="196" />
+      <location filename="../../../georedis_plugin/gui/geoset_panel.py" line="198" />
       <source>Points inside the selected features of the active polygon layer</source>
       <translation>Points à l'intérieur des entités sélectionnées de la couche de polygones active</translation>
     </message>
     <message>
-      <location filename="../../../georedis_plugin/gui/geoset_panel.py" line="201" />
+      <location filename="../../../georedis_plugin/gui/geoset_panel.py" line="203" />
       <source>Draw</source>
       <translation>Dessiner</translation>
     </message>
     <message>
-      <location filename="../../../georedis_plugin/gui/geoset_panel.py" line="203" />
+      <location filename="../../../georedis_plugin/gui/geoset_panel.py" line="205" />
       <source>Draw a polygon on the map and search within it: click the vertices, right-click to finish (Backspace removes a vertex, Esc starts over)</source>
       <translation>Dessinez un polygone sur la carte et cherchez à l'intérieur : cliquez les sommets, clic droit pour terminer (Retour arrière retire un sommet, Échap recommence)</translation>
     </message>
     <message>
-      <location filename="../../../georedis_plugin/gui/geoset_panel.py" line="360" />
+      <location filename="../../../georedis_plugin/gui/geoset_panel.py" line="362" />
       <source>GeoRedis: list geo sets</source>
       <translation>GeoRedis : liste des ensembles géo</translation>
     </message>
     <message>
-      <location filename="../../../georedis_plugin/gui/geoset_panel.py" line="369" />
+      <location filename="../../../georedis_plugin/gui/geoset_panel.py" line="371" />
       <source>Delete geo set</source>
       <translation>Supprimer l'ensemble géo</translation>
     </message>
     <message>
-      <location filename="../../../georedis_plugin/gui/geoset_panel.py" line="568" />
+      <location filename="../../../georedis_plugin/gui/geoset_panel.py" line="570" />
       <source>Searching…</source>
       <translation>Recherche…</translation>
     </message>
     <message>
-      <location filename="../../../georedis_plugin/gui/geoset_panel.py" line="254" />
+      <location filename="../../../georedis_plugin/gui/geoset_panel.py" line="256" />
       <source>Choose a point layer to load.</source>
       <translation>Choisissez une couche de points à charger.</translation>
     </message>
     <message>
-      <location filename="../../../georedis_plugin/gui/geoset_panel.py" line="379" />
+      <location filename="../../../georedis_plugin/gui/geoset_panel.py" line="381" />
       <source>Select a geo set in the list first.</source>
       <translation>Sélectionnez d'abord un ensemble géo dans la liste.</translation>
     </message>
     <message>
-      <location filename="../../../georedis_plugin/gui/geoset_panel.py" line="430" />
+      <location filename="../../../georedis_plugin/gui/geoset_panel.py" line="432" />
       <source>Select a geo set in the list (load one first if the list is empty).</source>
       <translation>Sélectionnez un ensemble géo dans la liste (chargez-en un d'abord si la liste est vide).</translation>
     </message>
     <message>
-      <location filename="../../../georedis_plugin/gui/geoset_panel.py" line="474" />
+      <location filename="../../../georedis_plugin/gui/geoset_panel.py" line="476" />
       <source>Select one or more polygons in a polygon layer and make it the active layer (click it in the Layers panel), then search again.</source>
       <translation>Sélectionnez un ou plusieurs polygones dans une couche de polygones et faites-en la couche active (cliquez-la dans le panneau Couches), puis relancez la recherche.</translation>
     </message>
     <message>
-      <location filename="../../../georedis_plugin/gui/geoset_panel.py" line="235" />
+      <location filename="../../../georedis_plugin/gui/geoset_panel.py" line="237" />
       <source>x, y in the map CRS ({crs})</source>
       <translation>x, y dans le SCR de la carte ({crs})</translation>
     </message>
     <message>
-      <location filename="../../../georedis_plugin/gui/geoset_panel.py" line="313" />
+      <location filename="../../../georedis_plugin/gui/geoset_panel.py" line="315" />
       <source>GeoRedis: load {name}</source>
       <translation>GeoRedis : chargement de {name}</translation>
     </message>
     <message>
-      <location filename="../../../georedis_plugin/gui/geoset_panel.py" line="370" />
+      <location filename="../../../georedis_plugin/gui/geoset_panel.py" line="372" />
       <source>Delete the geo set '{name}' and its stored attributes from Redis?</source>
       <translation>Supprimer de Redis l'ensemble géo '{name}' et ses attributs stockés ?</translation>
     </message>
     <message>
-      <location filename="../../../georedis_plugin/gui/geoset_panel.py" line="392" />
+      <location filename="../../../georedis_plugin/gui/geoset_panel.py" line="394" />
       <source>GeoRedis: delete {name}</source>
       <translation>GeoRedis : suppression de {name}</translation>
     </message>
     <message>
-      <location filename="../../../georedis_plugin/gui/geoset_panel.py" line="530" />
+      <location filename="../../../georedis_plugin/gui/geoset_panel.py" line="532" />
       <source>The selected features have no geometry. Select polygons.</source>
       <translation>Les entités sélectionnées n'ont pas de géométrie. Sélectionnez des polygones.</translation>
     </message>
     <message>
-      <location filename="../../../georedis_plugin/gui/geoset_panel.py" line="569" />
+      <location filename="../../../georedis_plugin/gui/geoset_panel.py" line="571" />
       <source>GeoRedis: search {name}</source>
       <translation>GeoRedis : recherche dans {name}</translation>
     </message>
     <message>
-      <location filename="../../../georedis_plugin/gui/geoset_panel.py" line="293" />
+      <location filename="../../../georedis_plugin/gui/geoset_panel.py" line="295" />
       <source>Loaded {loaded} points into '{name}' in {seconds:.1f} s; skipped {skipped}, duplicate names {duplicates}.</source>
       <translation>{loaded} points chargés dans '{name}' en {seconds:.1f} s ; {skipped} ignorés, {duplicates} noms en double.</translation>
     </message>
     <message>
-      <location filename="../../../georedis_plugin/gui/geoset_panel.py" line="559" />
+      <location filename="../../../georedis_plugin/gui/geoset_panel.py" line="561" />
       <source>{hits} hits in '{name}' in {ms:.0f} ms</source>
       <translation>{hits} résultats dans '{name}' en {ms:.0f} ms</translation>
     </message>
     <message>
-      <location filename="../../../georedis_plugin/gui/geoset_panel.py" line="588" />
+      <location filename="../../../georedis_plugin/gui/geoset_panel.py" line="590" />
       <source>QGIS did not add the hit layer '{name}' to the project. Search again.</source>
       <translation>QGIS n'a pas ajouté la couche de résultats '{name}' au projet. Relancez la recherche.</translation>
     </message>
     <message>
-      <location filename="../../../georedis_plugin/gui/geoset_panel.py" line="282" />
+      <location filename="../../../georedis_plugin/gui/geoset_panel.py" line="284" />
       <source>Loading '{name}' was canceled; the geo set is unchanged.</source>
       <translation>Le chargement de '{name}' a été annulé ; l'ensemble géo est inchangé.</translation>
     </message>
     <message>
-      <location filename="../../../georedis_plugin/gui/geoset_panel.py" line="345" />
+      <location filename="../../../georedis_plugin/gui/geoset_panel.py" line="347" />
       <source>{name} — {count} points</source>
       <translation>{name} — {count} points</translation>
     </message>
     <message>
-      <location filename="../../../georedis_plugin/gui/geoset_panel.py" line="349" />
+      <location filename="../../../georedis_plugin/gui/geoset_panel.py" line="351" />
       <source>From '{source}' ({crs}), loaded {when}</source>
       <translation>Depuis '{source}' ({crs}), chargé le {when}</translation>
     </message>
     <message>
-      <location filename="../../../georedis_plugin/gui/geoset_panel.py" line="523" />
+      <location filename="../../../georedis_plugin/gui/geoset_panel.py" line="525" />
       <source>A selected polygon cannot be expressed in WGS 84 ({error}). Select polygons within the valid area of their layer's CRS.</source>
       <translation>Un polygone sélectionné ne peut pas être exprimé en WGS 84 ({error}). Sélectionnez des polygones dans l'emprise valide du SCR de leur couche.</translation>
     </message>
     <message>
-      <location filename="../../../georedis_plugin/gui/settings_dialog.py" line="43" />
+      <location filename="../../../georedis_plugin/gui/settings_dialog.py" line="35" />
       <source>GeoRedis settings</source>
       <translation>Paramètres GeoRedis</translation>
     </message>
     <message>
-      <location filename="../../../georedis_plugin/gui/settings_dialog.py" line="48" />
+      <location filename="../../../georedis_plugin/gui/settings_dialog.py" line="40" />
       <source>Redis server</source>
       <translation>Serveur Redis</translation>
     </message>
     <message>
-      <location filename="../../../georedis_plugin/gui/settings_dialog.py" line="52" />
+      <location filename="../../../georedis_plugin/gui/settings_dialog.py" line="44" />
       <source>redis://host:6379/0  or  rediss://host:6380/0</source>
       <translation>redis://hôte:6379/0  ou  rediss://hôte:6380/0</translation>
     </message>
     <message>
-      <location filename="../../../georedis_plugin/gui/settings_dialog.py" line="54" />
+      <location filename="../../../georedis_plugin/gui/settings_dialog.py" line="46" />
       <source>A whole Redis URL; when given it replaces the mode, host, port, database and TLS. redis+cluster://host:7000,host:7001 names a Redis Cluster, redis+sentinel://host:26379,host:26380/mymaster/0 a Sentinel service.</source>
       <translation>Une URL Redis complète ; si elle est donnée, elle remplace le mode, l'hôte, le port, la base et TLS. redis+cluster://hôte:7000,hôte:7001 désigne un Redis Cluster, redis+sentinel://hôte:26379,hôte:26380/mymaster/0 un service Sentinel.</translation>
     </message>
     <message>
-      <location filename="../../../georedis_plugin/gui/settings_dialog.py" line="60" />
+      <location filename="../../../georedis_plugin/gui/settings_dialog.py" line="52" />
       <source>URL (optional)</source>
       <translation>URL (facultative)</translation>
     </message>
     <message>
-      <location filename="../../../georedis_plugin/gui/settings_dialog.py" line="62" />
+      <location filename="../../../georedis_plugin/gui/settings_dialog.py" line="54" />
       <source>Standalone server</source>
       <translation>Serveur unique</translation>
     </message>
     <message>
-      <location filename="../../../georedis_plugin/gui/settings_dialog.py" line="63" />
+      <location filename="../../../georedis_plugin/gui/settings_dialog.py" line="55" />
       <source>Redis Cluster</source>
       <translation>Redis Cluster</translation>
     </message>
     <message>
-      <location filename="../../../georedis_plugin/gui/settings_dialog.py" line="64" />
+      <location filename="../../../georedis_plugin/gui/settings_dialog.py" line="56" />
       <source>Sentinel</source>
       <translation>Sentinel</translation>
     </message>
     <message>
-      <location filename="../../../georedis_plugin/gui/settings_dialog.py" line="66" />
+      <location filename="../../../georedis_plugin/gui/settings_dialog.py" line="58" />
       <source>Standalone: one server. Redis Cluster: the keys are spread over the cluster's primaries, found from the seed nodes. Sentinel: the Sentinels name the current primary of a service, which GeoRedis follows after a failover.</source>
       <translation>Serveur unique : un seul serveur. Redis Cluster : les clés sont réparties sur les primaires du cluster, trouvés à partir des nœuds d'amorçage. Sentinel : les Sentinels désignent le primaire courant d'un service, que GeoRedis suit après une bascule.</translation>
     </message>
     <message>
-      <location filename="../../../georedis_plugin/gui/settings_dialog.py" line="72" />
+      <location filename="../../../georedis_plugin/gui/settings_dialog.py" line="64" />
       <source>Mode</source>
       <translation>Mode</translation>
     </message>
     <message>
-      <location filename="../../../georedis_plugin/gui/settings_dialog.py" line="74" />
+      <location filename="../../../georedis_plugin/gui/settings_dialog.py" line="66" />
       <source>Host</source>
       <translation>Hôte</translation>
     </message>
     <message>
-      <location filename="../../../georedis_plugin/gui/settings_dialog.py" line="77" />
+      <location filename="../../../georedis_plugin/gui/settings_dialog.py" line="69" />
       <source>Port</source>
       <translation>Port</translation>
     </message>
     <message>
-      <location filename="../../../georedis_plugin/gui/settings_dialog.py" line="80" />
+      <location filename="../../../georedis_plugin/gui/settings_dialog.py" line="72" />
       <source>Cluster: a few nodes to discover the cluster from. Sentinel: the Sentinels' addresses (port 26379 when omitted).</source>
       <translation>Cluster : quelques nœuds à partir desquels découvrir le cluster. Sentinel : les adresses des Sentinels (port 26379 s'il est omis).</translation>
     </message>
     <message>
-      <location filename="../../../georedis_plugin/gui/settings_dialog.py" line="85" />
+      <location filename="../../../georedis_plugin/gui/settings_dialog.py" line="77" />
       <source>Nodes</source>
       <translation>Nœuds</translation>
     </message>
     <message>
-      <location filename="../../../georedis_plugin/gui/settings_dialog.py" line="88" />
+      <location filename="../../../georedis_plugin/gui/settings_dialog.py" line="80" />
       <source>The name the Sentinels monitor the primary under.</source>
       <translation>Le nom sous lequel les Sentinels surveillent le primaire.</translation>
     </message>
     <message>
-      <location filename="../../../georedis_plugin/gui/settings_dialog.py" line="89" />
+      <location filename="../../../georedis_plugin/gui/settings_dialog.py" line="81" />
       <source>Service name</source>
       <translation>Nom du service</translation>
     </message>
     <message>
-      <location filename="../../../georedis_plugin/gui/settings_dialog.py" line="92" />
+      <location filename="../../../georedis_plugin/gui/settings_dialog.py" line="84" />
       <source>Only if the Sentinels themselves require a password: a Basic authentication configuration for them. The server's own is chosen below.</source>
       <translation>Seulement si les Sentinels elles-mêmes exigent un mot de passe : une configuration d'authentification Basic pour elles. Celle du serveur se choisit plus bas.</translation>
     </message>
     <message>
-      <location filename="../../../georedis_plugin/gui/settings_dialog.py" line="97" />
+      <location filename="../../../georedis_plugin/gui/settings_dialog.py" line="89" />
       <source>Sentinel authentication</source>
       <translation>Authentification Sentinel</translation>
     </message>
     <message>
-      <location filename="../../../georedis_plugin/gui/settings_dialog.py" line="100" />
+      <location filename="../../../georedis_plugin/gui/settings_dialog.py" line="92" />
       <source>Database</source>
       <translation>Base de données</translation>
     </message>
     <message>
-      <location filename="../../../georedis_plugin/gui/settings_dialog.py" line="103" />
+      <location filename="../../../georedis_plugin/gui/settings_dialog.py" line="95" />
       <source>Redis ACL user; used when the authentication configuration has no user name.</source>
       <translation>Utilisateur ACL Redis ; utilisé quand la configuration d'authentification n'a pas de nom d'utilisateur.</translation>
     </message>
     <message>
-      <location filename="../../../georedis_plugin/gui/settings_dialog.py" line="105" />
+      <location filename="../../../georedis_plugin/gui/settings_dialog.py" line="97" />
       <source>User name (optional)</source>
       <translation>Nom d'utilisateur (facultatif)</translation>
     </message>
     <message>
-      <location filename="../../../georedis_plugin/gui/settings_dialog.py" line="108" />
+      <location filename="../../../georedis_plugin/gui/settings_dialog.py" line="100" />
       <source>A QGIS authentication configuration of type Basic holding the password.</source>
       <translation>Une configuration d'authentification QGIS de type Basic contenant le mot de passe.</translation>
     </message>
     <message>
-      <location filename="../../../georedis_plugin/gui/settings_dialog.py" line="110" />
+      <location filename="../../../georedis_plugin/gui/settings_dialog.py" line="102" />
       <source>Authentication</source>
       <translation>Authentification</translation>
     </message>
     <message>
-      <location filename="../../../georedis_plugin/gui/settings_dialog.py" line="111" />
+      <location filename="../../../georedis_plugin/gui/settings_dialog.py" line="103" />
       <source>Use TLS</source>
       <translation>Utiliser TLS</translation>
     </message>
     <message>
-      <location filename="../../../georedis_plugin/gui/settings_dialog.py" line="114" />
+      <location filename="../../../georedis_plugin/gui/settings_dialog.py" line="106" />
       <source>Certificates (*.pem *.crt *.cer);;All files (*)</source>
       <translation>Certificats (*.pem *.crt *.cer);;Tous les fichiers (*)</translation>
     </message>
     <message>
-      <location filename="../../../georedis_plugin/gui/settings_dialog.py" line="115" />
+      <location filename="../../../georedis_plugin/gui/settings_dialog.py" line="107" />
       <source>CA certificate (optional)</source>
       <translation>Certificat d'AC (facultatif)</translation>
     </message>
     <message>
-      <location filename="../../../georedis_plugin/gui/settings_dialog.py" line="117" />
+      <location filename="../../../georedis_plugin/gui/settings_dialog.py" line="109" />
       <source>Key prefix</source>
       <translation>Préfixe des clés</translation>
     </message>
     <message>
-      <location filename="../../../georedis_plugin/gui/settings_dialog.py" line="119" />
+      <location filename="../../../georedis_plugin/gui/settings_dialog.py" line="111" />
       <source>Connect timeout</source>
       <translation>Délai de connexion</translation>
     </message>
     <message>
-      <location filename="../../../georedis_plugin/gui/settings_dialog.py" line="121" />
+      <location filename="../../../georedis_plugin/gui/settings_dialog.py" line="113" />
       <source>Read timeout</source>
       <translation>Délai de lecture</translation>
     </message>
     <message>
-      <location filename="../../../georedis_plugin/gui/settings_dialog.py" line="138" />
+      <location filename="../../../georedis_plugin/gui/settings_dialog.py" line="130" />
       <source>Test connection</source>
       <translation>Tester la connexion</translation>
     </message>
     <message>
-      <location filename="../../../georedis_plugin/gui/settings_dialog.py" line="147" />
+      <location filename="../../../georedis_plugin/gui/settings_dialog.py" line="139" />
       <source>Geometry cache</source>
       <translation>Cache des géométries</translation>
     </message>
     <message>
-      <location filename="../../../georedis_plugin/gui/settings_dialog.py" line="152" />
+      <location filename="../../../georedis_plugin/gui/settings_dialog.py" line="144" />
       <source> days</source>
       <translation> jours</translation>
     </message>
     <message>
-      <location filename="../../../georedis_plugin/gui/settings_dialog.py" line="153" />
+      <location filename="../../../georedis_plugin/gui/settings_dialog.py" line="145" />
       <source>never expire</source>
       <translation>n'expirent jamais</translation>
     </message>
     <message>
-      <location filename="../../../georedis_plugin/gui/settings_dialog.py" line="154" />
+      <location filename="../../../georedis_plugin/gui/settings_dialog.py" line="146" />
       <source>Keep cached results for</source>
       <translation>Conserver les résultats en cache pendant</translation>
     </message>
     <message>
-      <location filename="../../../georedis_plugin/gui/settings_dialog.py" line="155" />
+      <location filename="../../../georedis_plugin/gui/settings_dialog.py" line="147" />
       <source>Cache statistics</source>
       <translation>Statistiques du cache</translation>
     </message>
     <message>
-      <location filename="../../../georedis_plugin/gui/settings_dialog.py" line="179" />
+      <location filename="../../../georedis_plugin/gui/settings_dialog.py" line="171" />
       <source> s</source>
       <translation> s</translation>
     </message>
     <message>
-      <location filename="../../../georedis_plugin/gui/settings_dialog.py" line="280" />
+      <location filename="../../../georedis_plugin/gui/settings_dialog.py" line="272" />
       <source>GeoRedis: test connection</source>
       <translation>GeoRedis : test de la connexion</translation>
     </message>
     <message>
-      <location filename="../../../georedis_plugin/gui/settings_dialog.py" line="290" />
+      <location filename="../../../georedis_plugin/gui/settings_dialog.py" line="282" />
       <source>Counting…</source>
       <translation>Comptage…</translation>
     </message>
     <message>
-      <location filename="../../../georedis_plugin/gui/settings_dialog.py" line="307" />
+      <location filename="../../../georedis_plugin/gui/settings_dialog.py" line="299" />
       <source>GeoRedis: cache statistics</source>
       <translation>GeoRedis : statistiques du cache</translation>
     </message>
     <message>
-      <location filename="../../../georedis_plugin/gui/settings_dialog.py" line="202" />
+      <location filename="../../../georedis_plugin/gui/settings_dialog.py" line="194" />
       <source>Sentinels</source>
       <translation>Sentinels</translation>
     </message>
     <message>
-      <location filename="../../../georedis_plugin/gui/settings_dialog.py" line="203" />
+      <location filename="../../../georedis_plugin/gui/settings_dialog.py" line="195" />
       <source>host:26379, host:26380, host:26381</source>
       <translation>hôte:26379, hôte:26380, hôte:26381</translation>
     </message>
     <message>
-      <location filename="../../../georedis_plugin/gui/settings_dialog.py" line="205" />
+      <location filename="../../../georedis_plugin/gui/settings_dialog.py" line="197" />
       <source>Seed nodes</source>
       <translation>Nœuds d'amorçage</translation>
     </message>
     <message>
-      <location filename="../../../georedis_plugin/gui/settings_dialog.py" line="206" />
+      <location filename="../../../georedis_plugin/gui/settings_dialog.py" line="198" />
       <source>host:7000, host:7001, host:7002</source>
       <translation>hôte:7000, hôte:7001, hôte:7002</translation>
     </message>
     <message>
-      <location filename="../../../georedis_plugin/gui/settings_dialog.py" line="284" />
+      <location filename="../../../georedis_plugin/gui/settings_dialog.py" line="276" />
       <source>Connection test canceled.</source>
       <translation>Test de la connexion annulé.</translation>
     </message>
     <message>
-      <location filename="../../../georedis_plugin/gui/settings_dialog.py" line="311" />
+      <location filename="../../../georedis_plugin/gui/settings_dialog.py" line="303" />
       <source>Counting canceled.</source>
       <translation>Comptage annulé.</translation>
     </message>
     <message>
-      <location filename="../../../georedis_plugin/gui/settings_dialog.py" line="129" />
+      <location filename="../../../georedis_plugin/gui/settings_dialog.py" line="121" />
       <source>The environment variable {name} is set: GeoRedis connects to {where} instead of the server above until it is unset.</source>
       <translation>La variable d'environnement {name} est définie : GeoRedis se connecte à {where} au lieu du serveur ci-dessus tant qu'elle n'est pas supprimée.</translation>
     </message>
     <message>
-      <location filename="../../../georedis_plugin/gui/settings_dialog.py" line="274" />
+      <location filename="../../../georedis_plugin/gui/settings_dialog.py" line="266" />
       <source>Connected to Redis {version} ({mode}), round trip {ms:.1f} ms</source>
       <translation>Connecté à Redis {version} ({mode}), aller-retour {ms:.1f} ms</translation>
     </message>
     <message>
-      <location filename="../../../georedis_plugin/gui/settings_dialog.py" line="297" />
+      <location filename="../../../georedis_plugin/gui/settings_dialog.py" line="289" />
       <source>Cached geometries: {entries}, using {memory}</source>
       <translation>Géométries en cache : {entries}, occupant {memory}</translation>
     </message>
     <message>
-      <location filename="../../../georedis_plugin/gui/settings_dialog.py" line="303" />
+      <location filename="../../../georedis_plugin/gui/settings_dialog.py" line="295" />
       <source>{at} {algorithm}: {hits} hits, {misses} misses</source>
       <translation>{at} {algorithm} : {hits} lues, {misses} calculées</translation>
     </message>
@@ -1108,77 +1108,77 @@ Avec « Regrouper le résultat », le tampon de chaque entité est mis en cache 
       <translation>{n} valeurs de cache endommagées ont été recalculées et remplacées.</translation>
     </message>
     <message>
-      <location filename="../../../georedis_plugin/processing/algorithms/clear_cache.py" line="17" />
+      <location filename="../../../georedis_plugin/processing/algorithms/clear_cache.py" line="18" />
       <source>Clear the geometry cache</source>
       <translation>Vider le cache des géométries</translation>
     </message>
     <message>
-      <location filename="../../../georedis_plugin/processing/algorithms/clear_cache.py" line="20" />
+      <location filename="../../../georedis_plugin/processing/algorithms/clear_cache.py" line="21" />
       <source>Cache</source>
       <translation>Cache</translation>
     </message>
     <message>
-      <location filename="../../../georedis_plugin/processing/algorithms/clear_cache.py" line="26" />
+      <location filename="../../../georedis_plugin/processing/algorithms/clear_cache.py" line="27" />
       <source>Deletes every cached result geometry that GeoRedis stored under the configured key prefix (keys '&lt;prefix&gt;:cache:*'), using SCAN and UNLINK so the server is never blocked. Geo sets and keys of other applications are left alone; the database is never flushed. Outputs the number of deleted entries.</source>
       <translation>Supprime toutes les géométries de résultat que GeoRedis a mises en cache sous le préfixe de clés configuré (clés '&lt;prefix&gt;:cache:*'), avec SCAN et UNLINK pour ne jamais bloquer le serveur. Les ensembles géo et les clés d'autres applications sont laissés intacts ; la base n'est jamais vidée. Renvoie le nombre d'entrées supprimées.</translation>
     </message>
     <message>
-      <location filename="../../../georedis_plugin/processing/algorithms/clear_cache.py" line="34" />
+      <location filename="../../../georedis_plugin/processing/algorithms/clear_cache.py" line="35" />
       <source>Deleted cache entries</source>
       <translation>Entrées de cache supprimées</translation>
     </message>
     <message>
-      <location filename="../../../georedis_plugin/processing/algorithms/clear_cache.py" line="45" />
+      <location filename="../../../georedis_plugin/processing/algorithms/clear_cache.py" line="46" />
       <source>Deleted {n} cache entries.</source>
       <translation>{n} entrées de cache supprimées.</translation>
     </message>
     <message>
-      <location filename="../../../georedis_plugin/processing/algorithms/geoset_base.py" line="40" />
+      <location filename="../../../georedis_plugin/processing/algorithms/geoset_base.py" line="41" />
       <source>Geo set name</source>
       <translation>Nom de l'ensemble géo</translation>
     </message>
     <message>
-      <location filename="../../../georedis_plugin/processing/algorithms/geoset_base.py" line="41" />
+      <location filename="../../../georedis_plugin/processing/algorithms/geoset_base.py" line="42" />
       <source>Name of a geo set loaded with 'Load points into a geo set'.</source>
       <translation>Nom d'un ensemble géo chargé avec « Charger des points dans un ensemble géo ».</translation>
     </message>
     <message>
-      <location filename="../../../georedis_plugin/processing/algorithms/geoset_base.py" line="45" />
+      <location filename="../../../georedis_plugin/processing/algorithms/geoset_base.py" line="46" />
       <source>Distance unit</source>
       <translation>Unité de distance</translation>
     </message>
     <message>
-      <location filename="../../../georedis_plugin/processing/algorithms/geoset_base.py" line="48" />
+      <location filename="../../../georedis_plugin/processing/algorithms/geoset_base.py" line="49" />
       <source>Unit of the distances given above and of the 'distance' field of the hits.</source>
       <translation>Unité des distances ci-dessus et du champ « distance » des résultats.</translation>
     </message>
     <message>
-      <location filename="../../../georedis_plugin/processing/algorithms/geoset_base.py" line="52" />
+      <location filename="../../../georedis_plugin/processing/algorithms/geoset_base.py" line="53" />
       <source>Maximum number of hits (0 = all)</source>
       <translation>Nombre maximal de résultats (0 = tous)</translation>
     </message>
     <message>
-      <location filename="../../../georedis_plugin/processing/algorithms/geoset_base.py" line="54" />
+      <location filename="../../../georedis_plugin/processing/algorithms/geoset_base.py" line="55" />
       <source>Keep only this many hits, nearest first. 0 keeps them all.</source>
       <translation>Ne garder que ce nombre de résultats, du plus proche au plus lointain. 0 les garde tous.</translation>
     </message>
     <message>
-      <location filename="../../../georedis_plugin/processing/algorithms/geoset_base.py" line="56" />
+      <location filename="../../../georedis_plugin/processing/algorithms/geoset_base.py" line="57" />
       <source>Hits</source>
       <translation>Résultats</translation>
     </message>
     <message>
-      <location filename="../../../georedis_plugin/processing/algorithms/geoset_base.py" line="58" />
+      <location filename="../../../georedis_plugin/processing/algorithms/geoset_base.py" line="59" />
       <source>Points in WGS 84, nearest first, with 'member', 'distance' (in the chosen unit) and the attributes stored with the set.</source>
       <translation>Points en WGS 84, du plus proche au plus lointain, avec « member », « distance » (dans l'unité choisie) et les attributs stockés avec l'ensemble.</translation>
     </message>
     <message>
-      <location filename="../../../georedis_plugin/processing/algorithms/geoset_base.py" line="64" />
+      <location filename="../../../georedis_plugin/processing/algorithms/geoset_base.py" line="65" />
       <source>Number of hits</source>
       <translation>Nombre de résultats</translation>
     </message>
     <message>
-      <location filename="../../../georedis_plugin/processing/algorithms/geoset_base.py" line="103" />
+      <location filename="../../../georedis_plugin/processing/algorithms/geoset_base.py" line="104" />
       <source>{hits} hits in '{name}' ({seconds:.3f} s).</source>
       <translation>{hits} résultats dans '{name}' ({seconds:.3f} s).</translation>
     </message>
@@ -1288,67 +1288,67 @@ Avec « Regrouper le résultat », le tampon de chaque entité est mis en cache 
       <translation>Erreur de géotraitement GEOS: l'intersection a échoué.</translation>
     </message>
     <message>
-      <location filename="../../../georedis_plugin/processing/algorithms/load_geoset.py" line="34" />
+      <location filename="../../../georedis_plugin/processing/algorithms/load_geoset.py" line="35" />
       <source>Load points into a geo set</source>
       <translation>Charger des points dans un ensemble géo</translation>
     </message>
     <message>
-      <location filename="../../../georedis_plugin/processing/algorithms/load_geoset.py" line="43" />
+      <location filename="../../../georedis_plugin/processing/algorithms/load_geoset.py" line="44" />
       <source>Loads the points of a layer into a Redis geo set, replacing the set atomically: readers see the old set or the new one, never a mix. Points are transformed to WGS 84. Each point is named by the id field (or the feature id); a multipoint gives one member per part, named '&lt;id&gt;#&lt;n&gt;' (n from 1). When names repeat, the last feature wins and the others are counted as duplicates. Points Redis cannot index (no geometry, latitude beyond ±85.05112878°, longitude beyond ±180°) are skipped and counted. Optionally the attributes are stored too, so search hits carry them with the same field names and types.</source>
       <translation>Charge les points d'une couche dans un ensemble géo Redis, en remplaçant l'ensemble de façon atomique : les lecteurs voient l'ancien ensemble ou le nouveau, jamais un mélange. Les points sont transformés en WGS 84. Chaque point est nommé par le champ identifiant (ou l'identifiant de l'entité) ; un multipoint donne un membre par partie, nommé '&lt;id&gt;#&lt;n&gt;' (n à partir de 1). Quand des noms se répètent, la dernière entité l'emporte et les autres sont comptées comme doublons. Les points que Redis ne peut pas indexer (sans géométrie, latitude au-delà de ±85,05112878°, longitude au-delà de ±180°) sont ignorés et comptés. Les attributs peuvent aussi être stockés, pour que les résultats de recherche les portent avec les mêmes noms et types de champs.</translation>
     </message>
     <message>
-      <location filename="../../../georedis_plugin/processing/algorithms/load_geoset.py" line="56" />
+      <location filename="../../../georedis_plugin/processing/algorithms/load_geoset.py" line="57" />
       <source>Point layer</source>
       <translation>Couche de points</translation>
     </message>
     <message>
-      <location filename="../../../georedis_plugin/processing/algorithms/load_geoset.py" line="58" />
+      <location filename="../../../georedis_plugin/processing/algorithms/load_geoset.py" line="59" />
       <source>The points (or multipoints) to load, in any CRS.</source>
       <translation>Les points (ou multipoints) à charger, dans n'importe quel SCR.</translation>
     </message>
     <message>
-      <location filename="../../../georedis_plugin/processing/algorithms/load_geoset.py" line="64" />
+      <location filename="../../../georedis_plugin/processing/algorithms/load_geoset.py" line="65" />
       <source>Name of the geo set; an existing set of that name is replaced. Empty: a slug of the layer name. Any characters are allowed.</source>
       <translation>Nom de l'ensemble géo ; un ensemble existant de ce nom est remplacé. Vide : une version simplifiée du nom de la couche. Tous les caractères sont permis.</translation>
     </message>
     <message>
-      <location filename="../../../georedis_plugin/processing/algorithms/load_geoset.py" line="72" />
+      <location filename="../../../georedis_plugin/processing/algorithms/load_geoset.py" line="73" />
       <source>Member name field</source>
       <translation>Champ nommant les membres</translation>
     </message>
     <message>
-      <location filename="../../../georedis_plugin/processing/algorithms/load_geoset.py" line="76" />
+      <location filename="../../../georedis_plugin/processing/algorithms/load_geoset.py" line="77" />
       <source>Field whose values name the members. Empty: the feature id.</source>
       <translation>Champ dont les valeurs nomment les membres. Vide : l'identifiant de l'entité.</translation>
     </message>
     <message>
-      <location filename="../../../georedis_plugin/processing/algorithms/load_geoset.py" line="79" />
+      <location filename="../../../georedis_plugin/processing/algorithms/load_geoset.py" line="80" />
       <source>Store the attributes</source>
       <translation>Stocker les attributs</translation>
     </message>
     <message>
-      <location filename="../../../georedis_plugin/processing/algorithms/load_geoset.py" line="82" />
+      <location filename="../../../georedis_plugin/processing/algorithms/load_geoset.py" line="83" />
       <source>Keep every feature's attributes in a hash next to the set, so search results carry them. Costs memory and loading time.</source>
       <translation>Conserver les attributs de chaque entité dans un hachage à côté de l'ensemble, pour que les résultats de recherche les portent. Coûte de la mémoire et du temps de chargement.</translation>
     </message>
     <message>
-      <location filename="../../../georedis_plugin/processing/algorithms/load_geoset.py" line="90" />
+      <location filename="../../../georedis_plugin/processing/algorithms/load_geoset.py" line="91" />
       <source>Loaded points</source>
       <translation>Points chargés</translation>
     </message>
     <message>
-      <location filename="../../../georedis_plugin/processing/algorithms/load_geoset.py" line="91" />
+      <location filename="../../../georedis_plugin/processing/algorithms/load_geoset.py" line="92" />
       <source>Skipped points</source>
       <translation>Points ignorés</translation>
     </message>
     <message>
-      <location filename="../../../georedis_plugin/processing/algorithms/load_geoset.py" line="92" />
+      <location filename="../../../georedis_plugin/processing/algorithms/load_geoset.py" line="93" />
       <source>Duplicate member names</source>
       <translation>Noms de membres en double</translation>
     </message>
     <message>
-      <location filename="../../../georedis_plugin/processing/algorithms/load_geoset.py" line="127" />
+      <location filename="../../../georedis_plugin/processing/algorithms/load_geoset.py" line="128" />
       <source>Loaded {loaded} points into '{name}' ({key}); skipped {skipped}, duplicate names {duplicates}.</source>
       <translation>{loaded} points chargés dans '{name}' ({key}) ; {skipped} ignorés, {duplicates} noms en double.</translation>
     </message>

@@ -1,0 +1,294 @@
+"""One pooled redis-py client per ``ConnectionConfig``, and the calls that work in every mode.
+
+``redis.Redis`` for a standalone server, ``redis.cluster.RedisCluster`` for a cluster (from
+its seed nodes) and ``redis.sentinel.Sentinel(...).master_for(service)`` for a Sentinel-managed
+primary, which is looked up again after a failover. redis-py clients are thread-safe (each
+command borrows a connection from a pool), so one client serves the GUI tasks and Processing's
+worker threads. redis-py parses with hiredis whenever the ``hiredis`` package is importable.
+Works with redis-py 4.5.5 and later (``CredentialProvider`` needs 4.4).
+"""
+
+import contextlib
+import inspect
+import threading
+import time
+from dataclasses import dataclass
+
+import redis
+from redis.backoff import NoBackoff
+from redis.cluster import ClusterNode, RedisCluster
+from redis.retry import Retry
+from redis.sentinel import Sentinel
+
+from ..i18n import tr
+from .config import ConnectionConfig, url_credentials, url_without_credentials
+from .credentials import credential_provider
+from .errors import REDIS_ERRORS, GeoRedisError, explain_error
+
+CLIENT_NAME = "georedis-qgis"
+
+_clients: dict = {}
+_clients_lock = threading.Lock()
+
+
+def get_client(config: ConnectionConfig):
+    """A thread-safe client for ``config``; the same pool is reused for the same configuration.
+
+    The configuration holds no secret, so it is the whole cache key: credentials are read from
+    the QGIS authentication manager by each new connection (see ``credentials``).
+    """
+    with _clients_lock:
+        entry = _clients.get(config)
+    if entry is not None:
+        return entry[0]
+    # Built outside the lock: a RedisCluster asks its seed nodes for the slots right away,
+    # which must not hold up threads that want other (working) servers meanwhile.
+    built = _build_client(config)
+    with _clients_lock:
+        entry = _clients.setdefault(config, built)
+    if entry is not built:  # another thread built the same client meanwhile
+        _close((built,))
+    return entry[0]
+
+
+def reset_clients() -> None:
+    """Close every pooled connection (settings changed, plugin unloaded)."""
+    with _clients_lock:
+        entries = list(_clients.values())
+        _clients.clear()
+    _close(entries)
+
+
+def _close(entries) -> None:
+    for client, others in entries:
+        for each in (client, *others):
+            try:
+                each.close()
+                if not isinstance(each, RedisCluster):
+                    each.connection_pool.disconnect()
+            except REDIS_ERRORS:
+                pass  # closing: a connection that is already gone is what we want
+
+
+def _timeouts(config: ConnectionConfig) -> dict:
+    return {
+        "socket_connect_timeout": config.connect_timeout,
+        "socket_timeout": config.read_timeout,
+        # Retries would multiply the configured timeout; a failed command fails fast instead.
+        # (No retry_on_timeout: with no retries it changes nothing, and redis-py 6 deprecates it.)
+        "retry": Retry(NoBackoff(), 0),
+    }
+
+
+def _redis_py_major() -> int:
+    major = redis.__version__.split(".")[0]
+    return int(major) if major.isdigit() else 0
+
+
+def _cluster_without_retries() -> dict:
+    """RedisCluster arguments for one attempt per command.
+
+    From redis-py 6.0 on, RedisCluster's ``retry`` (set by ``_timeouts``) is the cluster-level
+    policy and ``cluster_error_retry_attempts`` is deprecated; before, ``retry`` only reached
+    the nodes' connections and the cluster level had to be set apart. No type or signature
+    tells these apart, the version does.
+    """
+    return {} if _redis_py_major() >= 6 else {"cluster_error_retry_attempts": 0}
+
+
+def _tls_options(config: ConnectionConfig) -> dict:
+    options = {"ssl": True, "ssl_cert_reqs": "required"}
+    if config.ca_file:
+        options["ssl_ca_certs"] = config.ca_file
+    return options
+
+
+def _build_client(config: ConnectionConfig) -> tuple:
+    """(client, objects to close with it)."""
+    target = config.target()
+    url_username, url_password = url_credentials(config.url) if config.url else (None, None)
+    credentials = credential_provider(
+        config.authcfg, config.username, url_username or "", url_password or ""
+    )
+    common = {**_timeouts(config), "health_check_interval": 30, "client_name": CLIENT_NAME}
+    tls = _tls_options(config) if target.tls else {}
+    if target.is_cluster:
+        if target.database:
+            raise GeoRedisError(tr("A Redis Cluster has only database 0. Set the database to 0."))
+        if "{" in config.key_prefix or "}" in config.key_prefix:
+            raise GeoRedisError(
+                tr(
+                    "In a Redis Cluster the key prefix cannot contain '{' or '}': they would "
+                    "decide the hash slot of every key. Choose another key prefix."
+                )
+            )
+        client = RedisCluster(
+            startup_nodes=[ClusterNode(host, port) for host, port in target.nodes],
+            credential_provider=credentials,
+            client_name=CLIENT_NAME,
+            # One attempt per command: retries would multiply the timeout. Redirections
+            # (MOVED/ASK after a failover or resharding) are still followed.
+            **_cluster_without_retries(),
+            **_timeouts(config),
+            **tls,
+        )
+        return client, ()
+    if target.is_sentinel:
+        sentinel = Sentinel(
+            list(target.nodes),
+            sentinel_kwargs={
+                **_timeouts(config),
+                "credential_provider": credential_provider(config.sentinel_authcfg),
+                **tls,
+            },
+        )
+        client = sentinel.master_for(
+            target.service_name,
+            db=target.database,
+            credential_provider=credentials,
+            **common,
+            **tls,
+        )
+        return client, tuple(sentinel.sentinels)
+    if config.url:
+        extra = {"ssl_ca_certs": config.ca_file} if target.tls and config.ca_file else {}
+        # the URL's own user and password are in the credential provider, which redis-py
+        # refuses to combine with a username or password
+        client = redis.Redis.from_url(
+            url_without_credentials(config.url),
+            credential_provider=credentials,
+            **common,
+            **extra,
+        )
+        return client, ()
+    client = redis.Redis(
+        host=config.host,
+        port=config.port,
+        db=config.database,
+        credential_provider=credentials,
+        **common,
+        **tls,
+    )
+    return client, ()
+
+
+# -- working with every mode -------------------------------------------------------------------
+
+
+def is_cluster(client) -> bool:
+    return isinstance(client, RedisCluster)
+
+
+def mget(client, keys: list) -> list:
+    """MGET that works in every mode: in a cluster the keys are grouped by slot."""
+    if is_cluster(client):
+        return client.mget_nonatomic(keys)
+    return client.mget(keys)
+
+
+def on_slot(client, key, work):
+    """``work(plain_client)`` on the server holding ``key``'s hash slot.
+
+    Outside a cluster that is the client itself. In a cluster it is the primary's own client,
+    so that MULTI/EXEC, scripts and raw pipelined commands on keys of one hash slot (a geo
+    set's keys share a hash tag) work as on one server. If the slot moved meanwhile
+    (failover, resharding), the slot table is refreshed and ``work`` runs once more on the
+    new owner: ``work`` must be safe to repeat.
+    """
+    if not is_cluster(client):
+        return work(client)
+    try:
+        return work(client.get_redis_connection(client.get_node_from_key(key)))
+    except (redis.exceptions.AskError, redis.exceptions.TryAgainError):
+        # MovedError is an AskError too; ASK/TRYAGAIN: the slot is migrating right now
+        client.nodes_manager.initialize()
+        return work(client.get_redis_connection(client.get_node_from_key(key)))
+    except redis.ConnectionError:
+        # the node is gone: learn the new layout for the next call, report this one
+        try:
+            client.nodes_manager.initialize()
+        except REDIS_ERRORS as exc:
+            _log(f"Could not refresh the cluster's slot table: {exc}")
+        raise
+
+
+def _pool_wants_a_command_name(pool) -> bool:
+    # redis-py before 5.3 requires get_connection(command_name); 5.3 made it optional and
+    # deprecated passing it.
+    parameter = inspect.signature(pool.get_connection).parameters.get("command_name")
+    return parameter is not None and parameter.default is inspect.Parameter.empty
+
+
+@contextlib.contextmanager
+def pooled_connection(client: redis.Redis):
+    """One connection of a (non-cluster) client's pool, for commands sent by hand.
+
+    Returned to the pool afterwards; closed first if the block failed, since replies may
+    still be on their way.
+    """
+    pool = client.connection_pool
+    if _pool_wants_a_command_name(pool):
+        connection = pool.get_connection("PING")
+    else:
+        connection = pool.get_connection()
+    ok = False
+    try:
+        yield connection
+        ok = True
+    finally:
+        if not ok:
+            connection.disconnect()
+        pool.release(connection)
+
+
+def _log(message: str) -> None:
+    from qgis.core import Qgis, QgsMessageLog
+
+    QgsMessageLog.logMessage(message, "GeoRedis", Qgis.MessageLevel.Warning)
+
+
+@dataclass(frozen=True)
+class ServerInfo:
+    version: str
+    round_trip_ms: float
+    mode: str
+
+
+def check_connection(config: ConnectionConfig) -> ServerInfo:
+    """Connect, PING and read the server version; raise GeoRedisError with the explanation.
+
+    Uses a client of its own, closed afterwards: the check must open a new connection, so that
+    it tries the credentials as they are now in the authentication database, not those a
+    pooled connection logged in with.
+    """
+    built = ()
+    try:
+        built = _build_client(config)
+        client = built[0]
+        started = time.perf_counter()
+        client.ping()
+        round_trip_ms = (time.perf_counter() - started) * 1000.0
+        info = client.info("server")
+        mode = str(info.get("redis_mode", "standalone"))
+        if is_cluster(client):
+            state = client.cluster_info().get("cluster_state")
+            if state != "ok":
+                raise redis.exceptions.ClusterDownError(f"CLUSTERDOWN cluster_state:{state}")
+            mode = tr("cluster of {n} primaries").format(n=len(client.get_primaries()))
+        elif config.target().is_sentinel:
+            host, port = client.connection_pool.get_master_address()
+            mode = tr("Sentinel service '{service}', primary at {host}:{port}").format(
+                service=config.target().service_name, host=host, port=port
+            )
+    except GeoRedisError:
+        raise
+    except REDIS_ERRORS as exc:
+        raise GeoRedisError(explain_error(exc, config)) from exc
+    finally:
+        if built:
+            _close((built,))
+    return ServerInfo(
+        version=str(info.get("redis_version", "?")),
+        round_trip_ms=round_trip_ms,
+        mode=mode,
+    )

@@ -1,0 +1,265 @@
+"""Recognising what went wrong talking to Redis, and saying it so that a user can act on it.
+
+Errors are recognised by type: redis-py's own (``redis.exceptions``, parsed from the server's
+error codes) and Python's socket and TLS errors, which redis-py keeps as the ``__context__`` of
+the ``ConnectionError`` it raises; the cluster client keeps its nodes' errors as the
+``__cause__`` of its ``RedisClusterException``. Message text is read only where redis-py gives
+no type, and each such place says so. Checked against redis-py 4.5.5, 5.2.1 and 8.1.0.
+"""
+
+import re
+import socket
+import ssl
+
+import redis
+from redis.exceptions import (
+    AskError,
+    AuthenticationError,
+    ClusterCrossSlotError,
+    ClusterDownError,
+    NoPermissionError,
+    ReadOnlyError,
+    RedisClusterException,
+    SlotNotCoveredError,
+    TryAgainError,
+)
+from redis.sentinel import MasterNotFoundError
+
+from ..i18n import tr
+
+# Everything a Redis call can raise: redis-py's cluster client also raises
+# RedisClusterException (not a RedisError) when no node answers or a slot has no node.
+REDIS_ERRORS = (redis.RedisError, RedisClusterException, OSError)
+
+
+class GeoRedisError(Exception):
+    """An error a user can act on; ``str()`` says what happened and what to do."""
+
+
+def _chain(exc: BaseException) -> list:
+    """``exc`` and what it was raised from or while handling, outermost first."""
+    links = []
+    while exc is not None and all(exc is not seen for seen in links):
+        links.append(exc)
+        exc = exc.__cause__ or exc.__context__
+    return links
+
+
+def _found(exc: BaseException, types) -> bool:
+    return any(isinstance(link, types) for link in _chain(exc))
+
+
+def _tls_failed(exc: BaseException) -> bool:
+    return _found(exc, ssl.SSLError)
+
+
+def explain_error(exc: BaseException, config) -> str:
+    """A message for ``exc`` that says what happened at which server and what to check.
+
+    ``config`` is the ``ConnectionConfig`` the failed call used.
+    """
+    for link in _chain(exc):
+        if isinstance(link, GeoRedisError):  # ours already, also when a cluster wrapped it
+            return str(link)
+    try:
+        target = config.target()
+    except GeoRedisError as error:
+        return str(error)
+    where = config.describe()
+    text = str(exc)
+    return _explain_scale_out_error(exc, config, target, where, text) or _explain_server_error(
+        exc, config, where, text
+    )
+
+
+def _explain_server_error(exc: BaseException, config, where: str, text: str) -> str:
+    if _found(exc, AuthenticationError):  # WRONGPASS, NOAUTH, "invalid password"
+        return tr(
+            "Redis at {where} refused the credentials ({error}). Check the user name and "
+            "password in the authentication configuration chosen in the GeoRedis settings."
+        ).format(where=where, error=text)
+    if isinstance(exc, NoPermissionError):  # NOPERM
+        return tr(
+            "The Redis user has no permission for this ({error}). Ask the administrator for "
+            "access to the keys under '{prefix}:*' and the commands GeoRedis uses."
+        ).format(error=text, prefix=config.key_prefix)
+    if isinstance(exc, redis.TimeoutError):
+        message = tr(
+            "Redis at {where} did not answer within the timeout ({connect:g} s to connect, "
+            "{read:g} s to read). Check that the server is up and reachable, or raise the "
+            "timeouts in the settings."
+        ).format(where=where, connect=config.connect_timeout, read=config.read_timeout)
+        if config.uses_tls:
+            # a server without TLS never answers a TLS handshake: it waits for a command
+            message += " " + tr(
+                "With TLS on, a server that does not use TLS looks like this: check the TLS "
+                "setting."
+            )
+        return message
+    if isinstance(exc, redis.ConnectionError):
+        return _explain_connection_error(exc, where, text)
+    if isinstance(exc, redis.RedisError):
+        return tr("Redis at {where} answered with an error: {error}").format(
+            where=where, error=text
+        )
+    return tr("Unexpected error talking to Redis at {where}: {kind}: {error}").format(
+        where=where, kind=type(exc).__name__, error=text
+    )
+
+
+def _explain_connection_error(exc: BaseException, where: str, text: str) -> str:
+    if _tls_failed(exc):
+        return tr(
+            "The TLS connection to {where} failed ({error}). Check that the server expects "
+            "TLS, that the TLS setting matches, and that the CA file signs its certificate."
+        ).format(where=where, error=text)
+    if _found(exc, ConnectionRefusedError):
+        return tr(
+            "Nothing accepts connections at {where} ({error}). Start redis-server there, "
+            "or correct the host and port in the GeoRedis settings."
+        ).format(where=where, error=text)
+    if _found(exc, socket.gaierror):
+        return tr("The host of {where} is unknown ({error}). Check the host name.").format(
+            where=where, error=text
+        )
+    # redis-py raises a bare ConnectionError("Connection closed by server.") when a read
+    # returns no bytes: no type tells that case apart, its text does.
+    if _found(exc, (ConnectionResetError, BrokenPipeError)) or "Connection closed" in text:
+        return tr(
+            "Redis at {where} closed the connection ({error}). If the server expects TLS, "
+            "turn TLS on in the settings; otherwise check the server's logs."
+        ).format(where=where, error=text)
+    return tr(
+        "Could not talk to Redis at {where} ({error}). Check host, port and TLS settings."
+    ).format(where=where, error=text)
+
+
+def _explain_scale_out_error(exc: BaseException, config, target, where: str, text: str) -> str:
+    """Messages for the Cluster and Sentinel failures; '' for anything else."""
+    if isinstance(exc, MasterNotFoundError):
+        return _explain_sentinel_discovery(target, where, text)
+    if isinstance(exc, ClusterDownError) or _untyped_cluster_reply(exc, "CLUSTERDOWN"):
+        return tr(
+            "The Redis Cluster at {where} is down: some hash slots have no reachable primary "
+            "({error}). Check the cluster's nodes (redis-cli --cluster check host:port) and "
+            "try again once CLUSTER INFO reports cluster_state:ok."
+        ).format(where=where, error=text)
+    # MovedError is an AskError too
+    if isinstance(exc, (AskError, TryAgainError)) or _untyped_cluster_reply(
+        exc, "MOVED", "ASK", "TRYAGAIN"
+    ):
+        return tr(
+            "The Redis Cluster at {where} was moving data between its nodes (failover or "
+            "resharding: {error}). Run the operation again."
+        ).format(where=where, error=text)
+    if isinstance(exc, ClusterCrossSlotError) or _untyped_cluster_reply(exc, "CROSSSLOT"):
+        return tr(
+            "The Redis Cluster at {where} refused a request spanning several hash slots "
+            "({error}). This is a GeoRedis bug: please report it."
+        ).format(where=where, error=text)
+    # The server answers CLUSTER SLOTS with a plain ERR, which redis-py's cluster client
+    # rewraps as a bare RedisClusterException: only the texts tell.
+    if "cluster support disabled" in text or "Cluster mode is not enabled" in text:
+        return tr(
+            "The server at {where} is not part of a Redis Cluster. Choose the standalone "
+            "mode (a redis:// URL), or give the addresses of the cluster's nodes."
+        ).format(where=where)
+    if isinstance(exc, RedisClusterException):
+        return _explain_cluster_exception(exc, where, text)
+    if isinstance(exc, ReadOnlyError):
+        return tr(
+            "Redis at {where} is a read-only replica ({error}). Point GeoRedis at the "
+            "primary, or use the Sentinel mode so it always finds the primary."
+        ).format(where=where, error=text)
+    plain_connection_error = (
+        isinstance(exc, redis.ConnectionError)
+        and not _found(exc, AuthenticationError)
+        and not _tls_failed(exc)
+    )
+    if target.is_sentinel and plain_connection_error:
+        return tr(
+            "The primary of the Sentinel service '{service}' ({where}) could not be reached "
+            "({error}). If it has just failed, the Sentinels promote a replica within their "
+            "down-after time: try again then."
+        ).format(service=target.service_name, where=where, error=text)
+    if target.is_cluster and plain_connection_error:
+        return tr(
+            "A node of the Redis Cluster at {where} could not be reached ({error}). If a "
+            "primary has just failed, the cluster promotes one of its replicas: try again "
+            "then; otherwise check the nodes' addresses."
+        ).format(where=where, error=text)
+    # A Redis server asked SENTINEL MASTERS answers "unknown command": a plain ResponseError.
+    if (
+        isinstance(exc, redis.ResponseError)
+        and "unknown command" in text
+        and "SENTINEL" in (text.upper())
+    ):
+        return tr(
+            "The server at {where} is not a Sentinel. List the Sentinels' addresses (port "
+            "26379 by default), not the Redis servers'."
+        ).format(where=where)
+    return ""
+
+
+def _untyped_cluster_reply(exc: BaseException, *codes: str) -> bool:
+    """A cluster error code in a plain ResponseError.
+
+    Connections of the cluster client parse MOVED, ASK, TRYAGAIN, CLUSTERDOWN and CROSSSLOT
+    into their types; other connections do so only from redis-py 6.0 on, so a plain client
+    of an older redis-py (or a standalone config pointed at a cluster node) gets them as
+    ResponseError("MOVED 3999 127.0.0.1:7001").
+    """
+    return isinstance(exc, redis.ResponseError) and str(exc).startswith(
+        tuple(f"{code} " for code in codes) + codes
+    )
+
+
+def _explain_sentinel_discovery(target, where: str, text: str) -> str:
+    # redis-py keeps no exception object of the Sentinels it asked: it lists their errors in
+    # the MasterNotFoundError's message, by repr: "AuthenticationError('...')" from 4.5.5 to
+    # 7.x, "auth:AuthenticationError" (type only, no text) from 8.0. Only the type names tell.
+    failed = set(re.findall(r"\b(AuthenticationError|ConnectionError|TimeoutError)\b", text))
+    if "AuthenticationError" in failed:
+        return tr(
+            "The Sentinels at {where} refused the credentials. Choose the Sentinels' own "
+            "authentication configuration in the GeoRedis settings (or none if they "
+            "have no password)."
+        ).format(where=where)
+    if target.tls and failed:
+        # TLS refused or not answered: redis-py 8 names no more than the error's type
+        return tr(
+            "The TLS connection to the Sentinels at {where} failed ({error}). Check that "
+            "they expect TLS, that the TLS setting matches, and that the CA file signs "
+            "their certificates."
+        ).format(where=where, error=text)
+    return tr(
+        "No Sentinel at {where} knows a reachable primary for the service '{service}' "
+        "({error}). Check the service (master) name and that the Sentinels run; during "
+        "a failover, try again once a replica has been promoted."
+    ).format(where=where, service=target.service_name, error=text)
+
+
+def _explain_cluster_exception(exc: RedisClusterException, where: str, text: str) -> str:
+    """No node answered, or the slots are not all covered; the nodes' error is the cause."""
+    if _tls_failed(exc):
+        return tr(
+            "The TLS connection to the Redis Cluster at {where} failed ({error}). Check "
+            "that the nodes expect TLS, that the TLS setting matches, and that the CA "
+            "file signs their certificates."
+        ).format(where=where, error=text)
+    if _found(exc, AuthenticationError):
+        return tr(
+            "Redis at {where} refused the credentials ({error}). Check the user name and "
+            "password in the authentication configuration chosen in the GeoRedis settings."
+        ).format(where=where, error=text)
+    # SlotNotCoveredError is raised per command; the slot table check after CLUSTER SLOTS
+    # raises a bare RedisClusterException ("All slots are not covered ...").
+    if isinstance(exc, SlotNotCoveredError) or "slots are not covered" in text:
+        return tr(
+            "The Redis Cluster at {where} does not cover every hash slot ({error}). Wait "
+            "for a failover to finish or repair the cluster (redis-cli --cluster fix)."
+        ).format(where=where, error=text)
+    return tr(
+        "No node of the Redis Cluster at {where} answered ({error}). Check the nodes' "
+        "addresses and that the cluster runs."
+    ).format(where=where, error=text)
