@@ -17,7 +17,7 @@ from qgis.core import (
 from georedis_plugin.core import settings
 from tests.algorithm_runs import RecordingFeedback, one_step_model, run
 from tests.layers import memory_layer, world_layer
-from tests.parity import assert_same_output
+from tests.parity import assert_parameters_mirror_native, assert_same_output
 from tests.redis_server import RedisServer
 from tests.silent_redis import run_against_silent_redis
 
@@ -51,66 +51,8 @@ def both(layer, **parameters):
     return ours, native, result
 
 
-def describe(definition) -> dict:
-    """Everything that shapes a parameter in the dialog, in models and in scripts."""
-    described = {
-        "class": type(definition).__name__,
-        "type": definition.type(),
-        "description": definition.description(),
-        "default": definition.defaultValue(),
-        "flags": int(definition.flags()),
-        "dynamic": definition.isDynamic(),
-        "dynamic layer": definition.dynamicLayerParameterName(),
-        "metadata": definition.metadata(),
-    }
-    if definition.isDynamic():
-        prop = definition.dynamicPropertyDefinition()
-        described["property"] = (
-            prop.name(),
-            prop.description(),
-            prop.dataType(),
-            prop.standardTemplate(),
-        )
-    for attribute in (
-        "parentParameterName",
-        "defaultUnit",
-        "minimum",
-        "maximum",
-        "dataType",
-        "dataTypes",
-        "options",
-        "allowMultiple",
-        "usesStaticStrings",
-        "supportsAppend",
-        "hasGeometry",
-        "createByDefault",
-    ):
-        if hasattr(definition, attribute):
-            described[attribute] = getattr(definition, attribute)()
-    return described
-
-
 def test_parameters_match_native(provider):
-    registry = QgsApplication.processingRegistry()
-    native = registry.algorithmById("native:buffer")
-    ours = registry.algorithmById("georedis:buffer")
-    native_names = [p.name() for p in native.parameterDefinitions()]
-    ours_names = [p.name() for p in ours.parameterDefinitions()]
-    assert ours_names == [*native_names, "USE_CACHE"]
-    for name in native_names:
-        assert describe(ours.parameterDefinition(name)) == describe(
-            native.parameterDefinition(name)
-        ), name
-    use_cache = ours.parameterDefinition("USE_CACHE")
-    assert (use_cache.type(), use_cache.defaultValue()) == ("boolean", True)
-    for definition in ours.parameterDefinitions():
-        assert definition.help(), f"{definition.name()} has no help text"
-    outputs = {o.name(): o.type() for o in ours.outputDefinitions()}
-    assert outputs == {
-        "OUTPUT": "outputVector",
-        "CACHE_HITS": "outputNumber",
-        "CACHE_MISSES": "outputNumber",
-    }
+    assert_parameters_mirror_native("native:buffer", "georedis:buffer")
 
 
 def test_help_explains_the_cache(provider):

@@ -6,7 +6,6 @@ import time
 
 import pytest
 from qgis.core import (
-    QgsApplication,
     QgsFeatureRequest,
     QgsProcessingContext,
     QgsProcessingException,
@@ -15,7 +14,7 @@ from qgis.core import (
 
 from tests.algorithm_runs import RecordingFeedback, one_step_model, run
 from tests.layers import memory_layer, world_layer
-from tests.parity import assert_same_output
+from tests.parity import assert_parameters_mirror_native, assert_same_output
 from tests.redis_server import RedisServer
 from tests.silent_redis import run_against_silent_redis
 
@@ -78,24 +77,7 @@ def assert_same_outcome(params, context_check, project=None):
 
 
 def test_parameters_match_native(provider):
-    registry = QgsApplication.processingRegistry()
-    native = registry.algorithmById("native:intersection")
-    ours = registry.algorithmById("georedis:intersection")
-    ours_by_name = {p.name(): p for p in ours.parameterDefinitions()}
-    for definition in native.parameterDefinitions():
-        mine = ours_by_name[definition.name()]
-        assert mine.type() == definition.type(), definition.name()
-        assert mine.defaultValue() == definition.defaultValue(), definition.name()
-        assert mine.flags() == definition.flags(), definition.name()
-        for attribute in ("parentLayerParameterName", "allowMultiple", "dataType", "dataTypes"):
-            if hasattr(definition, attribute):
-                assert getattr(mine, attribute)() == getattr(definition, attribute)(), (
-                    definition.name(),
-                    attribute,
-                )
-        assert mine.help(), f"{definition.name()} has no help text"
-    extra = set(ours_by_name) - {p.name() for p in native.parameterDefinitions()}
-    assert extra == {"USE_CACHE"}
+    assert_parameters_mirror_native("native:intersection", "georedis:intersection")
 
 
 @pytest.mark.parametrize(

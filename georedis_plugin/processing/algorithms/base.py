@@ -26,6 +26,18 @@ class GeoRedisAlgorithm(QgsProcessingAlgorithm):
     def svgIconPath(self) -> str:
         return ICON_PATH
 
+    def add_parameter(self, definition) -> None:
+        """addParameter, whose False (a duplicate or unusable name) is a bug to surface."""
+        name = definition.name()
+        if not self.addParameter(definition):
+            raise ValueError(f"{self.id()}: parameter {name} could not be added")
+
+    def add_output(self, definition) -> None:
+        """addOutput, whose False (a duplicate name) is a bug to surface."""
+        name = definition.name()
+        if not self.addOutput(definition):
+            raise ValueError(f"{self.id()}: output {name} could not be added")
+
     @staticmethod
     def connection_config() -> ConnectionConfig:
         """Read per run, on the worker thread; never cached on ``self``."""
