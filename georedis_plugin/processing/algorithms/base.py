@@ -3,12 +3,22 @@
 from pathlib import Path
 
 from qgis.core import QgsProcessingAlgorithm
+from qgis.PyQt.QtCore import QCoreApplication
 from qgis.PyQt.QtGui import QIcon
 
 from ...core.connection import ConnectionConfig
 from ...i18n import tr
 
 ICON_PATH = str(Path(__file__).resolve().parents[2] / "resources" / "icon.svg")
+
+
+def qgis_tr(message: str) -> str:
+    """``message`` as QGIS's C++ translates it (``QObject::tr``, context "QObject").
+
+    For the messages a native algorithm emits, repeated word for word: in any language, the
+    user reads QGIS's own text (and QGIS's translation of it).
+    """
+    return QCoreApplication.translate("QObject", message)
 
 
 class GeoRedisAlgorithm(QgsProcessingAlgorithm):

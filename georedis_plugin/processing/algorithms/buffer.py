@@ -20,7 +20,7 @@ from qgis.core import (
 from ...core.buffer_ops import buffer_many
 from ...core.geometry_io import wkb_geometry
 from ...core.wkb_cache import MULTIPOLYGON
-from ...i18n import tr
+from .base import qgis_tr
 from .cached import CACHE_HELP, CachedAlgorithm
 
 OP = "buffer"
@@ -271,10 +271,10 @@ class BufferAlgorithm(CachedAlgorithm):
     def _geometry(value, feature) -> QgsGeometry:
         """The buffer as a geometry; null where it failed, logged as native logs it."""
         if value is None:
-            # the same message, tag and level as native:buffer
+            # the same message, tag and level as native:buffer, in QGIS's words
             QgsMessageLog.logMessage(
-                tr("Error calculating buffer for feature {id}").format(id=feature.id()),
-                tr("Processing"),
+                qgis_tr("Error calculating buffer for feature %1").replace("%1", str(feature.id())),
+                qgis_tr("Processing"),
                 Qgis.MessageLevel.Warning,
             )
             return QgsGeometry()

@@ -27,6 +27,7 @@ from ...core.overlay import (
     shapely_geometries,
 )
 from ...core.wkb_cache import MULTILINESTRING, MULTIPOINT, MULTIPOLYGON, wkb_base_type
+from .base import qgis_tr
 from .cached import CACHE_HELP, CachedAlgorithm
 
 OP = "intersection"
@@ -263,7 +264,7 @@ class IntersectionAlgorithm(CachedAlgorithm):
                 )
             except IntersectionError as exc:
                 raise QgsProcessingException(
-                    self.tr("GEOS geoprocessing error: intersection failed.") + f"\n\n{exc}"
+                    qgis_tr("GEOS geoprocessing error: intersection failed.") + f"\n\n{exc}"
                 ) from exc
             if computed is None:
                 return {}
