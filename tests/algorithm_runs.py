@@ -7,15 +7,28 @@ class RecordingFeedback(QgsProcessingFeedback):
     def __init__(self):
         super().__init__()
         self.errors = []
+        self.infos = []
 
     def reportError(self, error, fatalError=False):
         self.errors.append(error)
         super().reportError(error, fatalError)
 
+    def pushInfo(self, info):
+        self.infos.append(info)
+        super().pushInfo(info)
+
+
+def native_has(algorithm_id: str, parameter: str) -> bool:
+    """Whether the running QGIS's ``algorithm_id`` has ``parameter``."""
+    from qgis.core import QgsApplication
+
+    native = QgsApplication.processingRegistry().algorithmById(algorithm_id)
+    return native.parameterDefinition(parameter) is not None
+
 
 def run(algorithm, parameters, context=None, feedback=None, result_key="OUTPUT"):
     """(output layer, result dict) of ``processing.run`` with a fresh context by default."""
-    import processing
+    from qgis import processing
 
     context = context or QgsProcessingContext()
     feedback = feedback or QgsProcessingFeedback()

@@ -2,13 +2,13 @@
 
 from qgis.core import (
     QgsFeature,
-    QgsField,
+    QgsFeatureRequest,
     QgsGeometry,
     QgsRectangle,
     QgsVectorLayer,
 )
 
-from georedis_plugin.core.compat import FieldType
+from georedis_plugin.core.compat import FieldType, make_field
 
 WORLD_MAP = "/usr/share/qgis/resources/data/world_map.gpkg"
 
@@ -17,7 +17,9 @@ def memory_layer(geometry_type: str, wkts, crs: str = "EPSG:4326", name: str = "
     """Memory layer with fields id (int) and label (string); a None WKT is a null geometry."""
     layer = QgsVectorLayer(f"{geometry_type}?crs={crs}", name, "memory")
     provider = layer.dataProvider()
-    provider.addAttributes([QgsField("id", FieldType.INT), QgsField("label", FieldType.STRING)])
+    assert provider.addAttributes(
+        [make_field("id", FieldType.INT), make_field("label", FieldType.STRING)]
+    )
     layer.updateFields()
     features = []
     for index, wkt in enumerate(wkts):
@@ -35,8 +37,6 @@ def world_layer(name: str, extent=None, limit: int = 0):
     """A memory copy of a world_map.gpkg layer, optionally limited to an extent / count."""
     source = QgsVectorLayer(f"{WORLD_MAP}|layername={name}", name, "ogr")
     assert source.isValid(), f"{WORLD_MAP} is missing: run make setup"
-    from qgis.core import QgsFeatureRequest
-
     request = QgsFeatureRequest()
     if extent is not None:
         request.setFilterRect(QgsRectangle(*extent))

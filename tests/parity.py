@@ -2,14 +2,15 @@
 
 Same feature count, same fields (names, types), same layer geometry type, and features matched
 as sets by their attributes; polygons equal up to a symmetric-difference area of 1e-6 of their
-area, lines and points equal up to 1e-9 in coordinates after normalisation.
+area, lines and points equal up to 1e-9 in coordinates after normalisation. Parameters: the
+same definitions as the running QGIS's native algorithm, plus USE_CACHE.
 """
 
 import math
 from collections import defaultdict
 
 import shapely
-from qgis.core import QgsWkbTypes
+from qgis.core import QgsApplication, QgsWkbTypes
 
 AREA_TOLERANCE = 1e-6
 COORD_TOLERANCE = 1e-9
@@ -73,3 +74,69 @@ def assert_same_output(ours_layer, native_layer):
         else:
             problems.append(f"{feature.attributes()[:3]}: {reasons[0]}")
     assert not problems, f"{len(problems)} geometries differ, e.g. " + "; ".join(problems[:3])
+
+
+def parameter_description(definition) -> dict:
+    """Everything that shapes a parameter in the dialog, in models and in scripts."""
+    described = {
+        "class": type(definition).__name__,
+        "serialized": definition.toVariantMap(),
+        "help": definition.help(),
+        "flags": int(definition.flags()),
+        "dynamic": definition.isDynamic(),
+        "dynamic layer": definition.dynamicLayerParameterName(),
+    }
+    if definition.isDynamic():
+        prop = definition.dynamicPropertyDefinition()
+        described["property"] = (
+            prop.name(),
+            prop.description(),
+            prop.dataType(),
+            prop.standardTemplate(),
+        )
+    for attribute in (
+        "parentParameterName",
+        "parentLayerParameterName",
+        "defaultUnit",
+        "minimum",
+        "maximum",
+        "dataType",
+        "dataTypes",
+        "options",
+        "allowMultiple",
+        "usesStaticStrings",
+        "supportsAppend",
+        "hasGeometry",
+        "createByDefault",
+        "multiLine",
+        "defaultToAllFields",
+    ):
+        if hasattr(definition, attribute):
+            described[attribute] = getattr(definition, attribute)()
+    return described
+
+
+def assert_parameters_mirror_native(native_id: str, ours_id: str):
+    """``ours_id`` has exactly the running native's parameters, in its order, then USE_CACHE."""
+    registry = QgsApplication.processingRegistry()
+    native = registry.algorithmById(native_id)
+    ours = registry.algorithmById(ours_id)
+    native_names = [p.name() for p in native.parameterDefinitions()]
+    assert [p.name() for p in ours.parameterDefinitions()] == [*native_names, "USE_CACHE"]
+    for name in native_names:
+        assert parameter_description(ours.parameterDefinition(name)) == parameter_description(
+            native.parameterDefinition(name)
+        ), name
+    use_cache = ours.parameterDefinition("USE_CACHE")
+    assert (use_cache.type(), use_cache.defaultValue(), bool(use_cache.help())) == (
+        "boolean",
+        True,
+        True,
+    )
+    outputs = {o.name(): o.type() for o in ours.outputDefinitions()}
+    native_outputs = {o.name(): o.type() for o in native.outputDefinitions()}
+    assert outputs == {
+        **native_outputs,
+        "CACHE_HITS": "outputNumber",
+        "CACHE_MISSES": "outputNumber",
+    }

@@ -8,6 +8,7 @@ import pytest
 from qgis.core import (
     QgsApplication,
     QgsProcessingContext,
+    QgsProcessingException,
     QgsProcessingFeedback,
     QgsProperty,
     QgsVectorLayer,
@@ -15,9 +16,9 @@ from qgis.core import (
 )
 
 from georedis_plugin.core import settings
-from tests.algorithm_runs import RecordingFeedback, one_step_model, run
+from tests.algorithm_runs import RecordingFeedback, native_has, one_step_model, run
 from tests.layers import memory_layer, world_layer
-from tests.parity import assert_same_output
+from tests.parity import assert_parameters_mirror_native, assert_same_output
 from tests.redis_server import RedisServer
 from tests.silent_redis import run_against_silent_redis
 
@@ -51,66 +52,8 @@ def both(layer, **parameters):
     return ours, native, result
 
 
-def describe(definition) -> dict:
-    """Everything that shapes a parameter in the dialog, in models and in scripts."""
-    described = {
-        "class": type(definition).__name__,
-        "type": definition.type(),
-        "description": definition.description(),
-        "default": definition.defaultValue(),
-        "flags": int(definition.flags()),
-        "dynamic": definition.isDynamic(),
-        "dynamic layer": definition.dynamicLayerParameterName(),
-        "metadata": definition.metadata(),
-    }
-    if definition.isDynamic():
-        prop = definition.dynamicPropertyDefinition()
-        described["property"] = (
-            prop.name(),
-            prop.description(),
-            prop.dataType(),
-            prop.standardTemplate(),
-        )
-    for attribute in (
-        "parentParameterName",
-        "defaultUnit",
-        "minimum",
-        "maximum",
-        "dataType",
-        "dataTypes",
-        "options",
-        "allowMultiple",
-        "usesStaticStrings",
-        "supportsAppend",
-        "hasGeometry",
-        "createByDefault",
-    ):
-        if hasattr(definition, attribute):
-            described[attribute] = getattr(definition, attribute)()
-    return described
-
-
 def test_parameters_match_native(provider):
-    registry = QgsApplication.processingRegistry()
-    native = registry.algorithmById("native:buffer")
-    ours = registry.algorithmById("georedis:buffer")
-    native_names = [p.name() for p in native.parameterDefinitions()]
-    ours_names = [p.name() for p in ours.parameterDefinitions()]
-    assert ours_names == [*native_names, "USE_CACHE"]
-    for name in native_names:
-        assert describe(ours.parameterDefinition(name)) == describe(
-            native.parameterDefinition(name)
-        ), name
-    use_cache = ours.parameterDefinition("USE_CACHE")
-    assert (use_cache.type(), use_cache.defaultValue()) == ("boolean", True)
-    for definition in ours.parameterDefinitions():
-        assert definition.help(), f"{definition.name()} has no help text"
-    outputs = {o.name(): o.type() for o in ours.outputDefinitions()}
-    assert outputs == {
-        "OUTPUT": "outputVector",
-        "CACHE_HITS": "outputNumber",
-        "CACHE_MISSES": "outputNumber",
-    }
+    assert_parameters_mirror_native("native:buffer", "georedis:buffer")
 
 
 def test_help_explains_the_cache(provider):
@@ -196,7 +139,7 @@ def test_parity_with_data_defined_distance(provider, redis_url):
 
 def test_parity_on_world_map_states_in_a_projected_crs(provider, redis_url):
     states = world_layer("states_provinces", extent=(-10, 35, 30, 60))
-    import processing
+    from qgis import processing
 
     projected = processing.run(
         "native:reprojectlayer",
@@ -348,7 +291,9 @@ def test_editing_one_feature_recomputes_only_it(provider, redis_url, redis_clien
     run("georedis:buffer", params)
     keys_before = set(redis_client.scan_iter("georedis:cache:buffer:*"))
     feature = next(layer.getFeatures())
-    layer.dataProvider().changeGeometryValues({feature.id(): feature.geometry().simplify(0.01)})
+    assert layer.dataProvider().changeGeometryValues(
+        {feature.id(): feature.geometry().simplify(0.01)}
+    )
     edited, result = run("georedis:buffer", params)
     assert (result["CACHE_HITS"], result["CACHE_MISSES"]) == (99, 1)
     keys_after = set(redis_client.scan_iter("georedis:cache:buffer:*"))
@@ -511,7 +456,7 @@ def test_in_place_edit_matches_native(provider, redis_url, qgis_new_project):
     edited = {}
     for algorithm_id in ("native:buffer", "georedis:buffer"):
         layer = memory_layer("MultiPolygon", MULTI + POLYGONS[:2], name=algorithm_id)
-        QgsProject.instance().addMapLayer(layer)
+        assert QgsProject.instance().addMapLayer(layer) is layer
         layer.selectByIds([feature.id() for feature in layer.getFeatures()][:3])
         area_before = sum(f.geometry().area() for f in layer.getFeatures())
         context = QgsProcessingContext()
@@ -543,9 +488,11 @@ def test_file_outputs(provider, redis_url, tmp_path, extension):
 def test_runs_inside_a_model(provider, redis_url, redis_client):
     model = one_step_model("georedis:buffer", ["INPUT"], {"DISTANCE": 0.5})
     layer = memory_layer("Point", POINTS)
-    context = QgsProcessingContext()
     feedback = QgsProcessingFeedback()
     for expected_hits in (0, 3):
+        # a fresh context per run: QGIS >= 3.38 keeps a model's results in its context and
+        # leaves the output out of a second run's results
+        context = QgsProcessingContext()
         result, ok = model.run({"INPUT": layer, "step:result": "memory:"}, context, feedback)
         assert ok
         out = context.takeResultLayer(result["step:result"])
@@ -554,3 +501,120 @@ def test_runs_inside_a_model(provider, redis_url, redis_client):
         assert (last_run["algorithm"], last_run["hits"]) == ("georedis:buffer", expected_hits)
     native, _ = run("native:buffer", {"INPUT": layer, "DISTANCE": 0.5, "OUTPUT": "memory:"})
     assert_same_output(out, native)
+
+
+def require_separate_disjoint():
+    """SEPARATE_DISJOINT exists from QGIS 3.32 on: elsewhere neither algorithm has it."""
+    if not native_has("native:buffer", "SEPARATE_DISJOINT"):
+        ours = QgsApplication.processingRegistry().algorithmById("georedis:buffer")
+        assert ours.parameterDefinition("SEPARATE_DISJOINT") is None
+        pytest.skip("this QGIS's native:buffer has no SEPARATE_DISJOINT")
+
+
+@pytest.mark.parametrize(
+    "geometry_type, wkts",
+    [
+        ("MultiPolygon", MULTI),
+        ("Polygon", POLYGONS),
+        ("Point", POINTS),
+        ("MultiLineString", MULTILINES),
+        ("GeometryCollection", COLLECTIONS),
+    ],
+    ids=["multipolygons", "polygons-null-empty-collapsing", "points", "multilines", "collections"],
+)
+@pytest.mark.parametrize("dissolve", [False, True])
+@pytest.mark.parametrize("distance", [0.2, -0.3])
+def test_separate_disjoint_parity(provider, redis_url, geometry_type, wkts, dissolve, distance):
+    require_separate_disjoint()
+    layer = memory_layer(geometry_type, wkts)
+    for separate in (False, True):
+        params = {"DISTANCE": distance, "DISSOLVE": dissolve, "SEPARATE_DISJOINT": separate}
+        assert_same_outcome(layer, **params)
+
+
+def assert_same_outcome(layer, **parameters):
+    """The same output as native, or the same error (e.g. an empty dissolved collection
+    that the MultiPolygon output refuses)."""
+    parameters = {"INPUT": layer, "OUTPUT": "memory:", **parameters}
+    outcomes = []
+    for algorithm in ("native:buffer", "georedis:buffer"):
+        try:
+            outcomes.append((run(algorithm, parameters)[0], ""))
+        except QgsProcessingException as exc:
+            outcomes.append((None, str(exc)))
+    (native, native_error), (ours, our_error) = outcomes
+    assert our_error == native_error
+    if native is not None:
+        assert_same_output(ours, native)
+
+
+def test_separate_disjoint_writes_each_part_and_reads_buffers_back(provider, redis_url):
+    require_separate_disjoint()
+    layer = memory_layer("MultiPolygon", MULTI)
+    ours, native, cold = both(layer, DISTANCE=0.1, SEPARATE_DISJOINT=True)
+    assert native.featureCount() == 3  # the first feature's two parts, the second's one
+    assert {QgsWkbTypes.displayString(f.geometry().wkbType()) for f in native.getFeatures()} <= {
+        "Polygon",
+        "MultiPolygon",
+    }
+    assert_same_output(ours, native)
+    again, _, warm = both(layer, DISTANCE=0.1, SEPARATE_DISJOINT=True)
+    assert (warm["CACHE_HITS"], warm["CACHE_MISSES"]) == (cold["CACHE_MISSES"], 0)
+    assert_same_output(again, native)
+
+
+@pytest.mark.parametrize("dissolve", [False, True])
+def test_separate_disjoint_on_world_map_states(provider, redis_url, dissolve):
+    require_separate_disjoint()
+    states = world_layer("states_provinces", extent=(0, 40, 20, 55))
+    ours, native, _ = both(states, DISTANCE=0.05, DISSOLVE=dissolve, SEPARATE_DISJOINT=True)
+    assert native.featureCount() > (1 if dissolve else states.featureCount())
+    assert_same_output(ours, native)
+
+
+def test_separate_disjoint_to_a_geopackage_regenerates_the_fid(provider, redis_url, tmp_path):
+    require_separate_disjoint()
+    layer = memory_layer("MultiPolygon", MULTI)
+    outputs = {}
+    for algorithm in ("native:buffer", "georedis:buffer"):
+        path = tmp_path / f"{algorithm.split(':')[0]}.gpkg"
+        params = {"INPUT": layer, "DISTANCE": 0.1, "SEPARATE_DISJOINT": True, "OUTPUT": str(path)}
+        outputs[algorithm], _ = run(algorithm, params)
+    assert outputs["georedis:buffer"].featureCount() == 3
+    assert_same_output(outputs["georedis:buffer"], outputs["native:buffer"])
+
+
+def test_sink_properties_follow_separate_disjoint_as_native(provider):
+    registry = QgsApplication.processingRegistry()
+    layer = memory_layer("Polygon", POLYGONS[:1])
+    context = QgsProcessingContext()
+    for separate in (False, True):
+        params = {"INPUT": layer, "SEPARATE_DISJOINT": separate}
+        properties = [
+            registry.algorithmById(a).sinkProperties("OUTPUT", params, context, {})
+            for a in ("native:buffer", "georedis:buffer")
+        ]
+        assert [(p.wkbType, p.availability) for p in properties[1:]] == [
+            (properties[0].wkbType, properties[0].availability)
+        ]
+
+
+def test_a_native_parameter_it_cannot_honour_runs_native_uncached(
+    provider, redis_url, redis_client, monkeypatch
+):
+    # a QGIS release may add a parameter GeoRedis does not implement: pretend MITER_LIMIT is one
+    from georedis_plugin.processing.algorithms.buffer import BufferAlgorithm
+
+    monkeypatch.setattr(BufferAlgorithm, "HONOURED", BufferAlgorithm.HONOURED - {"MITER_LIMIT"})
+    layer = memory_layer("LineString", LINES)
+    params = {"INPUT": layer, "DISTANCE": 0.5, "JOIN_STYLE": 1, "MITER_LIMIT": 1.5}
+    feedback = RecordingFeedback()
+    ours, result = run("georedis:buffer", {**params, "OUTPUT": "memory:"}, feedback=feedback)
+    native, _ = run("native:buffer", {**params, "OUTPUT": "memory:"})
+    assert_same_output(ours, native)
+    assert (result["CACHE_HITS"], result["CACHE_MISSES"]) == (0, 0)
+    assert any("MITER_LIMIT" in info and "native:buffer" in info for info in feedback.infos)
+    assert redis_client.keys("georedis:cache:*") == []
+    # at its default, the parameter changes nothing GeoRedis would not know: cached as usual
+    _, cached = run("georedis:buffer", {**params, "MITER_LIMIT": 2, "OUTPUT": "memory:"})
+    assert cached["CACHE_MISSES"] == 2

@@ -91,7 +91,12 @@ def test_qgis_in_french_shows_the_plugin_in_french(plugin_in, french, redis_url)
     buffer = registry.algorithmById("georedis:buffer")
     assert buffer.displayName() == french["Buffer (cached)"] == "Tampon (en cache)"
     assert buffer.group() == french["Cached geoprocessing"]
-    assert buffer.parameterDefinition("INPUT").description() == "Couche source"  # as native
+    # native's parameters, as QGIS translated them when it created native:buffer
+    native = registry.algorithmById("native:buffer")
+    assert (
+        buffer.parameterDefinition("INPUT").description()
+        == native.parameterDefinition("INPUT").description()
+    )
     assert buffer.parameterDefinition("USE_CACHE").description() == french["Use the Redis cache"]
     load = registry.algorithmById("georedis:loadgeoset")
     assert load.displayName() == french["Load points into a geo set"]

@@ -13,9 +13,9 @@ from qgis.core import (
     QgsProcessingFeedback,
 )
 
-from tests.algorithm_runs import RecordingFeedback, one_step_model, run
+from tests.algorithm_runs import RecordingFeedback, native_has, one_step_model, run
 from tests.layers import memory_layer, world_layer
-from tests.parity import assert_same_output
+from tests.parity import assert_parameters_mirror_native, assert_same_output
 from tests.redis_server import RedisServer
 from tests.silent_redis import run_against_silent_redis
 
@@ -78,24 +78,7 @@ def assert_same_outcome(params, context_check, project=None):
 
 
 def test_parameters_match_native(provider):
-    registry = QgsApplication.processingRegistry()
-    native = registry.algorithmById("native:intersection")
-    ours = registry.algorithmById("georedis:intersection")
-    ours_by_name = {p.name(): p for p in ours.parameterDefinitions()}
-    for definition in native.parameterDefinitions():
-        mine = ours_by_name[definition.name()]
-        assert mine.type() == definition.type(), definition.name()
-        assert mine.defaultValue() == definition.defaultValue(), definition.name()
-        assert mine.flags() == definition.flags(), definition.name()
-        for attribute in ("parentLayerParameterName", "allowMultiple", "dataType", "dataTypes"):
-            if hasattr(definition, attribute):
-                assert getattr(mine, attribute)() == getattr(definition, attribute)(), (
-                    definition.name(),
-                    attribute,
-                )
-        assert mine.help(), f"{definition.name()} has no help text"
-    extra = set(ours_by_name) - {p.name() for p in native.parameterDefinitions()}
-    assert extra == {"USE_CACHE"}
+    assert_parameters_mirror_native("native:intersection", "georedis:intersection")
 
 
 @pytest.mark.parametrize(
@@ -185,7 +168,7 @@ def test_parity_with_curved_input(provider, redis_url):
 
 def test_overlay_is_reprojected_to_the_input_crs(provider, redis_url):
     states = world_layer("states_provinces", extent=(5, 45, 16, 55))
-    import processing
+    from qgis import processing
 
     countries = world_layer("countries", extent=(5, 45, 16, 55))
     countries_3857 = processing.run(
@@ -263,7 +246,9 @@ def test_unchecked_invalid_geometry_fails_like_native(provider, redis_url):
             run(algorithm, {"INPUT": input_layer, "OVERLAY": overlay, "OUTPUT": "memory:"}, context)
         messages.append(str(caught.value))
     assert messages[0] == messages[1]
-    assert "Self-intersection" in messages[1]
+    # GEOS's own words follow ("Self-intersection" in GEOS 3.11, "side location conflict"
+    # in 3.13): the whole message is compared with native's above
+    assert "TopologyException" in messages[1]
 
 
 def with_geometries_from_wkb(layer, wkts):
@@ -338,7 +323,7 @@ def test_invalid_geometry_setting_of_one_layer_overrides_the_context(
         "INPUT": memory_layer("Polygon", [BOWTIE, SQUARES[0]], name="input"),
         "OVERLAY": memory_layer("Polygon", [*OVERLAY[:2], BOWTIE], name="overlay"),
     }
-    QgsProject.instance().addMapLayer(layers[parameter])
+    assert QgsProject.instance().addMapLayer(layers[parameter]) is layers[parameter]
     params = dict(layers)
     params[parameter] = QgsProcessingFeatureSourceDefinition(
         layers[parameter].id(),
@@ -406,7 +391,9 @@ def test_editing_one_input_feature_touches_only_its_pairs(provider, redis_url, r
     _, cold = run("georedis:intersection", params)
     keys_before = set(redis_client.scan_iter("georedis:cache:intersection:*"))
     feature = next(states.getFeatures())
-    states.dataProvider().changeGeometryValues({feature.id(): feature.geometry().buffer(0.01, 3)})
+    assert states.dataProvider().changeGeometryValues(
+        {feature.id(): feature.geometry().buffer(0.01, 3)}
+    )
     edited, result = run("georedis:intersection", params)
     new_keys = set(redis_client.scan_iter("georedis:cache:intersection:*")) - keys_before
     assert 1 <= result["CACHE_MISSES"] <= 3
@@ -517,9 +504,9 @@ def test_runs_inside_a_model(provider, redis_url, redis_client):
     model = one_step_model("georedis:intersection", ["INPUT", "OVERLAY"])
     a = memory_layer("Polygon", SQUARES[:2])
     b = memory_layer("Polygon", OVERLAY, name="overlay")
-    context = QgsProcessingContext()
     runs = []
     for _ in range(2):
+        context = QgsProcessingContext()  # one per run (QGIS >= 3.38 keeps model results)
         result, ok = model.run(
             {"INPUT": a, "OVERLAY": b, "step:result": "memory:"}, context, QgsProcessingFeedback()
         )
@@ -531,3 +518,139 @@ def test_runs_inside_a_model(provider, redis_url, redis_client):
     assert runs[1]["hits"] == runs[0]["misses"] > 0
     native, _ = run("native:intersection", {"INPUT": a, "OVERLAY": b, "OUTPUT": "memory:"})
     assert_same_output(layer, native)
+
+
+def require_grid_size():
+    """GRID_SIZE exists from QGIS 3.28 on: elsewhere neither algorithm has it."""
+    if not native_has("native:intersection", "GRID_SIZE"):
+        ours = QgsApplication.processingRegistry().algorithmById("georedis:intersection")
+        assert ours.parameterDefinition("GRID_SIZE") is None
+        pytest.skip("this QGIS's native:intersection has no GRID_SIZE")
+
+
+@pytest.mark.parametrize("grid_size", [None, 0, 0.5, 1.5, 3])
+@pytest.mark.parametrize(
+    "input_type, input_wkts",
+    [("Polygon", SQUARES), ("Point", POINTS), ("LineString", LINES)],
+    ids=["polygons", "points", "lines"],
+)
+def test_grid_size_parity(provider, redis_url, grid_size, input_type, input_wkts):
+    require_grid_size()
+    ours, native, _ = both(
+        memory_layer(input_type, input_wkts),
+        memory_layer("Polygon", OVERLAY, name="overlay"),
+        GRID_SIZE=grid_size,
+    )
+    assert_same_output(ours, native)
+
+
+def test_grid_size_that_collapses_results_matches_native(provider, redis_url):
+    # a grid coarser than the overlaps: pieces collapse to empty or lower-dimension results
+    require_grid_size()
+    ours, native, _ = both(
+        memory_layer("Polygon", SQUARES),
+        memory_layer("Polygon", OVERLAY, name="overlay"),
+        GRID_SIZE=10,
+    )
+    assert_same_output(ours, native)
+
+
+@pytest.mark.parametrize("grid_size", [0.01, 0.25])
+def test_grid_size_on_world_map_states_and_countries(provider, redis_url, grid_size):
+    require_grid_size()
+    extent = (-10, 35, 30, 60)
+    states = world_layer("states_provinces", extent=extent)
+    countries = world_layer("countries", extent=extent)
+    ours, native, _ = both(
+        states, countries, INPUT_FIELDS=["name"], OVERLAY_FIELDS=["name"], GRID_SIZE=grid_size
+    )
+    assert native.featureCount() > 500
+    assert_same_output(ours, native)
+
+
+def test_grid_size_is_part_of_the_cache_key(provider, redis_url):
+    require_grid_size()
+    a = memory_layer("Polygon", SQUARES)
+    b = memory_layer("Polygon", OVERLAY, name="overlay")
+    _, _, plain = both(a, b)
+    for grid_size in (0.5, 1.5):
+        ours, native, cold = both(a, b, GRID_SIZE=grid_size)
+        assert cold["CACHE_MISSES"] == plain["CACHE_MISSES"] > 0, grid_size
+        assert_same_output(ours, native)
+    again, native, warm = both(a, b, GRID_SIZE=0.5)
+    assert (warm["CACHE_HITS"], warm["CACHE_MISSES"]) == (plain["CACHE_MISSES"], 0)
+    assert_same_output(again, native)
+    _, _, no_grid = both(a, b, GRID_SIZE=0)  # 0 is no grid, as in native
+    assert (no_grid["CACHE_HITS"], no_grid["CACHE_MISSES"]) == (plain["CACHE_MISSES"], 0)
+
+
+def test_a_native_parameter_it_cannot_honour_runs_native_uncached(
+    provider, redis_url, redis_client, monkeypatch
+):
+    # a QGIS release may add a parameter GeoRedis does not implement: pretend the prefix is one
+    from georedis_plugin.processing.algorithms.intersection import IntersectionAlgorithm
+
+    monkeypatch.setattr(
+        IntersectionAlgorithm,
+        "HONOURED",
+        IntersectionAlgorithm.HONOURED - {"OVERLAY_FIELDS_PREFIX"},
+    )
+    a = memory_layer("Polygon", SQUARES)
+    b = memory_layer("Polygon", OVERLAY, name="overlay")
+    feedback = RecordingFeedback()
+    params = {"INPUT": a, "OVERLAY": b, "OVERLAY_FIELDS_PREFIX": "b_", "OUTPUT": "memory:"}
+    ours, result = run("georedis:intersection", params, feedback=feedback)
+    native, _ = run("native:intersection", params)
+    assert [f.name() for f in ours.fields()] == ["id", "label", "b_id", "b_label"]
+    assert_same_output(ours, native)
+    assert (result["CACHE_HITS"], result["CACHE_MISSES"]) == (0, 0)
+    assert any("OVERLAY_FIELDS_PREFIX" in info for info in feedback.infos)
+    assert redis_client.keys("georedis:cache:*") == []
+
+
+def test_a_native_failure_in_a_delegated_run_is_natives_error(provider, redis_url, monkeypatch):
+    from georedis_plugin.processing.algorithms.intersection import IntersectionAlgorithm
+
+    monkeypatch.setattr(
+        IntersectionAlgorithm,
+        "HONOURED",
+        IntersectionAlgorithm.HONOURED - {"OVERLAY_FIELDS_PREFIX"},
+    )
+    bowtie = memory_layer("Polygon", [BOWTIE], name="bowtie")
+    params = {"INPUT": bowtie, "OVERLAY": bowtie, "OVERLAY_FIELDS_PREFIX": "b_"}
+    assert_same_outcome(params, ABORT)
+
+
+@pytest.fixture
+def qgis_in_french(qgis_app):
+    """QGIS's own French catalogue installed, as in a QGIS set to French."""
+    from qgis.core import QgsApplication as App
+    from qgis.PyQt.QtCore import QCoreApplication, QTranslator
+
+    translator = QTranslator()
+    assert translator.load("qgis_fr", App.i18nPath()), "QGIS's translations are not installed"
+    QCoreApplication.installTranslator(translator)
+    yield
+    QCoreApplication.removeTranslator(translator)
+
+
+@pytest.mark.parametrize("check", [SKIP, ABORT, NO_CHECK], ids=["skip", "abort", "no-check"])
+def test_messages_are_qgis_own_in_its_language(provider, redis_url, qgis_in_french, check):
+    # skipped / aborting invalid features and the GEOS failure without checks: QGIS's text
+    input_layer = memory_layer("Polygon", [SQUARES[0], BOWTIE, BOWTIE], name="entrée")
+    overlay = memory_layer("Polygon", OVERLAY[:2], name="superposition")
+    outcomes = []
+    for algorithm in ("native:intersection", "georedis:intersection"):
+        context = QgsProcessingContext()
+        context.setInvalidGeometryCheck(check)
+        feedback = RecordingFeedback()
+        params = {"INPUT": input_layer, "OVERLAY": overlay, "OUTPUT": "memory:"}
+        try:
+            run(algorithm, params, context, feedback)
+            outcomes.append(("", feedback.errors))
+        except QgsProcessingException as exc:
+            outcomes.append((str(exc), feedback.errors))
+    assert outcomes[1] == outcomes[0]
+    error, messages = outcomes[1]
+    text = error + " ".join(messages)
+    assert ("géométrie" if check != NO_CHECK else "géotraitement") in text, text

@@ -1,9 +1,9 @@
 """The parity comparison itself: it accepts what the rule allows and rejects everything else."""
 
 import pytest
-from qgis.core import QgsField, QgsGeometry
+from qgis.core import QgsGeometry
 
-from georedis_plugin.core.compat import FieldType
+from georedis_plugin.core.compat import FieldType, make_field
 from tests.layers import memory_layer
 from tests.parity import assert_same_output, geometries_match
 
@@ -70,15 +70,15 @@ def test_layer_differences_are_reported(qgis_app, change):
         geometry_type = "MultiPolygon"
     ours = memory_layer(geometry_type, wkts)
     if change in ("field name", "field type"):
-        ours.dataProvider().deleteAttributes([1])
+        assert ours.dataProvider().deleteAttributes([1])
         name, kind = (
             ("other", FieldType.STRING) if change == "field name" else ("label", FieldType.INT)
         )
-        ours.dataProvider().addAttributes([QgsField(name, kind)])
+        assert ours.dataProvider().addAttributes([make_field(name, kind)])
         ours.updateFields()
     if change == "attribute":
         feature = next(ours.getFeatures())
-        ours.dataProvider().changeAttributeValues({feature.id(): {1: "changed"}})
+        assert ours.dataProvider().changeAttributeValues({feature.id(): {1: "changed"}})
     with pytest.raises(AssertionError):
         assert_same_output(ours, native)
 

@@ -12,7 +12,7 @@ import numpy as np
 import shapely
 from qgis.core import Qgis, QgsGeometry
 
-from .geometry_io import parallel_map, shapely_from_wkbs
+from .geometry_io import parallel_map, shapely_from_wkbs, wkb_geometry
 
 # Qgis.EndCapStyle / Qgis.JoinStyle values (1-based) to shapely's names
 CAP_STYLES = {1: "round", 2: "flat", 3: "square"}
@@ -30,14 +30,13 @@ def to_qgis_multi_wkb(geometry: QgsGeometry):
     """What the native algorithm writes: convertToMultiType(), as WKB; None for null."""
     if geometry.isNull():
         return None
-    geometry.convertToMultiType()
+    # False only for a null geometry (excluded above) or a type without a multi type
+    geometry.convertToMultiType()  # noqa: QGS201
     return bytes(geometry.asWkb())
 
 
 def qgis_buffer(wkb: bytes, distance, segments, end_cap, join, miter):
-    geometry = QgsGeometry()
-    geometry.fromWkb(wkb)
-    buffered = geometry.buffer(
+    buffered = wkb_geometry(wkb).buffer(
         distance, segments, Qgis.EndCapStyle(end_cap), Qgis.JoinStyle(join), miter
     )
     return to_qgis_multi_wkb(buffered)
@@ -110,9 +109,7 @@ def buffer_many(wkbs, distances, segments, end_cap, join, miter, cancelled=None,
         if is_empty:
             results[index] = empty_buffer_wkb()
             continue
-        geometry = QgsGeometry()
-        geometry.fromWkb(wkb)
-        results[index] = to_qgis_multi_wkb(geometry)
+        results[index] = to_qgis_multi_wkb(wkb_geometry(wkb))
     for done, index in enumerate(slow, len(wkbs) - len(slow)):
         if cancelled is not None and cancelled():
             return None

@@ -14,17 +14,16 @@ from qgis.core import QgsGeometry
 WORKERS = max(1, min(4, os.cpu_count() or 1))
 
 
-def qgs_to_wkb(geometry: QgsGeometry):
-    """ISO WKB of a QGIS geometry, or None for a null geometry."""
-    if geometry is None or geometry.isNull():
-        return None
-    return bytes(geometry.asWkb())
+def wkb_geometry(wkb: bytes) -> QgsGeometry:
+    """The QGIS geometry of WKB that QGIS, GEOS or a checked cache value wrote.
 
-
-def wkb_to_qgs(wkb) -> QgsGeometry:
+    ``fromWkb`` reports no failure on QGIS 3.22 (it returns nothing), and a geometry that did
+    not parse is null: that is a failure here, never a silently null feature.
+    """
     geometry = QgsGeometry()
-    if wkb:
-        geometry.fromWkb(wkb)
+    geometry.fromWkb(wkb)
+    if geometry.isNull():
+        raise ValueError(f"QGIS could not read a {len(wkb)}-byte WKB geometry")
     return geometry
 
 
@@ -33,11 +32,6 @@ def shapely_from_wkbs(wkbs) -> np.ndarray:
     array = np.empty(len(wkbs), dtype=object)
     array[:] = list(wkbs)
     return shapely.from_wkb(array, on_invalid="ignore")
-
-
-def shapely_to_wkbs(geometries: np.ndarray, output_dimension: int = 2) -> list:
-    """ISO WKB (what QGIS itself writes) per geometry; None stays None."""
-    return list(shapely.to_wkb(geometries, flavor="iso", output_dimension=output_dimension))
 
 
 def parallel_map(

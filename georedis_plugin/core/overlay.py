@@ -13,7 +13,7 @@ import shapely
 from qgis.core import QgsGeometry, QgsWkbTypes
 
 from .buffer_ops import is_curved_wkb
-from .geometry_io import parallel_map, shapely_from_wkbs
+from .geometry_io import parallel_map, shapely_from_wkbs, wkb_geometry
 
 
 class IntersectionError(Exception):
@@ -74,8 +74,7 @@ def candidate_pairs(a_geoms, b_geoms, a_indices, cancelled=None):
 
 def candidate_pairs_qgis(a_wkb, b_wkbs, b_boxes):
     """Native's own test (bounding box, then prepared intersects) for one A geometry."""
-    geometry = QgsGeometry()
-    geometry.fromWkb(a_wkb)
+    geometry = wkb_geometry(a_wkb)
     box = geometry.boundingBox()
     engine = QgsGeometry.createGeometryEngine(geometry.constGet())
     engine.prepareGeometry()
@@ -83,8 +82,7 @@ def candidate_pairs_qgis(a_wkb, b_wkbs, b_boxes):
     for b_index, (b_wkb, b_box) in enumerate(zip(b_wkbs, b_boxes)):
         if b_box is None or not box.intersects(b_box):
             continue
-        other = QgsGeometry()
-        other.fromWkb(b_wkb)
+        other = wkb_geometry(b_wkb)  # kept alive while GEOS reads its constGet()
         if engine.intersects(other.constGet()):
             found.append(b_index)
     return found
@@ -110,9 +108,7 @@ def geometry_validity(wkbs, digests, cache, cancelled=None):
             return None
         for position, index in enumerate(missing):
             if geometries[position] is None:
-                geometry = QgsGeometry()
-                geometry.fromWkb(wkbs[index])
-                valid = geometry.isGeosValid()
+                valid = wkb_geometry(wkbs[index]).isGeosValid()
             else:
                 valid = bool(flags[position])
             known[index] = b"1" if valid else b"0"
@@ -125,20 +121,32 @@ def sanitize(geometry: QgsGeometry, geometry_type):
     if geometry.isNull():
         raise IntersectionError(geometry.lastError())
     if QgsWkbTypes.flatType(geometry.wkbType()) == QgsWkbTypes.Type.GeometryCollection:
-        geometry.convertGeometryCollectionToSubclass(geometry_type)
+        # as native, unchecked: what it could not convert is tested just below
+        geometry.convertGeometryCollectionToSubclass(geometry_type)  # noqa: QGS201
         if geometry.isEmpty():
             return None
     if QgsWkbTypes.geometryType(geometry.wkbType()) != geometry_type:
         return None
-    geometry.convertToMultiType()
+    # as native, unchecked: False only for a null geometry (raised above)
+    geometry.convertToMultiType()  # noqa: QGS201
     return bytes(geometry.asWkb())
 
 
-def qgis_intersection(a_wkb, b_wkb, geometry_type):
-    a, b = QgsGeometry(), QgsGeometry()
-    a.fromWkb(a_wkb)
-    b.fromWkb(b_wkb)
-    return sanitize(a.intersection(b), geometry_type)
+def geometry_parameters(grid_size):
+    """QgsGeometryParameters with the grid size (QGIS >= 3.28, which has GRID_SIZE)."""
+    from qgis.core import QgsGeometryParameters
+
+    parameters = QgsGeometryParameters()
+    parameters.setGridSize(grid_size)
+    return parameters
+
+
+def qgis_intersection(a_wkb, b_wkb, geometry_type, grid_size=None):
+    """QgsGeometry.intersection of one pair, sanitized; with the grid size native applies."""
+    a, b = wkb_geometry(a_wkb), wkb_geometry(b_wkb)
+    if grid_size is None:
+        return sanitize(a.intersection(b), geometry_type)
+    return sanitize(a.intersection(b, geometry_parameters(grid_size)), geometry_type)
 
 
 def _contains_properly_where(mask, containers, contained):
@@ -186,8 +194,12 @@ def intersect_pairs(
     cancelled=None,
     known_valid=(0, 0),
     progress=None,
+    grid_size=None,
 ):
     """Sanitized multi WKB (or None when native drops the result) for each (a, b) pair.
+
+    With a ``grid_size`` (> 0), intersections are computed on that precision grid, with
+    GEOSIntersectionPrec as QGIS does for native:intersection's GRID_SIZE.
 
     ``known_valid`` says, for A and B, whether every geometry is known to be GEOS-valid
     (the invalid-geometry filter tested them), which spares testing them again.
@@ -222,7 +234,8 @@ def intersect_pairs(
         out = np.empty(len(positions), dtype=object)
         # The shortcut is exact only between polygons: GEOS's overlay also nodes lines,
         # removes repeated points and takes missing Z from the other operand.
-        polygonal = valid & _is_polygonal(a_part) & _is_polygonal(b_part)
+        # (not on a precision grid: the grid moves the contained geometry's vertices too)
+        polygonal = valid & _is_polygonal(a_part) & _is_polygonal(b_part) & (grid_size is None)
         a_z, b_z = shapely.has_z(a_part), shapely.has_z(b_part)
         inside_b = _contains_properly_where(polygonal & (a_z | ~b_z), b_part, a_part)
         inside_a = _contains_properly_where(polygonal & ~inside_b & (b_z | ~a_z), a_part, b_part)
@@ -230,11 +243,11 @@ def intersect_pairs(
         out[inside_a] = b_part[inside_a]
         rest = ~(inside_a | inside_b)
         try:
-            out[rest] = shapely.intersection(a_part[rest], b_part[rest])
+            out[rest] = shapely.intersection(a_part[rest], b_part[rest], grid_size=grid_size)
         except shapely.errors.GEOSException:
             for n in np.flatnonzero(rest):
                 try:
-                    out[n] = shapely.intersection(a_part[n], b_part[n])
+                    out[n] = shapely.intersection(a_part[n], b_part[n], grid_size=grid_size)
                 except shapely.errors.GEOSException:
                     out[n] = None  # handed to QGIS below, which reports the error
         return out
@@ -253,16 +266,19 @@ def intersect_pairs(
     for value, position in zip(computed_sorted, order):
         computed[position_in_fast[int(position)]] = value
     wkbs = shapely.to_wkb(computed, flavor="iso", output_dimension=output_dimension)
-    for position, wkb in zip(fast, wkbs):
-        if wkb is None:
+    # QGIS reads an empty GEOS polygon back with an empty ring, which shapely's WKB lacks:
+    # empty results (rare, as candidates intersect; a grid can collapse them) go through QGIS
+    empty = shapely.is_empty(computed)
+    for position, wkb, is_empty in zip(fast, wkbs, empty):
+        if wkb is None or is_empty:
             slow.append(int(position))
             continue
-        geometry = QgsGeometry()
-        geometry.fromWkb(wkb)
-        results[position] = sanitize(geometry, geometry_type)
+        results[position] = sanitize(wkb_geometry(wkb), geometry_type)
     for position in slow:
         if cancelled is not None and cancelled():
             return None
         a_index, b_index = pairs[position]
-        results[position] = qgis_intersection(a_wkbs[a_index], b_wkbs[b_index], geometry_type)
+        results[position] = qgis_intersection(
+            a_wkbs[a_index], b_wkbs[b_index], geometry_type, grid_size
+        )
     return results

@@ -10,25 +10,17 @@ from qgis.core import (
     QgsFeatureSink,
     QgsGeometry,
     QgsMessageLog,
-    QgsProcessing,
     QgsProcessingAlgorithm,
     QgsProcessingException,
     QgsProcessingFeatureSource,
-    QgsProcessingParameterBoolean,
-    QgsProcessingParameterDistance,
-    QgsProcessingParameterEnum,
-    QgsProcessingParameterFeatureSink,
-    QgsProcessingParameterFeatureSource,
-    QgsProcessingParameterNumber,
     QgsProcessingParameters,
-    QgsPropertyDefinition,
-    QgsVectorLayer,
     QgsWkbTypes,
 )
 
 from ...core.buffer_ops import buffer_many
+from ...core.geometry_io import wkb_geometry
 from ...core.wkb_cache import MULTIPOLYGON
-from ...i18n import tr
+from .base import qgis_tr
 from .cached import CACHE_HELP, CachedAlgorithm
 
 OP = "buffer"
@@ -38,6 +30,7 @@ WRITE_BATCH = 1000
 
 
 class BufferAlgorithm(CachedAlgorithm):
+    NATIVE_ID = "native:buffer"
     INPUT = "INPUT"
     DISTANCE = "DISTANCE"
     SEGMENTS = "SEGMENTS"
@@ -45,7 +38,21 @@ class BufferAlgorithm(CachedAlgorithm):
     JOIN_STYLE = "JOIN_STYLE"
     MITER_LIMIT = "MITER_LIMIT"
     DISSOLVE = "DISSOLVE"
+    SEPARATE_DISJOINT = "SEPARATE_DISJOINT"  # QGIS 3.32 and later
     OUTPUT = "OUTPUT"
+    HONOURED = frozenset(
+        (
+            INPUT,
+            DISTANCE,
+            SEGMENTS,
+            END_CAP_STYLE,
+            JOIN_STYLE,
+            MITER_LIMIT,
+            DISSOLVE,
+            SEPARATE_DISJOINT,
+            OUTPUT,
+        )
+    )
 
     def name(self) -> str:
         return "buffer"
@@ -53,35 +60,16 @@ class BufferAlgorithm(CachedAlgorithm):
     def displayName(self) -> str:
         return self.tr("Buffer (cached)")
 
-    def flags(self):
-        # as native:buffer: it can edit a polygon layer in place
-        return super().flags() | QgsProcessingAlgorithm.Flag.FlagSupportsInPlaceEdits
-
     def supportInPlaceEdit(self, layer) -> bool:
-        return isinstance(layer, QgsVectorLayer) and layer.wkbType() in (
-            QgsWkbTypes.Type.Polygon,
-            QgsWkbTypes.Type.MultiPolygon,
-        )
+        native = self.native_algorithm()
+        return native is not None and native.supportInPlaceEdit(layer)
 
     def sinkProperties(self, sink, parameters, context, source_properties):
-        """Output fields, CRS and type known before running, for models (as native:buffer)."""
-        result = QgsProcessingAlgorithm.VectorProperties()
-        if sink != self.OUTPUT:
-            return result
-        available = QgsProcessingAlgorithm.PropertyAvailability.Available
-        input_properties = source_properties.get(self.INPUT)
-        if input_properties is not None and input_properties.availability == available:
-            result.fields = input_properties.fields
-            result.crs = input_properties.crs
-        else:
-            source = self.parameterAsSource(parameters, self.INPUT, context)
-            if source is None:
-                return result
-            result.fields = source.fields()
-            result.crs = source.sourceCrs()
-        result.wkbType = QgsWkbTypes.Type.MultiPolygon
-        result.availability = available
-        return result
+        """Output fields, CRS and type known before running, for models: native's own answer."""
+        native = self.native_algorithm()
+        if native is None:
+            return QgsProcessingAlgorithm.VectorProperties()
+        return native.sinkProperties(sink, parameters, context, source_properties)
 
     def tags(self):
         return self.tr("buffer,grow,fixed,variable,distance,cache,redis").split(",")
@@ -103,102 +91,23 @@ class BufferAlgorithm(CachedAlgorithm):
         )
 
     def initAlgorithm(self, config=None):
-        source = QgsProcessingParameterFeatureSource(self.INPUT, self.tr("Input layer"))
-        source.setHelp(self.tr("Features to buffer; any geometry type."))
-        self.addParameter(source)
-        distance = QgsProcessingParameterDistance(
-            self.DISTANCE, self.tr("Distance"), 10, self.INPUT
-        )
-        distance.setIsDynamic(True)
-        distance.setDynamicPropertyDefinition(
-            QgsPropertyDefinition(
-                "Distance",
-                self.tr("Buffer distance"),
-                QgsPropertyDefinition.StandardPropertyTemplate.Double,
-            )
-        )
-        distance.setDynamicLayerParameterName(self.INPUT)
-        distance.setHelp(
-            self.tr(
-                "Buffer distance in the layer's units; negative distances shrink polygons. "
-                "Can be data-defined per feature."
-            )
-        )
-        self.addParameter(distance)
-        segments = QgsProcessingParameterNumber(
-            self.SEGMENTS,
-            self.tr("Segments"),
-            QgsProcessingParameterNumber.Type.Integer,
-            5,
-            False,
-            1,
-        )
-        segments.setHelp(
-            self.tr(
-                "The segments parameter controls the number of line segments to use to "
-                "approximate a quarter circle when creating rounded offsets."
-            )
-        )
-        self.addParameter(segments)
-        end_cap = QgsProcessingParameterEnum(
-            self.END_CAP_STYLE,
-            self.tr("End cap style"),
-            [self.tr("Round"), self.tr("Flat"), self.tr("Square")],
-            False,
-            0,
-        )
-        end_cap.setHelp(self.tr("How line endings are handled in the buffer."))
-        self.addParameter(end_cap)
-        join = QgsProcessingParameterEnum(
-            self.JOIN_STYLE,
-            self.tr("Join style"),
-            [self.tr("Round"), self.tr("Miter"), self.tr("Bevel")],
-            False,
-            0,
-        )
-        join.setHelp(self.tr("Whether round, miter or beveled joins are used at corners."))
-        self.addParameter(join)
-        miter = QgsProcessingParameterNumber(
-            self.MITER_LIMIT,
-            self.tr("Miter limit"),
-            QgsProcessingParameterNumber.Type.Double,
-            2,
-            False,
-            1,
-        )
-        miter.setHelp(
-            self.tr(
-                "Only for the miter join style: the maximum distance from the offset curve "
-                "to use when creating a mitered join."
-            )
-        )
-        self.addParameter(miter)
-        dissolve = QgsProcessingParameterBoolean(self.DISSOLVE, self.tr("Dissolve result"), False)
-        dissolve.setHelp(
-            self.tr(
-                "Merge all buffers into one feature carrying the first feature's attributes; "
-                "features without geometry are then left out."
-            )
-        )
-        self.addParameter(dissolve)
-        output = QgsProcessingParameterFeatureSink(
-            self.OUTPUT,
-            self.tr("Buffered"),
-            QgsProcessing.SourceType.TypeVectorPolygon,
-            None,
-            False,
-            True,
-            True,
-        )
-        output.setHelp(self.tr("The buffered features (MultiPolygon), in any vector format."))
-        self.addParameter(output)
+        self.add_native_parameters()
         self.add_cache_parameters()
 
     def processAlgorithm(self, parameters, context, feedback):
+        self.require_native()
+        unhonoured = self.unhonoured_parameters(parameters)
+        if unhonoured:
+            return self.run_native(parameters, context, feedback, unhonoured)
         started = time.perf_counter()
         source = self.parameterAsSource(parameters, self.INPUT, context)
         if source is None:
             raise QgsProcessingException(self.invalidSourceError(parameters, self.INPUT))
+        separate = self.parameterDefinition(
+            self.SEPARATE_DISJOINT
+        ) is not None and self.parameterAsBoolean(parameters, self.SEPARATE_DISJOINT, context)
+        # as native: the parts of one feature share its "fid", which must not be a primary key
+        sink_flags = [QgsFeatureSink.SinkFlag.RegeneratePrimaryKey] if separate else []
         sink, dest = self.parameterAsSink(
             parameters,
             self.OUTPUT,
@@ -206,6 +115,7 @@ class BufferAlgorithm(CachedAlgorithm):
             source.fields(),
             QgsWkbTypes.Type.MultiPolygon,
             source.sourceCrs(),
+            *sink_flags,
         )
         if sink is None:
             raise QgsProcessingException(self.invalidSinkError(parameters, self.OUTPUT))
@@ -292,64 +202,87 @@ class BufferAlgorithm(CachedAlgorithm):
 
         # 3. write, as native does: per feature, or one dissolved feature
         if dissolve:
-            self._write_dissolved(sink, features, results, keys, cache, parameters, feedback)
+            self._write_dissolved(
+                sink, features, results, keys, cache, separate, parameters, feedback
+            )
         else:
-            self._write_features(sink, features, with_geometry, results, parameters, feedback)
+            self._write_features(
+                sink, features, with_geometry, results, separate, parameters, feedback
+            )
         outputs = {self.OUTPUT: dest}
         outputs.update(self.finish_cache(cache, feedback, time.perf_counter() - started))
         return outputs
 
-    def _write_features(self, sink, features, with_geometry, results, parameters, feedback):
-        for index, value in zip(with_geometry, results):
-            feature = features[index]
-            geometry = QgsGeometry()
-            if value is None:
-                self._log_failure(feature)
+    def _write_features(
+        self, sink, features, with_geometry, results, separate, parameters, feedback
+    ):
+        out = []
+        results_by_index = dict(zip(with_geometry, results))
+        for index, feature in enumerate(features):
+            if index not in results_by_index:
+                out.append(feature)  # no geometry: written as it is
+                continue
+            geometry = self._geometry(results_by_index[index], feature)
+            if separate:
+                # each part its own feature; a failed buffer (null) has none and is dropped
+                for part in _parts(geometry):
+                    piece = QgsFeature(feature)
+                    piece.setGeometry(part)
+                    out.append(piece)
             else:
-                geometry.fromWkb(value)
-            feature.setGeometry(geometry)
-        for start in range(0, len(features), WRITE_BATCH):
+                feature.setGeometry(geometry)
+                out.append(feature)
+        for start in range(0, len(out), WRITE_BATCH):
             if feedback.isCanceled():
                 return
             if not sink.addFeatures(
-                features[start : start + WRITE_BATCH], QgsFeatureSink.Flag.FastInsert
+                out[start : start + WRITE_BATCH], QgsFeatureSink.Flag.FastInsert
             ):
                 raise QgsProcessingException(self.writeFeatureError(sink, parameters, self.OUTPUT))
-            feedback.setProgress(80 + 20 * min(1.0, (start + WRITE_BATCH) / len(features)))
+            feedback.setProgress(80 + 20 * min(1.0, (start + WRITE_BATCH) / len(out)))
 
-    def _write_dissolved(self, sink, features, results, keys, cache, parameters, feedback):
+    def _write_dissolved(
+        self, sink, features, results, keys, cache, separate, parameters, feedback
+    ):
         if not results:
             # QGIS 3.22 (fix for issue #46396): nothing to dissolve, no feature at all
             return
         dissolve_key = cache.key(DISSOLVE_OP, OP_VERSION, {}, "\n".join(keys).encode())
         (cached,) = cache.get_many([dissolve_key], {MULTIPOLYGON})
+        with_geometry = (f for f in features if f.hasGeometry())
+        parts = [self._geometry(value, f) for f, value in zip(with_geometry, results)]
         if cached is not None:
-            merged = QgsGeometry()
-            merged.fromWkb(cached)
+            merged = wkb_geometry(cached)
         else:
-            parts = []
-            for feature, value in zip((f for f in features if f.hasGeometry()), results):
-                geometry = QgsGeometry()
-                if value is None:
-                    self._log_failure(feature)
-                else:
-                    geometry.fromWkb(value)
-                parts.append(geometry)
             merged = QgsGeometry.unaryUnion(parts)
-            merged.convertToMultiType()
+            # as native, unchecked: False only for a null union, which is written null
+            merged.convertToMultiType()  # noqa: QGS201
             if not merged.isNull():
                 cache.set_many([(dissolve_key, bytes(merged.asWkb()))])
-        out = QgsFeature()
-        out.setGeometry(merged)
-        out.setAttributes(features[0].attributes())
-        if not sink.addFeature(out, QgsFeatureSink.Flag.FastInsert):
-            raise QgsProcessingException(self.writeFeatureError(sink, parameters, self.OUTPUT))
+        pieces = _parts(merged) if separate else [merged]
+        for piece in pieces:
+            out = QgsFeature()
+            out.setGeometry(piece)
+            out.setAttributes(features[0].attributes())
+            if not sink.addFeature(out, QgsFeatureSink.Flag.FastInsert):
+                raise QgsProcessingException(self.writeFeatureError(sink, parameters, self.OUTPUT))
 
     @staticmethod
-    def _log_failure(feature):
-        # the same message, tag and level as native:buffer
-        QgsMessageLog.logMessage(
-            tr("Error calculating buffer for feature {id}").format(id=feature.id()),
-            tr("Processing"),
-            Qgis.MessageLevel.Warning,
-        )
+    def _geometry(value, feature) -> QgsGeometry:
+        """The buffer as a geometry; null where it failed, logged as native logs it."""
+        if value is None:
+            # the same message, tag and level as native:buffer, in QGIS's words
+            QgsMessageLog.logMessage(
+                qgis_tr("Error calculating buffer for feature %1").replace("%1", str(feature.id())),
+                qgis_tr("Processing"),
+                Qgis.MessageLevel.Warning,
+            )
+            return QgsGeometry()
+        return wkb_geometry(value)
+
+
+def _parts(geometry: QgsGeometry) -> list:
+    """Native's SEPARATE_DISJOINT split: a clone of each part (none for a null geometry)."""
+    if geometry.isNull():
+        return []
+    return [QgsGeometry(part.clone()) for part in geometry.constParts()]

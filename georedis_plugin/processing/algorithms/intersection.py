@@ -4,21 +4,20 @@ import hashlib
 import time
 
 from qgis.core import (
+    QgsApplication,
     QgsFeature,
     QgsFeatureRequest,
     QgsFeatureSink,
-    QgsGeometry,
+    QgsProcessing,
     QgsProcessingException,
     QgsProcessingFeatureSource,
     QgsProcessingFeatureSourceDefinition,
-    QgsProcessingParameterFeatureSink,
-    QgsProcessingParameterFeatureSource,
-    QgsProcessingParameterField,
-    QgsProcessingParameterString,
+    QgsProcessingFeedback,
     QgsProcessingUtils,
     QgsWkbTypes,
 )
 
+from ...core.geometry_io import wkb_geometry
 from ...core.overlay import (
     IntersectionError,
     candidate_pairs,
@@ -28,6 +27,7 @@ from ...core.overlay import (
     shapely_geometries,
 )
 from ...core.wkb_cache import MULTILINESTRING, MULTIPOINT, MULTIPOLYGON, wkb_base_type
+from .base import qgis_tr
 from .cached import CACHE_HELP, CachedAlgorithm
 
 OP = "intersection"
@@ -69,12 +69,17 @@ def _digest(wkb: bytes) -> bytes:
 
 
 class IntersectionAlgorithm(CachedAlgorithm):
+    NATIVE_ID = "native:intersection"
     INPUT = "INPUT"
     OVERLAY = "OVERLAY"
     INPUT_FIELDS = "INPUT_FIELDS"
     OVERLAY_FIELDS = "OVERLAY_FIELDS"
     OVERLAY_FIELDS_PREFIX = "OVERLAY_FIELDS_PREFIX"
     OUTPUT = "OUTPUT"
+    GRID_SIZE = "GRID_SIZE"  # QGIS 3.28 and later
+    HONOURED = frozenset(
+        (INPUT, OVERLAY, INPUT_FIELDS, OVERLAY_FIELDS, OVERLAY_FIELDS_PREFIX, OUTPUT, GRID_SIZE)
+    )
 
     def name(self) -> str:
         return "intersection"
@@ -100,54 +105,29 @@ class IntersectionAlgorithm(CachedAlgorithm):
         )
 
     def initAlgorithm(self, config=None):
-        source = QgsProcessingParameterFeatureSource(self.INPUT, self.tr("Input layer"))
-        source.setHelp(self.tr("Features whose overlapping portions are extracted."))
-        self.addParameter(source)
-        overlay = QgsProcessingParameterFeatureSource(self.OVERLAY, self.tr("Overlay layer"))
-        overlay.setHelp(
-            self.tr("Features to intersect with; reprojected to the input layer's CRS.")
-        )
-        self.addParameter(overlay)
-        input_fields = QgsProcessingParameterField(
-            self.INPUT_FIELDS,
-            self.tr("Input fields to keep (leave empty to keep all fields)"),
-            None,
-            self.INPUT,
-            QgsProcessingParameterField.DataType.Any,
-            True,
-            True,
-        )
-        input_fields.setHelp(self.tr("Fields of the input layer copied to the output."))
-        self.addParameter(input_fields)
-        overlay_fields = QgsProcessingParameterField(
-            self.OVERLAY_FIELDS,
-            self.tr("Overlay fields to keep (leave empty to keep all fields)"),
-            None,
-            self.OVERLAY,
-            QgsProcessingParameterField.DataType.Any,
-            True,
-            True,
-        )
-        overlay_fields.setHelp(self.tr("Fields of the overlay layer copied to the output."))
-        self.addParameter(overlay_fields)
-        prefix = QgsProcessingParameterString(
-            self.OVERLAY_FIELDS_PREFIX, self.tr("Overlay fields prefix"), None, False, True
-        )
-        prefix.setFlags(prefix.flags() | prefix.Flag.FlagAdvanced)
-        prefix.setHelp(
-            self.tr(
-                "Text put before the overlay field names; clashing names get _2, _3, … as in QGIS."
-            )
-        )
-        self.addParameter(prefix)
-        output = QgsProcessingParameterFeatureSink(self.OUTPUT, self.tr("Intersection"))
-        output.setHelp(
-            self.tr("The intersections, as the multi-part type of the input, in any format.")
-        )
-        self.addParameter(output)
+        self.add_native_parameters()
         self.add_cache_parameters()
 
+    def field_names(self, parameters, name, context) -> list:
+        # parameterAsStrings (QGIS 3.32) replaces parameterAsFields, deprecated in 3.40
+        if hasattr(self, "parameterAsStrings"):
+            return self.parameterAsStrings(parameters, name, context)
+        return self.parameterAsFields(parameters, name, context)
+
+    def grid_size(self, parameters, context):
+        """GRID_SIZE as native applies it: a size > 0 when given (and this QGIS has it)."""
+        if self.parameterDefinition(self.GRID_SIZE) is None:
+            return None
+        if parameters.get(self.GRID_SIZE) is None:
+            return None
+        size = self.parameterAsDouble(parameters, self.GRID_SIZE, context)
+        return size if size > 0 else None
+
     def processAlgorithm(self, parameters, context, feedback):
+        self.require_native()
+        unhonoured = self.unhonoured_parameters(parameters)
+        if unhonoured:
+            return self.run_native(parameters, context, feedback, unhonoured)
         started = time.perf_counter()
         source_a = self.parameterAsSource(parameters, self.INPUT, context)
         if source_a is None:
@@ -157,8 +137,9 @@ class IntersectionAlgorithm(CachedAlgorithm):
             raise QgsProcessingException(self.invalidSourceError(parameters, self.OVERLAY))
         geometry_type_code = QgsWkbTypes.multiType(source_a.wkbType())
         geometry_type = QgsWkbTypes.geometryType(geometry_type_code)
-        fields_a = self.parameterAsFields(parameters, self.INPUT_FIELDS, context)
-        fields_b = self.parameterAsFields(parameters, self.OVERLAY_FIELDS, context)
+        fields_a = self.field_names(parameters, self.INPUT_FIELDS, context)
+        fields_b = self.field_names(parameters, self.OVERLAY_FIELDS, context)
+        grid_size = self.grid_size(parameters, context)
         prefix = self.parameterAsString(parameters, self.OVERLAY_FIELDS_PREFIX, context)
         indices_a = QgsProcessingUtils.fieldNamesToIndices(fields_a, source_a.fields())
         indices_b = QgsProcessingUtils.fieldNamesToIndices(fields_b, source_b.fields())
@@ -253,7 +234,9 @@ class IntersectionAlgorithm(CachedAlgorithm):
 
         # 3. results per pair: cached ones, then the rest computed
         pairs = [(a, b) for a in range(len(a_wkbs)) for b in candidates.get(a, ())]
-        pair_key = cache.key_function(OP, OP_VERSION, params)
+        # the grid shapes every result; keys without it are those of runs without a grid
+        pair_params = params if grid_size is None else {**params, "grid": grid_size}
+        pair_key = cache.key_function(OP, OP_VERSION, pair_params)
         pair_keys = [pair_key(a_digests[a], b_digests[b]) for a, b in pairs]
         expected = MULTI_TYPE_CODES.get(geometry_type, MULTIPOLYGON)
         results = cache.get_values(
@@ -277,10 +260,11 @@ class IntersectionAlgorithm(CachedAlgorithm):
                     cancelled=feedback.isCanceled,
                     known_valid=(layer_a["all_valid"], layer_b["all_valid"]),
                     progress=lambda fraction: feedback.setProgress(45 + 40 * fraction),
+                    grid_size=grid_size,
                 )
             except IntersectionError as exc:
                 raise QgsProcessingException(
-                    self.tr("GEOS geoprocessing error: intersection failed.") + f"\n\n{exc}"
+                    qgis_tr("GEOS geoprocessing error: intersection failed.") + f"\n\n{exc}"
                 ) from exc
             if computed is None:
                 return {}
@@ -315,11 +299,12 @@ class IntersectionAlgorithm(CachedAlgorithm):
     def _filter_invalid(
         self, layer, source, name, reprojected, cache, parameters, context, feedback
     ):
-        """Apply the source's invalid-geometry setting as QgsProcessingFeatureSource does.
+        """Apply the source's invalid-geometry setting as native does, with QGIS's messages.
 
-        Invalid features are skipped with one message each, or the run stops at the first
-        one, with QGIS's own wording. Geometries of a ``reprojected`` layer are tested as
-        the source stores them.
+        Geometries are screened with GEOS (validity cached by WKB digest; a ``reprojected``
+        layer's as the source stores them). Those found invalid are requested again through
+        the source with QGIS's own checks, so that QGIS itself skips them with its message
+        (the context's callback), or stops the run with its message, as in native.
         """
         check = self._geometry_check(parameters.get(name), source, context)
         no_check = QgsFeatureRequest.InvalidGeometryCheck.GeometryNoCheck
@@ -338,15 +323,43 @@ class IntersectionAlgorithm(CachedAlgorithm):
         layer["all_valid"] = not reprojected
         if all(valid):
             return True
-        abort = check == QgsFeatureRequest.InvalidGeometryCheck.GeometryAbortOnInvalid
+        layer["all_valid"] = False  # QGIS may keep a geometry the screen found invalid
+        if check == QgsFeatureRequest.InvalidGeometryCheck.GeometryAbortOnInvalid:
+            self._abort_as_native(parameters.get(name), context, feedback)
+            return not feedback.isCanceled()  # QGIS found every geometry valid after all
+        kept = list(valid)
+        request = QgsFeatureRequest().setNoAttributes()
         for index in [i for i, ok in enumerate(valid) if not ok]:
-            message = self._invalid_message(layer["ids"][index], source.sourceName(), abort)
-            if abort:
-                raise QgsProcessingException(message)
-            feedback.reportError(message, False)
+            if feedback.isCanceled():
+                return False
+            # QGIS's check skips it and reports it through the context's callback
+            request.setFilterFid(layer["ids"][index])
+            kept[index] = any(True for _ in source.getFeatures(request))
         for key in ("wkbs", "attrs", "ids", "digests"):
-            layer[key] = [value for value, ok in zip(layer[key], valid) if ok]
+            layer[key] = [value for value, keep in zip(layer[key], kept) if keep]
         return True
+
+    @staticmethod
+    def _abort_as_native(value, context, feedback):
+        """Raise QGIS's own error for the source's first invalid geometry.
+
+        A QgsProcessingException raised by QGIS's invalid-geometry check inside a Python
+        feature iteration would abort the interpreter, so the source is read by a QGIS
+        algorithm that checks geometries as native does (native:boundingboxes), whose
+        runPrepared() raises that error as a Python exception. If QGIS finds no invalid
+        geometry, nothing is raised.
+        """
+        parameters = {"INPUT": value, "OUTPUT": QgsProcessing.TEMPORARY_OUTPUT}
+        reader = QgsApplication.processingRegistry().createAlgorithmById("native:boundingboxes")
+        quiet = QgsProcessingFeedback()
+        feedback.canceled.connect(quiet.cancel)
+        try:
+            if not reader.prepare(parameters, context, quiet):
+                return
+            outputs = reader.runPrepared(parameters, context, quiet)
+        finally:
+            feedback.canceled.disconnect(quiet.cancel)
+        context.temporaryLayerStore().removeMapLayer(outputs["OUTPUT"])
 
     @staticmethod
     def _stored_wkbs(source, ids, feedback):
@@ -385,11 +398,7 @@ class IntersectionAlgorithm(CachedAlgorithm):
         curved_b = [b for b in range(len(b_wkbs)) if b_geoms[b] is None]
         curved_a = [a for a in unknown if a_geoms[a] is None]
         if curved_a or curved_b:
-            boxes = []
-            for wkb in b_wkbs:
-                geometry = QgsGeometry()
-                geometry.fromWkb(wkb)
-                boxes.append(geometry.boundingBox())
+            boxes = [wkb_geometry(wkb).boundingBox() for wkb in b_wkbs]
             for a in curved_a:
                 found[a] = candidate_pairs_qgis(a_wkbs[a], b_wkbs, boxes)
             if curved_b:
@@ -402,21 +411,6 @@ class IntersectionAlgorithm(CachedAlgorithm):
             found[a] = sorted(found[a])
         return found
 
-    def _invalid_message(self, fid, source_name: str, abort: bool) -> str:
-        """QGIS's own wording (QgsProcessingContext's default invalid-geometry callbacks)."""
-        what = self.tr("Feature ({fid})").format(fid=fid)
-        if source_name:
-            what = self.tr("Feature ({fid}) from “{layer}”").format(fid=fid, layer=source_name)
-        outcome = (
-            self.tr("has invalid geometry.")
-            if abort
-            else self.tr("has invalid geometry and has been skipped.")
-        )
-        return f"{what} {outcome} " + self.tr(
-            "Please fix the geometry or change the Processing setting to the “Ignore "
-            "invalid input features” option."
-        )
-
     def _write(self, sink, fields, pairs, results, a_attrs, b_attrs, parameters, feedback):
         batch = []
         total = max(1, len(pairs))
@@ -424,9 +418,7 @@ class IntersectionAlgorithm(CachedAlgorithm):
             if value == DROPPED:
                 continue
             feature = QgsFeature(fields)
-            geometry = QgsGeometry()
-            geometry.fromWkb(value)
-            feature.setGeometry(geometry)
+            feature.setGeometry(wkb_geometry(value))
             feature.setAttributes(a_attrs[a] + b_attrs[b])
             batch.append(feature)
             if len(batch) >= WRITE_BATCH:

@@ -919,12 +919,12 @@
       <translation>Taille nord-sud, dans l'unité de distance.</translation>
     </message>
     <message>
-      <location filename="../../../georedis_plugin/processing/algorithms/buffer.py" line="54" />
+      <location filename="../../../georedis_plugin/processing/algorithms/buffer.py" line="61" />
       <source>Buffer (cached)</source>
       <translation>Tampon (en cache)</translation>
     </message>
     <message>
-      <location filename="../../../georedis_plugin/processing/algorithms/buffer.py" line="98" />
+      <location filename="../../../georedis_plugin/processing/algorithms/buffer.py" line="86" />
       <source>
 
 With 'Dissolve result', the buffer of each feature is cached as above and the merged geometry too (one more entry, counted in CACHE_HITS / CACHE_MISSES), keyed by the keys of all the buffers it merges.</source>
@@ -933,177 +933,72 @@ With 'Dissolve result', the buffer of each feature is cached as above and the me
 Avec « Regrouper le résultat », le tampon de chaque entité est mis en cache comme ci-dessus, ainsi que la géométrie fusionnée (une entrée de plus, comptée dans CACHE_HITS / CACHE_MISSES), avec pour clé les clés de tous les tampons qu'elle fusionne.</translation>
     </message>
     <message>
-      <location filename="../../../georedis_plugin/processing/algorithms/buffer.py" line="106" />
-      <source>Input layer</source>
-      <translation>Couche source</translation>
-    </message>
-    <message>
-      <location filename="../../../georedis_plugin/processing/algorithms/buffer.py" line="107" />
-      <source>Features to buffer; any geometry type.</source>
-      <translation>Entités à mettre en tampon ; tout type de géométrie.</translation>
-    </message>
-    <message>
-      <location filename="../../../georedis_plugin/processing/algorithms/buffer.py" line="110" />
-      <source>Distance</source>
-      <translation>Distance</translation>
-    </message>
-    <message>
-      <location filename="../../../georedis_plugin/processing/algorithms/buffer.py" line="122" />
-      <source>Buffer distance in the layer's units; negative distances shrink polygons. Can be data-defined per feature.</source>
-      <translation>Distance du tampon dans les unités de la couche ; une distance négative rétrécit les polygones. Peut être définie par les données, entité par entité.</translation>
-    </message>
-    <message>
-      <location filename="../../../georedis_plugin/processing/algorithms/buffer.py" line="130" />
-      <source>Segments</source>
-      <translation>Segments</translation>
-    </message>
-    <message>
-      <location filename="../../../georedis_plugin/processing/algorithms/buffer.py" line="137" />
-      <source>The segments parameter controls the number of line segments to use to approximate a quarter circle when creating rounded offsets.</source>
-      <translation>Le paramètre de segments contrôle le nombre de segments de ligne à utiliser pour approximer un quart de cercle lors de la création de décalages arrondis.</translation>
-    </message>
-    <message>
-      <location filename="../../../georedis_plugin/processing/algorithms/buffer.py" line="145" />
-      <source>End cap style</source>
-      <translation>Style d'extrémité</translation>
-    </message>
-    <message>
-      <location filename="../../../georedis_plugin/processing/algorithms/buffer.py" line="150" />
-      <source>How line endings are handled in the buffer.</source>
-      <translation>Traitement des extrémités des lignes dans le tampon.</translation>
-    </message>
-    <message>
-      <location filename="../../../georedis_plugin/processing/algorithms/buffer.py" line="154" />
-      <source>Join style</source>
-      <translation>Style de jointure</translation>
-    </message>
-    <message>
-      <location filename="../../../georedis_plugin/processing/algorithms/buffer.py" line="159" />
-      <source>Whether round, miter or beveled joins are used at corners.</source>
-      <translation>Jointures arrondies, en angle droit ou obliques aux sommets.</translation>
-    </message>
-    <message>
-      <location filename="../../../georedis_plugin/processing/algorithms/buffer.py" line="163" />
-      <source>Miter limit</source>
-      <translation>Limite d'angle droit</translation>
-    </message>
-    <message>
-      <location filename="../../../georedis_plugin/processing/algorithms/buffer.py" line="170" />
-      <source>Only for the miter join style: the maximum distance from the offset curve to use when creating a mitered join.</source>
-      <translation>Seulement pour le style de jointure en angle droit : la distance maximale à la courbe décalée pour créer une jointure en angle.</translation>
-    </message>
-    <message>
-      <location filename="../../../georedis_plugin/processing/algorithms/buffer.py" line="176" />
-      <source>Dissolve result</source>
-      <translation>Regrouper le résultat</translation>
-    </message>
-    <message>
-      <location filename="../../../georedis_plugin/processing/algorithms/buffer.py" line="178" />
-      <source>Merge all buffers into one feature carrying the first feature's attributes; features without geometry are then left out.</source>
-      <translation>Fusionne tous les tampons en une entité portant les attributs de la première ; les entités sans géométrie sont alors laissées de côté.</translation>
-    </message>
-    <message>
-      <location filename="../../../georedis_plugin/processing/algorithms/buffer.py" line="186" />
-      <source>Buffered</source>
-      <translation>Mis en tampon</translation>
-    </message>
-    <message>
-      <location filename="../../../georedis_plugin/processing/algorithms/buffer.py" line="193" />
-      <source>The buffered features (MultiPolygon), in any vector format.</source>
-      <translation>Les entités mises en tampon (MultiPolygon), dans n'importe quel format vecteur.</translation>
-    </message>
-    <message>
-      <location filename="../../../georedis_plugin/processing/algorithms/buffer.py" line="353" />
-      <source>Processing</source>
-      <translation>Traitement</translation>
-    </message>
-    <message>
-      <location filename="../../../georedis_plugin/processing/algorithms/buffer.py" line="87" />
+      <location filename="../../../georedis_plugin/processing/algorithms/buffer.py" line="75" />
       <source>buffer,grow,fixed,variable,distance,cache,redis</source>
       <translation>tampon,agrandir,fixe,variable,distance,cache,redis</translation>
     </message>
     <message>
-      <location filename="../../../georedis_plugin/processing/algorithms/buffer.py" line="91" />
+      <location filename="../../../georedis_plugin/processing/algorithms/buffer.py" line="79" />
       <source>Computes a buffer area for all the features in an input layer, using a fixed or dynamic distance, with exactly the result of QGIS's native Buffer algorithm (same parameters, fields, MultiPolygon output, null geometries kept, or dropped when dissolving).</source>
       <translation>Calcule une zone tampon pour toutes les entités d'une couche source, avec une distance fixe ou dynamique, en donnant exactement le résultat de l'algorithme Tampon natif de QGIS (mêmes paramètres, mêmes champs, sortie MultiPolygon, géométries nulles conservées, ou écartées lors du regroupement).</translation>
     </message>
     <message>
-      <location filename="../../../georedis_plugin/processing/algorithms/buffer.py" line="116" />
-      <source>Buffer distance</source>
-      <translation>Distance tampon</translation>
-    </message>
-    <message>
-      <location filename="../../../georedis_plugin/processing/algorithms/buffer.py" line="146" />
-      <source>Round</source>
-      <translation>Rond</translation>
-    </message>
-    <message>
-      <location filename="../../../georedis_plugin/processing/algorithms/buffer.py" line="146" />
-      <source>Flat</source>
-      <translation>Plat</translation>
-    </message>
-    <message>
-      <location filename="../../../georedis_plugin/processing/algorithms/buffer.py" line="146" />
-      <source>Square</source>
-      <translation>Carré</translation>
-    </message>
-    <message>
-      <location filename="../../../georedis_plugin/processing/algorithms/buffer.py" line="155" />
-      <source>Miter</source>
-      <translation>Angle droit</translation>
-    </message>
-    <message>
-      <location filename="../../../georedis_plugin/processing/algorithms/buffer.py" line="155" />
-      <source>Bevel</source>
-      <translation>Oblique</translation>
-    </message>
-    <message>
-      <location filename="../../../georedis_plugin/processing/algorithms/buffer.py" line="352" />
-      <source>Error calculating buffer for feature {id}</source>
-      <translation>Erreur lors du calcul du tampon de l'entité {id}</translation>
-    </message>
-    <message>
-      <location filename="../../../georedis_plugin/processing/algorithms/buffer.py" line="273" />
+      <location filename="../../../georedis_plugin/processing/algorithms/buffer.py" line="183" />
       <source>Computing {n} buffers…</source>
       <translation>Calcul de {n} tampons…</translation>
     </message>
     <message>
-      <location filename="../../../georedis_plugin/processing/algorithms/buffer.py" line="246" />
+      <location filename="../../../georedis_plugin/processing/algorithms/buffer.py" line="156" />
       <source>The buffer distance of feature {id} is {distance}, not a number GEOS can use. Give a finite distance (check the expression or field that defines it).</source>
       <translation>La distance tampon de l'entité {id} vaut {distance}, un nombre que GEOS ne peut pas utiliser. Donnez une distance finie (vérifiez l'expression ou le champ qui la définit).</translation>
     </message>
     <message>
-      <location filename="../../../georedis_plugin/processing/algorithms/cached.py" line="33" />
+      <location filename="../../../georedis_plugin/processing/algorithms/cached.py" line="50" />
       <source>Cached geoprocessing</source>
       <translation>Géotraitement en cache</translation>
     </message>
     <message>
-      <location filename="../../../georedis_plugin/processing/algorithms/cached.py" line="40" />
+      <location filename="../../../georedis_plugin/processing/algorithms/cached.py" line="78" />
       <source>Use the Redis cache</source>
       <translation>Utiliser le cache Redis</translation>
     </message>
     <message>
-      <location filename="../../../georedis_plugin/processing/algorithms/cached.py" line="43" />
+      <location filename="../../../georedis_plugin/processing/algorithms/cached.py" line="81" />
       <source>Read results computed earlier from Redis and store new ones there. When off, everything is computed and Redis is not contacted.</source>
       <translation>Lire dans Redis les résultats calculés auparavant et y stocker les nouveaux. Désactivé, tout est calculé et Redis n'est pas contacté.</translation>
     </message>
     <message>
-      <location filename="../../../georedis_plugin/processing/algorithms/cached.py" line="50" />
+      <location filename="../../../georedis_plugin/processing/algorithms/cached.py" line="88" />
       <source>Geometries read from the cache</source>
       <translation>Géométries lues dans le cache</translation>
     </message>
     <message>
-      <location filename="../../../georedis_plugin/processing/algorithms/cached.py" line="52" />
+      <location filename="../../../georedis_plugin/processing/algorithms/cached.py" line="91" />
       <source>Geometries computed</source>
       <translation>Géométries calculées</translation>
     </message>
     <message>
-      <location filename="../../../georedis_plugin/processing/algorithms/cached.py" line="71" />
+      <location filename="../../../georedis_plugin/processing/algorithms/cached.py" line="111" />
+      <source>GeoRedis cannot honour {names} yet: running QGIS's {algorithm} instead, without the cache.</source>
+      <translation>GeoRedis ne sait pas encore appliquer {names} : exécution de {algorithm} de QGIS à la place, sans le cache.</translation>
+    </message>
+    <message>
+      <location filename="../../../georedis_plugin/processing/algorithms/cached.py" line="154" />
       <source>Cache: {hits} geometries read back, {misses} computed.</source>
       <translation>Cache : {hits} géométries relues, {misses} calculées.</translation>
     </message>
     <message>
-      <location filename="../../../georedis_plugin/processing/algorithms/cached.py" line="66" />
+      <location filename="../../../georedis_plugin/processing/algorithms/cached.py" line="120" />
+      <source>QGIS's {algorithm} could not start.</source>
+      <translation>{algorithm} de QGIS n’a pas pu démarrer.</translation>
+    </message>
+    <message>
+      <location filename="../../../georedis_plugin/processing/algorithms/cached.py" line="130" />
+      <source>QGIS's {algorithm} is not available, and this algorithm takes its parameters from it. Restart QGIS; if it persists, check that QGIS's own Processing algorithms load (Processing toolbox).</source>
+      <translation>{algorithm} de QGIS n’est pas disponible, et cet algorithme en reprend les paramètres. Redémarrez QGIS ; si le problème persiste, vérifiez que les algorithmes de traitement de QGIS se chargent (boîte à outils de traitements).</translation>
+    </message>
+    <message>
+      <location filename="../../../georedis_plugin/processing/algorithms/cached.py" line="149" />
       <source>{n} damaged cache values were recomputed and overwritten.</source>
       <translation>{n} valeurs de cache endommagées ont été recalculées et remplacées.</translation>
     </message>
@@ -1183,109 +1078,24 @@ Avec « Regrouper le résultat », le tampon de chaque entité est mis en cache 
       <translation>{hits} résultats dans '{name}' ({seconds:.3f} s).</translation>
     </message>
     <message>
-      <location filename="../../../georedis_plugin/processing/algorithms/intersection.py" line="83" />
+      <location filename="../../../georedis_plugin/processing/algorithms/intersection.py" line="88" />
       <source>Intersection (cached)</source>
       <translation>Intersection (en cache)</translation>
     </message>
     <message>
-      <location filename="../../../georedis_plugin/processing/algorithms/intersection.py" line="89" />
+      <location filename="../../../georedis_plugin/processing/algorithms/intersection.py" line="94" />
       <source>Extracts the overlapping portions of features in the Input and Overlay layers, with exactly the result of QGIS's native Intersection algorithm: output features carry the attributes of both, the overlay is reprojected to the input's CRS, and results of another dimension than the input are dropped.</source>
       <translation>Extrait les parties qui se chevauchent des entités des couches source et de superposition, en donnant exactement le résultat de l'algorithme Intersection natif de QGIS : les entités produites portent les attributs des deux couches, la couche de superposition est reprojetée dans le SCR de la couche source, et les résultats d'une autre dimension que la source sont écartés.</translation>
     </message>
     <message>
-      <location filename="../../../georedis_plugin/processing/algorithms/intersection.py" line="104" />
-      <source>Features whose overlapping portions are extracted.</source>
-      <translation>Entités dont les parties en chevauchement sont extraites.</translation>
-    </message>
-    <message>
-      <location filename="../../../georedis_plugin/processing/algorithms/intersection.py" line="106" />
-      <source>Overlay layer</source>
-      <translation>Couche de superposition</translation>
-    </message>
-    <message>
-      <location filename="../../../georedis_plugin/processing/algorithms/intersection.py" line="108" />
-      <source>Features to intersect with; reprojected to the input layer's CRS.</source>
-      <translation>Entités avec lesquelles intersecter ; reprojetées dans le SCR de la couche source.</translation>
-    </message>
-    <message>
-      <location filename="../../../georedis_plugin/processing/algorithms/intersection.py" line="113" />
-      <source>Input fields to keep (leave empty to keep all fields)</source>
-      <translation>Champ d'entrée à conserver (laisser vide pour conserver tous les champs)</translation>
-    </message>
-    <message>
-      <location filename="../../../georedis_plugin/processing/algorithms/intersection.py" line="120" />
-      <source>Fields of the input layer copied to the output.</source>
-      <translation>Champs de la couche source copiés dans la sortie.</translation>
-    </message>
-    <message>
-      <location filename="../../../georedis_plugin/processing/algorithms/intersection.py" line="124" />
-      <source>Overlay fields to keep (leave empty to keep all fields)</source>
-      <translation>Champs à conserver (laisser vide pour conserver tous les champs)</translation>
-    </message>
-    <message>
-      <location filename="../../../georedis_plugin/processing/algorithms/intersection.py" line="131" />
-      <source>Fields of the overlay layer copied to the output.</source>
-      <translation>Champs de la couche de superposition copiés dans la sortie.</translation>
-    </message>
-    <message>
-      <location filename="../../../georedis_plugin/processing/algorithms/intersection.py" line="134" />
-      <source>Overlay fields prefix</source>
-      <translation>Préfixe des champs superposés</translation>
-    </message>
-    <message>
-      <location filename="../../../georedis_plugin/processing/algorithms/intersection.py" line="138" />
-      <source>Text put before the overlay field names; clashing names get _2, _3, … as in QGIS.</source>
-      <translation>Texte placé devant les noms des champs superposés ; les noms en conflit reçoivent _2, _3, … comme dans QGIS.</translation>
-    </message>
-    <message>
-      <location filename="../../../georedis_plugin/processing/algorithms/intersection.py" line="143" />
-      <source>Intersection</source>
-      <translation>Intersection</translation>
-    </message>
-    <message>
-      <location filename="../../../georedis_plugin/processing/algorithms/intersection.py" line="145" />
-      <source>The intersections, as the multi-part type of the input, in any format.</source>
-      <translation>Les intersections, du type multi-parties de la source, dans n'importe quel format.</translation>
-    </message>
-    <message>
-      <location filename="../../../georedis_plugin/processing/algorithms/intersection.py" line="411" />
-      <source>has invalid geometry.</source>
-      <translation>a une géométrie invalide.</translation>
-    </message>
-    <message>
-      <location filename="../../../georedis_plugin/processing/algorithms/intersection.py" line="413" />
-      <source>has invalid geometry and has been skipped.</source>
-      <translation>a une géométrie invalide et a été ignorée.</translation>
-    </message>
-    <message>
-      <location filename="../../../georedis_plugin/processing/algorithms/intersection.py" line="415" />
-      <source>Please fix the geometry or change the Processing setting to the “Ignore invalid input features” option.</source>
-      <translation>Veuillez corriger la géométrie ou choisir l'option de traitement « Ignorer les entités invalides ».</translation>
-    </message>
-    <message>
-      <location filename="../../../georedis_plugin/processing/algorithms/intersection.py" line="86" />
+      <location filename="../../../georedis_plugin/processing/algorithms/intersection.py" line="91" />
       <source>intersection,overlay,clip,cache,redis</source>
       <translation>intersection,superposition,découpage,cache,redis</translation>
     </message>
     <message>
-      <location filename="../../../georedis_plugin/processing/algorithms/intersection.py" line="407" />
-      <source>Feature ({fid})</source>
-      <translation>Entité ({fid})</translation>
-    </message>
-    <message>
-      <location filename="../../../georedis_plugin/processing/algorithms/intersection.py" line="409" />
-      <source>Feature ({fid}) from “{layer}”</source>
-      <translation>Entité ({fid}) de « {layer} »</translation>
-    </message>
-    <message>
-      <location filename="../../../georedis_plugin/processing/algorithms/intersection.py" line="265" />
+      <location filename="../../../georedis_plugin/processing/algorithms/intersection.py" line="248" />
       <source>Computing {n} intersections…</source>
       <translation>Calcul de {n} intersections…</translation>
-    </message>
-    <message>
-      <location filename="../../../georedis_plugin/processing/algorithms/intersection.py" line="283" />
-      <source>GEOS geoprocessing error: intersection failed.</source>
-      <translation>Erreur de géotraitement GEOS: l'intersection a échoué.</translation>
     </message>
     <message>
       <location filename="../../../georedis_plugin/processing/algorithms/load_geoset.py" line="35" />
