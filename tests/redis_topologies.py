@@ -17,11 +17,11 @@ import pytest
 import redis
 from redis.sentinel import Sentinel
 
-from tests.redis_server import RedisServer, free_port
+from tests.redis_server import REDIS_SERVER, RedisServer, free_port, server_binary
 
-REDIS_CLI = shutil.which("redis-cli") or "/usr/bin/redis-cli"
-# Debian ships redis-sentinel in its own package; ``redis-server --sentinel`` is the same mode.
-REDIS_SERVER = shutil.which("redis-server") or "/usr/bin/redis-server"
+# Debian ships redis-sentinel in its own package; ``redis-server --sentinel`` is the same mode
+# (valkey-server --sentinel for valkey).
+REDIS_CLI = server_binary("cli")
 SERVICE = "georedis-test"
 DOWN_AFTER_MS = 1000
 FAILOVER_TIMEOUT_MS = 4000
