@@ -33,6 +33,13 @@ def server_binary(tool: str) -> str:
 REDIS_SERVER = server_binary("server")
 
 
+def reported_version(port: int, host: str = "127.0.0.1") -> str:
+    """``redis_version`` in INFO of the server at ``port``: what GeoRedis reports (Valkey keeps
+    a Redis-compatible number there, 7.2.4, beside its own valkey_version)."""
+    with redis.Redis(host=host, port=port, socket_connect_timeout=2) as client:
+        return str(client.info("server")["redis_version"])
+
+
 def free_port() -> int:
     with socket.socket() as sock:
         sock.bind(("127.0.0.1", 0))
