@@ -1,6 +1,8 @@
 # GeoRedis: every command works on a fresh Debian 12 machine (run as root or with sudo).
 SHELL := /bin/bash
-VENV := .venv
+# Inside a test-matrix chroot (scripts/matrix.py) the chroot's own venv is used, ready-made.
+MATRIX_PLATFORM := $(shell cat /etc/georedis-matrix 2>/dev/null | head -n1)
+VENV := $(if $(MATRIX_PLATFORM),/opt/georedis-venv,.venv)
 PY := $(VENV)/bin/python
 APT_PACKAGES := python3-qgis qgis qgis-providers redis-server redis-tools xvfb xauth \
 	imagemagick qttools5-dev-tools python3-venv python3-pip
@@ -8,12 +10,18 @@ SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 QGIS_PROFILE_DIR ?= $(if $(QGIS_CUSTOM_CONFIG_PATH),$(QGIS_CUSTOM_CONFIG_PATH)/profiles/default,$(HOME)/.local/share/QGIS/QGIS3/profiles/default)
 export QT_QPA_PLATFORM ?= offscreen
 
-.PHONY: setup translations translations-update screenshots test test-redis-py demo run deploy package bench lint format clean
+.PHONY: setup translations translations-update screenshots test test-redis-py test-matrix demo run deploy package bench lint format clean
 
 # The venv, and the wheels `make package` vendors kept in build/wheels (so that building the zip
-# and tests/test_package.py need no network afterwards, in the test matrix's chroots too).
+# and tests/test_package.py need no network afterwards, in the test matrix's chroots too, which
+# see this folder at /repo and bring their own venv).
+ifeq ($(MATRIX_PLATFORM),)
 setup: $(VENV)/.installed
 	$(PY) -m scripts.package --fetch-wheels >/dev/null
+else
+setup:
+	@echo "test-matrix chroot $(MATRIX_PLATFORM): using $(VENV)"
+endif
 
 $(VENV)/.installed: requirements.txt requirements-dev.txt
 	@missing=$$(for p in $(APT_PACKAGES); do dpkg -s $$p >/dev/null 2>&1 || echo $$p; done); \
@@ -55,6 +63,11 @@ test-redis-py: setup translations
 		PYTHONPATH=build/redis-py/$$version $(PY) -m pytest -q -p no:cacheprovider \
 			-W error::DeprecationWarning $(REDIS_PY_TESTS) $(PYTEST_ARGS) || exit 1; \
 	done
+
+# The suite in Debian trixie and sid chroots (debootstrap, root), against redis-server and
+# valkey-server; chroots in $$GEOREDIS_MATRIX_DIR or .matrix/, built on first use.
+test-matrix:
+	/usr/bin/python3 -m scripts.matrix test $(MATRIX_ARGS)
 
 # The README's screenshots, from a real QGIS desktop under Xvfb (tests/test_desktop_end_to_end.py)
 screenshots: setup translations

@@ -9,8 +9,11 @@ import redis
 from georedis_plugin.core import settings
 from georedis_plugin.core.clients import reset_clients
 from georedis_plugin.core.config import ENV_URL
-from tests.redis_server import RedisServer
+from tests.redis_server import REDIS_SERVER as REDIS_SERVER_BINARY
+from tests.redis_server import SERVER_KIND, RedisServer
 from tests.redis_topologies import (  # noqa: F401 (fixtures)
+    LocalCluster,
+    LocalSentinel,
     cluster_url,
     redis_cluster,
     redis_sentinel,
@@ -112,7 +115,37 @@ def world_map():
     return WORLD_MAP
 
 
+# Fixtures giving a test a real server; modules starting their own servers hold RedisServer,
+# LocalCluster or LocalSentinel. Both kinds of test are marked "redis" (Redis-facing): the test
+# matrix runs them again against valkey-server (GEOREDIS_TEST_SERVER=valkey, `-m redis`).
+SERVER_FIXTURES = {
+    "redis_server", "redis_url", "redis_client", "redis_cluster", "redis_sentinel",
+    "cluster_url", "sentinel_url",
+}  # fmt: skip
+SERVER_CLASSES = (RedisServer, LocalCluster, LocalSentinel)
+
+
+def pytest_configure(config):
+    config.addinivalue_line(
+        "markers", "redis: talks to a real server (run against redis-server and valkey-server)"
+    )
+
+
+def pytest_report_header(config):
+    return f"GeoRedis test server: {SERVER_KIND} ({REDIS_SERVER_BINARY})"
+
+
+def is_redis_facing(item) -> bool:
+    if SERVER_FIXTURES.intersection(getattr(item, "fixturenames", ())):
+        return True
+    module = getattr(item, "module", None)
+    return any(value in SERVER_CLASSES for value in vars(module).values()) if module else False
+
+
 def pytest_collection_modifyitems(items):
+    for item in items:
+        if is_redis_facing(item):
+            item.add_marker(pytest.mark.redis)
     # Slow end-to-end tests last, so quick failures show first.
     items.sort(key=lambda item: item.get_closest_marker("desktop") is not None)
 

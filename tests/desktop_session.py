@@ -3,6 +3,7 @@
 import os
 import shutil
 import site
+import socket
 import subprocess
 import time
 from pathlib import Path
@@ -10,14 +11,48 @@ from pathlib import Path
 from scripts.deploy import deploy
 
 
+def _abstract_socket_free(number: int) -> bool:
+    """X servers also listen on an abstract socket, shared by every chroot (and /tmp) of the
+    network namespace: an Xvfb in a test-matrix chroot must not take a host display's number."""
+    with socket.socket(socket.AF_UNIX, socket.SOCK_STREAM) as probe:
+        try:
+            probe.bind(f"\0/tmp/.X11-unix/X{number}")
+        except OSError:
+            return False
+    return True
+
+
 def free_display() -> int:
     for number in range(91, 200):
         if (
             not Path(f"/tmp/.X11-unix/X{number}").exists()
             and not Path(f"/tmp/.X{number}-lock").exists()
+            and _abstract_socket_free(number)
         ):
             return number
     raise RuntimeError("no free X display")
+
+
+def start_xvfb(attempts: int = 5):
+    """(display number, Xvfb process) once its socket is there; another number when a
+    concurrent test session took the chosen one first."""
+    for _ in range(attempts):
+        display = free_display()
+        xvfb = subprocess.Popen(
+            [shutil.which("Xvfb") or "Xvfb", f":{display}", "-screen", "0", "1600x1000x24",
+             "-nolisten", "tcp"],
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL,
+        )  # fmt: skip
+        deadline = time.monotonic() + 10
+        while time.monotonic() < deadline and xvfb.poll() is None:
+            if Path(f"/tmp/.X11-unix/X{display}").exists():
+                return display, xvfb
+            time.sleep(0.05)
+        if xvfb.poll() is None:
+            xvfb.kill()
+        xvfb.wait()
+    raise RuntimeError(f"Xvfb did not start ({attempts} attempts)")
 
 
 def run_qgis_with_script(
@@ -29,26 +64,8 @@ def run_qgis_with_script(
     """
     profiles = workdir / "profiles-root"
     deploy(profiles / "profiles" / "default", enable=True)
-    display = free_display()
-    xvfb = subprocess.Popen(
-        [
-            shutil.which("Xvfb") or "Xvfb",
-            f":{display}",
-            "-screen",
-            "0",
-            "1600x1000x24",
-            "-nolisten",
-            "tcp",
-        ],
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
-    )
+    display, xvfb = start_xvfb()
     try:
-        deadline = time.monotonic() + 10
-        while not Path(f"/tmp/.X11-unix/X{display}").exists():
-            if time.monotonic() > deadline:
-                raise RuntimeError("Xvfb did not start")
-            time.sleep(0.05)
         env = dict(os.environ)
         env.pop("QT_QPA_PLATFORM", None)
         env.pop("PYTHONPATH", None)

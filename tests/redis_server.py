@@ -1,5 +1,10 @@
-"""Start and stop real redis-server processes on free loopback ports for the tests."""
+"""Start and stop real redis-server processes on free loopback ports for the tests.
 
+``GEOREDIS_TEST_SERVER`` picks the server: ``redis`` (default: redis-server, redis-cli) or
+``valkey`` (valkey-server, valkey-cli); `make test-matrix` runs the Redis-facing tests with both.
+"""
+
+import os
 import shutil
 import socket
 import subprocess
@@ -8,7 +13,31 @@ from pathlib import Path
 
 import redis
 
-REDIS_SERVER = shutil.which("redis-server") or "/usr/bin/redis-server"
+SERVERS = ("redis", "valkey")
+SERVER_KIND = os.environ.get("GEOREDIS_TEST_SERVER", "redis").strip().lower() or "redis"
+if SERVER_KIND not in SERVERS:
+    raise RuntimeError(f"GEOREDIS_TEST_SERVER={SERVER_KIND!r}: set it to one of {SERVERS}")
+
+
+def server_binary(tool: str) -> str:
+    """``{kind}-{tool}`` of the selected server (``server``, ``cli``), e.g. valkey-cli."""
+    name = f"{SERVER_KIND}-{tool}"
+    found = shutil.which(name)
+    if found is None:
+        package = {"server": f"{SERVER_KIND}-server", "cli": f"{SERVER_KIND}-tools"}[tool]
+        raise RuntimeError(f"{name} is not installed (GEOREDIS_TEST_SERVER={SERVER_KIND}): "
+                           f"apt-get install {package}")  # fmt: skip
+    return found
+
+
+REDIS_SERVER = server_binary("server")
+
+
+def reported_version(port: int, host: str = "127.0.0.1") -> str:
+    """``redis_version`` in INFO of the server at ``port``: what GeoRedis reports (Valkey keeps
+    a Redis-compatible number there, 7.2.4, beside its own valkey_version)."""
+    with redis.Redis(host=host, port=port, socket_connect_timeout=2) as client:
+        return str(client.info("server")["redis_version"])
 
 
 def free_port() -> int:
@@ -65,9 +94,9 @@ class RedisServer:
             except redis.ConnectionError:
                 if self.process.poll() is not None:
                     code = self.process.returncode
-                    raise RuntimeError(f"redis-server exited with {code}") from None
+                    raise RuntimeError(f"{REDIS_SERVER} exited with {code}") from None
                 time.sleep(0.05)
-        raise RuntimeError("redis-server did not start within 10 s")
+        raise RuntimeError(f"{REDIS_SERVER} did not start within 10 s")
 
     def stop(self) -> None:
         if self.process is not None and self.process.poll() is None:

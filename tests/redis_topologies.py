@@ -17,11 +17,11 @@ import pytest
 import redis
 from redis.sentinel import Sentinel
 
-from tests.redis_server import RedisServer, free_port
+from tests.redis_server import REDIS_SERVER, RedisServer, free_port, server_binary
 
-REDIS_CLI = shutil.which("redis-cli") or "/usr/bin/redis-cli"
-# Debian ships redis-sentinel in its own package; ``redis-server --sentinel`` is the same mode.
-REDIS_SERVER = shutil.which("redis-server") or "/usr/bin/redis-server"
+# Debian ships redis-sentinel in its own package; ``redis-server --sentinel`` is the same mode
+# (valkey-server --sentinel for valkey).
+REDIS_CLI = server_binary("cli")
 SERVICE = "georedis-test"
 DOWN_AFTER_MS = 1000
 FAILOVER_TIMEOUT_MS = 4000
@@ -76,15 +76,30 @@ class TestCertificates:
         self.cert = self.directory / "server.crt"
         self.key = self.directory / "server.key"
         d = self.directory
-        san = d / "san.ext"
-        san.write_text("subjectAltName=IP:127.0.0.1\n")
+        # The extensions a CA and a server certificate need under strict X.509 verification
+        # (Python >= 3.13 sets VERIFY_X509_STRICT: a CA without keyUsage is refused).
+        (d / "ca.ext").write_text(
+            "basicConstraints=critical,CA:TRUE\n"
+            "keyUsage=critical,keyCertSign,cRLSign\n"
+            "subjectKeyIdentifier=hash\n"
+        )
+        (d / "server.ext").write_text(
+            "basicConstraints=critical,CA:FALSE\n"
+            "keyUsage=critical,digitalSignature,keyEncipherment\n"
+            "extendedKeyUsage=serverAuth,clientAuth\n"
+            "subjectAltName=IP:127.0.0.1\n"
+            "subjectKeyIdentifier=hash\n"
+            "authorityKeyIdentifier=keyid,issuer\n"
+        )
         for command in (
-            f"req -x509 -new -nodes -newkey rsa:2048 -keyout {d}/ca.key -out {self.ca} "
-            "-days 2 -subj /CN=GeoRedis-test-CA",
+            f"req -new -nodes -newkey rsa:2048 -keyout {d}/ca.key -out {d}/ca.csr "
+            "-subj /CN=GeoRedis-test-CA",
+            f"x509 -req -in {d}/ca.csr -signkey {d}/ca.key -out {self.ca} -days 2 "
+            f"-extfile {d}/ca.ext",
             f"req -new -nodes -newkey rsa:2048 -keyout {self.key} -out {d}/server.csr "
             "-subj /CN=127.0.0.1",
             f"x509 -req -in {d}/server.csr -CA {self.ca} -CAkey {d}/ca.key -CAcreateserial "
-            f"-out {self.cert} -days 2 -extfile {san}",
+            f"-out {self.cert} -days 2 -extfile {d}/server.ext",
         ):
             subprocess.run(
                 [shutil.which("openssl") or "/usr/bin/openssl", *command.split()],

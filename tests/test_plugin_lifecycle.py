@@ -1,5 +1,6 @@
 """Plugin life cycle: provider registration, menu, toolbar and dock, repeated load/unload."""
 
+import time
 from collections import Counter
 
 import pytest
@@ -13,6 +14,33 @@ import georedis_plugin
 from georedis_plugin.gui.settings_dialog import SettingsDialog
 from tests.gui_wait import wait_for_tasks
 from tests.redis_server import free_port
+
+
+def when_the_settings_dialog_shows(action, problems: list) -> None:
+    """Call ``action(dialog)`` once the modal settings dialog is shown (polled: with some
+    QGIS/Qt builds it is not shown yet when a 0 ms timer fires). Exceptions go to ``problems``:
+    one raised inside a Qt callback aborts the interpreter, taking the whole session with it."""
+    deadline = time.monotonic() + 10
+
+    def poll():
+        shown = [
+            widget
+            for widget in QApplication.topLevelWidgets()
+            if isinstance(widget, SettingsDialog) and widget.isVisible()
+        ]
+        if not shown:
+            if time.monotonic() < deadline:
+                QTimer.singleShot(10, poll)
+            else:
+                problems.append("the settings dialog did not show within 10 s")
+            return
+        try:
+            action(shown[0])
+        except Exception as exc:  # kept for the test to fail on, after the dialog closed
+            problems.append(repr(exc))
+            shown[0].reject()
+
+    QTimer.singleShot(0, poll)
 
 
 class RecordingIface:
@@ -189,13 +217,14 @@ def test_saving_new_settings_refreshes_the_dock_status(qgis_iface, clean_setting
         wait_for_tasks()
         assert plugin.dock.status_label.text().startswith("Nothing accepts connections")
 
-        def point_the_open_dialog_at_the_server():
-            dialog = QApplication.activeModalWidget()
+        def point_the_dialog_at_the_server(dialog):
             dialog.port_spin.setValue(redis_server.port)
             dialog.accept()
 
-        QTimer.singleShot(0, point_the_open_dialog_at_the_server)
+        problems = []
+        when_the_settings_dialog_shows(point_the_dialog_at_the_server, problems)
         plugin.settings_action.trigger()  # modal: returns once the dialog is accepted
+        assert problems == []
         wait_for_tasks()
         with redis.Redis(port=redis_server.port) as client:
             version = client.info("server")["redis_version"]
@@ -211,9 +240,11 @@ def test_closed_settings_dialogs_do_not_pile_up_under_the_main_window(qgis_iface
     plugin = georedis_plugin.classFactory(RecordingIface(qgis_iface))
     plugin.initGui()
     try:
+        problems = []
         for _ in range(3):
-            QTimer.singleShot(0, lambda: QApplication.activeModalWidget().reject())
+            when_the_settings_dialog_shows(SettingsDialog.reject, problems)
             plugin.settings_action.trigger()
+        assert problems == []
         QCoreApplication.sendPostedEvents(None, QEvent.Type.DeferredDelete)
         assert qgis_iface.mainWindow().findChildren(SettingsDialog) == []
     finally:
