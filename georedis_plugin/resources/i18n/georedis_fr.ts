@@ -4,22 +4,22 @@
   <context>
     <name>GeoRedis</name>
     <message>
-      <location filename="../../../georedis_plugin/core/clients.py" line="101" />
+      <location filename="../../../georedis_plugin/core/clients.py" line="117" />
       <source>A Redis Cluster has only database 0. Set the database to 0.</source>
       <translation>Un Redis Cluster n'a que la base 0. Réglez la base de données sur 0.</translation>
     </message>
     <message>
-      <location filename="../../../georedis_plugin/core/clients.py" line="104" />
+      <location filename="../../../georedis_plugin/core/clients.py" line="120" />
       <source>In a Redis Cluster the key prefix cannot contain '{' or '}': they would decide the hash slot of every key. Choose another key prefix.</source>
       <translation>Dans un Redis Cluster, le préfixe des clés ne peut pas contenir « { » ni « } » : ils décideraient du slot de hachage de chaque clé. Choisissez un autre préfixe.</translation>
     </message>
     <message>
-      <location filename="../../../georedis_plugin/core/clients.py" line="261" />
+      <location filename="../../../georedis_plugin/core/clients.py" line="277" />
       <source>cluster of {n} primaries</source>
       <translation>cluster de {n} primaires</translation>
     </message>
     <message>
-      <location filename="../../../georedis_plugin/core/clients.py" line="264" />
+      <location filename="../../../georedis_plugin/core/clients.py" line="280" />
       <source>Sentinel service '{service}', primary at {host}:{port}</source>
       <translation>service Sentinel '{service}', primaire à {host}:{port}</translation>
     </message>
@@ -79,127 +79,127 @@
       <translation>La configuration d'authentification '{authcfg}' utilise la méthode '{method}'. GeoRedis a besoin d'une configuration « Basic » (nom d'utilisateur et mot de passe).</translation>
     </message>
     <message>
-      <location filename="../../../georedis_plugin/core/errors.py" line="104" />
+      <location filename="../../../georedis_plugin/core/errors.py" line="105" />
       <source>Unexpected error talking to Redis at {where}: {kind}: {error}</source>
       <translation>Erreur inattendue en dialoguant avec Redis à {where} : {kind} : {error}</translation>
     </message>
     <message>
-      <location filename="../../../georedis_plugin/core/errors.py" line="131" />
+      <location filename="../../../georedis_plugin/core/errors.py" line="132" />
       <source>Could not talk to Redis at {where} ({error}). Check host, port and TLS settings.</source>
       <translation>Impossible de dialoguer avec Redis à {where} ({error}). Vérifiez l'hôte, le port et les réglages TLS.</translation>
     </message>
     <message>
-      <location filename="../../../georedis_plugin/core/errors.py" line="232" />
+      <location filename="../../../georedis_plugin/core/errors.py" line="235" />
       <source>No Sentinel at {where} knows a reachable primary for the service '{service}' ({error}). Check the service (master) name and that the Sentinels run; during a failover, try again once a replica has been promoted.</source>
       <translation>Aucune Sentinel à {where} ne connaît de primaire joignable pour le service '{service}' ({error}). Vérifiez le nom du service (maître) et que les Sentinels fonctionnent ; pendant une bascule, réessayez une fois un réplica promu.</translation>
     </message>
     <message>
-      <location filename="../../../georedis_plugin/core/errors.py" line="259" />
+      <location filename="../../../georedis_plugin/core/errors.py" line="262" />
       <source>No node of the Redis Cluster at {where} answered ({error}). Check the nodes' addresses and that the cluster runs.</source>
       <translation>Aucun nœud du Redis Cluster à {where} n'a répondu ({error}). Vérifiez les adresses des nœuds et que le cluster fonctionne.</translation>
     </message>
     <message>
-      <location filename="../../../georedis_plugin/core/errors.py" line="76" />
+      <location filename="../../../georedis_plugin/core/errors.py" line="77" />
       <source>Redis at {where} refused the credentials ({error}). Check the user name and password in the authentication configuration chosen in the GeoRedis settings.</source>
       <translation>Redis à {where} a refusé les identifiants ({error}). Vérifiez le nom d'utilisateur et le mot de passe de la configuration d'authentification choisie dans les paramètres GeoRedis.</translation>
     </message>
     <message>
-      <location filename="../../../georedis_plugin/core/errors.py" line="81" />
+      <location filename="../../../georedis_plugin/core/errors.py" line="82" />
       <source>The Redis user has no permission for this ({error}). Ask the administrator for access to the keys under '{prefix}:*' and the commands GeoRedis uses.</source>
       <translation>L'utilisateur Redis n'a pas la permission pour cette opération ({error}). Demandez à l'administrateur l'accès aux clés '{prefix}:*' et aux commandes qu'utilise GeoRedis.</translation>
     </message>
     <message>
-      <location filename="../../../georedis_plugin/core/errors.py" line="86" />
+      <location filename="../../../georedis_plugin/core/errors.py" line="87" />
       <source>Redis at {where} did not answer within the timeout ({connect:g} s to connect, {read:g} s to read). Check that the server is up and reachable, or raise the timeouts in the settings.</source>
       <translation>Redis à {where} n'a pas répondu dans le délai ({connect:g} s pour se connecter, {read:g} s pour lire). Vérifiez que le serveur fonctionne et est joignable, ou augmentez les délais dans les paramètres.</translation>
     </message>
     <message>
-      <location filename="../../../georedis_plugin/core/errors.py" line="93" />
+      <location filename="../../../georedis_plugin/core/errors.py" line="94" />
       <source>With TLS on, a server that does not use TLS looks like this: check the TLS setting.</source>
       <translation>Avec TLS activé, un serveur qui n'utilise pas TLS se comporte ainsi : vérifiez le réglage TLS.</translation>
     </message>
     <message>
-      <location filename="../../../georedis_plugin/core/errors.py" line="101" />
+      <location filename="../../../georedis_plugin/core/errors.py" line="102" />
       <source>Redis at {where} answered with an error: {error}</source>
       <translation>Redis à {where} a répondu par une erreur : {error}</translation>
     </message>
     <message>
-      <location filename="../../../georedis_plugin/core/errors.py" line="111" />
+      <location filename="../../../georedis_plugin/core/errors.py" line="112" />
       <source>The TLS connection to {where} failed ({error}). Check that the server expects TLS, that the TLS setting matches, and that the CA file signs its certificate.</source>
       <translation>La connexion TLS à {where} a échoué ({error}). Vérifiez que le serveur attend TLS, que le réglage TLS correspond et que le fichier d'AC signe son certificat.</translation>
     </message>
     <message>
-      <location filename="../../../georedis_plugin/core/errors.py" line="116" />
+      <location filename="../../../georedis_plugin/core/errors.py" line="117" />
       <source>Nothing accepts connections at {where} ({error}). Start redis-server there, or correct the host and port in the GeoRedis settings.</source>
       <translation>Rien n'accepte de connexion à {where} ({error}). Démarrez redis-server à cet endroit, ou corrigez l'hôte et le port dans les paramètres GeoRedis.</translation>
     </message>
     <message>
-      <location filename="../../../georedis_plugin/core/errors.py" line="121" />
+      <location filename="../../../georedis_plugin/core/errors.py" line="122" />
       <source>The host of {where} is unknown ({error}). Check the host name.</source>
       <translation>L'hôte de {where} est inconnu ({error}). Vérifiez le nom d'hôte.</translation>
     </message>
     <message>
-      <location filename="../../../georedis_plugin/core/errors.py" line="127" />
+      <location filename="../../../georedis_plugin/core/errors.py" line="128" />
       <source>Redis at {where} closed the connection ({error}). If the server expects TLS, turn TLS on in the settings; otherwise check the server's logs.</source>
       <translation>Redis à {where} a fermé la connexion ({error}). Si le serveur attend TLS, activez TLS dans les paramètres ; sinon consultez les journaux du serveur.</translation>
     </message>
     <message>
-      <location filename="../../../georedis_plugin/core/errors.py" line="141" />
+      <location filename="../../../georedis_plugin/core/errors.py" line="142" />
       <source>The Redis Cluster at {where} is down: some hash slots have no reachable primary ({error}). Check the cluster's nodes (redis-cli --cluster check host:port) and try again once CLUSTER INFO reports cluster_state:ok.</source>
       <translation>Le Redis Cluster à {where} est hors service : certains slots de hachage n'ont pas de primaire joignable ({error}). Vérifiez les nœuds du cluster (redis-cli --cluster check hôte:port) et réessayez quand CLUSTER INFO indique cluster_state:ok.</translation>
     </message>
     <message>
-      <location filename="../../../georedis_plugin/core/errors.py" line="150" />
+      <location filename="../../../georedis_plugin/core/errors.py" line="151" />
       <source>The Redis Cluster at {where} was moving data between its nodes (failover or resharding: {error}). Run the operation again.</source>
       <translation>Le Redis Cluster à {where} déplaçait des données entre ses nœuds (bascule ou redistribution : {error}). Relancez l'opération.</translation>
     </message>
     <message>
-      <location filename="../../../georedis_plugin/core/errors.py" line="155" />
+      <location filename="../../../georedis_plugin/core/errors.py" line="156" />
       <source>The Redis Cluster at {where} refused a request spanning several hash slots ({error}). This is a GeoRedis bug: please report it.</source>
       <translation>Le Redis Cluster à {where} a refusé une requête portant sur plusieurs slots de hachage ({error}). C'est un bogue de GeoRedis : merci de le signaler.</translation>
     </message>
     <message>
-      <location filename="../../../georedis_plugin/core/errors.py" line="162" />
+      <location filename="../../../georedis_plugin/core/errors.py" line="163" />
       <source>The server at {where} is not part of a Redis Cluster. Choose the standalone mode (a redis:// URL), or give the addresses of the cluster's nodes.</source>
       <translation>Le serveur à {where} ne fait pas partie d'un Redis Cluster. Choisissez le mode serveur unique (une URL redis://) ou indiquez les adresses des nœuds du cluster.</translation>
     </message>
     <message>
-      <location filename="../../../georedis_plugin/core/errors.py" line="169" />
+      <location filename="../../../georedis_plugin/core/errors.py" line="170" />
       <source>Redis at {where} is a read-only replica ({error}). Point GeoRedis at the primary, or use the Sentinel mode so it always finds the primary.</source>
       <translation>Redis à {where} est un réplica en lecture seule ({error}). Pointez GeoRedis vers le primaire, ou utilisez le mode Sentinel pour qu'il trouve toujours le primaire.</translation>
     </message>
     <message>
-      <location filename="../../../georedis_plugin/core/errors.py" line="179" />
+      <location filename="../../../georedis_plugin/core/errors.py" line="180" />
       <source>The primary of the Sentinel service '{service}' ({where}) could not be reached ({error}). If it has just failed, the Sentinels promote a replica within their down-after time: try again then.</source>
       <translation>Le primaire du service Sentinel '{service}' ({where}) est injoignable ({error}). S'il vient de tomber, les Sentinels promeuvent un réplica après leur délai down-after : réessayez alors.</translation>
     </message>
     <message>
-      <location filename="../../../georedis_plugin/core/errors.py" line="185" />
+      <location filename="../../../georedis_plugin/core/errors.py" line="186" />
       <source>A node of the Redis Cluster at {where} could not be reached ({error}). If a primary has just failed, the cluster promotes one of its replicas: try again then; otherwise check the nodes' addresses.</source>
       <translation>Un nœud du Redis Cluster à {where} est injoignable ({error}). Si un primaire vient de tomber, le cluster promeut l'un de ses réplicas : réessayez alors ; sinon vérifiez les adresses des nœuds.</translation>
     </message>
     <message>
-      <location filename="../../../georedis_plugin/core/errors.py" line="196" />
+      <location filename="../../../georedis_plugin/core/errors.py" line="197" />
       <source>The server at {where} is not a Sentinel. List the Sentinels' addresses (port 26379 by default), not the Redis servers'.</source>
       <translation>Le serveur à {where} n'est pas une Sentinel. Indiquez les adresses des Sentinels (port 26379 par défaut), pas celles des serveurs Redis.</translation>
     </message>
     <message>
-      <location filename="../../../georedis_plugin/core/errors.py" line="221" />
+      <location filename="../../../georedis_plugin/core/errors.py" line="223" />
       <source>The Sentinels at {where} refused the credentials. Choose the Sentinels' own authentication configuration in the GeoRedis settings (or none if they have no password).</source>
       <translation>Les Sentinels à {where} ont refusé les identifiants. Choisissez la configuration d'authentification propre aux Sentinels dans les paramètres GeoRedis (ou aucune si elles n'ont pas de mot de passe).</translation>
     </message>
     <message>
-      <location filename="../../../georedis_plugin/core/errors.py" line="227" />
+      <location filename="../../../georedis_plugin/core/errors.py" line="230" />
       <source>The TLS connection to the Sentinels at {where} failed ({error}). Check that they expect TLS, that the TLS setting matches, and that the CA file signs their certificates.</source>
       <translation>La connexion TLS aux Sentinels à {where} a échoué ({error}). Vérifiez qu'elles attendent TLS, que le réglage TLS correspond et que le fichier d'AC signe leurs certificats.</translation>
     </message>
     <message>
-      <location filename="../../../georedis_plugin/core/errors.py" line="242" />
+      <location filename="../../../georedis_plugin/core/errors.py" line="245" />
       <source>The TLS connection to the Redis Cluster at {where} failed ({error}). Check that the nodes expect TLS, that the TLS setting matches, and that the CA file signs their certificates.</source>
       <translation>La connexion TLS au Redis Cluster à {where} a échoué ({error}). Vérifiez que les nœuds attendent TLS, que le réglage TLS correspond et que le fichier d'AC signe leurs certificats.</translation>
     </message>
     <message>
-      <location filename="../../../georedis_plugin/core/errors.py" line="255" />
+      <location filename="../../../georedis_plugin/core/errors.py" line="258" />
       <source>The Redis Cluster at {where} does not cover every hash slot ({error}). Wait for a failover to finish or repair the cluster (redis-cli --cluster fix).</source>
       <translation>Le Redis Cluster à {where} ne couvre pas tous les slots de hachage ({error}). Attendez la fin d'une bascule ou réparez le cluster (redis-cli --cluster fix).</translation>
     </message>
