@@ -504,7 +504,7 @@ def test_runs_inside_a_model(provider, redis_url, redis_client):
 
 
 def require_separate_disjoint():
-    """SEPARATE_DISJOINT exists from QGIS 3.32 on: elsewhere neither algorithm has it."""
+    """SEPARATE_DISJOINT exists in newer QGIS (3.40, not 3.22): elsewhere neither has it."""
     if not native_has("native:buffer", "SEPARATE_DISJOINT"):
         ours = QgsApplication.processingRegistry().algorithmById("georedis:buffer")
         assert ours.parameterDefinition("SEPARATE_DISJOINT") is None

@@ -38,7 +38,7 @@ class BufferAlgorithm(CachedAlgorithm):
     JOIN_STYLE = "JOIN_STYLE"
     MITER_LIMIT = "MITER_LIMIT"
     DISSOLVE = "DISSOLVE"
-    SEPARATE_DISJOINT = "SEPARATE_DISJOINT"  # QGIS 3.32 and later
+    SEPARATE_DISJOINT = "SEPARATE_DISJOINT"  # newer QGIS (3.40 has it, 3.22 not)
     OUTPUT = "OUTPUT"
     HONOURED = frozenset(
         (

@@ -76,7 +76,7 @@ class IntersectionAlgorithm(CachedAlgorithm):
     OVERLAY_FIELDS = "OVERLAY_FIELDS"
     OVERLAY_FIELDS_PREFIX = "OVERLAY_FIELDS_PREFIX"
     OUTPUT = "OUTPUT"
-    GRID_SIZE = "GRID_SIZE"  # QGIS 3.28 and later
+    GRID_SIZE = "GRID_SIZE"  # QGIS 3.28 and later (QgsGeometryParameters)
     HONOURED = frozenset(
         (INPUT, OVERLAY, INPUT_FIELDS, OVERLAY_FIELDS, OVERLAY_FIELDS_PREFIX, OUTPUT, GRID_SIZE)
     )
