@@ -67,6 +67,8 @@ bench: setup
 lint: setup
 	$(VENV)/bin/ruff check .
 	$(VENV)/bin/ruff format --check .
+	$(VENV)/bin/flake8 .
+	$(VENV)/bin/python -m scripts.scoped_enums
 
 format: setup
 	$(VENV)/bin/ruff check --fix .

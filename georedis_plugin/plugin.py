@@ -57,8 +57,20 @@ class GeoRedisPlugin:
             return
         from .processing.provider import GeoRedisProvider
 
-        self.provider = GeoRedisProvider()
-        QgsApplication.processingRegistry().addProvider(self.provider)
+        provider = GeoRedisProvider()
+        if not QgsApplication.processingRegistry().addProvider(provider):
+            # another provider holds the id (a second copy of the plugin?): leave it alone,
+            # and do not remove it in unload()
+            QgsMessageLog.logMessage(
+                tr(
+                    "GeoRedis could not add its Processing provider: QGIS already has one with "
+                    "the id '{id}'. Remove the other copy of GeoRedis and restart QGIS."
+                ).format(id=provider.id()),
+                LOG_TAG,
+                Qgis.MessageLevel.Critical,
+            )
+            return
+        self.provider = provider
 
     # -- GUI -------------------------------------------------------------------------------
     def initGui(self):
@@ -128,7 +140,7 @@ class GeoRedisPlugin:
 
         dialog = SettingsDialog(self.iface.mainWindow())
         try:
-            accepted = dialog.exec_() == QDialog.DialogCode.Accepted
+            accepted = dialog.exec() == QDialog.DialogCode.Accepted
         finally:
             dialog.deleteLater()  # parented to the main window: it would outlive every use
         if accepted and self.dock is not None:
@@ -149,7 +161,8 @@ class GeoRedisPlugin:
             self.dock.deleteLater()
             self.dock = None
         if self.provider is not None:
-            QgsApplication.processingRegistry().removeProvider(self.provider)
+            # False only if QGIS dropped the provider already: nothing left to undo
+            QgsApplication.processingRegistry().removeProvider(self.provider)  # noqa: QGS202
             self.provider = None
         if self.translator is not None:
             QCoreApplication.removeTranslator(self.translator)

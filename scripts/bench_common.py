@@ -7,6 +7,7 @@ import time
 
 import redis
 from qgis.core import (
+    Qgis,
     QgsApplication,
     QgsFeatureRequest,
     QgsGeometry,
@@ -58,7 +59,8 @@ def edit_share(layer, round_number: int, share: float) -> int:
     changes = {}
     for feature in list(layer.getFeatures())[round_number % step :: step]:
         geometry = QgsGeometry(feature.geometry())
-        geometry.translate(1e-7 * (round_number + 1), 0)
+        moved = geometry.translate(1e-7 * (round_number + 1), 0)
+        assert moved == Qgis.GeometryOperationResult.Success
         changes[feature.id()] = geometry
     assert layer.dataProvider().changeGeometryValues(changes)
     return len(changes)
@@ -73,7 +75,7 @@ def georedis_on(redis_url: str):
     provider = None
     if registry.providerById("georedis") is None:
         provider = GeoRedisProvider()
-        registry.addProvider(provider)
+        assert registry.addProvider(provider)
     previous_url = os.environ.get(connection.ENV_URL)
     os.environ[connection.ENV_URL] = redis_url
     connection.reset_clients()
@@ -88,7 +90,7 @@ def georedis_on(redis_url: str):
             os.environ[connection.ENV_URL] = previous_url
         connection.reset_clients()
         if provider is not None:
-            registry.removeProvider(provider)
+            registry.removeProvider(provider)  # noqa: QGS202 False only if already removed
 
 
 def print_table(out, title: str, rows, baseline: float) -> None:

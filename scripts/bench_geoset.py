@@ -18,9 +18,9 @@ from pathlib import Path
 import numpy as np
 import redis
 from qgis.core import QgsFeature, QgsField, QgsGeometry, QgsPoint, QgsVectorLayer
-from qgis.PyQt.QtCore import QVariant
 
 from georedis_plugin.core import geoset
+from georedis_plugin.core.compat import FieldType
 
 POINTS = 1_000_000
 HITS = 60_000
@@ -33,11 +33,11 @@ CENTER = (8.0, 48.0)
 def make_layer(lons, lats, with_attributes: bool) -> QgsVectorLayer:
     layer = QgsVectorLayer("Point?crs=EPSG:4326", "bench points", "memory")
     if with_attributes:
-        layer.dataProvider().addAttributes(
+        assert layer.dataProvider().addAttributes(
             [
-                QgsField("name", QVariant.String),
-                QgsField("rank", QVariant.Int),
-                QgsField("value", QVariant.Double),
+                QgsField("name", FieldType.STRING),
+                QgsField("rank", FieldType.INT),
+                QgsField("value", FieldType.DOUBLE),
             ]
         )
         layer.updateFields()
@@ -49,7 +49,7 @@ def make_layer(lons, lats, with_attributes: bool) -> QgsVectorLayer:
             feature.setAttributes([f"point {i}", i % 1000, x * y])
         feature.setGeometry(QgsGeometry(QgsPoint(x, y)))
         features.append(feature)
-    layer.dataProvider().addFeatures(features)
+    assert layer.dataProvider().addFeatures(features)[0]
     return layer
 
 

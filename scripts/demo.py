@@ -38,7 +38,7 @@ def world_layer(name: str, extent=None):
 
 def geoset_runs(output_dir: Path, states):
     """Centroids into a geo set, then a radius search saved as a GeoPackage; returns table rows."""
-    import processing
+    from qgis import processing
 
     centroids = processing.run("native:centroids", {"INPUT": states, "OUTPUT": "memory:"})
     seconds, loaded = timed(
@@ -76,7 +76,7 @@ def geoset_runs(output_dir: Path, states):
 
 def timed(algorithm_id, parameters):
     """Seconds and result of a run with the toolbox's default context and settings."""
-    import processing
+    from qgis import processing
 
     started = time.perf_counter()
     result = processing.run(algorithm_id, parameters)
@@ -133,7 +133,7 @@ def main(argv=None) -> int:
             f"round trip {info.round_trip_ms:.2f} ms"
         )
         provider = GeoRedisProvider()
-        QgsApplication.processingRegistry().addProvider(provider)
+        assert QgsApplication.processingRegistry().addProvider(provider)
         print(f"Processing provider '{provider.id()}' ({provider.name()}) algorithms:")
         for algorithm in sorted(provider.algorithms(), key=lambda a: a.id()):
             print(f"  {algorithm.id():32s} {algorithm.displayName()}")

@@ -7,7 +7,8 @@ from qgis.core import (
     QgsRectangle,
     QgsVectorLayer,
 )
-from qgis.PyQt.QtCore import QVariant
+
+from georedis_plugin.core.compat import FieldType
 
 WORLD_MAP = "/usr/share/qgis/resources/data/world_map.gpkg"
 
@@ -16,7 +17,7 @@ def memory_layer(geometry_type: str, wkts, crs: str = "EPSG:4326", name: str = "
     """Memory layer with fields id (int) and label (string); a None WKT is a null geometry."""
     layer = QgsVectorLayer(f"{geometry_type}?crs={crs}", name, "memory")
     provider = layer.dataProvider()
-    provider.addAttributes([QgsField("id", QVariant.Int), QgsField("label", QVariant.String)])
+    provider.addAttributes([QgsField("id", FieldType.INT), QgsField("label", FieldType.STRING)])
     layer.updateFields()
     features = []
     for index, wkt in enumerate(wkts):

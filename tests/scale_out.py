@@ -4,9 +4,9 @@ native algorithms or an independent computation; GEOREDIS_URL already points at 
 
 import numpy as np
 from qgis.core import QgsFeature, QgsField, QgsGeometry, QgsPointXY, QgsVectorLayer
-from qgis.PyQt.QtCore import QVariant
 
 from georedis_plugin.core import geoset
+from georedis_plugin.core.compat import FieldType
 from georedis_plugin.core.connection import ConnectionConfig, get_client
 from georedis_plugin.core.wkb_cache import cache_statistics
 from tests.algorithm_runs import RecordingFeedback, run
@@ -80,7 +80,7 @@ def sample_points():
         point_layer(
             lons,
             lats,
-            fields=[QgsField("code", QVariant.String), QgsField("size", QVariant.Int)],
+            fields=[QgsField("code", FieldType.STRING), QgsField("size", FieldType.INT)],
             values=[[f"p{i}", i] for i in range(len(lons))],
         ),
     )

@@ -8,8 +8,8 @@ do, or correct handling with counts. Cases already covered elsewhere are listed 
 
 import math
 
-import processing
 import pytest
+from qgis import processing
 from qgis.core import (
     QgsCoordinateReferenceSystem,
     QgsFeature,
@@ -22,10 +22,10 @@ from qgis.core import (
     QgsProcessingFeatureSourceDefinition,
     QgsVectorLayer,
 )
-from qgis.PyQt.QtCore import QVariant
 from redis.crc import key_slot
 
 from georedis_plugin.core import geoset
+from georedis_plugin.core.compat import FieldType
 from georedis_plugin.core.connection import GeoRedisError
 from tests.algorithm_runs import run
 from tests.layers import memory_layer
@@ -63,9 +63,9 @@ def assert_same_outcome(algorithm, parameters, context_setting=None):
 @pytest.mark.parametrize(
     "setting",
     [
-        QgsFeatureRequest.GeometryNoCheck,
-        QgsFeatureRequest.GeometrySkipInvalid,
-        QgsFeatureRequest.GeometryAbortOnInvalid,
+        QgsFeatureRequest.InvalidGeometryCheck.GeometryNoCheck,
+        QgsFeatureRequest.InvalidGeometryCheck.GeometrySkipInvalid,
+        QgsFeatureRequest.InvalidGeometryCheck.GeometryAbortOnInvalid,
     ],
 )
 @pytest.mark.parametrize("algorithm", ["georedis:buffer", "georedis:intersection"])
@@ -79,7 +79,10 @@ def test_self_intersecting_polygons_under_each_validity_setting(
     else:
         parameters["OVERLAY"] = memory_layer("Polygon", ["Polygon ((1 1, 3 1, 3 3, 1 3, 1 1))"])
     kind, result = assert_same_outcome(algorithm, parameters, setting)
-    if setting == QgsFeatureRequest.GeometryAbortOnInvalid and algorithm == "georedis:intersection":
+    if (
+        setting == QgsFeatureRequest.InvalidGeometryCheck.GeometryAbortOnInvalid
+        and algorithm == "georedis:intersection"
+    ):
         assert kind == "error" and "invalid geometry" in result
 
 
@@ -115,7 +118,7 @@ def test_nan_distance_is_refused_where_native_qgis_crashes(provider, redis_url):
 
     # a data-defined distance read from a field holding NaN for the second feature
     layer = QgsVectorLayer("Polygon?crs=EPSG:4326", "nan field", "memory")
-    layer.dataProvider().addAttributes([QgsField("d", QVariant.Double)])
+    assert layer.dataProvider().addAttributes([QgsField("d", FieldType.DOUBLE)])
     layer.updateFields()
     features = []
     for value in (1.0, math.nan):
@@ -123,7 +126,7 @@ def test_nan_distance_is_refused_where_native_qgis_crashes(provider, redis_url):
         feature.setAttributes([value])
         feature.setGeometry(QgsGeometry.fromWkt(SQUARE))
         features.append(feature)
-    layer.dataProvider().addFeatures(features)
+    assert layer.dataProvider().addFeatures(features)[0]
     with pytest.raises(QgsProcessingException, match="feature 2 is nan"):
         run(
             "georedis:buffer",
@@ -137,7 +140,7 @@ def test_layers_without_a_crs(provider, redis_url, algorithm):
     layer.setCrs(QgsCoordinateReferenceSystem())
     feature = QgsFeature()
     feature.setGeometry(QgsGeometry.fromWkt(SQUARE))
-    layer.dataProvider().addFeatures([feature])
+    assert layer.dataProvider().addFeatures([feature])[0]
     assert not layer.crs().isValid()
     parameters = {"INPUT": layer, "OUTPUT": "memory:"}
     if algorithm == "georedis:buffer":
@@ -184,7 +187,7 @@ def test_unicode_and_very_long_member_names_round_trip(provider, redis_url, redi
     names = ["Zürich Hbf 🚉", "東京駅", "x" * 10_000, "a b:c{d}e", "-1", " leading space"]
     lons, lats = random_points(len(names), seed=2)
     layer = point_layer(
-        lons, lats, fields=[QgsField("name", QVariant.String)], values=[[n] for n in names]
+        lons, lats, fields=[QgsField("name", FieldType.STRING)], values=[[n] for n in names]
     )
     result = processing.run(
         "georedis:loadgeoset",
@@ -292,7 +295,7 @@ def test_selected_features_only_with_nothing_selected_loads_nothing(provider, re
     from qgis.core import QgsProject
 
     layer = point_layer(*random_points(10))
-    QgsProject.instance().addMapLayer(layer)
+    assert QgsProject.instance().addMapLayer(layer) is not None
     try:
         result = processing.run(
             "georedis:loadgeoset",
@@ -312,6 +315,6 @@ def test_points_beyond_what_redis_can_index_are_counted_per_algorithm(provider, 
         feature = QgsFeature()
         feature.setGeometry(QgsGeometry.fromPointXY(QgsPointXY(x, y)))
         features.append(feature)
-    layer.dataProvider().addFeatures(features)
+    assert layer.dataProvider().addFeatures(features)[0]
     result = processing.run("georedis:loadgeoset", {"INPUT": layer, "KEY": "edge"})
     assert (result["LOADED"], result["SKIPPED"]) == (2, 4)

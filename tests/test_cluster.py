@@ -236,7 +236,7 @@ def test_dock_panel_loads_lists_and_searches_on_the_cluster(
     center = QgsPointXY(13.4, 52.5)
     cluster_panel.pick_button.setChecked(True)
     cluster_panel.pick_tool.canvasClicked.emit(
-        to_map(center, qgis_iface.mapCanvas()), Qt.LeftButton
+        to_map(center, qgis_iface.mapCanvas()), Qt.MouseButton.LeftButton
     )
     cluster_panel.radius_spin.setValue(2.5)
     cluster_panel.unit_combo.setCurrentIndex(cluster_panel.unit_combo.findData("km"))

@@ -22,8 +22,8 @@ from qgis.core import (
     QgsVectorFileWriter,
     QgsVectorLayer,
 )
-from qgis.PyQt.QtCore import QVariant
 
+from georedis_plugin.core.compat import FieldType
 from tests import concurrency_worker as worker
 from tests.algorithm_runs import run
 from tests.conftest import REPO_ROOT
@@ -96,7 +96,7 @@ def test_two_processes_running_the_same_cached_algorithm_at_once(
 
 def write_points(path, lons, lats, version: str) -> str:
     layer = QgsVectorLayer("Point?crs=EPSG:4326", "points", "memory")
-    layer.dataProvider().addAttributes([QgsField("version", QVariant.String)])
+    assert layer.dataProvider().addAttributes([QgsField("version", FieldType.STRING)])
     layer.updateFields()
     features = []
     for x, y in zip(lons.tolist(), lats.tolist()):
@@ -104,13 +104,13 @@ def write_points(path, lons, lats, version: str) -> str:
         feature.setAttributes([version])
         feature.setGeometry(QgsGeometry.fromPointXY(QgsPointXY(x, y)))
         features.append(feature)
-    layer.dataProvider().addFeatures(features)
+    assert layer.dataProvider().addFeatures(features)[0]
     options = QgsVectorFileWriter.SaveVectorOptions()
     options.driverName = "GeoJSON"
     error, message, *_ = QgsVectorFileWriter.writeAsVectorFormatV3(
         layer, str(path), layer.transformContext(), options
     )
-    assert error == QgsVectorFileWriter.NoError, message
+    assert error == QgsVectorFileWriter.WriterError.NoError, message
     return str(path)
 
 

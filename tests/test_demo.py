@@ -17,7 +17,7 @@ EDGE_M = 2.0  # Redis's 52-bit geohashes move a point by well under this
 def test_demo_writes_its_geopackages_and_prints_the_timings(
     tmp_path, qgis_processing, redis_url, redis_client
 ):
-    import processing
+    from qgis import processing
 
     env = dict(os.environ, GEOREDIS_URL=redis_url)
     process = subprocess.run(

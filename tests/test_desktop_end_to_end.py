@@ -63,7 +63,7 @@ def build_project(folder: Path, qgis_processing) -> tuple[Path, dict]:
 
     Returns the project file and each centroid's distance from the centre, by feature id.
     """
-    import processing
+    from qgis import processing
 
     centroids = folder / "state_centroids.gpkg"
     processing.run(
@@ -90,7 +90,8 @@ def build_project(folder: Path, qgis_processing) -> tuple[Path, dict]:
     project = QgsProject()
     project.setCrs(QgsCoordinateReferenceSystem("EPSG:3035"))
     project.setBackgroundColor(QColor(200, 222, 236))
-    project.addMapLayers([points, countries])  # the first one is drawn on top
+    # the first one is drawn on top
+    assert len(project.addMapLayers([points, countries])) == 2
     path = folder / "georedis-e2e.qgz"
     assert project.write(str(path))
     return path, distances

@@ -2,6 +2,7 @@
 
 import pytest
 from qgis.core import (
+    Qgis,
     QgsApplication,
     QgsCoordinateReferenceSystem,
     QgsCoordinateTransform,
@@ -22,16 +23,16 @@ from qgis.core import (
     QgsProject,
     QgsVectorLayer,
 )
-from qgis.PyQt.QtCore import QVariant
 
 from georedis_plugin.core import geoset
+from georedis_plugin.core.compat import FieldType
 from tests.test_geoset_core import PREFIX, point_layer, random_points
 
 GEOSET_ALGORITHMS = ["loadgeoset", "radiussearch", "boxsearch", "polygonsearch"]
 
 
 def run(algorithm_id, parameters):
-    import processing
+    from qgis import processing
 
     context = QgsProcessingContext()
     context.setProject(QgsProject.instance())
@@ -51,7 +52,7 @@ def points():
         lons,
         lats,
         crs="EPSG:3857",
-        fields=[QgsField("code", QVariant.String), QgsField("size", QVariant.Int)],
+        fields=[QgsField("code", FieldType.STRING), QgsField("size", FieldType.INT)],
         values=[[f"p{i % 2990}", i] for i in range(len(lons))],
     )
 
@@ -69,7 +70,7 @@ def test_load_reports_loaded_skipped_and_duplicates(provider, redis_url, redis_c
     extra = QgsFeature(points.fields())
     extra.setAttributes(["beyond the pole", 0])
     extra.setGeometry(QgsGeometry.fromPointXY(QgsPointXY(0, 3e7)))
-    points.dataProvider().addFeatures([extra])
+    assert points.dataProvider().addFeatures([extra])[0]
     _, result = run(
         "georedis:loadgeoset",
         {"INPUT": points, "KEY": "amsterdam", "ID_FIELD": "code", "STORE_ATTRIBUTES": True},
@@ -90,7 +91,7 @@ def test_load_names_the_set_after_the_layer_by_default(provider, redis_url, redi
 
 
 def test_load_selected_features_only(provider, redis_url, redis_client, points):
-    QgsProject.instance().addMapLayer(points)
+    assert QgsProject.instance().addMapLayer(points) is not None
     try:
         points.selectByIds(sorted(points.allFeatureIds())[:7])
         _, result = run(
@@ -162,17 +163,16 @@ def test_polygon_search_equals_qgis_intersects(provider, redis_url, redis_client
     run("georedis:loadgeoset", {"INPUT": points, "KEY": "ams"})
     wgs84_polygon = QgsGeometry.fromWkt("Polygon ((4.8 52.3, 5.0 52.3, 4.9 52.45, 4.8 52.3))")
     polygon = QgsGeometry(wgs84_polygon)
-    polygon.transform(
-        QgsCoordinateTransform(
-            QgsCoordinateReferenceSystem("EPSG:4326"),
-            QgsCoordinateReferenceSystem("EPSG:2154"),
-            QgsProject.instance(),
-        )
+    to_2154 = QgsCoordinateTransform(
+        QgsCoordinateReferenceSystem("EPSG:4326"),
+        QgsCoordinateReferenceSystem("EPSG:2154"),
+        QgsProject.instance(),
     )
+    assert polygon.transform(to_2154) == Qgis.GeometryOperationResult.Success
     polygons = QgsVectorLayer("Polygon?crs=EPSG:2154", "zone", "memory")
     feature = QgsFeature()
     feature.setGeometry(polygon)
-    polygons.dataProvider().addFeatures([feature])
+    assert polygons.dataProvider().addFeatures([feature])[0]
     hits, _ = run("georedis:polygonsearch", {"KEY": "ams", "INPUT": polygons, "OUTPUT": "memory:"})
     key = geoset.GeoSetKeys.for_name(PREFIX, "ams").geo
     members = [m.decode() for m in redis_client.zrange(key, 0, -1)]
@@ -182,7 +182,7 @@ def test_polygon_search_equals_qgis_intersects(provider, redis_url, redis_client
         QgsProject.instance(),
     )
     exact = QgsGeometry(polygon)
-    exact.transform(back)
+    assert exact.transform(back) == Qgis.GeometryOperationResult.Success
     expected = {
         m
         for m, p in zip(members, redis_client.geopos(key, *members))
@@ -204,8 +204,8 @@ def test_polygon_search_with_selected_polygons_only(provider, redis_url, redis_c
         feature = QgsFeature()
         feature.setGeometry(QgsGeometry.fromWkt(wkt))
         features.append(feature)
-    polygons.dataProvider().addFeatures(features)
-    QgsProject.instance().addMapLayer(polygons)
+    assert polygons.dataProvider().addFeatures(features)[0]
+    assert QgsProject.instance().addMapLayer(polygons) is not None
     try:
         second = sorted(polygons.allFeatureIds())[1]
         polygons.selectByIds([second])
@@ -284,7 +284,7 @@ def test_load_and_search_run_in_a_model(provider, redis_url, redis_client, point
 def test_a_geopackage_output_keeps_nearest_first_despite_a_stored_fid_field(
     provider, redis_url, redis_client, tmp_path
 ):
-    import processing
+    from qgis import processing
 
     # points read from a GeoPackage carry a "fid" field; stored with the set, the hits have it
     # too, and a GeoPackage writer would use it as the row id (and order) unless regenerated
@@ -292,7 +292,7 @@ def test_a_geopackage_output_keeps_nearest_first_despite_a_stored_fid_field(
     layer = point_layer(
         lons,
         lats,
-        fields=[QgsField("fid", QVariant.LongLong)],
+        fields=[QgsField("fid", FieldType.LONG_LONG)],
         values=[[1000 - i] for i in range(len(lons))],  # ids against the distance order
     )
     processing.run(

@@ -22,10 +22,11 @@ from qgis.core import (
     QgsVectorLayer,
     QgsWkbTypes,
 )
-from qgis.PyQt.QtCore import QDate, QVariant
+from qgis.PyQt.QtCore import QDate
 from redis.crc import key_slot
 
 from georedis_plugin.core import geoset
+from georedis_plugin.core.compat import FieldType
 from georedis_plugin.core.connection import GeoRedisError
 
 PREFIX = "georedis"
@@ -41,7 +42,7 @@ def point_layer(lons, lats, crs="EPSG:4326", fields=(), values=None, kind="Point
     """A memory layer with the given WGS84 points transformed to ``crs``."""
     layer = QgsVectorLayer(f"{kind}?crs={crs}", "points", "memory")
     if fields:
-        layer.dataProvider().addAttributes(list(fields))
+        assert layer.dataProvider().addAttributes(list(fields))
         layer.updateFields()
     transform = QgsCoordinateTransform(
         QgsCoordinateReferenceSystem("EPSG:4326"),
@@ -79,7 +80,7 @@ def test_scores_equal_geoadd_member_by_member(redis_client):
     assert result.loaded == 3000
     ids = sorted(layer.allFeatureIds())
     redis_client.geoadd(
-        "reference", [v for i, fid in enumerate(ids) for v in (lons[i], lats[i], fid)]
+        "reference", [v for i, fid in enumerate(ids) for v in (float(lons[i]), float(lats[i]), fid)]
     )
     with redis_client.pipeline(transaction=False) as pipe:
         for fid in ids:
@@ -94,7 +95,9 @@ def test_decoded_scores_are_the_coordinates_redis_reports(redis_client):
     lons, lats = random_points(3000, seed=2, lon=(-180, 180), lat=(-85.05112878, 85.05112878))
     lons[:4] = [-180.0, 180.0, 0.0, 179.9999999]
     lats[:4] = [-85.05112878, 85.05112878, 0.0, -0.0000001]
-    redis_client.geoadd("reference", [v for i in range(3000) for v in (lons[i], lats[i], i)])
+    redis_client.geoadd(
+        "reference", [v for i in range(3000) for v in (float(lons[i]), float(lats[i]), i)]
+    )
     members = list(range(3000))
     scores = np.array([int(s) for s in redis_client.zmscore("reference", members)], np.uint64)
     lon, lat = geoset.decode_scores(scores)
@@ -108,7 +111,10 @@ def test_decoded_scores_are_the_coordinates_redis_reports(redis_client):
 def test_member_names_are_feature_ids_or_the_id_field(redis_client):
     lons, lats = random_points(5)
     layer = point_layer(
-        lons, lats, fields=[QgsField("code", QVariant.String)], values=[[f"c{i}"] for i in range(5)]
+        lons,
+        lats,
+        fields=[QgsField("code", FieldType.STRING)],
+        values=[[f"c{i}"] for i in range(5)],
     )
     by_id = load(redis_client, "by_id", layer)
     by_code = load(redis_client, "by_code", layer, id_field="code")
@@ -124,7 +130,9 @@ def test_points_in_any_crs_land_where_they_are_in_wgs84(redis_client, crs):
     result = load(redis_client, f"crs {crs}", layer)
     assert (result.loaded, result.skipped) == (200, 0)
     ids = sorted(layer.allFeatureIds())
-    redis_client.geoadd("reference", [v for i, f in enumerate(ids) for v in (lons[i], lats[i], f)])
+    redis_client.geoadd(
+        "reference", [v for i, f in enumerate(ids) for v in (float(lons[i]), float(lats[i]), f)]
+    )
     stored = redis_client.geopos(result.key, *ids)
     expected = redis_client.geopos("reference", *ids)
     for (x1, y1), (x2, y2) in zip(stored, expected):
@@ -148,7 +156,7 @@ def test_unindexable_points_are_skipped_and_counted(redis_client):
         feature = QgsFeature()
         feature.setGeometry(geometry)
         features.append(feature)
-    layer.dataProvider().addFeatures(features)
+    assert layer.dataProvider().addFeatures(features)[0]
     result = load(redis_client, "bad", layer)
     assert (result.loaded, result.skipped) == (2, 6)
     assert redis_client.zcard(result.key) == 2
@@ -161,7 +169,7 @@ def test_duplicate_member_names_are_counted_and_the_last_feature_wins(redis_clie
     layer = point_layer(
         lons,
         lats,
-        fields=[QgsField("code", QVariant.String)],
+        fields=[QgsField("code", FieldType.STRING)],
         values=[["a"], ["b"], ["a"], ["a"]],
     )
     result = load(redis_client, "dups", layer, id_field="code")
@@ -174,7 +182,7 @@ def test_features_without_a_member_name_are_skipped_and_counted(redis_client):
     layer = point_layer(
         [1.0, 2.0, 3.0, 4.0],
         [45.0, 46.0, 47.0, 48.0],
-        fields=[QgsField("code", QVariant.String)],
+        fields=[QgsField("code", FieldType.STRING)],
         values=[["a"], [None], [""], ["d"]],
     )
     result = load(redis_client, "unnamed", layer, id_field="code")
@@ -188,7 +196,7 @@ def test_multipoint_parts_become_numbered_members(redis_client):
     feature.setGeometry(QgsGeometry.fromWkt("MultiPoint ((1 45), (2 46), (3 99))"))
     single = QgsFeature()
     single.setGeometry(QgsGeometry.fromWkt("MultiPoint ((5 45))"))
-    layer.dataProvider().addFeatures([feature, single])
+    assert layer.dataProvider().addFeatures([feature, single])[0]
     fid, single_fid = sorted(layer.allFeatureIds())
     result = load(redis_client, "multi", layer)
     assert (result.loaded, result.skipped) == (3, 1)
@@ -203,11 +211,11 @@ def test_lines_are_refused_with_advice(redis_client):
 
 
 ATTRIBUTE_FIELDS = [
-    QgsField("count", QVariant.Int),
-    QgsField("value", QVariant.Double),
-    QgsField("label", QVariant.String),
-    QgsField("day", QVariant.Date),
-    QgsField("big", QVariant.LongLong),
+    QgsField("count", FieldType.INT),
+    QgsField("value", FieldType.DOUBLE),
+    QgsField("label", FieldType.STRING),
+    QgsField("day", FieldType.DATE),
+    QgsField("big", FieldType.LONG_LONG),
 ]
 ATTRIBUTE_VALUES = [
     [1, 2.5, "Zürich — 東京 ✓", QDate(2024, 2, 29), 2**40],
@@ -235,12 +243,12 @@ def test_attributes_round_trip_with_their_types(redis_client):
 
 
 BULK_FIELDS = [
-    QgsField("count", QVariant.Int),
-    QgsField("value", QVariant.Double, "double", 12, 3),
-    QgsField("label", QVariant.String, "string", 40),
-    QgsField("big", QVariant.LongLong),
-    QgsField("flag", QVariant.Bool),
-    QgsField("distance", QVariant.Double),  # clashes with the hit layer's own field
+    QgsField("count", FieldType.INT),
+    QgsField("value", FieldType.DOUBLE, "double", 12, 3),
+    QgsField("label", FieldType.STRING, "string", 40),
+    QgsField("big", FieldType.LONG_LONG),
+    QgsField("flag", FieldType.BOOL),
+    QgsField("distance", FieldType.DOUBLE),  # clashes with the hit layer's own field
 ]
 BULK_VALUES = [
     [1, 2.5, "Zürich — 東京 ✓", 2**40, True, 1.5],
@@ -258,9 +266,11 @@ def test_attributes_of_plain_types_are_built_in_bulk_with_their_types(redis_clie
     bulk = geoset._bulk_hit_layer(result, "bulk")
     assert bulk is not None  # not the per-feature fallback
     one_by_one = geoset.QgsVectorLayer("Point?crs=EPSG:4326", "slow", "memory")
-    one_by_one.dataProvider().addAttributes(geoset.hit_fields(result.fields).toList())
+    assert one_by_one.dataProvider().addAttributes(geoset.hit_fields(result.fields).toList())
     one_by_one.updateFields()
-    one_by_one.dataProvider().addFeatures(geoset.hit_features(result, one_by_one.fields()))
+    assert one_by_one.dataProvider().addFeatures(geoset.hit_features(result, one_by_one.fields()))[
+        0
+    ]
     assert bulk.fields().names() == one_by_one.fields().names()
     assert bulk.fields().names()[-1] == "distance_2"
     for got, expected in zip(bulk.fields(), one_by_one.fields()):
@@ -321,7 +331,7 @@ def test_attributes_are_one_hash_on_the_same_slot_as_the_set(redis_client):
 
 def test_reload_is_atomic_for_a_concurrent_reader(redis_client):
     lons, lats = random_points(20000, seed=5, lon=(0.0, 1.0), lat=(45.0, 46.0))
-    fields = [QgsField("code", QVariant.String)]
+    fields = [QgsField("code", FieldType.STRING)]
     layers = [
         point_layer(lons, lats, fields=fields, values=[[f"{gen}-{i}"] for i in range(len(lons))])
         for gen in ("old", "new")
@@ -352,7 +362,7 @@ def test_reload_is_atomic_for_a_concurrent_reader(redis_client):
 
 def test_hits_and_their_attributes_come_from_the_same_load(redis_client):
     lons, lats = random_points(3000, seed=6, lon=(0.0, 1.0), lat=(45.0, 46.0))
-    fields = [QgsField("code", QVariant.String)]
+    fields = [QgsField("code", FieldType.STRING)]
     layers = [
         point_layer(lons, lats, fields=fields, values=[[f"{gen}-{i}"] for i in range(len(lons))])
         for gen in ("old", "new")
@@ -427,7 +437,7 @@ def test_hit_layer_is_exactly_the_raw_geosearch_reply(redis_client):
     layer = point_layer(
         lons,
         lats,
-        fields=[QgsField("name", QVariant.String)],
+        fields=[QgsField("name", FieldType.STRING)],
         values=[[n] for n in MEMBER_NAMES],
     )
     load(redis_client, "names", layer, id_field="name")
@@ -464,7 +474,7 @@ def test_hit_layer_of_no_hits_is_an_empty_point_layer(redis_client):
     assert hits.featureCount() == 0
     assert hits.fields().names() == ["member", "distance"]
     assert hits.crs().authid() == "EPSG:4326"
-    assert hits.geometryType() == QgsWkbTypes.PointGeometry
+    assert hits.geometryType() == QgsWkbTypes.GeometryType.PointGeometry
 
 
 @pytest.mark.parametrize("unit", ["km", "mi", "ft"])
@@ -600,11 +610,11 @@ def test_bulk_and_per_feature_reads_agree_on_names_rows_and_counts(redis_client)
     values = [[*row, code] for row, code in zip(ATTRIBUTE_VALUES * 3, "aab" + "c" * 5 + "d")]
     values[4][-1] = None
     values[5][-1] = ""
-    fields = [*ATTRIBUTE_FIELDS, QgsField("code", QVariant.String)]
+    fields = [*ATTRIBUTE_FIELDS, QgsField("code", FieldType.STRING)]
     lons, lats = random_points(len(values), seed=8)
     lats[6] = 88.0  # not indexable
     layer = point_layer(lons, lats, crs="EPSG:3857", fields=fields, values=values)
-    layer.dataProvider().changeGeometryValues(
+    assert layer.dataProvider().changeGeometryValues(
         {sorted(layer.allFeatureIds())[7]: QgsGeometry.fromPointXY(QgsPointXY(0, 3e7))}
     )
     assert geoset.reads_in_bulk(layer, "code", True)

@@ -13,9 +13,10 @@ from qgis.core import (
     QgsVectorLayer,
     QgsWkbTypes,
 )
-from qgis.PyQt.QtCore import QCoreApplication, Qt, QVariant
+from qgis.PyQt.QtCore import QCoreApplication, Qt
 
 from georedis_plugin.core import geoset
+from georedis_plugin.core.compat import FieldType
 from georedis_plugin.gui.dock import GeoRedisDock
 from georedis_plugin.gui.geoset_panel import GeoSetPanel
 from tests.gui_wait import wait_for_tasks
@@ -29,11 +30,11 @@ def project_points(qgis_iface, qgis_new_project):
         lons,
         lats,
         crs="EPSG:25833",
-        fields=[QgsField("name", QVariant.String), QgsField("rank", QVariant.Int)],
+        fields=[QgsField("name", FieldType.STRING), QgsField("rank", FieldType.INT)],
         values=[[f"stop {i}", i] for i in range(len(lons))],
     )
     layer.setName("Berlin Stops")
-    QgsProject.instance().addMapLayer(layer)
+    assert QgsProject.instance().addMapLayer(layer) is not None
     yield layer
 
 
@@ -70,7 +71,7 @@ def load_and_select(panel, project_points, **options):
 
 def test_layer_picker_offers_point_layers_only_and_suggests_a_key(panel, project_points):
     lines = point_layer([], [], kind="LineString")
-    QgsProject.instance().addMapLayer(lines)
+    assert QgsProject.instance().addMapLayer(lines) is not None
     offered = [panel.layer_combo.layer(i) for i in range(panel.layer_combo.count())]
     assert project_points in offered
     assert lines not in offered
@@ -111,8 +112,10 @@ def test_click_then_search_adds_the_hit_layer_and_draws_the_circle(
     center = QgsPointXY(13.4, 52.5)
     panel.pick_button.setChecked(True)
     assert qgis_iface.mapCanvas().mapTool() is panel.pick_tool
-    panel.pick_tool.canvasClicked.emit(to_map(center, qgis_iface.mapCanvas()), Qt.LeftButton)
-    panel.radius_spin.setValue(2.5)
+    panel.pick_tool.canvasClicked.emit(
+        to_map(center, qgis_iface.mapCanvas()), Qt.MouseButton.LeftButton
+    )
+    panel.radius_spin.setValue(2.5)  # noqa: QGS202 a widget setter, no result
     panel.unit_combo.setCurrentIndex(panel.unit_combo.findData("km"))
     panel.search_button.click()
     wait_for_tasks()
@@ -124,7 +127,7 @@ def test_click_then_search_adds_the_hit_layer_and_draws_the_circle(
     assert len(expected) > 50
     assert [f["member"] for f in layer.getFeatures()] == expected.members
     assert layer.fields().names() == ["member", "distance", "name", "rank"]
-    assert layer.fields().field("rank").type() == QVariant.Int
+    assert layer.fields().field("rank").type() == FieldType.INT
     assert layer.crs().authid() == "EPSG:4326"
     assert panel.status_label.text().startswith(f"{len(expected)} hits in 'berlin_stops' in ")
     band = panel.rubber_band
@@ -138,7 +141,7 @@ def test_click_then_search_adds_the_hit_layer_and_draws_the_circle(
     vertex = back.transform(band.asGeometry().vertexAt(10).x(), band.asGeometry().vertexAt(10).y())
     # drawn on Redis's sphere: each vertex is exactly where Redis's haversine says 2.5 km
     assert geoset.haversine_m(13.4, 52.5, vertex.x(), vertex.y()) == pytest.approx(2500, rel=1e-6)
-    assert band.asGeometry().type() == QgsWkbTypes.PolygonGeometry
+    assert band.asGeometry().type() == QgsWkbTypes.GeometryType.PolygonGeometry
 
 
 def test_choosing_another_map_tool_releases_the_pick_button(panel, qgis_iface):
@@ -169,12 +172,12 @@ def test_search_within_the_selected_polygons_of_the_active_layer(
     features = []
     for wkt in wgs84_shapes:
         geometry = QgsGeometry.fromWkt(wkt)
-        geometry.transform(to_3857)
+        assert geometry.transform(to_3857) == Qgis.GeometryOperationResult.Success
         feature = QgsFeature()
         feature.setGeometry(geometry)
         features.append(feature)
-    zones.dataProvider().addFeatures(features)
-    QgsProject.instance().addMapLayer(zones)
+    assert zones.dataProvider().addFeatures(features)[0]
+    assert QgsProject.instance().addMapLayer(zones) is not None
     qgis_iface.setActiveLayer(zones)
     panel.polygon_button.click()  # nothing selected yet
     warnings = qgis_iface.messageBar().get_messages(Qgis.MessageLevel.Warning)
@@ -185,7 +188,10 @@ def test_search_within_the_selected_polygons_of_the_active_layer(
     layer = panel.last_hit_layer
     # the selected polygon, back in WGS 84 as the panel sends it
     selected = QgsGeometry(features[0].geometry())
-    selected.transform(to_3857, Qgis.TransformDirection.Reverse)
+    assert (
+        selected.transform(to_3857, Qgis.TransformDirection.Reverse)
+        == Qgis.GeometryOperationResult.Success
+    )
     expected = geoset.GeoSet(redis_client, PREFIX, "berlin_stops").polygon(selected, "m")
     assert len(expected) > 50
     assert [f["member"] for f in layer.getFeatures()] == expected.members
@@ -207,23 +213,25 @@ def test_draw_a_polygon_on_the_map_and_search_within_it(
     extent = QgsGeometry.fromWkt(
         "Polygon ((13.2 52.4, 13.6 52.4, 13.6 52.6, 13.2 52.6, 13.2 52.4))"
     )
-    extent.transform(
-        QgsCoordinateTransform(
-            QgsCoordinateReferenceSystem("EPSG:4326"),
-            canvas.mapSettings().destinationCrs(),
-            QgsProject.instance(),
-        )
+    to_map_crs = QgsCoordinateTransform(
+        QgsCoordinateReferenceSystem("EPSG:4326"),
+        canvas.mapSettings().destinationCrs(),
+        QgsProject.instance(),
     )
+    assert extent.transform(to_map_crs) == Qgis.GeometryOperationResult.Success
     canvas.setExtent(extent.boundingBox())
     canvas.refresh()
     panel.draw_button.setChecked(True)
     tool = panel.draw_tool
     assert canvas.mapTool() is tool
 
-    def release(lon, lat, button=Qt.LeftButton):
+    def release(lon, lat, button=Qt.MouseButton.LeftButton):
         pixel = canvas.getCoordinateTransform().transform(to_map(QgsPointXY(lon, lat), canvas))
         event = QgsMapMouseEvent(
-            canvas, QEvent.MouseButtonRelease, QPoint(round(pixel.x()), round(pixel.y())), button
+            canvas,
+            QEvent.Type.MouseButtonRelease,
+            QPoint(round(pixel.x()), round(pixel.y())),
+            button,
         )
         tool.canvasReleaseEvent(event)
 
@@ -231,39 +239,42 @@ def test_draw_a_polygon_on_the_map_and_search_within_it(
     release(13.50, 52.44)
     release(13.52, 52.56)
     release(13.45, 52.58)  # a vertex too many: Backspace takes it back
-    tool.keyPressEvent(QKeyEvent(QEvent.KeyPress, Qt.Key_Backspace, Qt.NoModifier))
+    tool.keyPressEvent(
+        QKeyEvent(QEvent.Type.KeyPress, Qt.Key.Key_Backspace, Qt.KeyboardModifier.NoModifier)
+    )
     assert len(tool.vertices) == 3
     drawn = []
     tool.drawn.connect(drawn.append)
-    release(0, 0, Qt.RightButton)  # closes the polygon and searches
+    release(0, 0, Qt.MouseButton.RightButton)  # closes the polygon and searches
     wait_for_tasks()
     assert len(drawn) == 1 and tool.vertices == []
     assert canvas.mapTool() is tool  # ready for the next polygon
     polygon = QgsGeometry(drawn[0])
-    assert polygon.type() == QgsWkbTypes.PolygonGeometry
+    assert polygon.type() == QgsWkbTypes.GeometryType.PolygonGeometry
     # the polygon the user drew, in the map CRS (clicks land on whole pixels)
     clicked = QgsPointXY(polygon.vertexAt(1).x(), polygon.vertexAt(1).y())
     intended = to_map(QgsPointXY(13.50, 52.44), canvas)
     assert clicked.distance(intended) <= canvas.mapUnitsPerPixel()
-    polygon.transform(
-        QgsCoordinateTransform(
-            canvas.mapSettings().destinationCrs(),
-            QgsCoordinateReferenceSystem("EPSG:4326"),
-            QgsProject.instance(),
-        )
+    to_wgs84 = QgsCoordinateTransform(
+        canvas.mapSettings().destinationCrs(),
+        QgsCoordinateReferenceSystem("EPSG:4326"),
+        QgsProject.instance(),
     )
+    assert polygon.transform(to_wgs84) == Qgis.GeometryOperationResult.Success
     expected = geoset.GeoSet(redis_client, PREFIX, "berlin_stops").polygon(polygon, "m")
     assert len(expected) > 100
     layer = panel.last_hit_layer
     assert QgsProject.instance().mapLayer(layer.id()) is layer
     assert sorted(f["member"] for f in layer.getFeatures()) == sorted(expected.members)
-    assert panel.rubber_band.asGeometry().type() == QgsWkbTypes.PolygonGeometry
+    assert panel.rubber_band.asGeometry().type() == QgsWkbTypes.GeometryType.PolygonGeometry
     # fewer than three vertices is not a polygon: nothing is searched
     release(13.30, 52.45)
     release(13.50, 52.44)
-    release(0, 0, Qt.RightButton)
+    release(0, 0, Qt.MouseButton.RightButton)
     assert len(drawn) == 1
-    tool.keyPressEvent(QKeyEvent(QEvent.KeyPress, Qt.Key_Escape, Qt.NoModifier))
+    tool.keyPressEvent(
+        QKeyEvent(QEvent.Type.KeyPress, Qt.Key.Key_Escape, Qt.KeyboardModifier.NoModifier)
+    )
     assert tool.vertices == [] and tool.band is None
     panel.draw_button.setChecked(False)
     assert canvas.mapTool() is not tool
@@ -277,7 +288,7 @@ def hit_layers():
 def test_replace_or_add_hit_layers(panel, project_points):
     load_and_select(panel, project_points, store=False)
     panel.set_center(to_map(QgsPointXY(13.4, 52.5), panel.canvas))
-    panel.radius_spin.setValue(800)
+    panel.radius_spin.setValue(800)  # noqa: QGS202 a widget setter, no result
     for _ in range(2):
         panel.search_button.click()
         wait_for_tasks()
@@ -297,9 +308,9 @@ def test_replace_or_add_hit_layers(panel, project_points):
 def test_count_limits_the_hits(panel, project_points):
     load_and_select(panel, project_points, store=False)
     panel.set_center(to_map(QgsPointXY(13.4, 52.5), panel.canvas))
-    panel.radius_spin.setValue(50)
+    panel.radius_spin.setValue(50)  # noqa: QGS202 a widget setter, no result
     panel.unit_combo.setCurrentIndex(panel.unit_combo.findData("km"))
-    panel.count_spin.setValue(12)
+    panel.count_spin.setValue(12)  # noqa: QGS202 a widget setter, no result
     panel.search_button.click()
     wait_for_tasks()
     assert panel.last_hit_layer.featureCount() == 12

@@ -65,8 +65,8 @@ def plugin_in(qgis_iface, qgis_processing):
 
     def load(language):
         subprocess.run(["make", "-s", "translations"], cwd=Path(i18n.ROOT), check=True)
-        settings.setValue("locale/overrideFlag", True)
-        settings.setValue("locale/userLocale", language)
+        settings.setValue("locale/overrideFlag", True)  # noqa: QGS202 QgsSettings.setValue has no result
+        settings.setValue("locale/userLocale", language)  # noqa: QGS202 QgsSettings.setValue has no result
         assert QgsApplication.locale() == language
         from georedis_plugin import classFactory
 
@@ -82,7 +82,7 @@ def plugin_in(qgis_iface, qgis_processing):
         if value is None:
             settings.remove(key)
         else:
-            settings.setValue(key, value)
+            settings.setValue(key, value)  # noqa: QGS202 QgsSettings.setValue has no result
 
 
 def test_qgis_in_french_shows_the_plugin_in_french(plugin_in, french, redis_url):

@@ -2,8 +2,8 @@
 
 import pytest
 from qgis.core import QgsField, QgsGeometry
-from qgis.PyQt.QtCore import QVariant
 
+from georedis_plugin.core.compat import FieldType
 from tests.layers import memory_layer
 from tests.parity import assert_same_output, geometries_match
 
@@ -72,7 +72,7 @@ def test_layer_differences_are_reported(qgis_app, change):
     if change in ("field name", "field type"):
         ours.dataProvider().deleteAttributes([1])
         name, kind = (
-            ("other", QVariant.String) if change == "field name" else ("label", QVariant.Int)
+            ("other", FieldType.STRING) if change == "field name" else ("label", FieldType.INT)
         )
         ours.dataProvider().addAttributes([QgsField(name, kind)])
         ours.updateFields()

@@ -20,16 +20,16 @@ def test_accept_saves_every_field(clean_settings, make_basic_authcfg):
     authcfg = make_basic_authcfg("analyst", "never-in-settings-42")
     dialog = SettingsDialog()
     dialog.host_edit.setText("redis.example.org")
-    dialog.port_spin.setValue(6380)
-    dialog.database_spin.setValue(5)
+    dialog.port_spin.setValue(6380)  # noqa: QGS202 a widget setter, no result
+    dialog.database_spin.setValue(5)  # noqa: QGS202 a widget setter, no result
     dialog.username_edit.setText("analyst")
     dialog.auth_select.setConfigId(authcfg)
     dialog.tls_check.setChecked(True)
     dialog.ca_file.setFilePath("/etc/ssl/certs/ca.pem")
     dialog.prefix_edit.setText("team-a")
-    dialog.connect_timeout_spin.setValue(1.5)
-    dialog.read_timeout_spin.setValue(3.0)
-    dialog.ttl_spin.setValue(0)
+    dialog.connect_timeout_spin.setValue(1.5)  # noqa: QGS202 a widget setter, no result
+    dialog.read_timeout_spin.setValue(3.0)  # noqa: QGS202 a widget setter, no result
+    dialog.ttl_spin.setValue(0)  # noqa: QGS202 a widget setter, no result
     dialog.accept()
     assert ConnectionConfig.from_settings() == ConnectionConfig(
         host="redis.example.org",
@@ -77,7 +77,7 @@ def test_test_connection_uses_the_fields_not_the_saved_settings(clean_settings, 
     settings.PORT.set_value(free_port())
     dialog = SettingsDialog()
     dialog.host_edit.setText("127.0.0.1")
-    dialog.port_spin.setValue(redis_server.port)
+    dialog.port_spin.setValue(redis_server.port)  # noqa: QGS202 a widget setter, no result
     dialog.test_connection()
     wait_until(lambda: dialog.test_button.isEnabled())
     assert dialog.test_result.text().startswith("Connected to Redis ")
@@ -86,7 +86,7 @@ def test_test_connection_uses_the_fields_not_the_saved_settings(clean_settings, 
 def test_test_connection_explains_a_closed_port(clean_settings):
     dialog = SettingsDialog()
     dialog.host_edit.setText("127.0.0.1")
-    dialog.port_spin.setValue(free_port())
+    dialog.port_spin.setValue(free_port())  # noqa: QGS202 a widget setter, no result
     dialog.test_connection()
     wait_until(lambda: dialog.test_button.isEnabled())
     assert "Nothing accepts connections" in dialog.test_result.text()
@@ -122,7 +122,7 @@ def test_cache_statistics_show_entries_memory_and_last_runs(redis_url, redis_cli
 def test_statistics_against_a_closed_port_explain_the_error(clean_settings):
     dialog = SettingsDialog()
     dialog.host_edit.setText("127.0.0.1")
-    dialog.port_spin.setValue(free_port())
+    dialog.port_spin.setValue(free_port())  # noqa: QGS202 a widget setter, no result
     dialog.show_statistics()
     wait_until(lambda: dialog.stats_label.text() != "Counting…")
     assert dialog.stats_label.text().startswith("Nothing accepts connections")
@@ -147,8 +147,8 @@ def test_dialog_closed_while_testing_ignores_the_late_result(clean_settings, qgi
         silent.listen(8)
         dialog = SettingsDialog()
         dialog.host_edit.setText("127.0.0.1")
-        dialog.port_spin.setValue(silent.getsockname()[1])
-        dialog.read_timeout_spin.setValue(0.3)
+        dialog.port_spin.setValue(silent.getsockname()[1])  # noqa: QGS202 a widget setter, no result
+        dialog.read_timeout_spin.setValue(0.3)  # noqa: QGS202 a widget setter, no result
         task = dialog.test_connection()
         sip.delete(dialog)  # deleted with its parent window, say, while the check still runs
         wait_for_tasks()

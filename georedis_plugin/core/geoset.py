@@ -65,6 +65,7 @@ from qgis.PyQt.QtCore import QByteArray, QDate, QDateTime, Qt, QTime, QVariant
 
 from ..i18n import tr
 from . import flatgeobuf
+from .compat import FieldType, enum_value, make_field
 from .connection import REDIS_ERRORS, GeoRedisError, on_slot
 
 LAT_LIMIT = 85.05112878
@@ -212,11 +213,11 @@ def fields_to_json(fields: QgsFields) -> list:
     return [
         {
             "name": f.name(),
-            "type": int(f.type()),
+            "type": enum_value(f.type()),
             "type_name": f.typeName(),
             "length": f.length(),
             "precision": f.precision(),
-            "sub_type": int(f.subType()),
+            "sub_type": enum_value(f.subType()),
         }
         for f in fields
     ]
@@ -226,14 +227,14 @@ def fields_from_json(items: list) -> QgsFields:
     fields = QgsFields()
     for item in items:
         fields.append(
-            QgsField(
+            make_field(
                 item["name"],
-                QVariant.Type(item["type"]),
+                item["type"],
                 item.get("type_name", ""),
                 item.get("length", 0),
                 item.get("precision", 0),
                 "",
-                QVariant.Type(item.get("sub_type", 0)),
+                item.get("sub_type", 0),
             )
         )
     return fields
@@ -279,13 +280,13 @@ def encode_row(values) -> bytes:
 
 
 def _decoder(field_type: int):
-    if field_type == QVariant.Date:
+    if field_type == FieldType.DATE:
         return lambda s: QDate.fromString(s, Qt.DateFormat.ISODate)
-    if field_type == QVariant.DateTime:
+    if field_type == FieldType.DATE_TIME:
         return lambda s: QDateTime.fromString(s, Qt.DateFormat.ISODateWithMs)
-    if field_type == QVariant.Time:
+    if field_type == FieldType.TIME:
         return lambda s: QTime.fromString(s, Qt.DateFormat.ISODateWithMs)
-    if field_type == QVariant.ByteArray:
+    if field_type == FieldType.BYTE_ARRAY:
         return lambda s: QByteArray.fromBase64(s.encode("ascii"))
     return None
 
@@ -347,7 +348,7 @@ def _transform_arrays(xs, ys, transform):
         return xs, ys
     line = QgsLineString(xs.tolist(), ys.tolist())
     try:
-        line.transform(transform)
+        line.transform(transform)  # noqa: QGS201 QgsLineString's returns None, raises on failure
         # 2D little-endian WKB: 9 header bytes, then x, y doubles
         coords = np.frombuffer(bytes(line.asWkb()), dtype="<f8", offset=9).reshape(-1, 2)
         return coords[:, 0].copy(), coords[:, 1].copy()
@@ -369,9 +370,9 @@ def _multipoint_coordinates(geometry: QgsGeometry) -> tuple:
     if (
         count
         and wkb[0] == 1
-        and QgsWkbTypes.flatType(geometry.wkbType()) == (QgsWkbTypes.MultiPoint)
+        and QgsWkbTypes.flatType(geometry.wkbType()) == QgsWkbTypes.Type.MultiPoint
         and len(wkb) == 9 + 21 * count
-        and geometry.wkbType() == QgsWkbTypes.MultiPoint
+        and geometry.wkbType() == QgsWkbTypes.Type.MultiPoint
     ):
         points = np.frombuffer(
             wkb,
@@ -441,7 +442,7 @@ def reads_in_bulk(source, id_field: str = "", store_attributes: bool = False) ->
         isinstance(source, QgsVectorLayer)
         and source.providerType() == "memory"
         and not source.isEditable()
-        and QgsWkbTypes.flatType(source.wkbType()) == QgsWkbTypes.Point
+        and QgsWkbTypes.flatType(source.wkbType()) == QgsWkbTypes.Type.Point
     )
 
 
@@ -504,7 +505,7 @@ def read_points(
     A QgsVectorLayerFeatureSource snapshot is the thread-safe way to read a project layer from
     a background task.
     """
-    if QgsWkbTypes.geometryType(source.wkbType()) != QgsWkbTypes.PointGeometry:
+    if QgsWkbTypes.geometryType(source.wkbType()) != QgsWkbTypes.GeometryType.PointGeometry:
         raise GeoRedisError(
             tr("'{name}' is not a point layer. Choose a layer of points or multipoints.").format(
                 name=source_name or source.sourceName()
@@ -1280,7 +1281,7 @@ class GeoSet:
         started = time.perf_counter()
         if polygon_wgs84.isNull() or polygon_wgs84.isEmpty():
             raise GeoRedisError(tr("The polygon is empty. Select or draw a polygon."))
-        if QgsWkbTypes.geometryType(polygon_wgs84.wkbType()) != QgsWkbTypes.PolygonGeometry:
+        if polygon_wgs84.type() != QgsWkbTypes.GeometryType.PolygonGeometry:
             raise GeoRedisError(tr("Polygon search needs a polygon geometry."))
         box = polygon_wgs84.boundingBox()
         min_lat = max(box.yMinimum(), -LAT_LIMIT)
@@ -1358,8 +1359,8 @@ DISTANCE_FIELD = "distance"
 def hit_fields(stored: QgsFields = None) -> QgsFields:
     """``member``, ``distance``, then the stored attributes (a clashing name gets ``_2``)."""
     fields = QgsFields()
-    fields.append(QgsField(MEMBER_FIELD, QVariant.String))
-    fields.append(QgsField(DISTANCE_FIELD, QVariant.Double, "double", 20, 4))
+    fields.append(QgsField(MEMBER_FIELD, FieldType.STRING))
+    fields.append(QgsField(DISTANCE_FIELD, FieldType.DOUBLE, "double", 20, 4))
     for stored_field in stored or []:
         copy = QgsField(stored_field)
         name = copy.name()
@@ -1413,20 +1414,30 @@ def _hit_layer(result: SearchResult, name: str) -> QgsVectorLayer:
     fields = hit_fields(result.fields)
     layer = QgsVectorLayer(f"Point?crs={WGS84}", name, "memory")
     provider = layer.dataProvider()
-    provider.addAttributes(fields.toList())
+    if not provider.addAttributes(fields.toList()):
+        raise GeoRedisError(_hit_layer_error(provider))
     layer.updateFields()
-    provider.addFeatures(hit_features(result, layer.fields()))
+    added, _features = provider.addFeatures(hit_features(result, layer.fields()))
+    if not added:
+        raise GeoRedisError(_hit_layer_error(provider))
     layer.updateExtents()
     return layer
 
 
+def _hit_layer_error(provider) -> str:
+    return tr(
+        "QGIS could not write the hits into a memory layer ({error}). Search again; if this "
+        "repeats, report it with the geo set's field types."
+    ).format(error=provider.lastError() or tr("no reason given"))
+
+
 # Stored field types a FlatGeobuf column reads back as; others take the per-feature path.
 _COLUMN_TYPES = {
-    QVariant.Int: (flatgeobuf.INT, np.int32),
-    QVariant.LongLong: (flatgeobuf.LONG, np.int64),
-    QVariant.Double: (flatgeobuf.DOUBLE, np.float64),
-    QVariant.Bool: (flatgeobuf.BOOL, np.uint8),
-    QVariant.String: (flatgeobuf.STRING, None),
+    FieldType.INT: (flatgeobuf.INT, np.int32),
+    FieldType.LONG_LONG: (flatgeobuf.LONG, np.int64),
+    FieldType.DOUBLE: (flatgeobuf.DOUBLE, np.float64),
+    FieldType.BOOL: (flatgeobuf.BOOL, np.uint8),
+    FieldType.STRING: (flatgeobuf.STRING, None),
 }
 
 

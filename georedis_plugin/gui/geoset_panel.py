@@ -172,7 +172,7 @@ class GeoSetPanel(QWidget):
         self.radius_spin = QgsDoubleSpinBox()
         self.radius_spin.setRange(0.0, 1e8)
         self.radius_spin.setDecimals(3)
-        self.radius_spin.setValue(1000.0)
+        self.radius_spin.setValue(1000.0)  # noqa: QGS202 a widget setter, no result
         radius_row.addWidget(self.radius_spin, 1)
         self.unit_combo = QComboBox()
         for unit in geoset.UNITS:
@@ -308,7 +308,7 @@ class GeoSetPanel(QWidget):
         self.load_canceled = False
         self.load_button.setEnabled(False)
         self.cancel_button.setEnabled(True)
-        self.progress_bar.setValue(0)
+        self.progress_bar.setValue(0)  # noqa: QGS202 a widget setter, no result
         self.progress_bar.setVisible(True)
         task = self.runner.run(tr("GeoRedis: load {name}").format(name=name), work, done, config)
         task.progressChanged.connect(self._load_progress)
@@ -317,7 +317,7 @@ class GeoSetPanel(QWidget):
 
     def _load_progress(self, value: float) -> None:
         if not sip.isdeleted(self.progress_bar):
-            self.progress_bar.setValue(int(value))
+            self.progress_bar.setValue(int(value))  # noqa: QGS202 a widget setter, no result
 
     def _load_finished(self) -> None:
         self.load_task = None
@@ -420,8 +420,8 @@ class GeoSetPanel(QWidget):
         self.draw_button.blockSignals(False)
 
     def set_center(self, point: QgsPointXY) -> None:
-        self.x_spin.setValue(point.x())
-        self.y_spin.setValue(point.y())
+        self.x_spin.setValue(point.x())  # noqa: QGS202 a widget setter, no result
+        self.y_spin.setValue(point.y())  # noqa: QGS202 a widget setter, no result
 
     def _set_to_search(self) -> str:
         name = self.selected_set()
@@ -516,7 +516,8 @@ class GeoSetPanel(QWidget):
                     continue
                 geometry = QgsGeometry(geometry)
                 try:
-                    geometry.transform(to_wgs84)
+                    # a non-null geometry either transforms (Success) or raises
+                    geometry.transform(to_wgs84)  # noqa: QGS201
                 except QgsCsException as exc:
                     raise GeoRedisError(
                         tr(
@@ -552,7 +553,8 @@ class GeoSetPanel(QWidget):
                 self.message(error)
                 return
             result, layer = outcome
-            self.add_hit_layer(layer, replace)
+            if self.add_hit_layer(layer, replace) is None:
+                return
             self.status_label.setText(
                 tr("{hits} hits in '{name}' in {ms:.0f} ms").format(
                     hits=len(result), name=name, ms=(time.perf_counter() - started) * 1000
@@ -567,7 +569,10 @@ class GeoSetPanel(QWidget):
         return self.runner.run(tr("GeoRedis: search {name}").format(name=name), work, done, config)
 
     def add_hit_layer(self, layer: QgsVectorLayer, replace: bool) -> QgsVectorLayer:
-        """Style the hit layer and add it to the project, first removing ours if ``replace``."""
+        """Style the hit layer and add it to the project, first removing ours if ``replace``.
+
+        None (and a message) if the project refused it.
+        """
         project = QgsProject.instance()
         if replace:
             for layer_id in self.hit_layer_ids:
@@ -578,7 +583,13 @@ class GeoSetPanel(QWidget):
             {"name": "circle", "color": HIT_COLOR, "size": "2.2", "outline_color": "255,255,255"}
         )
         layer.renderer().setSymbol(symbol)
-        project.addMapLayer(layer)
+        if project.addMapLayer(layer) is None:
+            self.message(
+                tr("QGIS did not add the hit layer '{name}' to the project. Search again.").format(
+                    name=layer.name()
+                )
+            )
+            return None
         self.hit_layer_ids.append(layer.id())
         return layer
 
@@ -590,7 +601,8 @@ class GeoSetPanel(QWidget):
         """
         self.clear_circle()
         distance_area = QgsDistanceArea()
-        distance_area.setEllipsoid(geoset.EARTH_RADIUS_M, geoset.EARTH_RADIUS_M)
+        # the overload taking the two semi-axes cannot fail (it returns True)
+        distance_area.setEllipsoid(geoset.EARTH_RADIUS_M, geoset.EARTH_RADIUS_M)  # noqa: QGS201
         to_map = QgsCoordinateTransform(
             QgsCoordinateReferenceSystem(geoset.WGS84),
             self.map_crs(),

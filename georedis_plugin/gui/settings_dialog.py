@@ -213,16 +213,16 @@ class SettingsDialog(QDialog):
         self.service_edit.setText(config.service_name)
         self.sentinel_auth_select.setConfigId(config.sentinel_authcfg)
         self.host_edit.setText(config.host)
-        self.port_spin.setValue(config.port)
-        self.database_spin.setValue(config.database)
+        self.port_spin.setValue(config.port)  # noqa: QGS202 a widget setter, no result
+        self.database_spin.setValue(config.database)  # noqa: QGS202 a widget setter, no result
         self.username_edit.setText(config.username)
         self.auth_select.setConfigId(config.authcfg)
         self.tls_check.setChecked(config.tls)
         self.ca_file.setFilePath(config.ca_file)
         self.prefix_edit.setText(config.key_prefix)
-        self.connect_timeout_spin.setValue(config.connect_timeout)
-        self.read_timeout_spin.setValue(config.read_timeout)
-        self.ttl_spin.setValue(settings.CACHE_TTL_DAYS.value())
+        self.connect_timeout_spin.setValue(config.connect_timeout)  # noqa: QGS202 a widget setter, no result
+        self.read_timeout_spin.setValue(config.read_timeout)  # noqa: QGS202 a widget setter, no result
+        self.ttl_spin.setValue(settings.CACHE_TTL_DAYS.value())  # noqa: QGS202 a widget setter, no result
 
     def config(self) -> ConnectionConfig:
         """The configuration the fields describe (not yet saved)."""

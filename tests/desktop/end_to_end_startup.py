@@ -115,8 +115,8 @@ def layer_named(name):
 def open_project():
     # A fresh profile asks which datum transformation to use for WGS 84 -> LAEA Europe (a
     # modal dialog); a user answers it once. Take QGIS's default instead of asking.
-    for section in (QgsSettings.App, QgsSettings.NoSection):
-        QgsSettings().setValue("/projections/promptWhenMultipleTransformsExist", False, section)
+    for section in (QgsSettings.Section.App, QgsSettings.Section.NoSection):
+        QgsSettings().setValue("/projections/promptWhenMultipleTransformsExist", False, section)  # noqa: QGS202 QgsSettings.setValue has no result
     window = iface.mainWindow()
     window.resize(1440, 880)
     window.showNormal()
@@ -211,7 +211,7 @@ def buffer_features(layer):
 
 
 def run_cached_buffer():
-    import processing
+    from qgis import processing
 
     hits = keep["panel"].last_hit_layer
     parameters = {"INPUT": hits, "DISTANCE": SEARCH["buffer_distance"], "OUTPUT": "memory:"}

@@ -27,7 +27,7 @@ class BoxSearchAlgorithm(GeoSetSearchAlgorithm):
     def init_shape_parameters(self) -> None:
         center = QgsProcessingParameterPoint(self.CENTER, self.tr("Centre"))
         center.setHelp(self.tr("Centre of the box, in any CRS."))
-        self.addParameter(center)
+        self.addParameter(center)  # noqa: QGS202 fails only on a duplicate name
         for name, label, help_text in (
             (self.WIDTH, self.tr("Width"), self.tr("East-west size, in the distance unit.")),
             (self.HEIGHT, self.tr("Height"), self.tr("North-south size, in the distance unit.")),
@@ -40,7 +40,7 @@ class BoxSearchAlgorithm(GeoSetSearchAlgorithm):
                 minValue=0.0,
             )
             parameter.setHelp(help_text)
-            self.addParameter(parameter)
+            self.addParameter(parameter)  # noqa: QGS202 fails only on a duplicate name
 
     def search(self, geo_set, parameters, context, unit, count):
         center = self.wgs84_point(parameters, self.CENTER, context)

@@ -31,7 +31,8 @@ class ClearCacheAlgorithm(GeoRedisAlgorithm):
         )
 
     def initAlgorithm(self, config=None):
-        self.addOutput(QgsProcessingOutputNumber(self.DELETED, self.tr("Deleted cache entries")))
+        deleted = QgsProcessingOutputNumber(self.DELETED, self.tr("Deleted cache entries"))
+        self.addOutput(deleted)  # noqa: QGS202 fails only on a duplicate name
 
     def processAlgorithm(self, parameters, context, feedback):
         config = self.connection_config()

@@ -39,7 +39,7 @@ class GeoSetSearchAlgorithm(GeoRedisAlgorithm):
     def initAlgorithm(self, config=None):
         key = QgsProcessingParameterString(self.KEY, self.tr("Geo set name"))
         key.setHelp(self.tr("Name of a geo set loaded with 'Load points into a geo set'."))
-        self.addParameter(key)
+        self.addParameter(key)  # noqa: QGS202 fails only on a duplicate name
         self.init_shape_parameters()
         unit = QgsProcessingParameterEnum(
             self.UNIT, self.tr("Distance unit"), [self.tr(u) for u in UNIT_LABELS], False, 0
@@ -47,12 +47,12 @@ class GeoSetSearchAlgorithm(GeoRedisAlgorithm):
         unit.setHelp(
             self.tr("Unit of the distances given above and of the 'distance' field of the hits.")
         )
-        self.addParameter(unit)
+        self.addParameter(unit)  # noqa: QGS202 fails only on a duplicate name
         count = QgsProcessingParameterNumber(
             self.COUNT, self.tr("Maximum number of hits (0 = all)"), minValue=0, defaultValue=0
         )
         count.setHelp(self.tr("Keep only this many hits, nearest first. 0 keeps them all."))
-        self.addParameter(count)
+        self.addParameter(count)  # noqa: QGS202 fails only on a duplicate name
         sink = QgsProcessingParameterFeatureSink(self.OUTPUT, self.tr("Hits"))
         sink.setHelp(
             self.tr(
@@ -60,8 +60,9 @@ class GeoSetSearchAlgorithm(GeoRedisAlgorithm):
                 "unit) and the attributes stored with the set."
             )
         )
-        self.addParameter(sink)
-        self.addOutput(QgsProcessingOutputNumber(self.HITS, self.tr("Number of hits")))
+        self.addParameter(sink)  # noqa: QGS202 fails only on a duplicate name
+        hits = QgsProcessingOutputNumber(self.HITS, self.tr("Number of hits"))
+        self.addOutput(hits)  # noqa: QGS202 fails only on a duplicate name
 
     def init_shape_parameters(self) -> None:
         raise NotImplementedError
@@ -92,11 +93,11 @@ class GeoSetSearchAlgorithm(GeoRedisAlgorithm):
             QgsCoordinateReferenceSystem(geoset.WGS84),
             # a stored "fid" attribute must not become the GeoPackage fid: the rows would then
             # follow the source's ids instead of nearest first (and could clash)
-            QgsFeatureSink.RegeneratePrimaryKey,
+            QgsFeatureSink.SinkFlag.RegeneratePrimaryKey,
         )
         if sink is None:
             raise QgsProcessingException(self.invalidSinkError(parameters, self.OUTPUT))
-        if not sink.addFeatures(hits.getFeatures(), QgsFeatureSink.FastInsert):
+        if not sink.addFeatures(hits.getFeatures(), QgsFeatureSink.Flag.FastInsert):
             raise QgsProcessingException(self.writeFeatureError(sink, parameters, self.OUTPUT))
         feedback.pushInfo(
             self.tr("{hits} hits in '{name}' ({seconds:.3f} s).").format(

@@ -56,7 +56,7 @@ class LoadGeoSetAlgorithm(GeoRedisAlgorithm):
             self.INPUT, self.tr("Point layer"), [QgsProcessing.SourceType.TypeVectorPoint]
         )
         source.setHelp(self.tr("The points (or multipoints) to load, in any CRS."))
-        self.addParameter(source)
+        self.addParameter(source)  # noqa: QGS202 fails only on a duplicate name
         key = QgsProcessingParameterString(
             self.KEY, self.tr("Geo set name"), optional=True, defaultValue=""
         )
@@ -66,7 +66,7 @@ class LoadGeoSetAlgorithm(GeoRedisAlgorithm):
                 "of the layer name. Any characters are allowed."
             )
         )
-        self.addParameter(key)
+        self.addParameter(key)  # noqa: QGS202 fails only on a duplicate name
         id_field = QgsProcessingParameterField(
             self.ID_FIELD,
             self.tr("Member name field"),
@@ -74,7 +74,7 @@ class LoadGeoSetAlgorithm(GeoRedisAlgorithm):
             optional=True,
         )
         id_field.setHelp(self.tr("Field whose values name the members. Empty: the feature id."))
-        self.addParameter(id_field)
+        self.addParameter(id_field)  # noqa: QGS202 fails only on a duplicate name
         store = QgsProcessingParameterBoolean(
             self.STORE_ATTRIBUTES, self.tr("Store the attributes"), defaultValue=False
         )
@@ -84,13 +84,14 @@ class LoadGeoSetAlgorithm(GeoRedisAlgorithm):
                 "carry them. Costs memory and loading time."
             )
         )
-        self.addParameter(store)
-        self.addOutput(QgsProcessingOutputString(self.KEY, self.tr("Geo set name")))
-        self.addOutput(QgsProcessingOutputNumber(self.LOADED, self.tr("Loaded points")))
-        self.addOutput(QgsProcessingOutputNumber(self.SKIPPED, self.tr("Skipped points")))
-        self.addOutput(
-            QgsProcessingOutputNumber(self.DUPLICATES, self.tr("Duplicate member names"))
-        )
+        self.addParameter(store)  # noqa: QGS202 fails only on a duplicate name
+        for output in (
+            QgsProcessingOutputString(self.KEY, self.tr("Geo set name")),
+            QgsProcessingOutputNumber(self.LOADED, self.tr("Loaded points")),
+            QgsProcessingOutputNumber(self.SKIPPED, self.tr("Skipped points")),
+            QgsProcessingOutputNumber(self.DUPLICATES, self.tr("Duplicate member names")),
+        ):
+            self.addOutput(output)  # noqa: QGS202 fails only on a duplicate name
 
     def processAlgorithm(self, parameters, context, feedback):
         source = self.parameterAsSource(parameters, self.INPUT, context)

@@ -25,7 +25,7 @@ class RadiusSearchAlgorithm(GeoSetSearchAlgorithm):
     def init_shape_parameters(self) -> None:
         center = QgsProcessingParameterPoint(self.CENTER, self.tr("Centre"))
         center.setHelp(self.tr("Centre of the search circle, in any CRS (e.g. click the map)."))
-        self.addParameter(center)
+        self.addParameter(center)  # noqa: QGS202 fails only on a duplicate name
         radius = QgsProcessingParameterNumber(
             self.RADIUS,
             self.tr("Radius"),
@@ -34,7 +34,7 @@ class RadiusSearchAlgorithm(GeoSetSearchAlgorithm):
             minValue=0.0,
         )
         radius.setHelp(self.tr("Search radius, in the distance unit chosen below."))
-        self.addParameter(radius)
+        self.addParameter(radius)  # noqa: QGS202 fails only on a duplicate name
 
     def search(self, geo_set, parameters, context, unit, count):
         center = self.wgs84_point(parameters, self.CENTER, context)

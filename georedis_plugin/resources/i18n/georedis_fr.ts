@@ -204,92 +204,102 @@
       <translation>Le port de '{url}' n'est pas un nombre.</translation>
     </message>
     <message>
-      <location filename="../../../georedis_plugin/core/geoset.py" line="1242" />
+      <location filename="../../../georedis_plugin/core/geoset.py" line="1243" />
       <source>radius</source>
       <translation>rayon</translation>
     </message>
     <message>
-      <location filename="../../../georedis_plugin/core/geoset.py" line="1252" />
+      <location filename="../../../georedis_plugin/core/geoset.py" line="1253" />
       <source>width</source>
       <translation>largeur</translation>
     </message>
     <message>
-      <location filename="../../../georedis_plugin/core/geoset.py" line="1253" />
+      <location filename="../../../georedis_plugin/core/geoset.py" line="1254" />
       <source>height</source>
       <translation>hauteur</translation>
     </message>
     <message>
-      <location filename="../../../georedis_plugin/core/geoset.py" line="108" />
+      <location filename="../../../georedis_plugin/core/geoset.py" line="1428" />
+      <source>QGIS could not write the hits into a memory layer ({error}). Search again; if this repeats, report it with the geo set's field types.</source>
+      <translation>QGIS n'a pas pu écrire les résultats dans une couche mémoire ({error}). Relancez la recherche ; si cela se reproduit, signalez-le en donnant les types des champs de l'ensemble géo.</translation>
+    </message>
+    <message>
+      <location filename="../../../georedis_plugin/core/geoset.py" line="109" />
       <source>A geo set needs a name. Type a key name and try again.</source>
       <translation>Un ensemble géo a besoin d'un nom. Saisissez un nom de clé et réessayez.</translation>
     </message>
     <message>
-      <location filename="../../../georedis_plugin/core/geoset.py" line="1026" />
+      <location filename="../../../georedis_plugin/core/geoset.py" line="1027" />
       <source>The key {key} holds a {type}, not a geo set. Choose another set name, or delete that key if it is not needed.</source>
       <translation>La clé {key} contient un {type}, pas un ensemble géo. Choisissez un autre nom d'ensemble, ou supprimez cette clé si elle est inutile.</translation>
     </message>
     <message>
-      <location filename="../../../georedis_plugin/core/geoset.py" line="1282" />
+      <location filename="../../../georedis_plugin/core/geoset.py" line="1283" />
       <source>The polygon is empty. Select or draw a polygon.</source>
       <translation>Le polygone est vide. Sélectionnez ou dessinez un polygone.</translation>
     </message>
     <message>
-      <location filename="../../../georedis_plugin/core/geoset.py" line="1284" />
+      <location filename="../../../georedis_plugin/core/geoset.py" line="1285" />
       <source>Polygon search needs a polygon geometry.</source>
       <translation>La recherche par polygone demande une géométrie polygonale.</translation>
     </message>
     <message>
-      <location filename="../../../georedis_plugin/core/geoset.py" line="1330" />
+      <location filename="../../../georedis_plugin/core/geoset.py" line="1331" />
       <source>within polygon</source>
       <translation>dans le polygone</translation>
     </message>
     <message>
-      <location filename="../../../georedis_plugin/core/geoset.py" line="509" />
+      <location filename="../../../georedis_plugin/core/geoset.py" line="1431" />
+      <source>no reason given</source>
+      <translation>sans raison donnée</translation>
+    </message>
+    <message>
+      <location filename="../../../georedis_plugin/core/geoset.py" line="510" />
       <source>'{name}' is not a point layer. Choose a layer of points or multipoints.</source>
       <translation>'{name}' n'est pas une couche de points. Choisissez une couche de points ou de multipoints.</translation>
     </message>
     <message>
-      <location filename="../../../georedis_plugin/core/geoset.py" line="940" />
+      <location filename="../../../georedis_plugin/core/geoset.py" line="941" />
       <source>Loading '{name}' was canceled.</source>
       <translation>Le chargement de '{name}' a été annulé.</translation>
     </message>
     <message>
-      <location filename="../../../georedis_plugin/core/geoset.py" line="1006" />
+      <location filename="../../../georedis_plugin/core/geoset.py" line="1007" />
       <source>The search {what} is {value}: give a number of zero or more.</source>
       <translation>Recherche : {what} = {value} ; donnez un nombre positif ou nul.</translation>
     </message>
     <message>
-      <location filename="../../../georedis_plugin/core/geoset.py" line="1020" />
+      <location filename="../../../georedis_plugin/core/geoset.py" line="1021" />
       <source>There is no geo set '{name}' (key {key}) on the server. Load a point layer into it first, or pick one of the listed sets.</source>
       <translation>Il n'y a pas d'ensemble géo '{name}' (clé {key}) sur le serveur. Chargez-y d'abord une couche de points, ou choisissez l'un des ensembles listés.</translation>
     </message>
     <message>
-      <location filename="../../../georedis_plugin/core/geoset.py" line="1069" />
+      <location filename="../../../georedis_plugin/core/geoset.py" line="1070" />
       <source>Unknown distance unit '{unit}'. Use one of: {units}.</source>
       <translation>Unité de distance inconnue '{unit}'. Utilisez l'une de : {units}.</translation>
     </message>
     <message>
-      <location filename="../../../georedis_plugin/core/geoset.py" line="519" />
+      <location filename="../../../georedis_plugin/core/geoset.py" line="520" />
       <source>The layer has no field '{field}'. Choose one of its fields as id.</source>
       <translation>La couche n'a pas de champ '{field}'. Choisissez l'un de ses champs comme identifiant.</translation>
     </message>
     <message>
-      <location filename="../../../georedis_plugin/core/geoset.py" line="1200" />
+      <location filename="../../../georedis_plugin/core/geoset.py" line="1201" />
       <source>Redis refused the search of '{name}': {error}</source>
       <translation>Redis a refusé la recherche dans '{name}' : {error}</translation>
     </message>
     <message>
-      <location filename="../../../georedis_plugin/core/geoset.py" line="1346" />
+      <location filename="../../../georedis_plugin/core/geoset.py" line="1347" />
       <source>The point cannot be expressed in WGS 84 ({error}). Pick a point on the map.</source>
       <translation>Le point ne peut pas être exprimé en WGS 84 ({error}). Choisissez un point sur la carte.</translation>
     </message>
     <message>
-      <location filename="../../../georedis_plugin/core/geoset.py" line="1186" />
+      <location filename="../../../georedis_plugin/core/geoset.py" line="1187" />
       <source>'{member}' is not a member of the geo set '{name}'. Check the member name (the id field's value, or the feature id).</source>
       <translation>'{member}' n'est pas un membre de l'ensemble géo '{name}'. Vérifiez le nom du membre (la valeur du champ identifiant, ou l'identifiant de l'entité).</translation>
     </message>
     <message>
-      <location filename="../../../georedis_plugin/core/geoset.py" line="1193" />
+      <location filename="../../../georedis_plugin/core/geoset.py" line="1194" />
       <source>Redis cannot search around longitude {lon}, latitude {lat}: it covers latitudes up to ±85.05112878° and longitudes up to ±180°. Choose a centre within that range.</source>
       <translation>Redis ne peut pas chercher autour de la longitude {lon}, latitude {lat} : il couvre les latitudes jusqu'à ±85,05112878° et les longitudes jusqu'à ±180°. Choisissez un centre dans ces limites.</translation>
     </message>
@@ -509,7 +519,7 @@
       <translation>Supprimer l'ensemble géo</translation>
     </message>
     <message>
-      <location filename="../../../georedis_plugin/gui/geoset_panel.py" line="566" />
+      <location filename="../../../georedis_plugin/gui/geoset_panel.py" line="568" />
       <source>Searching…</source>
       <translation>Recherche…</translation>
     </message>
@@ -554,12 +564,12 @@
       <translation>GeoRedis : suppression de {name}</translation>
     </message>
     <message>
-      <location filename="../../../georedis_plugin/gui/geoset_panel.py" line="529" />
+      <location filename="../../../georedis_plugin/gui/geoset_panel.py" line="530" />
       <source>The selected features have no geometry. Select polygons.</source>
       <translation>Les entités sélectionnées n'ont pas de géométrie. Sélectionnez des polygones.</translation>
     </message>
     <message>
-      <location filename="../../../georedis_plugin/gui/geoset_panel.py" line="567" />
+      <location filename="../../../georedis_plugin/gui/geoset_panel.py" line="569" />
       <source>GeoRedis: search {name}</source>
       <translation>GeoRedis : recherche dans {name}</translation>
     </message>
@@ -569,9 +579,14 @@
       <translation>{loaded} points chargés dans '{name}' en {seconds:.1f} s ; {skipped} ignorés, {duplicates} noms en double.</translation>
     </message>
     <message>
-      <location filename="../../../georedis_plugin/gui/geoset_panel.py" line="557" />
+      <location filename="../../../georedis_plugin/gui/geoset_panel.py" line="559" />
       <source>{hits} hits in '{name}' in {ms:.0f} ms</source>
       <translation>{hits} résultats dans '{name}' en {ms:.0f} ms</translation>
+    </message>
+    <message>
+      <location filename="../../../georedis_plugin/gui/geoset_panel.py" line="588" />
+      <source>QGIS did not add the hit layer '{name}' to the project. Search again.</source>
+      <translation>QGIS n'a pas ajouté la couche de résultats '{name}' au projet. Relancez la recherche.</translation>
     </message>
     <message>
       <location filename="../../../georedis_plugin/gui/geoset_panel.py" line="282" />
@@ -589,7 +604,7 @@
       <translation>Depuis '{source}' ({crs}), chargé le {when}</translation>
     </message>
     <message>
-      <location filename="../../../georedis_plugin/gui/geoset_panel.py" line="522" />
+      <location filename="../../../georedis_plugin/gui/geoset_panel.py" line="523" />
       <source>A selected polygon cannot be expressed in WGS 84 ({error}). Select polygons within the valid area of their layer's CRS.</source>
       <translation>Un polygone sélectionné ne peut pas être exprimé en WGS 84 ({error}). Sélectionnez des polygones dans l'emprise valide du SCR de leur couche.</translation>
     </message>
@@ -844,24 +859,29 @@
       <translation>Annulé.</translation>
     </message>
     <message>
-      <location filename="../../../georedis_plugin/plugin.py" line="70" />
+      <location filename="../../../georedis_plugin/plugin.py" line="82" />
       <source>GeoRedis panel</source>
       <translation>Panneau GeoRedis</translation>
     </message>
     <message>
-      <location filename="../../../georedis_plugin/plugin.py" line="74" />
+      <location filename="../../../georedis_plugin/plugin.py" line="86" />
       <source>GeoRedis settings…</source>
       <translation>Paramètres GeoRedis…</translation>
     </message>
     <message>
-      <location filename="../../../georedis_plugin/plugin.py" line="89" />
+      <location filename="../../../georedis_plugin/plugin.py" line="101" />
       <source>GeoRedis cannot start: {problems}. Install them into the QGIS Python, then restart QGIS:</source>
       <translation>GeoRedis ne peut pas démarrer : {problems}. Installez-les dans le Python de QGIS, puis redémarrez QGIS :</translation>
     </message>
     <message>
-      <location filename="../../../georedis_plugin/plugin.py" line="106" />
+      <location filename="../../../georedis_plugin/plugin.py" line="118" />
       <source>shapely runs GEOS {shapely}, QGIS runs GEOS {qgis}: the cached buffer and intersection results come from GEOS {shapely} and may differ from QGIS's native algorithms in the last digits of coordinates. A shapely built with GEOS {qgis} gives identical results.</source>
       <translation>shapely utilise GEOS {shapely}, QGIS utilise GEOS {qgis} : les résultats des tampons et intersections en cache viennent de GEOS {shapely} et peuvent différer de ceux des algorithmes natifs de QGIS dans les derniers chiffres des coordonnées. Un shapely construit avec GEOS {qgis} donne des résultats identiques.</translation>
+    </message>
+    <message>
+      <location filename="../../../georedis_plugin/plugin.py" line="65" />
+      <source>GeoRedis could not add its Processing provider: QGIS already has one with the id '{id}'. Remove the other copy of GeoRedis and restart QGIS.</source>
+      <translation>GeoRedis n'a pas pu ajouter son fournisseur de traitements : QGIS en a déjà un d'identifiant '{id}'. Supprimez l'autre copie de GeoRedis et redémarrez QGIS.</translation>
     </message>
     <message>
       <location filename="../../../georedis_plugin/processing/algorithms/box_search.py" line="17" />
@@ -1108,7 +1128,7 @@ Avec « Regrouper le résultat », le tampon de chaque entité est mis en cache 
       <translation>Entrées de cache supprimées</translation>
     </message>
     <message>
-      <location filename="../../../georedis_plugin/processing/algorithms/clear_cache.py" line="44" />
+      <location filename="../../../georedis_plugin/processing/algorithms/clear_cache.py" line="45" />
       <source>Deleted {n} cache entries.</source>
       <translation>{n} entrées de cache supprimées.</translation>
     </message>
@@ -1158,7 +1178,7 @@ Avec « Regrouper le résultat », le tampon de chaque entité est mis en cache 
       <translation>Nombre de résultats</translation>
     </message>
     <message>
-      <location filename="../../../georedis_plugin/processing/algorithms/geoset_base.py" line="102" />
+      <location filename="../../../georedis_plugin/processing/algorithms/geoset_base.py" line="103" />
       <source>{hits} hits in '{name}' ({seconds:.3f} s).</source>
       <translation>{hits} résultats dans '{name}' ({seconds:.3f} s).</translation>
     </message>
@@ -1313,12 +1333,12 @@ Avec « Regrouper le résultat », le tampon de chaque entité est mis en cache 
       <translation>Conserver les attributs de chaque entité dans un hachage à côté de l'ensemble, pour que les résultats de recherche les portent. Coûte de la mémoire et du temps de chargement.</translation>
     </message>
     <message>
-      <location filename="../../../georedis_plugin/processing/algorithms/load_geoset.py" line="89" />
+      <location filename="../../../georedis_plugin/processing/algorithms/load_geoset.py" line="90" />
       <source>Loaded points</source>
       <translation>Points chargés</translation>
     </message>
     <message>
-      <location filename="../../../georedis_plugin/processing/algorithms/load_geoset.py" line="90" />
+      <location filename="../../../georedis_plugin/processing/algorithms/load_geoset.py" line="91" />
       <source>Skipped points</source>
       <translation>Points ignorés</translation>
     </message>
@@ -1328,7 +1348,7 @@ Avec « Regrouper le résultat », le tampon de chaque entité est mis en cache 
       <translation>Noms de membres en double</translation>
     </message>
     <message>
-      <location filename="../../../georedis_plugin/processing/algorithms/load_geoset.py" line="126" />
+      <location filename="../../../georedis_plugin/processing/algorithms/load_geoset.py" line="127" />
       <source>Loaded {loaded} points into '{name}' ({key}); skipped {skipped}, duplicate names {duplicates}.</source>
       <translation>{loaded} points chargés dans '{name}' ({key}) ; {skipped} ignorés, {duplicates} noms en double.</translation>
     </message>
@@ -1353,12 +1373,12 @@ Avec « Regrouper le résultat », le tampon de chaque entité est mis en cache 
       <translation>Couche de polygones, dans n'importe quel SCR ; tous ses polygones (ou, avec « Entités sélectionnées uniquement », ceux sélectionnés) sont combinés.</translation>
     </message>
     <message>
-      <location filename="../../../georedis_plugin/processing/algorithms/polygon_search.py" line="70" />
+      <location filename="../../../georedis_plugin/processing/algorithms/polygon_search.py" line="71" />
       <source>The polygon layer has no polygon to search in. Select or draw one.</source>
       <translation>La couche de polygones n'a aucun polygone où chercher. Sélectionnez-en ou dessinez-en un.</translation>
     </message>
     <message>
-      <location filename="../../../georedis_plugin/processing/algorithms/polygon_search.py" line="65" />
+      <location filename="../../../georedis_plugin/processing/algorithms/polygon_search.py" line="66" />
       <source>A polygon cannot be transformed to WGS 84: {error}</source>
       <translation>Un polygone ne peut pas être transformé en WGS 84 : {error}</translation>
     </message>
