@@ -6,6 +6,12 @@ VENV := $(if $(MATRIX_PLATFORM),/opt/georedis-venv,.venv)
 PY := $(VENV)/bin/python
 APT_PACKAGES := python3-qgis qgis qgis-providers redis-server redis-tools xvfb xauth \
 	imagemagick qttools5-dev-tools python3-venv python3-pip
+# Where Debian's shapely is shapely 2 (Debian 13 and newer, Ubuntu 24.04 and newer), it is the
+# venv's too: built against the GEOS Debian's QGIS links (requirements.txt pins a wheel only for
+# Debian 12's Python, whose python3-shapely is 1.8).
+DEBIAN_SHAPELY_MAJOR := $(shell LC_ALL=C apt-cache policy python3-shapely 2>/dev/null | \
+	sed -n 's/^ *Candidate: \([0-9]*:\)\{0,1\}\([0-9][0-9]*\)\..*/\2/p')
+APT_PACKAGES += $(if $(filter-out 0 1,$(DEBIAN_SHAPELY_MAJOR)),python3-shapely)
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 QGIS_PROFILE_DIR ?= $(if $(QGIS_CUSTOM_CONFIG_PATH),$(QGIS_CUSTOM_CONFIG_PATH)/profiles/default,$(HOME)/.local/share/QGIS/QGIS3/profiles/default)
 export QT_QPA_PLATFORM ?= offscreen
