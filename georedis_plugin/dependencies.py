@@ -21,7 +21,7 @@ from pathlib import Path
 from .i18n import tr
 
 # What the install advice asks pip for (Debian's packages are named in DEBIAN_PACKAGES).
-REQUIREMENTS = ("redis>=4.5", "shapely>=2,<3")
+REQUIREMENTS = ("redis>=4.5.5", "shapely>=2,<3")
 # QGIS's GDAL bindings (osgeo.gdal_array) are built against the numpy the platform ships, so pip
 # must keep a numpy 1 where QGIS runs one (Debian 12: a shapely wheel would otherwise be free
 # to pull numpy 2), and is never asked for numpy < 2 where numpy 2 is installed.
@@ -29,7 +29,7 @@ NUMPY_1_PIN = "numpy<2"
 # Debian's and Ubuntu's packages of the requirements, with the oldest version that fits: built
 # against the GEOS the distribution's QGIS links, they are the best choice where they fit
 # (Debian 13 and newer, Ubuntu 24.04 and newer; Debian 12 has shapely 1.8 and redis-py 4.3).
-DEBIAN_PACKAGES = {"redis": ("python3-redis", (4, 5)), "shapely": ("python3-shapely", (2, 0))}
+DEBIAN_PACKAGES = {"redis": ("python3-redis", (4, 5, 5)), "shapely": ("python3-shapely", (2, 0))}
 VENDOR_DIR = Path(__file__).resolve().parent / "_vendor"
 # Top-level packages `make package` puts in _vendor/: redis-py, and async-timeout, which redis-py
 # imports on Python < 3.11.3 (Debian 12 has 3.11.2).
@@ -91,9 +91,35 @@ def use_vendored_redis(vendor_dir: Path = VENDOR_DIR) -> bool:
         if not origin.is_relative_to(Path(vendor_dir).resolve()):
             return False
     elif importlib.util.find_spec("redis") is not None:
-        return False  # the QGIS Python has its own redis: use that one
+        if not _older_than_supported(_installed_version("redis"), REDIS_FLOOR):
+            return False  # the QGIS Python has its own redis: use that one
+        # Debian 12's python3-redis 4.3.4 lacks what GeoRedis needs (CredentialProvider):
+        # the zip's copy goes first, for ``redis`` and ``async_timeout`` only
+        sys.meta_path.insert(0, VendoredRedisFinder(vendor_dir))
+        return True
     sys.meta_path.append(VendoredRedisFinder(vendor_dir))
     return True
+
+
+# The oldest redis-py GeoRedis runs on: CredentialProvider (4.4) and the Sentinel errors it
+# explains (4.5.5); `make test-redis-py` runs the Redis-facing tests on it.
+REDIS_FLOOR = (4, 5, 5)
+
+
+def _installed_version(distribution: str) -> str:
+    """The version the installed distribution declares, read without importing it."""
+    try:
+        return importlib.metadata.version(distribution)
+    except importlib.metadata.PackageNotFoundError:
+        return ""
+
+
+def _older_than_supported(version: str, floor: tuple) -> bool:
+    """True only for a version that is readable and below ``floor`` ("0+unknown" is not)."""
+    match = re.match(r"(\d+)\.(\d+)(?:\.(\d+))?", version)
+    if match is None or match.group(1) == "0":
+        return False
+    return tuple(int(n or 0) for n in match.groups()) < floor
 
 
 def stop_using_vendored_redis() -> None:
@@ -124,9 +150,19 @@ def missing_packages() -> list:
 def _problems() -> list:
     problems = []
     try:
-        importlib.import_module("redis")
+        redis = importlib.import_module("redis")
     except ImportError:
         problems.append((tr("the Python package 'redis' is not installed"), "redis"))
+    else:
+        if not redis_has_credential_providers(redis):
+            problem = tr(
+                "the redis-py in {path} (version {version}) is too old: it has no "
+                "CredentialProvider; GeoRedis needs redis-py 4.5.5 or newer"
+            ).format(
+                path=Path(getattr(redis, "__file__", None) or "?").parent,
+                version=getattr(redis, "__version__", "?"),
+            )
+            problems.append((problem, "redis"))
     try:
         shapely = importlib.import_module("shapely")
     except ImportError:
@@ -144,6 +180,19 @@ def _problems() -> list:
             )
             problems.append((problem, "shapely"))
     return problems
+
+
+def redis_has_credential_providers(redis) -> bool:
+    """Whether ``redis`` takes a ``credential_provider`` (redis-py 4.4 and newer), which is how
+    GeoRedis hands it the password from the QGIS authentication database."""
+    import inspect
+
+    try:
+        credentials = importlib.import_module(f"{redis.__name__}.credentials")
+        parameters = inspect.signature(redis.Redis.__init__).parameters
+    except (ImportError, AttributeError, TypeError, ValueError):
+        return False
+    return hasattr(credentials, "CredentialProvider") and "credential_provider" in parameters
 
 
 # The vectorized functions GeoRedis calls, all of them shapely 2.0's (the version string is no

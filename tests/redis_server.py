@@ -31,13 +31,23 @@ def server_binary(tool: str) -> str:
 
 
 REDIS_SERVER = server_binary("server")
+# how GeoRedis names the server the tests run against
+SERVER_PRODUCT = {"redis": "Redis", "valkey": "Valkey"}[SERVER_KIND]
 
 
 def reported_version(port: int, host: str = "127.0.0.1") -> str:
-    """``redis_version`` in INFO of the server at ``port``: what GeoRedis reports (Valkey keeps
-    a Redis-compatible number there, 7.2.4, beside its own valkey_version)."""
+    """``redis_version`` in INFO of the server at ``port`` (Valkey keeps a Redis-compatible
+    number there, 7.2.4, beside its own valkey_version)."""
     with redis.Redis(host=host, port=port, socket_connect_timeout=2) as client:
         return str(client.info("server")["redis_version"])
+
+
+def product_and_version(info: dict) -> str:
+    """What GeoRedis shows for a server whose INFO server section is ``info``, read here
+    independently: "Valkey 8.1.1" (its own valkey_version), else "Redis 7.0.15"."""
+    if "valkey_version" in info:
+        return f"Valkey {info['valkey_version']}"
+    return f"Redis {info['redis_version']}"
 
 
 def free_port() -> int:

@@ -10,7 +10,7 @@ from georedis_plugin.core import settings
 from georedis_plugin.core.clients import check_connection, get_client, pooled_connection
 from georedis_plugin.core.config import ConnectionConfig
 from georedis_plugin.core.errors import GeoRedisError
-from tests.redis_server import RedisServer, free_port
+from tests.redis_server import RedisServer, free_port, product_and_version
 
 
 def test_settings_defaults_match_the_documented_ones(clean_settings):
@@ -40,7 +40,7 @@ def test_environment_url_overrides_settings(clean_settings, redis_server, monkey
     assert config.url.endswith("/2")
     info = check_connection(config)
     with redis.Redis(port=redis_server.port) as direct:
-        assert info.version == direct.info("server")["redis_version"]
+        assert f"{info.product} {info.version}" == product_and_version(direct.info("server"))
     assert info.round_trip_ms >= 0
 
 

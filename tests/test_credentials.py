@@ -20,7 +20,7 @@ from georedis_plugin.core.errors import GeoRedisError
 from georedis_plugin.gui.settings_dialog import SettingsDialog
 from tests.gui_wait import wait_for_tasks
 from tests.layers import memory_layer
-from tests.redis_server import RedisServer, free_port
+from tests.redis_server import SERVER_PRODUCT, RedisServer, free_port
 from tests.test_geoset_core import point_layer, random_points
 
 
@@ -91,7 +91,7 @@ def test_the_password_is_nowhere_but_in_the_auth_database(
         dialog.show_statistics()
         wait_for_tasks()
         transcript += [dialog.test_result.text(), dialog.stats_label.text()]
-        assert "Connected to Redis" in dialog.test_result.text()
+        assert f"Connected to {SERVER_PRODUCT}" in dialog.test_result.text()
         dialog.accept()
 
         # every feature, with the feedback texts kept

@@ -11,7 +11,7 @@ from georedis_plugin.core.config import ConnectionConfig
 from georedis_plugin.core.errors import GeoRedisError
 from georedis_plugin.gui.dock import GeoRedisDock
 from tests.gui_wait import queued_task, task_threads_busy, wait_for_tasks, wait_until
-from tests.redis_server import free_port
+from tests.redis_server import free_port, product_and_version
 
 
 @pytest.fixture
@@ -32,9 +32,9 @@ def test_status_shows_where_then_version_and_round_trip(qgis_iface, redis_url, r
     where = ConnectionConfig.from_settings().describe()
     assert where in dock.status_label.text()
     wait_for_tasks()
-    version = redis_client.info("server")["redis_version"]
+    server = product_and_version(redis_client.info("server"))
     text = dock.status_label.text()
-    assert text.startswith(f"Redis {version} at {where}, round trip ")
+    assert text.startswith(f"{server} at {where}, round trip ")
     assert text.endswith(" ms")
     dock.close_down()
 

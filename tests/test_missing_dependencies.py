@@ -94,10 +94,10 @@ def test_debian_12_advice_is_pip_with_its_numpy_1_kept():
     # Debian 12's python3-shapely is 1.8 and python3-redis 4.3: pip, past PEP 668
     assert dependencies.install_command(DEBIAN_12, ["redis", "shapely"]) == (
         "/usr/bin/python3.11 -m pip install --user --break-system-packages "
-        '"redis>=4.5" "shapely>=2,<3" "numpy<2"'
+        '"redis>=4.5.5" "shapely>=2,<3" "numpy<2"'
     )
     assert dependencies.install_command(DEBIAN_12, ["redis"]) == (
-        '/usr/bin/python3.11 -m pip install --user --break-system-packages "redis>=4.5"'
+        '/usr/bin/python3.11 -m pip install --user --break-system-packages "redis>=4.5.5"'
     )
 
 
@@ -114,7 +114,7 @@ def test_where_apt_has_only_one_package_that_fits_the_other_comes_from_pip():
     ubuntu = Platform(**{**vars(DEBIAN_13), "debian_candidates": {"python3-shapely": "2.0.3-1"}})
     assert dependencies.install_command(ubuntu, ["redis", "shapely"]) == (
         "sudo apt install python3-shapely && /usr/bin/python3.13 -m pip install --user "
-        '--break-system-packages "redis>=4.5"'
+        '--break-system-packages "redis>=4.5.5"'
     )
 
 
@@ -123,7 +123,7 @@ def test_pip_is_never_asked_for_numpy_1_where_numpy_2_runs():
     command = dependencies.install_command(no_apt, ["redis", "shapely"])
     assert command == (
         "/usr/bin/python3.13 -m pip install --user --break-system-packages "
-        '"redis>=4.5" "shapely>=2,<3"'
+        '"redis>=4.5.5" "shapely>=2,<3"'
     )
     for numpy_version in ("2.0.0", "2.3.1", "", "0+unknown"):
         platform = Platform(**{**vars(no_apt), "numpy_version": numpy_version})
@@ -137,7 +137,7 @@ def test_pip_is_never_asked_for_numpy_1_where_numpy_2_runs():
 def test_osgeo4w_advice_is_python_m_pip_in_the_osgeo4w_shell(numpy_version, pins):
     osgeo4w = Platform("win32", "python", False, False, {}, numpy_version)
     assert dependencies.install_command(osgeo4w, ["redis", "shapely"]) == (
-        f'python -m pip install "redis>=4.5" "shapely>=2,<3"{pins}   (in the OSGeo4W Shell)'
+        f'python -m pip install "redis>=4.5.5" "shapely>=2,<3"{pins}   (in the OSGeo4W Shell)'
     )
 
 
@@ -359,7 +359,7 @@ def test_without_redis_the_plugin_says_so_and_asks_for_redis_only(tmp_path):
     assert level == int(Qgis.MessageLevel.Critical)
     assert message.endswith(loaded["install_command"])
     assert loaded["install_command"] == dependencies.install_command(missing=["redis"])
-    assert '"redis>=4.5"' in loaded["install_command"] or "python3-redis" in message
+    assert '"redis>=4.5.5"' in loaded["install_command"] or "python3-redis" in message
     assert "shapely" not in loaded["install_command"]
 
 
@@ -385,3 +385,79 @@ def test_plugin_loads_registers_nothing_and_shows_one_clear_error(
     assert message.endswith(dependencies.install_command())
     assert qgis_iface.messageBar().get_messages(Qgis.MessageLevel.Warning) == []
     plugin.unload()
+
+
+# Debian 12's python3-redis 4.3.4: a Redis class without credential_provider
+OLD_REDIS = {
+    "__init__.py": '__version__ = "4.3.4"\nfrom .client import Redis\n',
+    "client.py": "class Redis:\n    def __init__(self, host='localhost', password=None):\n"
+    "        pass\n",
+    "credentials.py": "",
+}
+
+
+def write_package(folder: Path, name: str, files: dict, version: str = "") -> Path:
+    for relative, text in files.items():
+        (folder / name / relative).parent.mkdir(parents=True, exist_ok=True)
+        (folder / name / relative).write_text(text)
+    if version:  # what importlib.metadata reads, as pip or dpkg leave it
+        info = folder / f"{name}-{version}.dist-info"
+        info.mkdir()
+        (info / "METADATA").write_text(f"Metadata-Version: 2.1\nName: {name}\nVersion: {version}\n")
+    return folder
+
+
+def test_a_redis_py_without_credential_providers_is_refused_with_what_to_install(tmp_path):
+    loaded = load_plugin(write_package(tmp_path, "redis", OLD_REDIS))
+    assert loaded["algorithms"] == []
+    assert loaded["missing"] == [
+        f"the redis-py in {tmp_path / 'redis'} (version 4.3.4) is too old: it has no "
+        "CredentialProvider; GeoRedis needs redis-py 4.5.5 or newer"
+    ]
+    assert (
+        '"redis>=4.5.5"' in loaded["install_command"]
+        or "python3-redis" in (loaded["install_command"])
+    )
+
+
+def test_the_redis_py_here_takes_credential_providers():
+    import redis
+
+    assert dependencies.redis_has_credential_providers(redis)
+
+
+PICK_REDIS = """
+import json, sys
+from georedis_plugin import dependencies
+chosen = dependencies.use_vendored_redis(sys.argv[1])
+import redis
+print(json.dumps([chosen, redis.ORIGIN, sys.meta_path.index(dependencies.vendored_redis_finder())
+                  if chosen else None]))
+"""
+
+
+@pytest.mark.parametrize(
+    ("installed", "vendored_wins"), [("4.3.4", True), ("4.5.5", False), ("6.1.0", False)]
+)
+def test_the_zips_redis_py_goes_first_only_where_the_installed_one_is_too_old(
+    tmp_path, installed, vendored_wins
+):
+    site = write_package(
+        tmp_path / "site", "redis", {"__init__.py": "ORIGIN = 'site'\n"}, installed
+    )
+    vendor = write_package(tmp_path / "vendor", "redis", {"__init__.py": "ORIGIN = 'zip'\n"})
+    env = {k: v for k, v in os.environ.items() if k != "PYTHONPATH"}
+    env.update(PYTHONPATH=f"{site}{os.pathsep}{REPO_ROOT}", PYTHONNOUSERSITE="1")
+    done = subprocess.run(
+        [sys.executable, "-c", PICK_REDIS, str(vendor)],
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    assert done.returncode == 0, done.stderr[-3000:]
+    chosen, origin, position = json.loads(done.stdout.strip().splitlines()[-1])
+    if vendored_wins:
+        assert (chosen, origin, position) == (True, "zip", 0)
+    else:
+        assert (chosen, origin, position) == (False, "site", None)

@@ -13,7 +13,7 @@ from qgis.PyQt.QtWidgets import QApplication, QMainWindow
 import georedis_plugin
 from georedis_plugin.gui.settings_dialog import SettingsDialog
 from tests.gui_wait import wait_for_tasks
-from tests.redis_server import free_port
+from tests.redis_server import free_port, product_and_version
 
 
 def when_the_settings_dialog_shows(action, problems: list) -> None:
@@ -227,9 +227,9 @@ def test_saving_new_settings_refreshes_the_dock_status(qgis_iface, clean_setting
         assert problems == []
         wait_for_tasks()
         with redis.Redis(port=redis_server.port) as client:
-            version = client.info("server")["redis_version"]
+            server = product_and_version(client.info("server"))
         assert plugin.dock.status_label.text().startswith(
-            f"Redis {version} at redis://127.0.0.1:{redis_server.port}/0, round trip "
+            f"{server} at redis://127.0.0.1:{redis_server.port}/0, round trip "
         )
     finally:
         plugin.unload()

@@ -249,6 +249,7 @@ def _log(message: str) -> None:
 
 @dataclass(frozen=True)
 class ServerInfo:
+    product: str  # "Redis" or "Valkey"
     version: str
     round_trip_ms: float
     mode: str
@@ -287,8 +288,11 @@ def check_connection(config: ConnectionConfig) -> ServerInfo:
     finally:
         if built:
             _close((built,))
+    # Valkey reports Redis's compatibility number as redis_version (7.2.4) and its own apart
+    valkey = info.get("valkey_version")
     return ServerInfo(
-        version=str(info.get("redis_version", "?")),
+        product="Valkey" if valkey else "Redis",
+        version=str(valkey or info.get("redis_version", "?")),
         round_trip_ms=round_trip_ms,
         mode=mode,
     )

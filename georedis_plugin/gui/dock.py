@@ -55,8 +55,11 @@ class GeoRedisDock(QgsDockWidget):
                 self.status_label.setText(error)
                 return
             self.status_label.setText(
-                tr("Redis {version} at {where}, round trip {ms:.1f} ms").format(
-                    version=info.version, where=config.describe(), ms=info.round_trip_ms
+                tr("{product} {version} at {where}, round trip {ms:.1f} ms").format(
+                    product=info.product,
+                    version=info.version,
+                    where=config.describe(),
+                    ms=info.round_trip_ms,
                 )
             )
 

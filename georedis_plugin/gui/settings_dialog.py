@@ -263,8 +263,11 @@ class SettingsDialog(QDialog):
                 self.test_result.setText(error)
                 return
             self.test_result.setText(
-                tr("Connected to Redis {version} ({mode}), round trip {ms:.1f} ms").format(
-                    version=info.version, mode=info.mode, ms=info.round_trip_ms
+                tr("Connected to {product} {version} ({mode}), round trip {ms:.1f} ms").format(
+                    product=info.product,
+                    version=info.version,
+                    mode=info.mode,
+                    ms=info.round_trip_ms,
                 )
             )
 

@@ -14,12 +14,12 @@
       <translation>Dans un Redis Cluster, le préfixe des clés ne peut pas contenir « { » ni « } » : ils décideraient du slot de hachage de chaque clé. Choisissez un autre préfixe.</translation>
     </message>
     <message>
-      <location filename="../../../georedis_plugin/core/clients.py" line="277" />
+      <location filename="../../../georedis_plugin/core/clients.py" line="278" />
       <source>cluster of {n} primaries</source>
       <translation>cluster de {n} primaires</translation>
     </message>
     <message>
-      <location filename="../../../georedis_plugin/core/clients.py" line="280" />
+      <location filename="../../../georedis_plugin/core/clients.py" line="281" />
       <source>Sentinel service '{service}', primary at {host}:{port}</source>
       <translation>service Sentinel '{service}', primaire à {host}:{port}</translation>
     </message>
@@ -309,37 +309,42 @@
       <translation>GeoRedis calcule les résultats sans le cache pour le reste de ce traitement.</translation>
     </message>
     <message>
-      <location filename="../../../georedis_plugin/dependencies.py" line="181" />
+      <location filename="../../../georedis_plugin/dependencies.py" line="230" />
       <source>no {names}</source>
       <translation>pas de {names}</translation>
     </message>
     <message>
-      <location filename="../../../georedis_plugin/dependencies.py" line="129" />
+      <location filename="../../../georedis_plugin/dependencies.py" line="155" />
       <source>the Python package 'redis' is not installed</source>
       <translation>le paquet Python « redis » n'est pas installé</translation>
     </message>
     <message>
-      <location filename="../../../georedis_plugin/dependencies.py" line="133" />
+      <location filename="../../../georedis_plugin/dependencies.py" line="158" />
+      <source>the redis-py in {path} (version {version}) is too old: it has no CredentialProvider; GeoRedis needs redis-py 4.5.5 or newer</source>
+      <translation>le redis-py de {path} (version {version}) est trop ancien : il n'a pas de CredentialProvider ; GeoRedis a besoin de redis-py 4.5.5 ou plus récent</translation>
+    </message>
+    <message>
+      <location filename="../../../georedis_plugin/dependencies.py" line="169" />
       <source>the Python package 'shapely' is not installed</source>
       <translation>le paquet Python « shapely » n'est pas installé</translation>
     </message>
     <message>
-      <location filename="../../../georedis_plugin/dependencies.py" line="137" />
+      <location filename="../../../georedis_plugin/dependencies.py" line="173" />
       <source>the shapely in {path} (version {version}) lacks shapely 2's vectorized API ({lacking}); GeoRedis needs shapely 2.x</source>
       <translation>le shapely de {path} (version {version}) n'a pas l'API vectorisée de shapely 2 ({lacking}) ; GeoRedis a besoin de shapely 2.x</translation>
     </message>
     <message>
-      <location filename="../../../georedis_plugin/dependencies.py" line="193" />
+      <location filename="../../../georedis_plugin/dependencies.py" line="242" />
       <source>an STRtree query with a predicate gave {pairs}</source>
       <translation>une requête STRtree avec un prédicat a donné {pairs}</translation>
     </message>
     <message>
-      <location filename="../../../georedis_plugin/dependencies.py" line="195" />
+      <location filename="../../../georedis_plugin/dependencies.py" line="244" />
       <source>buffer and intersection on arrays gave {result}</source>
       <translation>tampon et intersection sur des tableaux ont donné {result}</translation>
     </message>
     <message>
-      <location filename="../../../georedis_plugin/dependencies.py" line="342" />
+      <location filename="../../../georedis_plugin/dependencies.py" line="391" />
       <source>{command}   (in the OSGeo4W Shell)</source>
       <translation>{command}   (dans l'OSGeo4W Shell)</translation>
     </message>
@@ -359,12 +364,12 @@
       <translation>Vérifier la connexion au serveur Redis</translation>
     </message>
     <message>
-      <location filename="../../../georedis_plugin/gui/dock.py" line="64" />
+      <location filename="../../../georedis_plugin/gui/dock.py" line="67" />
       <source>GeoRedis: check connection</source>
       <translation>GeoRedis : vérification de la connexion</translation>
     </message>
     <message>
-      <location filename="../../../georedis_plugin/gui/dock.py" line="68" />
+      <location filename="../../../georedis_plugin/gui/dock.py" line="71" />
       <source>Connection check canceled.</source>
       <translation>Vérification de la connexion annulée.</translation>
     </message>
@@ -375,8 +380,8 @@
     </message>
     <message>
       <location filename="../../../georedis_plugin/gui/dock.py" line="58" />
-      <source>Redis {version} at {where}, round trip {ms:.1f} ms</source>
-      <translation>Redis {version} à {where}, aller-retour {ms:.1f} ms</translation>
+      <source>{product} {version} at {where}, round trip {ms:.1f} ms</source>
+      <translation>{product} {version} à {where}, aller-retour {ms:.1f} ms</translation>
     </message>
     <message>
       <location filename="../../../georedis_plugin/gui/geoset_panel.py" line="105" />
@@ -789,17 +794,17 @@
       <translation> s</translation>
     </message>
     <message>
-      <location filename="../../../georedis_plugin/gui/settings_dialog.py" line="272" />
+      <location filename="../../../georedis_plugin/gui/settings_dialog.py" line="275" />
       <source>GeoRedis: test connection</source>
       <translation>GeoRedis : test de la connexion</translation>
     </message>
     <message>
-      <location filename="../../../georedis_plugin/gui/settings_dialog.py" line="282" />
+      <location filename="../../../georedis_plugin/gui/settings_dialog.py" line="285" />
       <source>Counting…</source>
       <translation>Comptage…</translation>
     </message>
     <message>
-      <location filename="../../../georedis_plugin/gui/settings_dialog.py" line="299" />
+      <location filename="../../../georedis_plugin/gui/settings_dialog.py" line="302" />
       <source>GeoRedis: cache statistics</source>
       <translation>GeoRedis : statistiques du cache</translation>
     </message>
@@ -824,12 +829,12 @@
       <translation>hôte:7000, hôte:7001, hôte:7002</translation>
     </message>
     <message>
-      <location filename="../../../georedis_plugin/gui/settings_dialog.py" line="276" />
+      <location filename="../../../georedis_plugin/gui/settings_dialog.py" line="279" />
       <source>Connection test canceled.</source>
       <translation>Test de la connexion annulé.</translation>
     </message>
     <message>
-      <location filename="../../../georedis_plugin/gui/settings_dialog.py" line="303" />
+      <location filename="../../../georedis_plugin/gui/settings_dialog.py" line="306" />
       <source>Counting canceled.</source>
       <translation>Comptage annulé.</translation>
     </message>
@@ -840,16 +845,16 @@
     </message>
     <message>
       <location filename="../../../georedis_plugin/gui/settings_dialog.py" line="266" />
-      <source>Connected to Redis {version} ({mode}), round trip {ms:.1f} ms</source>
-      <translation>Connecté à Redis {version} ({mode}), aller-retour {ms:.1f} ms</translation>
+      <source>Connected to {product} {version} ({mode}), round trip {ms:.1f} ms</source>
+      <translation>Connecté à {product} {version} ({mode}), aller-retour {ms:.1f} ms</translation>
     </message>
     <message>
-      <location filename="../../../georedis_plugin/gui/settings_dialog.py" line="289" />
+      <location filename="../../../georedis_plugin/gui/settings_dialog.py" line="292" />
       <source>Cached geometries: {entries}, using {memory}</source>
       <translation>Géométries en cache : {entries}, occupant {memory}</translation>
     </message>
     <message>
-      <location filename="../../../georedis_plugin/gui/settings_dialog.py" line="295" />
+      <location filename="../../../georedis_plugin/gui/settings_dialog.py" line="298" />
       <source>{at} {algorithm}: {hits} hits, {misses} misses</source>
       <translation>{at} {algorithm} : {hits} lues, {misses} calculées</translation>
     </message>
