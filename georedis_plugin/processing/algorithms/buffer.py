@@ -79,8 +79,9 @@ class BufferAlgorithm(CachedAlgorithm):
             self.tr(
                 "Computes a buffer area for all the features in an input layer, using a fixed or "
                 "dynamic distance, with exactly the result of QGIS's native Buffer algorithm "
-                "(same parameters, fields, MultiPolygon output, null geometries kept, or dropped "
-                "when dissolving)."
+                "(same parameters, fields, MultiPolygon output, or one Polygon feature per part "
+                "when disjoint results are kept separate, null geometries kept, or dropped when "
+                "dissolving)."
             )
             + self.tr(CACHE_HELP).format(op=OP, pair="")
             + self.tr(

@@ -929,7 +929,7 @@
       <translation>Tampon (en cache)</translation>
     </message>
     <message>
-      <location filename="../../../georedis_plugin/processing/algorithms/buffer.py" line="86" />
+      <location filename="../../../georedis_plugin/processing/algorithms/buffer.py" line="87" />
       <source>
 
 With 'Dissolve result', the buffer of each feature is cached as above and the merged geometry too (one more entry, counted in CACHE_HITS / CACHE_MISSES), keyed by the keys of all the buffers it merges.</source>
@@ -944,16 +944,16 @@ Avec « Regrouper le résultat », le tampon de chaque entité est mis en cache 
     </message>
     <message>
       <location filename="../../../georedis_plugin/processing/algorithms/buffer.py" line="79" />
-      <source>Computes a buffer area for all the features in an input layer, using a fixed or dynamic distance, with exactly the result of QGIS's native Buffer algorithm (same parameters, fields, MultiPolygon output, null geometries kept, or dropped when dissolving).</source>
-      <translation>Calcule une zone tampon pour toutes les entités d'une couche source, avec une distance fixe ou dynamique, en donnant exactement le résultat de l'algorithme Tampon natif de QGIS (mêmes paramètres, mêmes champs, sortie MultiPolygon, géométries nulles conservées, ou écartées lors du regroupement).</translation>
+      <source>Computes a buffer area for all the features in an input layer, using a fixed or dynamic distance, with exactly the result of QGIS's native Buffer algorithm (same parameters, fields, MultiPolygon output, or one Polygon feature per part when disjoint results are kept separate, null geometries kept, or dropped when dissolving).</source>
+      <translation>Calcule une zone tampon pour toutes les entités d'une couche source, avec une distance fixe ou dynamique, en donnant exactement le résultat de l'algorithme Tampon natif de QGIS (mêmes paramètres, mêmes champs, sortie MultiPolygon, ou une entité Polygon par partie lorsque les résultats disjoints sont gardés séparés, géométries nulles conservées, ou écartées lors du regroupement).</translation>
     </message>
     <message>
-      <location filename="../../../georedis_plugin/processing/algorithms/buffer.py" line="183" />
+      <location filename="../../../georedis_plugin/processing/algorithms/buffer.py" line="184" />
       <source>Computing {n} buffers…</source>
       <translation>Calcul de {n} tampons…</translation>
     </message>
     <message>
-      <location filename="../../../georedis_plugin/processing/algorithms/buffer.py" line="156" />
+      <location filename="../../../georedis_plugin/processing/algorithms/buffer.py" line="157" />
       <source>The buffer distance of feature {id} is {distance}, not a number GEOS can use. Give a finite distance (check the expression or field that defines it).</source>
       <translation>La distance tampon de l'entité {id} vaut {distance}, un nombre que GEOS ne peut pas utiliser. Donnez une distance finie (vérifiez l'expression ou le champ qui la définit).</translation>
     </message>
