@@ -213,6 +213,11 @@ class LocalCluster:
             server.stop()
 
 
+# SENTINEL commands go through execute_command: redis-py 6.2+'s sentinel_master() and
+# sentinel_get_master_addr_by_name() pass return_responses= to the reply parser, which fails
+# with a TypeError on a plain client (only redis.sentinel.Sentinel's clients remove it).
+
+
 class LocalSentinel:
     """A primary, a replica and three Sentinels watching them as service ``SERVICE``.
 
@@ -322,7 +327,7 @@ class LocalSentinel:
         replicas, others = int(self.with_replica), len(self.sentinel_ports) - 1
         for port in self.sentinel_ports:
             with self._sentinel(port) as sentinel:
-                master = sentinel.sentinel_master(SERVICE)
+                master = sentinel.execute_command("SENTINEL MASTER", SERVICE)
                 if int(master["num-slaves"]) < replicas:
                     return False
                 if int(master["num-other-sentinels"]) < others:
@@ -332,7 +337,7 @@ class LocalSentinel:
     def primary_address(self) -> tuple:
         """(host, port) of the primary as the first Sentinel reports it now."""
         with redis.Redis(host="127.0.0.1", port=self.sentinel_ports[0]) as sentinel:
-            host, port = sentinel.sentinel_get_master_addr_by_name(SERVICE)
+            host, port = sentinel.execute_command("SENTINEL GET-MASTER-ADDR-BY-NAME", SERVICE)
         return host.decode() if isinstance(host, bytes) else host, int(port)
 
     def server_at(self, port: int) -> RedisServer:
@@ -378,7 +383,7 @@ class LocalSentinel:
         """Every Sentinel lists the replica on ``port`` as up: a candidate for promotion."""
         for sentinel_port in self.sentinel_ports:
             with self._sentinel(sentinel_port) as sentinel:
-                replicas = sentinel.sentinel_slaves(SERVICE)
+                replicas = sentinel.execute_command("SENTINEL SLAVES", SERVICE)
             if not any(
                 int(r["port"]) == port and not (r["is_sdown"] or r["is_disconnected"])
                 for r in replicas
