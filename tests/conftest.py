@@ -104,9 +104,9 @@ def provider(qgis_processing):
     from georedis_plugin.processing.provider import GeoRedisProvider
 
     provider = GeoRedisProvider()
-    QgsApplication.processingRegistry().addProvider(provider)
+    assert QgsApplication.processingRegistry().addProvider(provider)
     yield provider
-    QgsApplication.processingRegistry().removeProvider(provider)
+    QgsApplication.processingRegistry().removeProvider(provider)  # noqa: QGS202 False only if a test removed it already
 
 
 @pytest.fixture

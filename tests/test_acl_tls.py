@@ -71,7 +71,7 @@ def every_feature(feedback_errors: list) -> dict:
     client = get_client(config)
     outcome["statistics"] = cache_statistics(client, config.key_prefix)
     lons, lats = random_points(500, seed=4)
-    import processing
+    from qgis import processing
 
     loaded = processing.run(
         "georedis:loadgeoset",

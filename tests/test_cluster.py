@@ -189,7 +189,7 @@ def test_settings_dialog_saves_and_tests_the_cluster_mode(clean_settings, redis_
     assert dialog.host_edit.isHidden() and dialog.database_spin.isHidden()
     assert not dialog.nodes_edit.isHidden() and dialog.service_edit.isHidden()
     dialog.nodes_edit.setText(", ".join(f"{h}:{p}" for h, p in redis_cluster.nodes[:2]))
-    dialog.database_spin.setValue(4)  # left over from standalone: a cluster only has 0
+    dialog.database_spin.setValue(4)  # noqa: QGS202 a widget setter; left over from standalone: a cluster only has 0
     dialog.test_connection()
     wait_until(lambda: dialog.test_button.isEnabled())
     assert "(cluster of 3 primaries)" in dialog.test_result.text()
@@ -233,7 +233,7 @@ def test_dock_panel_loads_lists_and_searches_on_the_cluster(
     cluster_panel.pick_tool.canvasClicked.emit(
         to_map(center, qgis_iface.mapCanvas()), Qt.MouseButton.LeftButton
     )
-    cluster_panel.radius_spin.setValue(2.5)
+    cluster_panel.radius_spin.setValue(2.5)  # noqa: QGS202 a widget setter, no result
     cluster_panel.unit_combo.setCurrentIndex(cluster_panel.unit_combo.findData("km"))
     cluster_panel.search_button.click()
     wait_for_tasks()

@@ -19,9 +19,9 @@ in tests/test_cluster.py and tests/test_sentinel.py.
 import threading
 import time
 
-import processing
 import pytest
 import redis
+from qgis import processing
 from qgis.core import Qgis, QgsFeatureRequest, QgsProcessingException
 from qgis.PyQt.QtCore import QTimer
 
@@ -251,7 +251,7 @@ def test_the_dock_stays_responsive_while_redis_stalls(qgis_iface, harness, qgis_
 
     h = harness("stalled (CLIENT PAUSE)")
     layer = point_layer(*random_points(2000))
-    QgsProject.instance().addMapLayer(layer)
+    assert QgsProject.instance().addMapLayer(layer)
     panel = GeoSetPanel(qgis_iface)
     wait_for_tasks()
     qgis_iface.messageBar().clear_messages()
