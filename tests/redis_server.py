@@ -36,10 +36,10 @@ SERVER_PRODUCT = {"redis": "Redis", "valkey": "Valkey"}[SERVER_KIND]
 
 
 def reported_version(port: int, host: str = "127.0.0.1") -> str:
-    """``redis_version`` in INFO of the server at ``port`` (Valkey keeps a Redis-compatible
-    number there, 7.2.4, beside its own valkey_version)."""
+    """What GeoRedis should show for the server at ``port`` ("Redis 8.0.2", "Valkey 8.1.1"),
+    read here from its INFO independently of the plugin."""
     with redis.Redis(host=host, port=port, socket_connect_timeout=2) as client:
-        return str(client.info("server")["redis_version"])
+        return product_and_version(client.info("server"))
 
 
 def product_and_version(info: dict) -> str:
@@ -48,6 +48,11 @@ def product_and_version(info: dict) -> str:
     if "valkey_version" in info:
         return f"Valkey {info['valkey_version']}"
     return f"Redis {info['redis_version']}"
+
+
+def server_mode(info: dict) -> str:
+    """The mode in an INFO server section: Valkey calls it server_mode, Redis redis_mode."""
+    return info.get("server_mode") or info["redis_mode"]
 
 
 def free_port() -> int:

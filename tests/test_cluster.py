@@ -43,7 +43,7 @@ def test_cluster_url_connects_through_rediscluster(cluster_url, redis_cluster):
     assert is_cluster(get_client(config))
     info = check_connection(config)
     assert "3" in info.mode
-    assert info.version == reported_version(redis_cluster.nodes[0][1])
+    assert f"{info.product} {info.version}" == reported_version(redis_cluster.nodes[0][1])
 
 
 def test_cluster_mode_from_the_settings(clean_settings, redis_cluster):

@@ -9,6 +9,7 @@ import pytest
 from georedis_plugin.dependencies import REQUIREMENTS
 from tests.conftest import REPO_ROOT
 from tests.desktop_session import run_qgis_with_script
+from tests.redis_server import SERVER_PRODUCT
 
 pytestmark = [
     pytest.mark.desktop,
@@ -35,7 +36,7 @@ def test_desktop_loads_plugin_and_screenshots_its_menu(tmp_path, redis_server, r
     assert marker["docks"] == 1 and marker["dock_visible"] is True
     assert marker["toolbar_buttons"] == ["GeoRedis panel"]
     assert "georedis:clearcache" in marker["algorithms"]
-    assert marker["dock_status"].startswith("Redis ")
+    assert marker["dock_status"].startswith(f"{SERVER_PRODUCT} ")
     assert f"127.0.0.1:{redis_server.port}/0" in marker["dock_status"]
     screenshot = out / "qgis-georedis-menu.png"
     assert screenshot.stat().st_size > 20_000

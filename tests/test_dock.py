@@ -11,7 +11,7 @@ from georedis_plugin.core.config import ConnectionConfig
 from georedis_plugin.core.errors import GeoRedisError
 from georedis_plugin.gui.dock import GeoRedisDock
 from tests.gui_wait import queued_task, task_threads_busy, wait_for_tasks, wait_until
-from tests.redis_server import free_port, product_and_version
+from tests.redis_server import SERVER_PRODUCT, free_port, product_and_version
 
 
 @pytest.fixture
@@ -60,7 +60,7 @@ def test_refresh_button_reads_the_settings_again(qgis_iface, clean_settings, red
     settings.PORT.set_value(redis_server.port)
     dock.refresh_button.click()
     wait_for_tasks()
-    assert dock.status_label.text().startswith("Redis ")
+    assert dock.status_label.text().startswith(f"{SERVER_PRODUCT} ")
     assert f"127.0.0.1:{redis_server.port}" in dock.status_label.text()
     dock.close_down()
 

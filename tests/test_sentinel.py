@@ -58,7 +58,8 @@ def test_sentinel_mode_from_the_settings(clean_settings, redis_sentinel):
     clean_settings.SERVICE_NAME.set_value(SERVICE)
     config = ConnectionConfig.from_settings()
     assert config.target().service_name == SERVICE
-    assert check_connection(config).version == reported_version(redis_sentinel.primary_address()[1])
+    info = check_connection(config)
+    assert f"{info.product} {info.version}" == reported_version(redis_sentinel.primary_address()[1])
 
 
 def test_an_unknown_service_is_explained(redis_sentinel):

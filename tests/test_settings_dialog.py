@@ -12,7 +12,7 @@ from georedis_plugin.core.errors import GeoRedisError
 from georedis_plugin.core.wkb_cache import WkbCache
 from georedis_plugin.gui.settings_dialog import SettingsDialog
 from tests.gui_wait import queued_task, task_threads_busy, wait_for_tasks, wait_until
-from tests.redis_server import SERVER_PRODUCT, free_port, product_and_version
+from tests.redis_server import SERVER_PRODUCT, free_port, product_and_version, server_mode
 
 POINT_WKB = bytes.fromhex("0101000000000000000000f03f0000000000000040")
 
@@ -69,7 +69,7 @@ def test_test_connection_shows_version_mode_and_round_trip(clean_settings, redis
     info = redis_client.info("server")
     text = dialog.test_result.text()
     assert text.startswith(
-        f"Connected to {product_and_version(info)} ({info['redis_mode']}), round trip "
+        f"Connected to {product_and_version(info)} ({server_mode(info)}), round trip "
     )
     assert text.endswith(" ms")
 

@@ -270,7 +270,8 @@ def check_connection(config: ConnectionConfig) -> ServerInfo:
         client.ping()
         round_trip_ms = (time.perf_counter() - started) * 1000.0
         info = client.info("server")
-        mode = str(info.get("redis_mode", "standalone"))
+        # Valkey names it server_mode, Redis redis_mode
+        mode = str(info.get("server_mode") or info.get("redis_mode", "standalone"))
         if is_cluster(client):
             state = client.cluster_info().get("cluster_state")
             if state != "ok":
