@@ -66,10 +66,9 @@ def test_test_connection_shows_version_mode_and_round_trip(clean_settings, redis
     assert not dialog.test_button.isEnabled()  # the check runs in a task, the dialog is free
     wait_until(lambda: dialog.test_button.isEnabled())
     info = redis_client.info("server")
+    mode = info.get("redis_mode", info.get("server_mode"))  # Valkey 8 renamed it server_mode
     text = dialog.test_result.text()
-    assert text.startswith(
-        f"Connected to Redis {info['redis_version']} ({info['redis_mode']}), round trip "
-    )
+    assert text.startswith(f"Connected to Redis {info['redis_version']} ({mode}), round trip ")
     assert text.endswith(" ms")
 
 
