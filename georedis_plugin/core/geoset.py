@@ -1175,7 +1175,10 @@ class GeoSet:
         _check_type(self.name, self.keys, key_type, has_meta)
         if isinstance(raw, (bytes, redis.ResponseError)):  # GEOSEARCH failed
             text = raw.decode("utf-8", "replace") if isinstance(raw, bytes) else str(raw)
-            if "could not decode requested zset member" in text:
+            # Redis's wording, then Valkey 9's ("ERR member <name> does not exist")
+            if "could not decode requested zset member" in text or (
+                origin[0] == "FROMMEMBER" and text.endswith("does not exist")
+            ):
                 raise GeoRedisError(
                     tr(
                         "'{member}' is not a member of the geo set '{name}'. Check the member "
