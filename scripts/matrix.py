@@ -105,6 +105,8 @@ def chroot_env(extra: dict) -> dict:
         "QT_QPA_PLATFORM": "offscreen",
         "DEBIAN_FRONTEND": "noninteractive",
         "TERM": os.environ.get("TERM", "dumb"),
+        # a crash (QGIS at exit, a C++ abort) prints the Python stack of every thread
+        "PYTHONFAULTHANDLER": "1",
     }
     for name, value in os.environ.items():
         if name.startswith(("GEOREDIS_", "PYTEST_")) and name != "GEOREDIS_MATRIX_DIR":
