@@ -5,6 +5,7 @@ import shutil
 import site
 import socket
 import subprocess
+import sys
 import time
 from pathlib import Path
 
@@ -72,6 +73,14 @@ def run_qgis_with_script(
         env.update(DISPLAY=f":{display}", **env_extra)
         if with_venv:
             env["PYTHONPATH"] = os.pathsep.join(site.getsitepackages())
+        elif sys.prefix != sys.base_prefix:
+            # QGIS as a user starts it: the venv's bin/ first on PATH would make QGIS's Python
+            # take itself for the venv's (and name it in the install advice)
+            venv_bin = str(Path(sys.prefix) / "bin")
+            env.pop("VIRTUAL_ENV", None)
+            env["PATH"] = os.pathsep.join(
+                entry for entry in env.get("PATH", "").split(os.pathsep) if entry != venv_bin
+            )
         return subprocess.run(
             [
                 "qgis",
