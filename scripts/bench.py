@@ -7,10 +7,16 @@ port, so the figures never depend on (or disturb) a server that happens to be ru
 
 import argparse
 import importlib
+import os
+import platform
 import sys
 import tempfile
 from pathlib import Path
 
+import numpy
+import redis
+
+from scripts.bench_common import server_version
 from scripts.qgis_headless import start_qgis
 from tests.redis_server import RedisServer
 
@@ -21,6 +27,28 @@ BENCHMARKS = [
     ("geosets", "scripts.bench_geoset"),
     ("cluster", "scripts.bench_cluster"),
 ]
+
+
+def platform_line(url: str) -> str:
+    """What the figures were measured on, so that tables of two platforms can be compared."""
+    from qgis.core import Qgis
+
+    try:
+        import shapely
+
+        shapely_version = shapely.__version__
+    except ImportError:
+        shapely_version = "missing"
+    return (
+        f"QGIS {Qgis.version()}, Python {platform.python_version()}, GEOS {Qgis.geosVersion()}, "
+        f"{server_version(url)} (redis-py {redis.__version__}), numpy {numpy.__version__}, "
+        f"shapely {shapely_version}; {os.cpu_count()} CPUs"
+    )
+
+
+def load_line() -> str:
+    one, five, fifteen = os.getloadavg()
+    return f"Load average before this benchmark: {one:.2f}, {five:.2f}, {fifteen:.2f}."
 
 
 def main(argv=None) -> int:
@@ -35,8 +63,9 @@ def main(argv=None) -> int:
     with tempfile.TemporaryDirectory(prefix="georedis-bench-") as workdir:
         server = RedisServer(Path(workdir)).start()
         try:
+            print(platform_line(server.url), flush=True)
             for name, module_name in selected:
-                print(f"\n## {name}\n", flush=True)
+                print(f"\n## {name}\n\n{load_line()}\n", flush=True)
                 importlib.import_module(module_name).run(server.url, sys.stdout)
         finally:
             server.stop()
