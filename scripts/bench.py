@@ -15,6 +15,7 @@ from pathlib import Path
 
 import numpy
 import redis
+from redis.utils import HIREDIS_AVAILABLE
 
 from scripts.bench_common import server_version
 from scripts.qgis_headless import start_qgis
@@ -39,10 +40,18 @@ def platform_line(url: str) -> str:
         shapely_version = shapely.__version__
     except ImportError:
         shapely_version = "missing"
+    # redis-py 6 ignores hiredis < 3 (Debian 13's python3-hiredis is 2.3.2): replies are then
+    # parsed in pure Python, which shows in the search rows
+    if HIREDIS_AVAILABLE:
+        import hiredis
+
+        parser = f"hiredis {hiredis.__version__}"
+    else:
+        parser = "pure-Python parser, no usable hiredis"
     return (
         f"QGIS {Qgis.version()}, Python {platform.python_version()}, GEOS {Qgis.geosVersion()}, "
-        f"{server_version(url)} (redis-py {redis.__version__}), numpy {numpy.__version__}, "
-        f"shapely {shapely_version}; {os.cpu_count()} CPUs"
+        f"{server_version(url)} (redis-py {redis.__version__}, {parser}), "
+        f"numpy {numpy.__version__}, shapely {shapely_version}; {os.cpu_count()} CPUs"
     )
 
 
