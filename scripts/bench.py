@@ -7,10 +7,17 @@ port, so the figures never depend on (or disturb) a server that happens to be ru
 
 import argparse
 import importlib
+import os
+import platform
 import sys
 import tempfile
 from pathlib import Path
 
+import numpy
+import redis
+from redis.utils import HIREDIS_AVAILABLE
+
+from scripts.bench_common import server_version
 from scripts.qgis_headless import start_qgis
 from tests.redis_server import RedisServer
 
@@ -21,6 +28,36 @@ BENCHMARKS = [
     ("geosets", "scripts.bench_geoset"),
     ("cluster", "scripts.bench_cluster"),
 ]
+
+
+def platform_line(url: str) -> str:
+    """What the figures were measured on, so that tables of two platforms can be compared."""
+    from qgis.core import Qgis
+
+    try:
+        import shapely
+
+        shapely_version = shapely.__version__
+    except ImportError:
+        shapely_version = "missing"
+    # redis-py 6 ignores hiredis < 3 (Debian 13's python3-hiredis is 2.3.2): replies are then
+    # parsed in pure Python, which shows in the search rows
+    if HIREDIS_AVAILABLE:
+        import hiredis
+
+        parser = f"hiredis {hiredis.__version__}"
+    else:
+        parser = "pure-Python parser, no usable hiredis"
+    return (
+        f"QGIS {Qgis.version()}, Python {platform.python_version()}, GEOS {Qgis.geosVersion()}, "
+        f"{server_version(url)} (redis-py {redis.__version__}, {parser}), "
+        f"numpy {numpy.__version__}, shapely {shapely_version}; {os.cpu_count()} CPUs"
+    )
+
+
+def load_line() -> str:
+    one, five, fifteen = os.getloadavg()
+    return f"Load average before this benchmark: {one:.2f}, {five:.2f}, {fifteen:.2f}."
 
 
 def main(argv=None) -> int:
@@ -35,8 +72,9 @@ def main(argv=None) -> int:
     with tempfile.TemporaryDirectory(prefix="georedis-bench-") as workdir:
         server = RedisServer(Path(workdir)).start()
         try:
+            print(platform_line(server.url), flush=True)
             for name, module_name in selected:
-                print(f"\n## {name}\n", flush=True)
+                print(f"\n## {name}\n\n{load_line()}\n", flush=True)
                 importlib.import_module(module_name).run(server.url, sys.stdout)
         finally:
             server.stop()

@@ -22,6 +22,7 @@ import redis
 from georedis_plugin.core import geoset
 from georedis_plugin.core.clients import get_client, reset_clients
 from georedis_plugin.core.config import ConnectionConfig
+from scripts.bench_common import server_version
 from tests.redis_topologies import LocalCluster
 
 POINTS = 10_000_000
@@ -102,17 +103,17 @@ def run(redis_url, out) -> None:
     standalone = measure(
         redis_url, data, lambda client, key: redis.Redis.from_url(redis_url), SEED + 1
     )
-    report(out, generate_s, on_cluster, standalone)
+    report(out, generate_s, on_cluster, standalone, server_version(redis_url))
 
 
-def report(out, generate_s: float, cluster: dict, standalone: dict) -> None:
+def report(out, generate_s: float, cluster: dict, standalone: dict, server: str) -> None:
     def both(fn) -> str:
         return f"{fn(cluster)} | {fn(standalone)}"
 
     print(
         f"{POINTS:,} points (numpy, uniform over lon {EXTENT[0]}, lat {EXTENT[1]}; generated "
         f"in {generate_s:.2f} s) loaded through geoset.load_points, on a local 3-primary "
-        "cluster and, for comparison, on the standalone server of this run (Redis 7.0, "
+        f"cluster and, for comparison, on the standalone server of this run ({server}, "
         "loopback, same machine).\n",
         file=out,
     )

@@ -101,3 +101,12 @@ def print_table(out, title: str, rows, baseline: float) -> None:
     for name, seconds in rows:
         print(f"| {name} | {seconds:.3f} | {baseline / seconds:.1f}x |", file=out)
     out.flush()
+
+
+def server_version(url: str) -> str:
+    """``Redis 8.0.2`` or ``Valkey 8.1.1``: Valkey's INFO keeps redis_version at 7.2.4."""
+    with redis.Redis.from_url(url) as client:
+        info = client.info("server")
+    if "valkey_version" in info:
+        return f"Valkey {info['valkey_version']}"
+    return f"Redis {info['redis_version']}"

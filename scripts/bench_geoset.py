@@ -21,6 +21,7 @@ from qgis.core import QgsFeature, QgsField, QgsGeometry, QgsPoint, QgsVectorLaye
 
 from georedis_plugin.core import geoset
 from georedis_plugin.core.compat import FieldType
+from tests.redis_server import server_binary
 
 POINTS = 1_000_000
 HITS = 60_000
@@ -140,7 +141,7 @@ def run(redis_url: str, out) -> None:
         def pipe_in():
             with stream_file.open("rb") as stdin:
                 subprocess.run(
-                    ["redis-cli", "-u", redis_url, "--pipe"],
+                    [server_binary("cli"), "-u", redis_url, "--pipe"],
                     stdin=stdin,
                     stdout=subprocess.DEVNULL,
                     check=True,
@@ -228,8 +229,8 @@ def run(redis_url: str, out) -> None:
          f"{search_only / bare:.2f}x the bare call"),
         ("search: GeoSet.radius + memory hit layer", to_layer,
          f"{to_layer / bare:.2f}x the bare call"),
-        ("search, 1M-feature source layer alive: bare GEOSEARCH", alive["bare"], "1.0x"),
-        ("search, 1M-feature source layer alive: GeoSet.radius + memory hit layer",
+        (f"search, {POINTS:,}-feature source layer alive: bare GEOSEARCH", alive["bare"], "1.0x"),
+        (f"search, {POINTS:,}-feature source layer alive: GeoSet.radius + memory hit layer",
          alive["to_layer"], f"{alive['to_layer'] / alive['bare']:.2f}x the bare call"),
         ("search + hit layer with 3 stored attributes", search_attributes,
          f"{search_attributes / bare:.2f}x the bare call"),
