@@ -281,7 +281,9 @@ class Platform:
     numpy_version: str = ""  # the numpy QGIS runs, "" when there is none
 
 
-def current_platform() -> Platform:
+def current_platform(with_apt: bool = True) -> Platform:
+    """The running platform; ``with_apt=False`` skips asking apt (a subprocess) for its
+    candidates, for advice that is pip's anyway."""
     in_venv = sys.prefix != sys.base_prefix
     marker = Path(sysconfig.get_paths()["stdlib"]) / "EXTERNALLY-MANAGED"
     debian_python = sys.platform.startswith("linux") and sys.base_prefix == "/usr"
@@ -296,7 +298,9 @@ def current_platform() -> Platform:
         python=python_executable(),
         in_venv=in_venv,
         externally_managed=marker.exists(),
-        debian_candidates=debian_candidates() if debian_python and not in_venv else {},
+        debian_candidates=(
+            debian_candidates() if with_apt and debian_python and not in_venv else {}
+        ),
         numpy_version=numpy_version,
     )
 
@@ -385,16 +389,32 @@ def install_command(platform=None, missing=None) -> str:
     if apt:
         commands.append("sudo apt install " + " ".join(apt))
     if pip:
-        requirements = " ".join(f'"{r}"' for r in pip)
-        if platform.system == "win32":
-            commands.append(
-                tr("{command}   (in the OSGeo4W Shell)").format(
-                    command=f"python -m pip install {requirements}"
-                )
-            )
-        elif platform.in_venv:
-            commands.append(f"{platform.python} -m pip install {requirements}")
-        else:
-            override = " --break-system-packages" if platform.externally_managed else ""
-            commands.append(f"{platform.python} -m pip install --user{override} {requirements}")
+        commands.append(pip_command(platform, pip))
     return " && ".join(commands)
+
+
+def pip_command(platform, requirements) -> str:
+    """pip installing ``requirements`` into the QGIS Python of ``platform``."""
+    quoted = " ".join(f'"{r}"' for r in requirements)
+    if platform.system == "win32":
+        return tr("{command}   (in the OSGeo4W Shell)").format(
+            command=f"python -m pip install {quoted}"
+        )
+    if platform.in_venv:
+        return f"{platform.python} -m pip install {quoted}"
+    override = " --break-system-packages" if platform.externally_managed else ""
+    return f"{platform.python} -m pip install --user{override} {quoted}"
+
+
+# redis-py 6 and newer ignore a hiredis older than 3 (Debian 13 and sid ship 2.3.2) and parse
+# replies in Python: geo-set searches then take 2 to 3 times as long (make bench, trixie).
+HIREDIS_REQUIREMENT = "hiredis>=3"
+
+
+def redis_parses_with_hiredis() -> bool:
+    """Whether redis-py uses hiredis's C parser (redis.utils.HIREDIS_AVAILABLE, redis-py 4+)."""
+    try:
+        utils = importlib.import_module("redis.utils")
+    except ImportError:
+        return False
+    return bool(getattr(utils, "HIREDIS_AVAILABLE", False))

@@ -14,12 +14,12 @@
       <translation>Dans un Redis Cluster, le préfixe des clés ne peut pas contenir « { » ni « } » : ils décideraient du slot de hachage de chaque clé. Choisissez un autre préfixe.</translation>
     </message>
     <message>
-      <location filename="../../../georedis_plugin/core/clients.py" line="278" />
+      <location filename="../../../georedis_plugin/core/clients.py" line="279" />
       <source>cluster of {n} primaries</source>
       <translation>cluster de {n} primaires</translation>
     </message>
     <message>
-      <location filename="../../../georedis_plugin/core/clients.py" line="281" />
+      <location filename="../../../georedis_plugin/core/clients.py" line="282" />
       <source>Sentinel service '{service}', primary at {host}:{port}</source>
       <translation>service Sentinel '{service}', primaire à {host}:{port}</translation>
     </message>
@@ -204,22 +204,22 @@
       <translation>Le Redis Cluster à {where} ne couvre pas tous les slots de hachage ({error}). Attendez la fin d'une bascule ou réparez le cluster (redis-cli --cluster fix).</translation>
     </message>
     <message>
-      <location filename="../../../georedis_plugin/core/geoset.py" line="1236" />
+      <location filename="../../../georedis_plugin/core/geoset.py" line="1239" />
       <source>radius</source>
       <translation>rayon</translation>
     </message>
     <message>
-      <location filename="../../../georedis_plugin/core/geoset.py" line="1246" />
+      <location filename="../../../georedis_plugin/core/geoset.py" line="1249" />
       <source>width</source>
       <translation>largeur</translation>
     </message>
     <message>
-      <location filename="../../../georedis_plugin/core/geoset.py" line="1247" />
+      <location filename="../../../georedis_plugin/core/geoset.py" line="1250" />
       <source>height</source>
       <translation>hauteur</translation>
     </message>
     <message>
-      <location filename="../../../georedis_plugin/core/geoset.py" line="1421" />
+      <location filename="../../../georedis_plugin/core/geoset.py" line="1424" />
       <source>QGIS could not write the hits into a memory layer ({error}). Search again; if this repeats, report it with the geo set's field types.</source>
       <translation>QGIS n'a pas pu écrire les résultats dans une couche mémoire ({error}). Relancez la recherche ; si cela se reproduit, signalez-le en donnant les types des champs de l'ensemble géo.</translation>
     </message>
@@ -234,22 +234,22 @@
       <translation>La clé {key} contient un {type}, pas un ensemble géo. Choisissez un autre nom d'ensemble, ou supprimez cette clé si elle est inutile.</translation>
     </message>
     <message>
-      <location filename="../../../georedis_plugin/core/geoset.py" line="1276" />
+      <location filename="../../../georedis_plugin/core/geoset.py" line="1279" />
       <source>The polygon is empty. Select or draw a polygon.</source>
       <translation>Le polygone est vide. Sélectionnez ou dessinez un polygone.</translation>
     </message>
     <message>
-      <location filename="../../../georedis_plugin/core/geoset.py" line="1278" />
+      <location filename="../../../georedis_plugin/core/geoset.py" line="1281" />
       <source>Polygon search needs a polygon geometry.</source>
       <translation>La recherche par polygone demande une géométrie polygonale.</translation>
     </message>
     <message>
-      <location filename="../../../georedis_plugin/core/geoset.py" line="1324" />
+      <location filename="../../../georedis_plugin/core/geoset.py" line="1327" />
       <source>within polygon</source>
       <translation>dans le polygone</translation>
     </message>
     <message>
-      <location filename="../../../georedis_plugin/core/geoset.py" line="1424" />
+      <location filename="../../../georedis_plugin/core/geoset.py" line="1427" />
       <source>no reason given</source>
       <translation>sans raison donnée</translation>
     </message>
@@ -284,22 +284,22 @@
       <translation>La couche n'a pas de champ '{field}'. Choisissez l'un de ses champs comme identifiant.</translation>
     </message>
     <message>
-      <location filename="../../../georedis_plugin/core/geoset.py" line="1194" />
+      <location filename="../../../georedis_plugin/core/geoset.py" line="1197" />
       <source>Redis refused the search of '{name}': {error}</source>
       <translation>Redis a refusé la recherche dans '{name}' : {error}</translation>
     </message>
     <message>
-      <location filename="../../../georedis_plugin/core/geoset.py" line="1340" />
+      <location filename="../../../georedis_plugin/core/geoset.py" line="1343" />
       <source>The point cannot be expressed in WGS 84 ({error}). Pick a point on the map.</source>
       <translation>Le point ne peut pas être exprimé en WGS 84 ({error}). Choisissez un point sur la carte.</translation>
     </message>
     <message>
-      <location filename="../../../georedis_plugin/core/geoset.py" line="1180" />
+      <location filename="../../../georedis_plugin/core/geoset.py" line="1183" />
       <source>'{member}' is not a member of the geo set '{name}'. Check the member name (the id field's value, or the feature id).</source>
       <translation>'{member}' n'est pas un membre de l'ensemble géo '{name}'. Vérifiez le nom du membre (la valeur du champ identifiant, ou l'identifiant de l'entité).</translation>
     </message>
     <message>
-      <location filename="../../../georedis_plugin/core/geoset.py" line="1187" />
+      <location filename="../../../georedis_plugin/core/geoset.py" line="1190" />
       <source>Redis cannot search around longitude {lon}, latitude {lat}: it covers latitudes up to ±85.05112878° and longitudes up to ±180°. Choose a centre within that range.</source>
       <translation>Redis ne peut pas chercher autour de la longitude {lon}, latitude {lat} : il couvre les latitudes jusqu'à ±85,05112878° et les longitudes jusqu'à ±180°. Choisissez un centre dans ces limites.</translation>
     </message>
@@ -312,6 +312,11 @@
       <location filename="../../../georedis_plugin/dependencies.py" line="230" />
       <source>no {names}</source>
       <translation>pas de {names}</translation>
+    </message>
+    <message>
+      <location filename="../../../georedis_plugin/dependencies.py" line="400" />
+      <source>{command}   (in the OSGeo4W Shell)</source>
+      <translation>{command}   (dans l'OSGeo4W Shell)</translation>
     </message>
     <message>
       <location filename="../../../georedis_plugin/dependencies.py" line="155" />
@@ -342,11 +347,6 @@
       <location filename="../../../georedis_plugin/dependencies.py" line="244" />
       <source>buffer and intersection on arrays gave {result}</source>
       <translation>tampon et intersection sur des tableaux ont donné {result}</translation>
-    </message>
-    <message>
-      <location filename="../../../georedis_plugin/dependencies.py" line="391" />
-      <source>{command}   (in the OSGeo4W Shell)</source>
-      <translation>{command}   (dans l'OSGeo4W Shell)</translation>
     </message>
     <message>
       <location filename="../../../georedis_plugin/gui/dock.py" line="18" />
@@ -864,27 +864,32 @@
       <translation>Annulé.</translation>
     </message>
     <message>
-      <location filename="../../../georedis_plugin/plugin.py" line="82" />
+      <location filename="../../../georedis_plugin/plugin.py" line="87" />
       <source>GeoRedis panel</source>
       <translation>Panneau GeoRedis</translation>
     </message>
     <message>
-      <location filename="../../../georedis_plugin/plugin.py" line="86" />
+      <location filename="../../../georedis_plugin/plugin.py" line="91" />
       <source>GeoRedis settings…</source>
       <translation>Paramètres GeoRedis…</translation>
     </message>
     <message>
-      <location filename="../../../georedis_plugin/plugin.py" line="101" />
+      <location filename="../../../georedis_plugin/plugin.py" line="106" />
       <source>GeoRedis cannot start: {problems}. Install them into the QGIS Python, then restart QGIS:</source>
       <translation>GeoRedis ne peut pas démarrer : {problems}. Installez-les dans le Python de QGIS, puis redémarrez QGIS :</translation>
     </message>
     <message>
-      <location filename="../../../georedis_plugin/plugin.py" line="118" />
+      <location filename="../../../georedis_plugin/plugin.py" line="123" />
       <source>shapely runs GEOS {shapely}, QGIS runs GEOS {qgis}: the cached buffer and intersection results come from GEOS {shapely} and may differ from QGIS's native algorithms in the last digits of coordinates. A shapely built with GEOS {qgis} gives identical results.</source>
       <translation>shapely utilise GEOS {shapely}, QGIS utilise GEOS {qgis} : les résultats des tampons et intersections en cache viennent de GEOS {shapely} et peuvent différer de ceux des algorithmes natifs de QGIS dans les derniers chiffres des coordonnées. Un shapely construit avec GEOS {qgis} donne des résultats identiques.</translation>
     </message>
     <message>
-      <location filename="../../../georedis_plugin/plugin.py" line="65" />
+      <location filename="../../../georedis_plugin/plugin.py" line="135" />
+      <source>redis-py parses Redis replies in Python here (hiredis 3 is not installed; redis-py 6 and newer ignore older hiredis): geo-set searches take 2 to 3 times as long. For the faster parser: {command}</source>
+      <translation>redis-py analyse ici les réponses de Redis en Python (hiredis 3 n'est pas installé ; redis-py 6 et plus récents ignorent les hiredis plus anciens) : les recherches dans les geo sets prennent 2 à 3 fois plus de temps. Pour l'analyseur plus rapide : {command}</translation>
+    </message>
+    <message>
+      <location filename="../../../georedis_plugin/plugin.py" line="70" />
       <source>GeoRedis could not add its Processing provider: QGIS already has one with the id '{id}'. Remove the other copy of GeoRedis and restart QGIS.</source>
       <translation>GeoRedis n'a pas pu ajouter son fournisseur de traitements : QGIS en a déjà un d'identifiant '{id}'. Supprimez l'autre copie de GeoRedis et redémarrez QGIS.</translation>
     </message>
