@@ -82,3 +82,12 @@ def make_field(
         comment,
         FieldType.INVALID if sub_type is None else field_type(sub_type),
     )
+
+
+def finalize_sink(sink) -> None:
+    """Flush a Processing sink's buffered features as native algorithms do from QGIS 3.42 on
+    (``QgsFeatureSink.finalize``; a failed write then raises here instead of being lost when
+    the sink is deleted). Older QGIS write every feature as it is added: nothing to do."""
+    finalize = getattr(sink, "finalize", None)
+    if finalize is not None:
+        finalize()

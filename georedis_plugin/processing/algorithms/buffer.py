@@ -18,6 +18,7 @@ from qgis.core import (
 )
 
 from ...core.buffer_ops import buffer_many
+from ...core.compat import finalize_sink
 from ...core.geometry_io import wkb_geometry
 from ...core.wkb_cache import MULTIPOLYGON
 from .base import qgis_tr
@@ -210,6 +211,7 @@ class BufferAlgorithm(CachedAlgorithm):
             self._write_features(
                 sink, features, with_geometry, results, separate, parameters, feedback
             )
+        finalize_sink(sink)
         outputs = {self.OUTPUT: dest}
         outputs.update(self.finish_cache(cache, feedback, time.perf_counter() - started))
         return outputs

@@ -14,6 +14,7 @@ from qgis.core import (
 
 from ...core import geoset
 from ...core.clients import get_client
+from ...core.compat import finalize_sink
 from ...core.errors import REDIS_ERRORS, GeoRedisError, explain_error
 from .base import GeoRedisAlgorithm
 
@@ -100,6 +101,7 @@ class GeoSetSearchAlgorithm(GeoRedisAlgorithm):
             raise QgsProcessingException(self.invalidSinkError(parameters, self.OUTPUT))
         if not sink.addFeatures(hits.getFeatures(), QgsFeatureSink.Flag.FastInsert):
             raise QgsProcessingException(self.writeFeatureError(sink, parameters, self.OUTPUT))
+        finalize_sink(sink)
         feedback.pushInfo(
             self.tr("{hits} hits in '{name}' ({seconds:.3f} s).").format(
                 hits=len(result), name=name, seconds=result.seconds

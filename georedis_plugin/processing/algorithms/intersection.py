@@ -17,6 +17,7 @@ from qgis.core import (
     QgsWkbTypes,
 )
 
+from ...core.compat import finalize_sink
 from ...core.geometry_io import wkb_geometry
 from ...core.overlay import (
     IntersectionError,
@@ -275,6 +276,7 @@ class IntersectionAlgorithm(CachedAlgorithm):
 
         # 4. write
         self._write(sink, output_fields, pairs, results, a_attrs, b_attrs, parameters, feedback)
+        finalize_sink(sink)
         outputs = {self.OUTPUT: dest}
         outputs.update(self.finish_cache(cache, feedback, time.perf_counter() - started))
         return outputs
