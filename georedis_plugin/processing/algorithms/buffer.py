@@ -138,6 +138,8 @@ class BufferAlgorithm(CachedFeatureAlgorithm):
                 for w, d in zip(chunk.wkbs, chunk.distances)
             ]
         else:
+            if chunk.rows and not math.isfinite(run.distance):
+                self._refuse_distance(chunk.features[chunk.rows[0]].id(), run.distance)
             chunk.distances = [run.distance] * len(chunk.wkbs)
             keys = [run.key_of(wkb) for wkb in chunk.wkbs]
         if run.dissolve:
@@ -148,15 +150,18 @@ class BufferAlgorithm(CachedFeatureAlgorithm):
         run.expression_context.setFeature(feature)
         distance, _ok = run.distance_property.valueAsDouble(run.expression_context, run.distance)
         if not math.isfinite(distance):
-            # GEOS crashes on a NaN distance (QGIS's native Buffer brings QGIS down)
-            raise QgsProcessingException(
-                self.tr(
-                    "The buffer distance of feature {id} is {distance}, not a number "
-                    "GEOS can use. Give a finite distance (check the expression or "
-                    "field that defines it)."
-                ).format(id=feature.id(), distance=distance)
-            )
+            self._refuse_distance(feature.id(), distance)
         return float(distance)
+
+    def _refuse_distance(self, feature_id, distance) -> None:
+        # GEOS crashes on a NaN distance (QGIS's native Buffer brings QGIS down)
+        raise QgsProcessingException(
+            self.tr(
+                "The buffer distance of feature {id} is {distance}, not a number "
+                "GEOS can use. Give a finite distance (check the expression or "
+                "field that defines it)."
+            ).format(id=feature_id, distance=distance)
+        )
 
     def compute(self, run, chunk, missing, progress):
         return buffer_many(
