@@ -39,7 +39,7 @@ def points_layer(count: int, seed: int = SEED):
     xy = np.column_stack([rng.uniform(-180, 180, count), rng.uniform(-60, 75, count)])
     layer = QgsVectorLayer("Point?crs=EPSG:4326", "airports", "memory")
     provider = layer.dataProvider()
-    provider.addAttributes(
+    assert provider.addAttributes(
         [
             make_field("id", FieldType.INT),
             make_field("name", FieldType.STRING),
