@@ -22,6 +22,7 @@ def algorithm_classes() -> list:
     from .algorithms.clear_cache import ClearCacheAlgorithm
     from .algorithms.intersection import IntersectionAlgorithm
     from .algorithms.load_geoset import LoadGeoSetAlgorithm
+    from .algorithms.nearest_search import NearestSearchAlgorithm
     from .algorithms.polygon_search import PolygonSearchAlgorithm
     from .algorithms.radius_search import RadiusSearchAlgorithm
 
@@ -33,6 +34,7 @@ def algorithm_classes() -> list:
         RadiusSearchAlgorithm,
         BoxSearchAlgorithm,
         PolygonSearchAlgorithm,
+        NearestSearchAlgorithm,
     ]
 
 
