@@ -21,6 +21,7 @@ def algorithm_classes() -> list:
     from .algorithms.buffer import BufferAlgorithm
     from .algorithms.clear_cache import ClearCacheAlgorithm
     from .algorithms.intersection import IntersectionAlgorithm
+    from .algorithms.join_by_nearest import JoinByNearestAlgorithm
     from .algorithms.load_geoset import LoadGeoSetAlgorithm
     from .algorithms.nearest_search import NearestSearchAlgorithm
     from .algorithms.polygon_search import PolygonSearchAlgorithm
@@ -35,6 +36,7 @@ def algorithm_classes() -> list:
         BoxSearchAlgorithm,
         PolygonSearchAlgorithm,
         NearestSearchAlgorithm,
+        JoinByNearestAlgorithm,
     ]
 
 
