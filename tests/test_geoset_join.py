@@ -180,10 +180,13 @@ def test_points_beyond_the_maximum_distance_are_unjoinable(provider, redis_url, 
             assert feature["distance"] > 1000
 
 
-def test_a_polygon_layer_gets_a_clear_message(provider, redis_url, stops, world_map):
-    countries = QgsVectorLayer(f"{world_map}|layername=countries", "countries", "ogr")
-    with pytest.raises(QgsProcessingException, match="not a point layer"):
-        run({"INPUT": countries, "KEY": "stops"})
+def test_a_polygon_layer_gets_a_clear_message(provider, redis_url, stops):
+    zones = QgsVectorLayer("Polygon?crs=EPSG:4326", "zones", "memory")
+    feature = QgsFeature()
+    feature.setGeometry(QgsGeometry.fromWkt("Polygon ((4 52, 5 52, 5 53, 4 52))"))
+    assert zones.dataProvider().addFeatures([feature])[0]
+    with pytest.raises(QgsProcessingException, match="'zones' is not a point layer"):
+        run({"INPUT": zones, "KEY": "stops"})
 
 
 def test_an_unknown_set_says_what_to_do(provider, redis_url):
