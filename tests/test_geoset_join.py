@@ -222,3 +222,17 @@ def test_the_algorithm_is_registered_with_help(provider):
     assert [o.name() for o in definition.outputDefinitions()] == [
         "OUTPUT", "JOINED_COUNT", "UNJOINABLE_COUNT",
     ]  # fmt: skip
+
+
+def test_replies_read_by_redis_py_where_hiredis_is_missing_join_the_same(
+    provider, redis_url, stops, monkeypatch
+):
+    from georedis_plugin.core.geoset import many
+
+    layer, _, _ = inputs(1500, seed=47)
+    parameters = {"INPUT": layer, "KEY": "stops", "NEIGHBORS": 2}
+    with_hiredis, _ = run(parameters)
+    monkeypatch.setattr(many, "hiredis", None)
+    without, _ = run(parameters)
+    rows = lambda out: [(f["id"], f["n"], f["member"], f["distance"]) for f in out.getFeatures()]  # noqa: E731
+    assert rows(with_hiredis) == rows(without) and len(rows(without)) == 3000

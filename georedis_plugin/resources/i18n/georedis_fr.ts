@@ -1228,97 +1228,97 @@ Avec « Regrouper le résultat », le tampon de chaque entité est mis en cache 
       <translation>Calcul de {n} intersections…</translation>
     </message>
     <message>
-      <location filename="../../../georedis_plugin/processing/algorithms/join_by_nearest.py" line="63" />
+      <location filename="../../../georedis_plugin/processing/algorithms/join_by_nearest.py" line="65" />
       <source>Join attributes by nearest geo-set members</source>
       <translation>Joindre les attributs des membres les plus proches d'un ensemble géo</translation>
     </message>
     <message>
-      <location filename="../../../georedis_plugin/processing/algorithms/join_by_nearest.py" line="72" />
+      <location filename="../../../georedis_plugin/processing/algorithms/join_by_nearest.py" line="74" />
       <source>Joins each point of the input layer to its nearest members of a geo set, as 'Join attributes by nearest' does with a second layer: the output has the input fields, the member name and the attributes stored with the set (under the prefix), then n (1 for the nearest), distance, feature_x, feature_y, nearest_x and nearest_y (in the input layer's CRS), one feature per neighbour. Distances are geodesic on the WGS 84 ellipsoid, as QGIS measures them (or Redis's, on its sphere, with 'Distances: Sphere'); the geo set is already indexed, so nothing is indexed on each run.</source>
       <translation>Joint chaque point de la couche en entrée à ses membres les plus proches d'un ensemble géo, comme « Joindre les attributs par le plus proche » le fait avec une seconde couche : la sortie a les champs en entrée, le nom du membre et les attributs stockés avec l'ensemble (sous le préfixe), puis n (1 pour le plus proche), distance, feature_x, feature_y, nearest_x et nearest_y (dans le SCR de la couche en entrée), une entité par voisin. Les distances sont géodésiques sur l'ellipsoïde WGS 84, comme QGIS les mesure (ou celles de Redis, sur sa sphère, avec « Distances : Sphère ») ; l'ensemble géo est déjà indexé, rien n'est donc indexé à chaque exécution.</translation>
     </message>
     <message>
-      <location filename="../../../georedis_plugin/processing/algorithms/join_by_nearest.py" line="85" />
+      <location filename="../../../georedis_plugin/processing/algorithms/join_by_nearest.py" line="87" />
       <source>Input point layer</source>
       <translation>Couche de points en entrée</translation>
     </message>
     <message>
-      <location filename="../../../georedis_plugin/processing/algorithms/join_by_nearest.py" line="87" />
+      <location filename="../../../georedis_plugin/processing/algorithms/join_by_nearest.py" line="89" />
       <source>The points to join, in any CRS.</source>
       <translation>Les points à joindre, dans n'importe quel SCR.</translation>
     </message>
     <message>
-      <location filename="../../../georedis_plugin/processing/algorithms/join_by_nearest.py" line="93" />
+      <location filename="../../../georedis_plugin/processing/algorithms/join_by_nearest.py" line="95" />
       <source>Maximum nearest neighbors</source>
       <translation>Nombre maximum de voisins les plus proches</translation>
     </message>
     <message>
-      <location filename="../../../georedis_plugin/processing/algorithms/join_by_nearest.py" line="95" />
+      <location filename="../../../georedis_plugin/processing/algorithms/join_by_nearest.py" line="97" />
       <source>How many nearest members to join to each point.</source>
       <translation>Combien de membres les plus proches joindre à chaque point.</translation>
     </message>
     <message>
-      <location filename="../../../georedis_plugin/processing/algorithms/join_by_nearest.py" line="99" />
+      <location filename="../../../georedis_plugin/processing/algorithms/join_by_nearest.py" line="101" />
       <source>Maximum distance (0 = no limit)</source>
       <translation>Distance maximale (0 = sans limite)</translation>
     </message>
     <message>
-      <location filename="../../../georedis_plugin/processing/algorithms/join_by_nearest.py" line="104" />
+      <location filename="../../../georedis_plugin/processing/algorithms/join_by_nearest.py" line="106" />
       <source>Join only members within this distance, in the unit below.</source>
       <translation>Ne joindre que les membres situés à moins de cette distance, dans l'unité ci-dessous.</translation>
     </message>
     <message>
-      <location filename="../../../georedis_plugin/processing/algorithms/join_by_nearest.py" line="109" />
+      <location filename="../../../georedis_plugin/processing/algorithms/join_by_nearest.py" line="111" />
       <source>Unit of the maximum distance and of the 'distance' field.</source>
       <translation>Unité de la distance maximale et du champ « distance ».</translation>
     </message>
     <message>
-      <location filename="../../../georedis_plugin/processing/algorithms/join_by_nearest.py" line="112" />
+      <location filename="../../../georedis_plugin/processing/algorithms/join_by_nearest.py" line="114" />
       <source>Joined field prefix</source>
       <translation>Préfixe des champs joints</translation>
     </message>
     <message>
-      <location filename="../../../georedis_plugin/processing/algorithms/join_by_nearest.py" line="115" />
+      <location filename="../../../georedis_plugin/processing/algorithms/join_by_nearest.py" line="117" />
       <source>Put before the names of the joined fields (member and stored attributes).</source>
       <translation>Placé devant le nom des champs joints (membre et attributs stockés).</translation>
     </message>
     <message>
-      <location filename="../../../georedis_plugin/processing/algorithms/join_by_nearest.py" line="119" />
+      <location filename="../../../georedis_plugin/processing/algorithms/join_by_nearest.py" line="121" />
       <source>Discard records which could not be joined</source>
       <translation>Supprimer les enregistrements qui n'ont pas pu être joints</translation>
     </message>
     <message>
-      <location filename="../../../georedis_plugin/processing/algorithms/join_by_nearest.py" line="121" />
+      <location filename="../../../georedis_plugin/processing/algorithms/join_by_nearest.py" line="123" />
       <source>Leave out the points with no member within the maximum distance.</source>
       <translation>Écarte les points sans aucun membre dans la distance maximale.</translation>
     </message>
     <message>
-      <location filename="../../../georedis_plugin/processing/algorithms/join_by_nearest.py" line="141" />
+      <location filename="../../../georedis_plugin/processing/algorithms/join_by_nearest.py" line="143" />
       <source>Joined layer</source>
       <translation>Couche jointe</translation>
     </message>
     <message>
-      <location filename="../../../georedis_plugin/processing/algorithms/join_by_nearest.py" line="142" />
+      <location filename="../../../georedis_plugin/processing/algorithms/join_by_nearest.py" line="144" />
       <source>The input points with their nearest members' fields.</source>
       <translation>Les points en entrée avec les champs de leurs membres les plus proches.</translation>
     </message>
     <message>
-      <location filename="../../../georedis_plugin/processing/algorithms/join_by_nearest.py" line="146" />
+      <location filename="../../../georedis_plugin/processing/algorithms/join_by_nearest.py" line="148" />
       <source>Number of joined features from input table</source>
       <translation>Nombre d'entités jointes de la table en entrée</translation>
     </message>
     <message>
-      <location filename="../../../georedis_plugin/processing/algorithms/join_by_nearest.py" line="151" />
+      <location filename="../../../georedis_plugin/processing/algorithms/join_by_nearest.py" line="153" />
       <source>Number of unjoinable features from input table</source>
       <translation>Nombre d'entités non jointes de la table en entrée</translation>
     </message>
     <message>
-      <location filename="../../../georedis_plugin/processing/algorithms/join_by_nearest.py" line="235" />
+      <location filename="../../../georedis_plugin/processing/algorithms/join_by_nearest.py" line="250" />
       <source>{joined} points joined, {unjoinable} could not be joined ({trips} rounds of pipelined searches).</source>
       <translation>{joined} points joints, {unjoinable} n'ont pas pu être joints ({trips} séries de recherches en pipeline).</translation>
     </message>
     <message>
-      <location filename="../../../georedis_plugin/processing/algorithms/join_by_nearest.py" line="161" />
+      <location filename="../../../georedis_plugin/processing/algorithms/join_by_nearest.py" line="163" />
       <source>'{name}' is not a point layer: a geo set is joined to points. Make points of it first (e.g. with 'Centroids' or 'Point on surface') and join those.</source>
       <translation>« {name} » n'est pas une couche de points : un ensemble géo se joint à des points. Faites-en d'abord des points (par exemple avec « Centroïdes » ou « Point sur la surface ») et joignez ceux-ci.</translation>
     </message>
