@@ -46,8 +46,10 @@ VALUES = {
     INT: st.integers(-(2**31), 2**31 - 1),
     LONG: st.integers(-(2**63), 2**63 - 1),
     DOUBLE: st.floats(),  # NaN, infinities, -0.0 and subnormals too
+    # short texts, and long ones (a text repeated up to 70,000 bytes, cheap to generate)
     STRING: st.one_of(
-        TEXT, st.text(min_size=2000, max_size=5000).map(lambda t: t.replace("\0", ""))
+        TEXT,
+        st.builds(lambda text, times: text * times, TEXT, st.integers(1, 70_000 // 300)),
     ),
 }
 
@@ -99,9 +101,11 @@ def utf8(texts: list) -> np.ndarray:
 
 @st.composite
 def tables(draw, min_rows=0):
-    """(x, y, columns, expected rows) with 1-6 columns of any supported type, some nulls."""
-    rows = draw(st.integers(min_rows, 25))
-    kinds = draw(st.lists(st.sampled_from(list(OGR_TYPES)), min_size=1, max_size=6))
+    """(x, y, columns, expected rows): columns of every supported type, some nulls."""
+    rows = draw(st.integers(min_rows, 12))
+    # every supported type in every file, in any order, some twice
+    extra = draw(st.lists(st.sampled_from(list(OGR_TYPES)), max_size=3))
+    kinds = draw(st.permutations([*OGR_TYPES, *extra]))
     names = draw(st.lists(NAMES, min_size=len(kinds), max_size=len(kinds), unique_by=str.lower))
     x = np.array(draw(st.lists(COORDINATES, min_size=rows, max_size=rows)), np.float64)
     y = np.array(draw(st.lists(COORDINATES, min_size=rows, max_size=rows)), np.float64)
