@@ -13,6 +13,7 @@ import numpy as np
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from georedis_plugin.core.clients import pooled_connection
 from georedis_plugin.core.geoset.resp import (
     encode_command,
     encode_hset,
@@ -107,8 +108,7 @@ def test_the_server_stores_exactly_the_encoded_members(redis_client, names):
     scores = np.arange(len(names), dtype=np.uint64) * np.uint64(1 << 40)
     members = member_bytes(names)
     rows = [b"%d" % i for i in range(len(names))]
-    connection = redis_client.connection_pool.get_connection("ZADD")
-    try:
+    with pooled_connection(redis_client) as connection:
         connection.send_packed_command(
             [
                 encode_zadd(b"reference:z", scores, members),
@@ -117,8 +117,6 @@ def test_the_server_stores_exactly_the_encoded_members(redis_client, names):
         )
         assert connection.read_response() == len(names)
         assert connection.read_response() == len(names)
-    finally:
-        redis_client.connection_pool.release(connection)
     stored = redis_client.zrange("reference:z", 0, -1, withscores=True)
     assert stored == [(n.encode("utf-8"), float(s)) for n, s in zip(names, scores.tolist())]
     assert redis_client.hgetall("reference:h") == {
