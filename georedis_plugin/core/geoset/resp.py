@@ -12,18 +12,18 @@ def member_bytes(members) -> np.ndarray:
     """Member names as a numpy bytes array (an array of feature ids passes as it is).
 
     numpy's ``S`` type drops trailing NUL bytes, which would make ``a`` and ``a\\0`` one
-    member: when a name ends in NUL the names go as an object array of whole bytes instead.
+    member: when a name holds a NUL the names go as an object array of whole bytes instead.
     """
     if isinstance(members, np.ndarray):
         return members
     encoded = [m.encode("utf-8") for m in members]
     if not encoded:
         return np.empty(0, dtype="S1")
-    array = np.array(encoded, dtype=np.bytes_)
-    if int(np.char.str_len(array).sum()) != sum(map(len, encoded)):
+    if b"\0" in b"".join(encoded):  # one join, cheaper than np.char.str_len per element
         array = np.empty(len(encoded), dtype=object)
         array[:] = encoded
-    return array
+        return array
+    return np.array(encoded, dtype=np.bytes_)
 
 
 _DIGIT_GROUPS = np.array([list(b"%04d" % i) for i in range(10000)], dtype=np.uint8)
