@@ -24,6 +24,7 @@ from qgis.core import (
 )
 from qgis.PyQt.QtGui import QColor
 
+from georedis_plugin.core import geoset
 from tests.conftest import REPO_ROOT, WORLD_MAP
 from tests.desktop_session import run_qgis_with_script
 
@@ -141,6 +142,14 @@ def test_desktop_geoset_search_buffer_and_model(
     assert {"member", "distance", "name", "admin"} <= set(hits["fields"])
     assert result["status"].startswith(f"{hits['count']} hits in 'state_centroids'")
     assert result["circle"]["visible"] and result["circle"]["vertices"] >= 90
+
+    # then the 8 nearest around one of those hits (a member of the set), circled
+    around = result["nearest_around"]
+    nearest = geoset.GeoSet(redis_client, "georedis", "state_centroids").search(
+        geoset.Nearest(geoset.Member(around)), "km", 8
+    )
+    assert result["nearest"]["members"] == nearest.members and nearest.members[0] == around
+    assert result["nearest"]["in_layer_tree"] and result["nearest"]["circle_vertices"] >= 90
 
     # the cached buffer from processing.run: cold computes, warm reads, both equal native's
     cold, warm = result["buffer"]

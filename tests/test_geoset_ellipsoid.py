@@ -52,13 +52,14 @@ CENTRES = {
 def clustered_points(world_map):
     """Cities-like points: clusters at the state centroids, plus strips along the hard places."""
     layer = QgsVectorLayer(f"{world_map}|layername=states_provinces", "states", "ogr")
-    centroids = np.array(
-        [
-            (p.x(), p.y())
-            for p in (f.geometry().centroid().asPoint() for f in layer.getFeatures())
-            if abs(p.y()) < 85
-        ]
-    )
+    centroids = []
+    for feature in layer.getFeatures():
+        geometry = QgsGeometry(feature.geometry())
+        point = geometry.centroid().asPoint()
+        if abs(point.y()) < 85:
+            centroids.append((point.x(), point.y()))
+    centroids = np.array(centroids)
+    del layer
     rng = np.random.default_rng(12)
     n_strips = POINTS // 5
     picks = rng.integers(0, len(centroids), POINTS - n_strips)

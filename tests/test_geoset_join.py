@@ -180,10 +180,13 @@ def test_points_beyond_the_maximum_distance_are_unjoinable(provider, redis_url, 
             assert feature["distance"] > 1000
 
 
-def test_a_polygon_layer_gets_a_clear_message(provider, redis_url, stops, world_map):
-    countries = QgsVectorLayer(f"{world_map}|layername=countries", "countries", "ogr")
-    with pytest.raises(QgsProcessingException, match="not a point layer"):
-        run({"INPUT": countries, "KEY": "stops"})
+def test_a_polygon_layer_gets_a_clear_message(provider, redis_url, stops):
+    zones = QgsVectorLayer("Polygon?crs=EPSG:4326", "zones", "memory")
+    feature = QgsFeature()
+    feature.setGeometry(QgsGeometry.fromWkt("Polygon ((4 52, 5 52, 5 53, 4 52))"))
+    assert zones.dataProvider().addFeatures([feature])[0]
+    with pytest.raises(QgsProcessingException, match="'zones' is not a point layer"):
+        run({"INPUT": zones, "KEY": "stops"})
 
 
 def test_an_unknown_set_says_what_to_do(provider, redis_url):
@@ -219,3 +222,17 @@ def test_the_algorithm_is_registered_with_help(provider):
     assert [o.name() for o in definition.outputDefinitions()] == [
         "OUTPUT", "JOINED_COUNT", "UNJOINABLE_COUNT",
     ]  # fmt: skip
+
+
+def test_replies_read_by_redis_py_where_hiredis_is_missing_join_the_same(
+    provider, redis_url, stops, monkeypatch
+):
+    from georedis_plugin.core.geoset import many
+
+    layer, _, _ = inputs(1500, seed=47)
+    parameters = {"INPUT": layer, "KEY": "stops", "NEIGHBORS": 2}
+    with_hiredis, _ = run(parameters)
+    monkeypatch.setattr(many, "hiredis", None)
+    without, _ = run(parameters)
+    rows = lambda out: [(f["id"], f["n"], f["member"], f["distance"]) for f in out.getFeatures()]  # noqa: E731
+    assert rows(with_hiredis) == rows(without) and len(rows(without)) == 3000

@@ -213,7 +213,8 @@ class GeoSetPanel(QWidget):
         self.width_spin = self._size_spin()
         self.height_spin = self._size_spin()
         box_row.addWidget(self.width_spin)
-        box_row.addWidget(QLabel("×"))
+        self.times_label = QLabel("×")
+        box_row.addWidget(self.times_label)
         box_row.addWidget(self.height_spin)
         self.box_label = QLabel(tr("Width × height"))
         form.addRow(self.box_label, box_row)
@@ -276,6 +277,7 @@ class GeoSetPanel(QWidget):
             (self.width_spin, mode == MODE_BOX),
             (self.height_spin, mode == MODE_BOX),
             (self.box_label, mode == MODE_BOX),
+            (self.times_label, mode == MODE_BOX),
             (self.radius_spin, mode != MODE_BOX),
             (self.radius_label, mode != MODE_BOX),
         ):

@@ -8,6 +8,8 @@ geometry on each; unjoinable features kept with nulls unless DISCARD_NONMATCHING
 is already indexed: the points are searched in pipelined batches (core.geoset.many).
 """
 
+from concurrent.futures import ThreadPoolExecutor
+
 import numpy as np
 from qgis.core import (
     NULL,
@@ -217,15 +219,28 @@ class JoinByNearestAlgorithm(GeoRedisAlgorithm):
         )
         total = source.featureCount() or 0
         done = 0
+
+        def write(batch, xs, ys, searching):
+            features = joiner.build(batch, xs, ys, *searching.result())
+            if not sink.addFeatures(features, QgsFeatureSink.Flag.FastInsert):
+                raise QgsProcessingException(self.writeFeatureError(sink, parameters, self.OUTPUT))
+            return len(batch)
+
         try:
-            for batch in _batches(source.getFeatures(QgsFeatureRequest()), feedback):
-                if not sink.addFeatures(joiner.join(batch), QgsFeatureSink.Flag.FastInsert):
-                    raise QgsProcessingException(
-                        self.writeFeatureError(sink, parameters, self.OUTPUT)
-                    )
-                done += len(batch)
-                if total:
-                    feedback.setProgress(100.0 * done / total)
+            # Redis searches one batch (worker thread, mostly waiting on the socket) while
+            # this thread builds the output of the batch before: the two cores both work.
+            with ThreadPoolExecutor(max_workers=1) as pool:
+                previous = None
+                for batch in _batches(source.getFeatures(QgsFeatureRequest()), feedback):
+                    xs, ys, lon, lat = joiner.positions(batch)
+                    searching = pool.submit(joiner.search, lon, lat)
+                    if previous is not None:
+                        done += write(*previous)
+                        if total:
+                            feedback.setProgress(100.0 * done / total)
+                    previous = (batch, xs, ys, searching)
+                if previous is not None:
+                    done += write(*previous)
         except GeoRedisError as exc:
             raise QgsProcessingException(str(exc)) from exc
         except REDIS_ERRORS as exc:
@@ -254,7 +269,7 @@ def _batches(features, feedback):
     for feature in features:
         if feedback.isCanceled():
             return
-        batch.append(QgsFeature(feature))
+        batch.append(feature)  # the iterator gives a new QgsFeature each turn
         if len(batch) == BATCH:
             yield batch
             batch = []
@@ -278,8 +293,8 @@ class _Joiner:
         self.joined = 0
         self.unjoinable = 0
 
-    def join(self, batch: list) -> list:
-        """The output features of ``batch``: one per neighbour, or one with nulls."""
+    def positions(self, batch: list) -> tuple:
+        """(x, y) of each feature in the input CRS and (lon, lat) in WGS 84; NaN = none."""
         xs = np.full(len(batch), np.nan)
         ys = np.full(len(batch), np.nan)
         for index, feature in enumerate(batch):
@@ -293,11 +308,19 @@ class _Joiner:
                 point = point.geometryN(0)
             xs[index], ys[index] = point.x(), point.y()
         lon, lat = transform_arrays(xs, ys, self.to_wgs84)
+        return xs, ys, lon, lat
+
+    def search(self, lon, lat) -> tuple:
+        """The matches of the points and their stored rows (Redis I/O and numpy only)."""
         matches = self.searcher.search(lon, lat)
-        stored, geo_set = self.stored, self.searcher.geo_set
         rows = None
-        if stored is not None and matches.members:
-            rows = geoset.decode_rows(stored, geo_set.stored_rows(matches.members))
+        if self.stored is not None and matches.members:
+            stored_rows = self.searcher.geo_set.stored_rows(matches.members)
+            rows = geoset.decode_rows(self.stored, stored_rows)
+        return matches, rows
+
+    def build(self, batch: list, xs, ys, matches, rows) -> list:
+        """The output features of ``batch``: one per neighbour, or one with nulls."""
         near_x, near_y = transform_arrays(matches.lon, matches.lat, self.from_wgs84)
         owners = matches.owner.tolist()
         ranks = matches.rank.tolist()
@@ -305,7 +328,7 @@ class _Joiner:
         near_x, near_y = near_x.tolist(), near_y.tolist()
         feature_x, feature_y = xs.tolist(), ys.tolist()
         names = [m.decode("utf-8", "replace") for m in matches.members]
-        width = len(stored) if stored is not None else 0
+        width = len(self.stored) if self.stored is not None else 0
         out = []
         at = 0
         for index, feature in enumerate(batch):
@@ -315,8 +338,8 @@ class _Joiner:
                 values = [names[at], *(rows[at][:width] if rows is not None else [])]
                 values += [ranks[at], distance[at], feature_x[index], feature_y[index]]
                 values += [near_x[at], near_y[at]]
-                output = QgsFeature()
-                output.setGeometry(feature.geometry())
+                # the input feature itself carries its first match (the sink regenerates ids)
+                output = feature if at == first else QgsFeature(feature)
                 output.setAttributes(attributes + values)
                 out.append(output)
                 at += 1
@@ -325,8 +348,6 @@ class _Joiner:
                 continue
             self.unjoinable += 1
             if not self.discard:
-                output = QgsFeature()
-                output.setGeometry(feature.geometry())
-                output.setAttributes(attributes + self.nulls)
-                out.append(output)
+                feature.setAttributes(attributes + self.nulls)
+                out.append(feature)
         return out

@@ -584,177 +584,177 @@
       <translation>Rayon</translation>
     </message>
     <message>
-      <location filename="../../../georedis_plugin/gui/geoset_panel.py" line="218" />
+      <location filename="../../../georedis_plugin/gui/geoset_panel.py" line="219" />
       <source>Width × height</source>
       <translation>Largeur × hauteur</translation>
     </message>
     <message>
-      <location filename="../../../georedis_plugin/gui/geoset_panel.py" line="222" />
+      <location filename="../../../georedis_plugin/gui/geoset_panel.py" line="223" />
       <source>all</source>
       <translation>tous</translation>
     </message>
     <message>
-      <location filename="../../../georedis_plugin/gui/geoset_panel.py" line="223" />
+      <location filename="../../../georedis_plugin/gui/geoset_panel.py" line="224" />
       <source>At most</source>
       <translation>Au plus</translation>
     </message>
     <message>
-      <location filename="../../../georedis_plugin/gui/geoset_panel.py" line="226" />
+      <location filename="../../../georedis_plugin/gui/geoset_panel.py" line="227" />
       <source>Ellipsoid (WGS 84, as QGIS measures)</source>
       <translation>Ellipsoïde (WGS 84, comme QGIS mesure)</translation>
     </message>
     <message>
-      <location filename="../../../georedis_plugin/gui/geoset_panel.py" line="227" />
+      <location filename="../../../georedis_plugin/gui/geoset_panel.py" line="228" />
       <source>Sphere (as Redis measures)</source>
       <translation>Sphère (comme Redis mesure)</translation>
     </message>
     <message>
-      <location filename="../../../georedis_plugin/gui/geoset_panel.py" line="228" />
+      <location filename="../../../georedis_plugin/gui/geoset_panel.py" line="229" />
       <source>Distances</source>
       <translation>Distances</translation>
     </message>
     <message>
-      <location filename="../../../georedis_plugin/gui/geoset_panel.py" line="229" />
+      <location filename="../../../georedis_plugin/gui/geoset_panel.py" line="230" />
       <source>Replace the previous hit layer</source>
       <translation>Remplacer la couche de résultats précédente</translation>
     </message>
     <message>
-      <location filename="../../../georedis_plugin/gui/geoset_panel.py" line="234" />
+      <location filename="../../../georedis_plugin/gui/geoset_panel.py" line="235" />
       <source>Points within the radius of the centre</source>
       <translation>Points dans le rayon autour du centre</translation>
     </message>
     <message>
-      <location filename="../../../georedis_plugin/gui/geoset_panel.py" line="237" />
+      <location filename="../../../georedis_plugin/gui/geoset_panel.py" line="238" />
       <source>Within selected polygons</source>
       <translation>Dans les polygones sélectionnés</translation>
     </message>
     <message>
-      <location filename="../../../georedis_plugin/gui/geoset_panel.py" line="239" />
+      <location filename="../../../georedis_plugin/gui/geoset_panel.py" line="240" />
       <source>Points inside the selected features of the active polygon layer</source>
       <translation>Points à l'intérieur des entités sélectionnées de la couche de polygones active</translation>
     </message>
     <message>
-      <location filename="../../../georedis_plugin/gui/geoset_panel.py" line="244" />
+      <location filename="../../../georedis_plugin/gui/geoset_panel.py" line="245" />
       <source>Draw</source>
       <translation>Dessiner</translation>
     </message>
     <message>
-      <location filename="../../../georedis_plugin/gui/geoset_panel.py" line="247" />
+      <location filename="../../../georedis_plugin/gui/geoset_panel.py" line="248" />
       <source>Draw a polygon on the map and search within it: click the vertices, right-click to finish (Backspace removes a vertex, Esc starts over)</source>
       <translation>Dessinez un polygone sur la carte et cherchez à l'intérieur : cliquez les sommets, clic droit pour terminer (Retour arrière retire un sommet, Échap recommence)</translation>
     </message>
     <message>
-      <location filename="../../../georedis_plugin/gui/geoset_panel.py" line="284" />
+      <location filename="../../../georedis_plugin/gui/geoset_panel.py" line="286" />
       <source>Within (0 = anywhere)</source>
       <translation>À moins de (0 = partout)</translation>
     </message>
     <message>
-      <location filename="../../../georedis_plugin/gui/geoset_panel.py" line="285" />
+      <location filename="../../../georedis_plugin/gui/geoset_panel.py" line="287" />
       <source>How many</source>
       <translation>Combien</translation>
     </message>
     <message>
-      <location filename="../../../georedis_plugin/gui/geoset_panel.py" line="287" />
+      <location filename="../../../georedis_plugin/gui/geoset_panel.py" line="289" />
       <source>The members nearest the centre</source>
       <translation>Les membres les plus proches du centre</translation>
     </message>
     <message>
-      <location filename="../../../georedis_plugin/gui/geoset_panel.py" line="295" />
+      <location filename="../../../georedis_plugin/gui/geoset_panel.py" line="297" />
       <source>Points within the box centred on the centre</source>
       <translation>Les points du rectangle centré sur le centre</translation>
     </message>
     <message>
-      <location filename="../../../georedis_plugin/gui/geoset_panel.py" line="322" />
+      <location filename="../../../georedis_plugin/gui/geoset_panel.py" line="324" />
       <source>x, y in the map CRS ({crs})</source>
       <translation>x, y dans le SCR de la carte ({crs})</translation>
     </message>
     <message>
-      <location filename="../../../georedis_plugin/gui/geoset_panel.py" line="341" />
+      <location filename="../../../georedis_plugin/gui/geoset_panel.py" line="343" />
       <source>Choose a point layer to load.</source>
       <translation>Choisissez une couche de points à charger.</translation>
     </message>
     <message>
-      <location filename="../../../georedis_plugin/gui/geoset_panel.py" line="369" />
+      <location filename="../../../georedis_plugin/gui/geoset_panel.py" line="371" />
       <source>Loading '{name}' was canceled; the geo set is unchanged.</source>
       <translation>Le chargement de '{name}' a été annulé ; l'ensemble géo est inchangé.</translation>
     </message>
     <message>
-      <location filename="../../../georedis_plugin/gui/geoset_panel.py" line="381" />
+      <location filename="../../../georedis_plugin/gui/geoset_panel.py" line="383" />
       <source>Loaded {loaded} points into '{name}' in {seconds:.1f} s; skipped {skipped}, duplicate names {duplicates}.</source>
       <translation>{loaded} points chargés dans '{name}' en {seconds:.1f} s ; {skipped} ignorés, {duplicates} noms en double.</translation>
     </message>
     <message>
-      <location filename="../../../georedis_plugin/gui/geoset_panel.py" line="400" />
+      <location filename="../../../georedis_plugin/gui/geoset_panel.py" line="402" />
       <source>GeoRedis: load {name}</source>
       <translation>GeoRedis : chargement de {name}</translation>
     </message>
     <message>
-      <location filename="../../../georedis_plugin/gui/geoset_panel.py" line="432" />
+      <location filename="../../../georedis_plugin/gui/geoset_panel.py" line="434" />
       <source>{name} — {count} points</source>
       <translation>{name} — {count} points</translation>
     </message>
     <message>
-      <location filename="../../../georedis_plugin/gui/geoset_panel.py" line="436" />
+      <location filename="../../../georedis_plugin/gui/geoset_panel.py" line="438" />
       <source>From '{source}' ({crs}), loaded {when}</source>
       <translation>Depuis '{source}' ({crs}), chargé le {when}</translation>
     </message>
     <message>
-      <location filename="../../../georedis_plugin/gui/geoset_panel.py" line="447" />
+      <location filename="../../../georedis_plugin/gui/geoset_panel.py" line="449" />
       <source>GeoRedis: list geo sets</source>
       <translation>GeoRedis : liste des ensembles géo</translation>
     </message>
     <message>
-      <location filename="../../../georedis_plugin/gui/geoset_panel.py" line="456" />
+      <location filename="../../../georedis_plugin/gui/geoset_panel.py" line="458" />
       <source>Delete geo set</source>
       <translation>Supprimer l'ensemble géo</translation>
     </message>
     <message>
-      <location filename="../../../georedis_plugin/gui/geoset_panel.py" line="457" />
+      <location filename="../../../georedis_plugin/gui/geoset_panel.py" line="459" />
       <source>Delete the geo set '{name}' and its stored attributes from Redis?</source>
       <translation>Supprimer de Redis l'ensemble géo '{name}' et ses attributs stockés ?</translation>
     </message>
     <message>
-      <location filename="../../../georedis_plugin/gui/geoset_panel.py" line="466" />
+      <location filename="../../../georedis_plugin/gui/geoset_panel.py" line="468" />
       <source>Select a geo set in the list first.</source>
       <translation>Sélectionnez d'abord un ensemble géo dans la liste.</translation>
     </message>
     <message>
-      <location filename="../../../georedis_plugin/gui/geoset_panel.py" line="479" />
+      <location filename="../../../georedis_plugin/gui/geoset_panel.py" line="481" />
       <source>GeoRedis: delete {name}</source>
       <translation>GeoRedis : suppression de {name}</translation>
     </message>
     <message>
-      <location filename="../../../georedis_plugin/gui/geoset_panel.py" line="517" />
+      <location filename="../../../georedis_plugin/gui/geoset_panel.py" line="519" />
       <source>Select a geo set in the list (load one first if the list is empty).</source>
       <translation>Sélectionnez un ensemble géo dans la liste (chargez-en un d'abord si la liste est vide).</translation>
     </message>
     <message>
-      <location filename="../../../georedis_plugin/gui/geoset_panel.py" line="529" />
+      <location filename="../../../georedis_plugin/gui/geoset_panel.py" line="531" />
       <source>Type the name of a member of the set to search around.</source>
       <translation>Saisissez le nom d'un membre de l'ensemble autour duquel chercher.</translation>
     </message>
     <message>
-      <location filename="../../../georedis_plugin/gui/geoset_panel.py" line="597" />
+      <location filename="../../../georedis_plugin/gui/geoset_panel.py" line="599" />
       <source>Select one or more polygons in a polygon layer and make it the active layer (click it in the Layers panel), then search again.</source>
       <translation>Sélectionnez un ou plusieurs polygones dans une couche de polygones et faites-en la couche active (cliquez-la dans le panneau Couches), puis relancez la recherche.</translation>
     </message>
     <message>
-      <location filename="../../../georedis_plugin/gui/geoset_panel.py" line="672" />
+      <location filename="../../../georedis_plugin/gui/geoset_panel.py" line="674" />
       <source>{hits} hits in '{name}' in {ms:.0f} ms</source>
       <translation>{hits} résultats dans '{name}' en {ms:.0f} ms</translation>
     </message>
     <message>
-      <location filename="../../../georedis_plugin/gui/geoset_panel.py" line="681" />
+      <location filename="../../../georedis_plugin/gui/geoset_panel.py" line="683" />
       <source>Searching…</source>
       <translation>Recherche…</translation>
     </message>
     <message>
-      <location filename="../../../georedis_plugin/gui/geoset_panel.py" line="682" />
+      <location filename="../../../georedis_plugin/gui/geoset_panel.py" line="684" />
       <source>GeoRedis: search {name}</source>
       <translation>GeoRedis : recherche dans {name}</translation>
     </message>
     <message>
-      <location filename="../../../georedis_plugin/gui/geoset_panel.py" line="701" />
+      <location filename="../../../georedis_plugin/gui/geoset_panel.py" line="703" />
       <source>QGIS did not add the hit layer '{name}' to the project. Search again.</source>
       <translation>QGIS n'a pas ajouté la couche de résultats '{name}' au projet. Relancez la recherche.</translation>
     </message>
@@ -1300,97 +1300,97 @@ Les sorties CACHE_HITS et CACHE_MISSES comptent les géométries relues et calcu
       <translation>Calcul de {n} intersections…</translation>
     </message>
     <message>
-      <location filename="../../../georedis_plugin/processing/algorithms/join_by_nearest.py" line="63" />
+      <location filename="../../../georedis_plugin/processing/algorithms/join_by_nearest.py" line="65" />
       <source>Join attributes by nearest geo-set members</source>
       <translation>Joindre les attributs des membres les plus proches d'un ensemble géo</translation>
     </message>
     <message>
-      <location filename="../../../georedis_plugin/processing/algorithms/join_by_nearest.py" line="73" />
+      <location filename="../../../georedis_plugin/processing/algorithms/join_by_nearest.py" line="75" />
       <source>Joins each point of the input layer to its nearest members of a geo set, as 'Join attributes by nearest' does with a second layer: the output has the input fields, the member name and the attributes stored with the set (under the prefix), then n (1 for the nearest), distance, feature_x, feature_y, nearest_x and nearest_y (in the input layer's CRS), one feature per neighbour. Distances are geodesic on the WGS 84 ellipsoid, as QGIS measures them (or Redis's, on its sphere, with 'Distances: Sphere'); the geo set is already indexed, so nothing is indexed on each run.</source>
       <translation>Joint chaque point de la couche en entrée à ses membres les plus proches d'un ensemble géo, comme « Joindre les attributs par le plus proche » le fait avec une seconde couche : la sortie a les champs en entrée, le nom du membre et les attributs stockés avec l'ensemble (sous le préfixe), puis n (1 pour le plus proche), distance, feature_x, feature_y, nearest_x et nearest_y (dans le SCR de la couche en entrée), une entité par voisin. Les distances sont géodésiques sur l'ellipsoïde WGS 84, comme QGIS les mesure (ou celles de Redis, sur sa sphère, avec « Distances : Sphère ») ; l'ensemble géo est déjà indexé, rien n'est donc indexé à chaque exécution.</translation>
     </message>
     <message>
-      <location filename="../../../georedis_plugin/processing/algorithms/join_by_nearest.py" line="85" />
+      <location filename="../../../georedis_plugin/processing/algorithms/join_by_nearest.py" line="87" />
       <source>Input point layer</source>
       <translation>Couche de points en entrée</translation>
     </message>
     <message>
-      <location filename="../../../georedis_plugin/processing/algorithms/join_by_nearest.py" line="87" />
+      <location filename="../../../georedis_plugin/processing/algorithms/join_by_nearest.py" line="89" />
       <source>The points to join, in any CRS.</source>
       <translation>Les points à joindre, dans n'importe quel SCR.</translation>
     </message>
     <message>
-      <location filename="../../../georedis_plugin/processing/algorithms/join_by_nearest.py" line="93" />
+      <location filename="../../../georedis_plugin/processing/algorithms/join_by_nearest.py" line="95" />
       <source>Maximum nearest neighbors</source>
       <translation>Nombre maximum de voisins les plus proches</translation>
     </message>
     <message>
-      <location filename="../../../georedis_plugin/processing/algorithms/join_by_nearest.py" line="95" />
+      <location filename="../../../georedis_plugin/processing/algorithms/join_by_nearest.py" line="97" />
       <source>How many nearest members to join to each point.</source>
       <translation>Combien de membres les plus proches joindre à chaque point.</translation>
     </message>
     <message>
-      <location filename="../../../georedis_plugin/processing/algorithms/join_by_nearest.py" line="99" />
+      <location filename="../../../georedis_plugin/processing/algorithms/join_by_nearest.py" line="101" />
       <source>Maximum distance (0 = no limit)</source>
       <translation>Distance maximale (0 = sans limite)</translation>
     </message>
     <message>
-      <location filename="../../../georedis_plugin/processing/algorithms/join_by_nearest.py" line="104" />
+      <location filename="../../../georedis_plugin/processing/algorithms/join_by_nearest.py" line="106" />
       <source>Join only members within this distance, in the unit below.</source>
       <translation>Ne joindre que les membres situés à moins de cette distance, dans l'unité ci-dessous.</translation>
     </message>
     <message>
-      <location filename="../../../georedis_plugin/processing/algorithms/join_by_nearest.py" line="109" />
+      <location filename="../../../georedis_plugin/processing/algorithms/join_by_nearest.py" line="111" />
       <source>Unit of the maximum distance and of the 'distance' field.</source>
       <translation>Unité de la distance maximale et du champ « distance ».</translation>
     </message>
     <message>
-      <location filename="../../../georedis_plugin/processing/algorithms/join_by_nearest.py" line="112" />
+      <location filename="../../../georedis_plugin/processing/algorithms/join_by_nearest.py" line="114" />
       <source>Joined field prefix</source>
       <translation>Préfixe des champs joints</translation>
     </message>
     <message>
-      <location filename="../../../georedis_plugin/processing/algorithms/join_by_nearest.py" line="115" />
+      <location filename="../../../georedis_plugin/processing/algorithms/join_by_nearest.py" line="117" />
       <source>Put before the names of the joined fields (member and stored attributes).</source>
       <translation>Placé devant le nom des champs joints (membre et attributs stockés).</translation>
     </message>
     <message>
-      <location filename="../../../georedis_plugin/processing/algorithms/join_by_nearest.py" line="119" />
+      <location filename="../../../georedis_plugin/processing/algorithms/join_by_nearest.py" line="121" />
       <source>Discard records which could not be joined</source>
       <translation>Supprimer les enregistrements qui n'ont pas pu être joints</translation>
     </message>
     <message>
-      <location filename="../../../georedis_plugin/processing/algorithms/join_by_nearest.py" line="121" />
+      <location filename="../../../georedis_plugin/processing/algorithms/join_by_nearest.py" line="123" />
       <source>Leave out the points with no member within the maximum distance.</source>
       <translation>Écarte les points sans aucun membre dans la distance maximale.</translation>
     </message>
     <message>
-      <location filename="../../../georedis_plugin/processing/algorithms/join_by_nearest.py" line="141" />
+      <location filename="../../../georedis_plugin/processing/algorithms/join_by_nearest.py" line="143" />
       <source>Joined layer</source>
       <translation>Couche jointe</translation>
     </message>
     <message>
-      <location filename="../../../georedis_plugin/processing/algorithms/join_by_nearest.py" line="142" />
+      <location filename="../../../georedis_plugin/processing/algorithms/join_by_nearest.py" line="144" />
       <source>The input points with their nearest members' fields.</source>
       <translation>Les points en entrée avec les champs de leurs membres les plus proches.</translation>
     </message>
     <message>
-      <location filename="../../../georedis_plugin/processing/algorithms/join_by_nearest.py" line="146" />
+      <location filename="../../../georedis_plugin/processing/algorithms/join_by_nearest.py" line="148" />
       <source>Number of joined features from input table</source>
       <translation>Nombre d'entités jointes de la table en entrée</translation>
     </message>
     <message>
-      <location filename="../../../georedis_plugin/processing/algorithms/join_by_nearest.py" line="151" />
+      <location filename="../../../georedis_plugin/processing/algorithms/join_by_nearest.py" line="153" />
       <source>Number of unjoinable features from input table</source>
       <translation>Nombre d'entités non jointes de la table en entrée</translation>
     </message>
     <message>
-      <location filename="../../../georedis_plugin/processing/algorithms/join_by_nearest.py" line="162" />
+      <location filename="../../../georedis_plugin/processing/algorithms/join_by_nearest.py" line="164" />
       <source>'{name}' is not a point layer: a geo set is joined to points. Make points of it first (e.g. with 'Centroids' or 'Point on surface') and join those.</source>
       <translation>« {name} » n'est pas une couche de points : un ensemble géo se joint à des points. Faites-en d'abord des points (par exemple avec « Centroïdes » ou « Point sur la surface ») et joignez ceux-ci.</translation>
     </message>
     <message>
-      <location filename="../../../georedis_plugin/processing/algorithms/join_by_nearest.py" line="236" />
+      <location filename="../../../georedis_plugin/processing/algorithms/join_by_nearest.py" line="251" />
       <source>{joined} points joined, {unjoinable} could not be joined ({trips} rounds of pipelined searches).</source>
       <translation>{joined} points joints, {unjoinable} n'ont pas pu être joints ({trips} séries de recherches en pipeline).</translation>
     </message>
