@@ -25,7 +25,7 @@ from qgis.core import (
 )
 from qgis.gui import QgsDoubleSpinBox, QgsFieldComboBox, QgsMapLayerComboBox, QgsRubberBand
 from qgis.PyQt import sip
-from qgis.PyQt.QtCore import QCoreApplication, Qt
+from qgis.PyQt.QtCore import QT_TRANSLATE_NOOP, QCoreApplication, Qt
 from qgis.PyQt.QtGui import QColor
 from qgis.PyQt.QtWidgets import (
     QCheckBox,
@@ -58,7 +58,12 @@ CIRCLE_VERTICES = 96
 CENTER_POINT, CENTER_MEMBER = "point", "member"
 MODE_RADIUS, MODE_BOX, MODE_NEAREST = "radius", "box", "nearest"
 HIT_COLOR = "255,90,0"
-UNIT_LABELS = {"m": "m", "km": "km", "mi": "mi", "ft": "ft"}
+UNIT_LABELS = {  # translated where they are shown (tr), marked here as Qt marks them
+    "m": QT_TRANSLATE_NOOP("GeoRedis", "m"),
+    "km": QT_TRANSLATE_NOOP("GeoRedis", "km"),
+    "mi": QT_TRANSLATE_NOOP("GeoRedis", "mi"),
+    "ft": QT_TRANSLATE_NOOP("GeoRedis", "ft"),
+}
 
 
 class TaskFeedback:
