@@ -4,22 +4,22 @@
   <context>
     <name>GeoRedis</name>
     <message>
-      <location filename="../../../georedis_plugin/core/clients.py" line="117" />
+      <location filename="../../../georedis_plugin/core/clients.py" line="218" />
       <source>A Redis Cluster has only database 0. Set the database to 0.</source>
       <translation>Un Redis Cluster n'a que la base 0. Réglez la base de données sur 0.</translation>
     </message>
     <message>
-      <location filename="../../../georedis_plugin/core/clients.py" line="120" />
+      <location filename="../../../georedis_plugin/core/clients.py" line="221" />
       <source>In a Redis Cluster the key prefix cannot contain '{' or '}': they would decide the hash slot of every key. Choose another key prefix.</source>
       <translation>Dans un Redis Cluster, le préfixe des clés ne peut pas contenir « { » ni « } » : ils décideraient du slot de hachage de chaque clé. Choisissez un autre préfixe.</translation>
     </message>
     <message>
-      <location filename="../../../georedis_plugin/core/clients.py" line="279" />
+      <location filename="../../../georedis_plugin/core/clients.py" line="380" />
       <source>cluster of {n} primaries</source>
       <translation>cluster de {n} primaires</translation>
     </message>
     <message>
-      <location filename="../../../georedis_plugin/core/clients.py" line="282" />
+      <location filename="../../../georedis_plugin/core/clients.py" line="383" />
       <source>Sentinel service '{service}', primary at {host}:{port}</source>
       <translation>service Sentinel '{service}', primaire à {host}:{port}</translation>
     </message>
@@ -79,127 +79,152 @@
       <translation>La configuration d'authentification '{authcfg}' utilise la méthode '{method}'. GeoRedis a besoin d'une configuration « Basic » (nom d'utilisateur et mot de passe).</translation>
     </message>
     <message>
-      <location filename="../../../georedis_plugin/core/errors.py" line="105" />
+      <location filename="../../../georedis_plugin/core/errors.py" line="172" />
       <source>Unexpected error talking to Redis at {where}: {kind}: {error}</source>
       <translation>Erreur inattendue en dialoguant avec Redis à {where} : {kind} : {error}</translation>
     </message>
     <message>
-      <location filename="../../../georedis_plugin/core/errors.py" line="132" />
+      <location filename="../../../georedis_plugin/core/errors.py" line="199" />
       <source>Could not talk to Redis at {where} ({error}). Check host, port and TLS settings.</source>
       <translation>Impossible de dialoguer avec Redis à {where} ({error}). Vérifiez l'hôte, le port et les réglages TLS.</translation>
     </message>
     <message>
-      <location filename="../../../georedis_plugin/core/errors.py" line="235" />
+      <location filename="../../../georedis_plugin/core/errors.py" line="302" />
       <source>No Sentinel at {where} knows a reachable primary for the service '{service}' ({error}). Check the service (master) name and that the Sentinels run; during a failover, try again once a replica has been promoted.</source>
       <translation>Aucune Sentinel à {where} ne connaît de primaire joignable pour le service '{service}' ({error}). Vérifiez le nom du service (maître) et que les Sentinels fonctionnent ; pendant une bascule, réessayez une fois un réplica promu.</translation>
     </message>
     <message>
-      <location filename="../../../georedis_plugin/core/errors.py" line="262" />
+      <location filename="../../../georedis_plugin/core/errors.py" line="329" />
       <source>No node of the Redis Cluster at {where} answered ({error}). Check the nodes' addresses and that the cluster runs.</source>
       <translation>Aucun nœud du Redis Cluster à {where} n'a répondu ({error}). Vérifiez les adresses des nœuds et que le cluster fonctionne.</translation>
     </message>
     <message>
-      <location filename="../../../georedis_plugin/core/errors.py" line="77" />
+      <location filename="../../../georedis_plugin/core/errors.py" line="78" />
+      <source>{command} (command {number} of a pipeline): {reason}</source>
+      <translation>{command} (commande {number} d'un pipeline) : {reason}</translation>
+    </message>
+    <message>
+      <location filename="../../../georedis_plugin/core/errors.py" line="118" />
       <source>Redis at {where} refused the credentials ({error}). Check the user name and password in the authentication configuration chosen in the GeoRedis settings.</source>
       <translation>Redis à {where} a refusé les identifiants ({error}). Vérifiez le nom d'utilisateur et le mot de passe de la configuration d'authentification choisie dans les paramètres GeoRedis.</translation>
     </message>
     <message>
-      <location filename="../../../georedis_plugin/core/errors.py" line="82" />
+      <location filename="../../../georedis_plugin/core/errors.py" line="123" />
       <source>The Redis user has no permission for this ({error}). Ask the administrator for access to the keys under '{prefix}:*' and the commands GeoRedis uses.</source>
       <translation>L'utilisateur Redis n'a pas la permission pour cette opération ({error}). Demandez à l'administrateur l'accès aux clés '{prefix}:*' et aux commandes qu'utilise GeoRedis.</translation>
     </message>
     <message>
-      <location filename="../../../georedis_plugin/core/errors.py" line="87" />
+      <location filename="../../../georedis_plugin/core/errors.py" line="128" />
       <source>Redis at {where} did not answer within the timeout ({connect:g} s to connect, {read:g} s to read). Check that the server is up and reachable, or raise the timeouts in the settings.</source>
       <translation>Redis à {where} n'a pas répondu dans le délai ({connect:g} s pour se connecter, {read:g} s pour lire). Vérifiez que le serveur fonctionne et est joignable, ou augmentez les délais dans les paramètres.</translation>
     </message>
     <message>
-      <location filename="../../../georedis_plugin/core/errors.py" line="94" />
+      <location filename="../../../georedis_plugin/core/errors.py" line="135" />
       <source>With TLS on, a server that does not use TLS looks like this: check the TLS setting.</source>
       <translation>Avec TLS activé, un serveur qui n'utilise pas TLS se comporte ainsi : vérifiez le réglage TLS.</translation>
     </message>
     <message>
-      <location filename="../../../georedis_plugin/core/errors.py" line="102" />
+      <location filename="../../../georedis_plugin/core/errors.py" line="143" />
+      <source>The server at {where} is not a Redis server: its answer is not in the Redis protocol ({error}); a web server, for one, answers like this. Check the host and port in the GeoRedis settings (Redis listens on 6379 by default).</source>
+      <translation>Le serveur à {where} n'est pas un serveur Redis : sa réponse n'est pas dans le protocole Redis ({error}) ; un serveur web, par exemple, répond ainsi. Vérifiez l'hôte et le port dans les paramètres GeoRedis (Redis écoute par défaut sur le port 6379).</translation>
+    </message>
+    <message>
+      <location filename="../../../georedis_plugin/core/errors.py" line="150" />
+      <source>Redis at {where} is full and refused a write ({error}). For a cache server set maxmemory-policy to allkeys-lru so old entries make room, or raise maxmemory.</source>
+      <translation>Redis à {where} est plein et a refusé une écriture ({error}). Pour un serveur de cache, réglez maxmemory-policy sur allkeys-lru afin que les anciennes entrées libèrent la place, ou augmentez maxmemory.</translation>
+    </message>
+    <message>
+      <location filename="../../../georedis_plugin/core/errors.py" line="156" />
+      <source>Redis at {where} does not offer {command}: the administrator disabled it (rename-command in the server's configuration). Geo-set searches run as a server-side Lua script and need EVALSHA, EVAL and SCRIPT: ask for them to be enabled, or use a server that has them.</source>
+      <translation>Redis à {where} ne propose pas {command} : l'administrateur l'a désactivée (rename-command dans la configuration du serveur). Les recherches dans les ensembles géo s'exécutent comme un script Lua côté serveur et ont besoin d'EVALSHA, EVAL et SCRIPT : demandez leur activation, ou utilisez un serveur qui les propose.</translation>
+    </message>
+    <message>
+      <location filename="../../../georedis_plugin/core/errors.py" line="163" />
+      <source>Redis at {where} does not offer {command}: the command was disabled (rename-command in the server's configuration) or the server is older than Redis 6.2. Ask the administrator to enable it, or use a newer server.</source>
+      <translation>Redis à {where} ne propose pas {command} : la commande a été désactivée (rename-command dans la configuration du serveur) ou le serveur est antérieur à Redis 6.2. Demandez à l'administrateur de l'activer, ou utilisez un serveur plus récent.</translation>
+    </message>
+    <message>
+      <location filename="../../../georedis_plugin/core/errors.py" line="169" />
       <source>Redis at {where} answered with an error: {error}</source>
       <translation>Redis à {where} a répondu par une erreur : {error}</translation>
     </message>
     <message>
-      <location filename="../../../georedis_plugin/core/errors.py" line="112" />
+      <location filename="../../../georedis_plugin/core/errors.py" line="179" />
       <source>The TLS connection to {where} failed ({error}). Check that the server expects TLS, that the TLS setting matches, and that the CA file signs its certificate.</source>
       <translation>La connexion TLS à {where} a échoué ({error}). Vérifiez que le serveur attend TLS, que le réglage TLS correspond et que le fichier d'AC signe son certificat.</translation>
     </message>
     <message>
-      <location filename="../../../georedis_plugin/core/errors.py" line="117" />
+      <location filename="../../../georedis_plugin/core/errors.py" line="184" />
       <source>Nothing accepts connections at {where} ({error}). Start redis-server there, or correct the host and port in the GeoRedis settings.</source>
       <translation>Rien n'accepte de connexion à {where} ({error}). Démarrez redis-server à cet endroit, ou corrigez l'hôte et le port dans les paramètres GeoRedis.</translation>
     </message>
     <message>
-      <location filename="../../../georedis_plugin/core/errors.py" line="122" />
+      <location filename="../../../georedis_plugin/core/errors.py" line="189" />
       <source>The host of {where} is unknown ({error}). Check the host name.</source>
       <translation>L'hôte de {where} est inconnu ({error}). Vérifiez le nom d'hôte.</translation>
     </message>
     <message>
-      <location filename="../../../georedis_plugin/core/errors.py" line="128" />
+      <location filename="../../../georedis_plugin/core/errors.py" line="195" />
       <source>Redis at {where} closed the connection ({error}). If the server expects TLS, turn TLS on in the settings; otherwise check the server's logs.</source>
       <translation>Redis à {where} a fermé la connexion ({error}). Si le serveur attend TLS, activez TLS dans les paramètres ; sinon consultez les journaux du serveur.</translation>
     </message>
     <message>
-      <location filename="../../../georedis_plugin/core/errors.py" line="142" />
+      <location filename="../../../georedis_plugin/core/errors.py" line="209" />
       <source>The Redis Cluster at {where} is down: some hash slots have no reachable primary ({error}). Check the cluster's nodes (redis-cli --cluster check host:port) and try again once CLUSTER INFO reports cluster_state:ok.</source>
       <translation>Le Redis Cluster à {where} est hors service : certains slots de hachage n'ont pas de primaire joignable ({error}). Vérifiez les nœuds du cluster (redis-cli --cluster check hôte:port) et réessayez quand CLUSTER INFO indique cluster_state:ok.</translation>
     </message>
     <message>
-      <location filename="../../../georedis_plugin/core/errors.py" line="151" />
+      <location filename="../../../georedis_plugin/core/errors.py" line="218" />
       <source>The Redis Cluster at {where} was moving data between its nodes (failover or resharding: {error}). Run the operation again.</source>
       <translation>Le Redis Cluster à {where} déplaçait des données entre ses nœuds (bascule ou redistribution : {error}). Relancez l'opération.</translation>
     </message>
     <message>
-      <location filename="../../../georedis_plugin/core/errors.py" line="156" />
+      <location filename="../../../georedis_plugin/core/errors.py" line="223" />
       <source>The Redis Cluster at {where} refused a request spanning several hash slots ({error}). This is a GeoRedis bug: please report it.</source>
       <translation>Le Redis Cluster à {where} a refusé une requête portant sur plusieurs slots de hachage ({error}). C'est un bogue de GeoRedis : merci de le signaler.</translation>
     </message>
     <message>
-      <location filename="../../../georedis_plugin/core/errors.py" line="163" />
+      <location filename="../../../georedis_plugin/core/errors.py" line="230" />
       <source>The server at {where} is not part of a Redis Cluster. Choose the standalone mode (a redis:// URL), or give the addresses of the cluster's nodes.</source>
       <translation>Le serveur à {where} ne fait pas partie d'un Redis Cluster. Choisissez le mode serveur unique (une URL redis://) ou indiquez les adresses des nœuds du cluster.</translation>
     </message>
     <message>
-      <location filename="../../../georedis_plugin/core/errors.py" line="170" />
+      <location filename="../../../georedis_plugin/core/errors.py" line="237" />
       <source>Redis at {where} is a read-only replica ({error}). Point GeoRedis at the primary, or use the Sentinel mode so it always finds the primary.</source>
       <translation>Redis à {where} est un réplica en lecture seule ({error}). Pointez GeoRedis vers le primaire, ou utilisez le mode Sentinel pour qu'il trouve toujours le primaire.</translation>
     </message>
     <message>
-      <location filename="../../../georedis_plugin/core/errors.py" line="180" />
+      <location filename="../../../georedis_plugin/core/errors.py" line="247" />
       <source>The primary of the Sentinel service '{service}' ({where}) could not be reached ({error}). If it has just failed, the Sentinels promote a replica within their down-after time: try again then.</source>
       <translation>Le primaire du service Sentinel '{service}' ({where}) est injoignable ({error}). S'il vient de tomber, les Sentinels promeuvent un réplica après leur délai down-after : réessayez alors.</translation>
     </message>
     <message>
-      <location filename="../../../georedis_plugin/core/errors.py" line="186" />
+      <location filename="../../../georedis_plugin/core/errors.py" line="253" />
       <source>A node of the Redis Cluster at {where} could not be reached ({error}). If a primary has just failed, the cluster promotes one of its replicas: try again then; otherwise check the nodes' addresses.</source>
       <translation>Un nœud du Redis Cluster à {where} est injoignable ({error}). Si un primaire vient de tomber, le cluster promeut l'un de ses réplicas : réessayez alors ; sinon vérifiez les adresses des nœuds.</translation>
     </message>
     <message>
-      <location filename="../../../georedis_plugin/core/errors.py" line="197" />
+      <location filename="../../../georedis_plugin/core/errors.py" line="264" />
       <source>The server at {where} is not a Sentinel. List the Sentinels' addresses (port 26379 by default), not the Redis servers'.</source>
       <translation>Le serveur à {where} n'est pas une Sentinel. Indiquez les adresses des Sentinels (port 26379 par défaut), pas celles des serveurs Redis.</translation>
     </message>
     <message>
-      <location filename="../../../georedis_plugin/core/errors.py" line="223" />
+      <location filename="../../../georedis_plugin/core/errors.py" line="290" />
       <source>The Sentinels at {where} refused the credentials. Choose the Sentinels' own authentication configuration in the GeoRedis settings (or none if they have no password).</source>
       <translation>Les Sentinels à {where} ont refusé les identifiants. Choisissez la configuration d'authentification propre aux Sentinels dans les paramètres GeoRedis (ou aucune si elles n'ont pas de mot de passe).</translation>
     </message>
     <message>
-      <location filename="../../../georedis_plugin/core/errors.py" line="230" />
+      <location filename="../../../georedis_plugin/core/errors.py" line="297" />
       <source>The TLS connection to the Sentinels at {where} failed ({error}). Check that they expect TLS, that the TLS setting matches, and that the CA file signs their certificates.</source>
       <translation>La connexion TLS aux Sentinels à {where} a échoué ({error}). Vérifiez qu'elles attendent TLS, que le réglage TLS correspond et que le fichier d'AC signe leurs certificats.</translation>
     </message>
     <message>
-      <location filename="../../../georedis_plugin/core/errors.py" line="245" />
+      <location filename="../../../georedis_plugin/core/errors.py" line="312" />
       <source>The TLS connection to the Redis Cluster at {where} failed ({error}). Check that the nodes expect TLS, that the TLS setting matches, and that the CA file signs their certificates.</source>
       <translation>La connexion TLS au Redis Cluster à {where} a échoué ({error}). Vérifiez que les nœuds attendent TLS, que le réglage TLS correspond et que le fichier d'AC signe leurs certificats.</translation>
     </message>
     <message>
-      <location filename="../../../georedis_plugin/core/errors.py" line="258" />
+      <location filename="../../../georedis_plugin/core/errors.py" line="325" />
       <source>The Redis Cluster at {where} does not cover every hash slot ({error}). Wait for a failover to finish or repair the cluster (redis-cli --cluster fix).</source>
       <translation>Le Redis Cluster à {where} ne couvre pas tous les slots de hachage ({error}). Attendez la fin d'une bascule ou réparez le cluster (redis-cli --cluster fix).</translation>
     </message>
@@ -929,12 +954,12 @@
       <translation>Taille nord-sud, dans l'unité de distance.</translation>
     </message>
     <message>
-      <location filename="../../../georedis_plugin/processing/algorithms/buffer.py" line="61" />
+      <location filename="../../../georedis_plugin/processing/algorithms/buffer.py" line="62" />
       <source>Buffer (cached)</source>
       <translation>Tampon (en cache)</translation>
     </message>
     <message>
-      <location filename="../../../georedis_plugin/processing/algorithms/buffer.py" line="87" />
+      <location filename="../../../georedis_plugin/processing/algorithms/buffer.py" line="88" />
       <source>
 
 With 'Dissolve result', the buffer of each feature is cached as above and the merged geometry too (one more entry, counted in CACHE_HITS / CACHE_MISSES), keyed by the keys of all the buffers it merges.</source>
@@ -943,22 +968,22 @@ With 'Dissolve result', the buffer of each feature is cached as above and the me
 Avec « Regrouper le résultat », le tampon de chaque entité est mis en cache comme ci-dessus, ainsi que la géométrie fusionnée (une entrée de plus, comptée dans CACHE_HITS / CACHE_MISSES), avec pour clé les clés de tous les tampons qu'elle fusionne.</translation>
     </message>
     <message>
-      <location filename="../../../georedis_plugin/processing/algorithms/buffer.py" line="75" />
+      <location filename="../../../georedis_plugin/processing/algorithms/buffer.py" line="76" />
       <source>buffer,grow,fixed,variable,distance,cache,redis</source>
       <translation>tampon,agrandir,fixe,variable,distance,cache,redis</translation>
     </message>
     <message>
-      <location filename="../../../georedis_plugin/processing/algorithms/buffer.py" line="79" />
+      <location filename="../../../georedis_plugin/processing/algorithms/buffer.py" line="80" />
       <source>Computes a buffer area for all the features in an input layer, using a fixed or dynamic distance, with exactly the result of QGIS's native Buffer algorithm (same parameters, fields, MultiPolygon output, or one Polygon feature per part when disjoint results are kept separate, null geometries kept, or dropped when dissolving).</source>
       <translation>Calcule une zone tampon pour toutes les entités d'une couche source, avec une distance fixe ou dynamique, en donnant exactement le résultat de l'algorithme Tampon natif de QGIS (mêmes paramètres, mêmes champs, sortie MultiPolygon, ou une entité Polygon par partie lorsque les résultats disjoints sont gardés séparés, géométries nulles conservées, ou écartées lors du regroupement).</translation>
     </message>
     <message>
-      <location filename="../../../georedis_plugin/processing/algorithms/buffer.py" line="184" />
+      <location filename="../../../georedis_plugin/processing/algorithms/buffer.py" line="185" />
       <source>Computing {n} buffers…</source>
       <translation>Calcul de {n} tampons…</translation>
     </message>
     <message>
-      <location filename="../../../georedis_plugin/processing/algorithms/buffer.py" line="157" />
+      <location filename="../../../georedis_plugin/processing/algorithms/buffer.py" line="158" />
       <source>The buffer distance of feature {id} is {distance}, not a number GEOS can use. Give a finite distance (check the expression or field that defines it).</source>
       <translation>La distance tampon de l'entité {id} vaut {distance}, un nombre que GEOS ne peut pas utiliser. Donnez une distance finie (vérifiez l'expression ou le champ qui la définit).</translation>
     </message>
@@ -1038,72 +1063,72 @@ Avec « Regrouper le résultat », le tampon de chaque entité est mis en cache 
       <translation>{n} entrées de cache supprimées.</translation>
     </message>
     <message>
-      <location filename="../../../georedis_plugin/processing/algorithms/geoset_base.py" line="41" />
+      <location filename="../../../georedis_plugin/processing/algorithms/geoset_base.py" line="42" />
       <source>Geo set name</source>
       <translation>Nom de l'ensemble géo</translation>
     </message>
     <message>
-      <location filename="../../../georedis_plugin/processing/algorithms/geoset_base.py" line="42" />
+      <location filename="../../../georedis_plugin/processing/algorithms/geoset_base.py" line="43" />
       <source>Name of a geo set loaded with 'Load points into a geo set'.</source>
       <translation>Nom d'un ensemble géo chargé avec « Charger des points dans un ensemble géo ».</translation>
     </message>
     <message>
-      <location filename="../../../georedis_plugin/processing/algorithms/geoset_base.py" line="46" />
+      <location filename="../../../georedis_plugin/processing/algorithms/geoset_base.py" line="47" />
       <source>Distance unit</source>
       <translation>Unité de distance</translation>
     </message>
     <message>
-      <location filename="../../../georedis_plugin/processing/algorithms/geoset_base.py" line="49" />
+      <location filename="../../../georedis_plugin/processing/algorithms/geoset_base.py" line="50" />
       <source>Unit of the distances given above and of the 'distance' field of the hits.</source>
       <translation>Unité des distances ci-dessus et du champ « distance » des résultats.</translation>
     </message>
     <message>
-      <location filename="../../../georedis_plugin/processing/algorithms/geoset_base.py" line="53" />
+      <location filename="../../../georedis_plugin/processing/algorithms/geoset_base.py" line="54" />
       <source>Maximum number of hits (0 = all)</source>
       <translation>Nombre maximal de résultats (0 = tous)</translation>
     </message>
     <message>
-      <location filename="../../../georedis_plugin/processing/algorithms/geoset_base.py" line="55" />
+      <location filename="../../../georedis_plugin/processing/algorithms/geoset_base.py" line="56" />
       <source>Keep only this many hits, nearest first. 0 keeps them all.</source>
       <translation>Ne garder que ce nombre de résultats, du plus proche au plus lointain. 0 les garde tous.</translation>
     </message>
     <message>
-      <location filename="../../../georedis_plugin/processing/algorithms/geoset_base.py" line="57" />
+      <location filename="../../../georedis_plugin/processing/algorithms/geoset_base.py" line="58" />
       <source>Hits</source>
       <translation>Résultats</translation>
     </message>
     <message>
-      <location filename="../../../georedis_plugin/processing/algorithms/geoset_base.py" line="59" />
+      <location filename="../../../georedis_plugin/processing/algorithms/geoset_base.py" line="60" />
       <source>Points in WGS 84, nearest first, with 'member', 'distance' (in the chosen unit) and the attributes stored with the set.</source>
       <translation>Points en WGS 84, du plus proche au plus lointain, avec « member », « distance » (dans l'unité choisie) et les attributs stockés avec l'ensemble.</translation>
     </message>
     <message>
-      <location filename="../../../georedis_plugin/processing/algorithms/geoset_base.py" line="65" />
+      <location filename="../../../georedis_plugin/processing/algorithms/geoset_base.py" line="66" />
       <source>Number of hits</source>
       <translation>Nombre de résultats</translation>
     </message>
     <message>
-      <location filename="../../../georedis_plugin/processing/algorithms/geoset_base.py" line="104" />
+      <location filename="../../../georedis_plugin/processing/algorithms/geoset_base.py" line="106" />
       <source>{hits} hits in '{name}' ({seconds:.3f} s).</source>
       <translation>{hits} résultats dans '{name}' ({seconds:.3f} s).</translation>
     </message>
     <message>
-      <location filename="../../../georedis_plugin/processing/algorithms/intersection.py" line="88" />
+      <location filename="../../../georedis_plugin/processing/algorithms/intersection.py" line="89" />
       <source>Intersection (cached)</source>
       <translation>Intersection (en cache)</translation>
     </message>
     <message>
-      <location filename="../../../georedis_plugin/processing/algorithms/intersection.py" line="94" />
+      <location filename="../../../georedis_plugin/processing/algorithms/intersection.py" line="95" />
       <source>Extracts the overlapping portions of features in the Input and Overlay layers, with exactly the result of QGIS's native Intersection algorithm: output features carry the attributes of both, the overlay is reprojected to the input's CRS, and results of another dimension than the input are dropped.</source>
       <translation>Extrait les parties qui se chevauchent des entités des couches source et de superposition, en donnant exactement le résultat de l'algorithme Intersection natif de QGIS : les entités produites portent les attributs des deux couches, la couche de superposition est reprojetée dans le SCR de la couche source, et les résultats d'une autre dimension que la source sont écartés.</translation>
     </message>
     <message>
-      <location filename="../../../georedis_plugin/processing/algorithms/intersection.py" line="91" />
+      <location filename="../../../georedis_plugin/processing/algorithms/intersection.py" line="92" />
       <source>intersection,overlay,clip,cache,redis</source>
       <translation>intersection,superposition,découpage,cache,redis</translation>
     </message>
     <message>
-      <location filename="../../../georedis_plugin/processing/algorithms/intersection.py" line="248" />
+      <location filename="../../../georedis_plugin/processing/algorithms/intersection.py" line="249" />
       <source>Computing {n} intersections…</source>
       <translation>Calcul de {n} intersections…</translation>
     </message>
