@@ -28,7 +28,12 @@ from redis.retry import Retry
 from redis.sentinel import Sentinel
 
 from ..i18n import tr
-from .config import ConnectionConfig, url_credentials, url_without_credentials
+from .config import (
+    ConnectionConfig,
+    check_key_prefix,
+    url_credentials,
+    url_without_credentials,
+)
 from .credentials import credential_provider
 from .errors import REDIS_ERRORS, GeoRedisError, explain_error
 
@@ -201,6 +206,7 @@ def _tls_options(config: ConnectionConfig) -> dict:
 
 def _build_client(config: ConnectionConfig) -> tuple:
     """(client, objects to close with it)."""
+    check_key_prefix(config.key_prefix)
     target = config.target()
     url_username, url_password = url_credentials(config.url) if config.url else (None, None)
     credentials = credential_provider(

@@ -34,6 +34,31 @@ _SCHEMES = {
     "rediss+sentinel": (SENTINEL, True),
 }
 _MODE_SCHEME = {STANDALONE: "redis", CLUSTER: "redis+cluster", SENTINEL: "redis+sentinel"}
+# What follows '<prefix>:' in GeoRedis's keys: cache entries, the cache's run list, geo sets,
+# live positions. A prefix with one of them as a segment ("georedis:cache") would put its keys
+# among another prefix's ("georedis") families.
+KEY_FAMILIES = ("cache", "cache-runs", "geo", "live")
+
+
+def check_key_prefix(prefix: str) -> None:
+    """Raise GeoRedisError for a prefix whose keys could be taken for another prefix's."""
+    if not prefix.strip():
+        raise GeoRedisError(tr("The key prefix is empty. Choose a key prefix, e.g. 'georedis'."))
+    # the first part is harmless: no prefix is empty, so "cache" nests in none
+    families = [part for part in prefix.split(":")[1:] if part in KEY_FAMILIES]
+    if families:
+        raise GeoRedisError(
+            tr(
+                "The key prefix '{prefix}' contains '{family}', a name GeoRedis uses after "
+                "a prefix for its own keys: its keys would mix with those of the prefix "
+                "'{shorter}'. Choose a prefix without the parts {families}."
+            ).format(
+                prefix=prefix,
+                family=families[0],
+                shorter=prefix.split(":" + families[0])[0],
+                families=", ".join(f"'{f}'" for f in KEY_FAMILIES),
+            )
+        )
 
 
 @dataclass(frozen=True)
@@ -91,6 +116,7 @@ class ConnectionConfig:
                     "credentials in a QGIS authentication configuration (Basic) instead."
                 )
             )
+        check_key_prefix(self.key_prefix)
         settings.HOST.set_value(self.host)
         settings.PORT.set_value(self.port)
         settings.DATABASE.set_value(self.database)

@@ -10,6 +10,7 @@ the run (one warning), so callers compute instead and never wait past the config
 
 import hashlib
 import json
+import re
 import struct
 import time
 
@@ -60,9 +61,21 @@ def key_function(prefix: str, op: str, version: int, params: dict):
 
 
 def cache_pattern(prefix: str) -> str:
-    """SCAN pattern matching every cache entry of ``prefix`` (and nothing else)."""
+    """SCAN pattern matching every cache entry of ``prefix``; keys of other prefixes too
+    (``<prefix>:cache:<anything>``): filter with ``is_cache_entry``."""
     escaped = "".join("\\" + c if c in "*?[]\\" else c for c in prefix)
     return f"{escaped}:{CACHE_NAMESPACE}:*"
+
+
+def is_cache_entry(prefix: str, key) -> bool:
+    """Whether ``key`` is exactly a cache entry of ``prefix``: ``<prefix>:cache:<op>:<sha256>``
+    (another prefix's keys, "<prefix>:cache:geo:{set}" of a prefix "<prefix>:cache", are not)."""
+    key = key.decode("utf-8", "replace") if isinstance(key, bytes) else key
+    head = f"{prefix}:{CACHE_NAMESPACE}:"
+    return key.startswith(head) and _ENTRY_TAIL.fullmatch(key, len(head)) is not None
+
+
+_ENTRY_TAIL = re.compile(r"[a-z0-9_-]+:[0-9a-f]{64}")
 
 
 def wkb_base_type(data: bytes):
@@ -251,6 +264,8 @@ def clear_cache(client, prefix: str, feedback=None) -> int:
     deleted = 0
     batch = []
     for key in client.scan_iter(match=cache_pattern(prefix), count=1000):
+        if not is_cache_entry(prefix, key):
+            continue
         batch.append(key)
         if len(batch) >= 1000:
             deleted += client.unlink(*batch)
@@ -278,6 +293,8 @@ def cache_statistics(client, prefix: str) -> dict:
         batch.clear()
 
     for key in client.scan_iter(match=cache_pattern(prefix), count=1000):
+        if not is_cache_entry(prefix, key):
+            continue
         entries += 1
         batch.append(key)
         if len(batch) >= 1000:

@@ -4,67 +4,77 @@
   <context>
     <name>GeoRedis</name>
     <message>
-      <location filename="../../../georedis_plugin/core/clients.py" line="218" />
+      <location filename="../../../georedis_plugin/core/clients.py" line="224" />
       <source>A Redis Cluster has only database 0. Set the database to 0.</source>
       <translation>Un Redis Cluster n'a que la base 0. Réglez la base de données sur 0.</translation>
     </message>
     <message>
-      <location filename="../../../georedis_plugin/core/clients.py" line="221" />
+      <location filename="../../../georedis_plugin/core/clients.py" line="227" />
       <source>In a Redis Cluster the key prefix cannot contain '{' or '}': they would decide the hash slot of every key. Choose another key prefix.</source>
       <translation>Dans un Redis Cluster, le préfixe des clés ne peut pas contenir « { » ni « } » : ils décideraient du slot de hachage de chaque clé. Choisissez un autre préfixe.</translation>
     </message>
     <message>
-      <location filename="../../../georedis_plugin/core/clients.py" line="380" />
+      <location filename="../../../georedis_plugin/core/clients.py" line="386" />
       <source>cluster of {n} primaries</source>
       <translation>cluster de {n} primaires</translation>
     </message>
     <message>
-      <location filename="../../../georedis_plugin/core/clients.py" line="383" />
+      <location filename="../../../georedis_plugin/core/clients.py" line="389" />
       <source>Sentinel service '{service}', primary at {host}:{port}</source>
       <translation>service Sentinel '{service}', primaire à {host}:{port}</translation>
     </message>
     <message>
-      <location filename="../../../georedis_plugin/core/config.py" line="198" />
+      <location filename="../../../georedis_plugin/core/config.py" line="46" />
+      <source>The key prefix is empty. Choose a key prefix, e.g. 'georedis'.</source>
+      <translation>Le préfixe des clés est vide. Choisissez un préfixe, par exemple 'georedis'.</translation>
+    </message>
+    <message>
+      <location filename="../../../georedis_plugin/core/config.py" line="224" />
       <source>No nodes are given. List the cluster's or the Sentinels' host:port addresses.</source>
       <translation>Aucun nœud n'est indiqué. Listez les adresses hôte:port du cluster ou des Sentinels.</translation>
     </message>
     <message>
-      <location filename="../../../georedis_plugin/core/config.py" line="242" />
+      <location filename="../../../georedis_plugin/core/config.py" line="268" />
       <source>A Sentinel URL needs the service (master) name: redis+sentinel://host:26379,host:26380/mymaster/0.</source>
       <translation>Une URL Sentinel doit contenir le nom du service (maître) : redis+sentinel://hôte:26379,hôte:26380/mymaster/0.</translation>
     </message>
     <message>
-      <location filename="../../../georedis_plugin/core/config.py" line="89" />
+      <location filename="../../../georedis_plugin/core/config.py" line="114" />
       <source>The URL contains a password. Remove it from the URL and store the credentials in a QGIS authentication configuration (Basic) instead.</source>
       <translation>L'URL contient un mot de passe. Retirez-le de l'URL et enregistrez les identifiants dans une configuration d'authentification QGIS (Basic).</translation>
     </message>
     <message>
-      <location filename="../../../georedis_plugin/core/config.py" line="138" />
+      <location filename="../../../georedis_plugin/core/config.py" line="164" />
       <source>an unreadable address</source>
       <translation>une adresse illisible</translation>
     </message>
     <message>
-      <location filename="../../../georedis_plugin/core/config.py" line="237" />
+      <location filename="../../../georedis_plugin/core/config.py" line="263" />
       <source>A Redis Cluster has only database 0. Remove the database from the URL.</source>
       <translation>Un Redis Cluster n'a que la base 0. Retirez la base de données de l'URL.</translation>
     </message>
     <message>
-      <location filename="../../../georedis_plugin/core/config.py" line="218" />
+      <location filename="../../../georedis_plugin/core/config.py" line="51" />
+      <source>The key prefix '{prefix}' contains '{family}', a name GeoRedis uses after a prefix for its own keys: its keys would mix with those of the prefix '{shorter}'. Choose a prefix without the parts {families}.</source>
+      <translation>Le préfixe des clés '{prefix}' contient '{family}', un nom que GeoRedis utilise après un préfixe pour ses propres clés : ses clés se mêleraient à celles du préfixe '{shorter}'. Choisissez un préfixe sans les parties {families}.</translation>
+    </message>
+    <message>
+      <location filename="../../../georedis_plugin/core/config.py" line="244" />
       <source>'{scheme}://' is not a Redis URL scheme. Use redis:// or rediss:// for one server, redis+cluster:// for a Redis Cluster, redis+sentinel:// for Sentinel.</source>
       <translation>'{scheme}://' n'est pas un schéma d'URL Redis. Utilisez redis:// ou rediss:// pour un serveur, redis+cluster:// pour un Redis Cluster, redis+sentinel:// pour Sentinel.</translation>
     </message>
     <message>
-      <location filename="../../../georedis_plugin/core/config.py" line="191" />
+      <location filename="../../../georedis_plugin/core/config.py" line="217" />
       <source>'{item}' is not a node address. Write nodes as host:port, host:port.</source>
       <translation>'{item}' n'est pas une adresse de nœud. Écrivez les nœuds sous la forme hôte:port, hôte:port.</translation>
     </message>
     <message>
-      <location filename="../../../georedis_plugin/core/config.py" line="258" />
+      <location filename="../../../georedis_plugin/core/config.py" line="284" />
       <source>'{value}' is not a database number.</source>
       <translation>'{value}' n'est pas un numéro de base de données.</translation>
     </message>
     <message>
-      <location filename="../../../georedis_plugin/core/config.py" line="231" />
+      <location filename="../../../georedis_plugin/core/config.py" line="257" />
       <source>The port in '{url}' is not a number.</source>
       <translation>Le port de '{url}' n'est pas un nombre.</translation>
     </message>
@@ -329,7 +339,7 @@
       <translation>Redis ne peut pas chercher autour de la longitude {lon}, latitude {lat} : il couvre les latitudes jusqu'à ±85,05112878° et les longitudes jusqu'à ±180°. Choisissez un centre dans ces limites.</translation>
     </message>
     <message>
-      <location filename="../../../georedis_plugin/core/wkb_cache.py" line="170" />
+      <location filename="../../../georedis_plugin/core/wkb_cache.py" line="183" />
       <source>GeoRedis computes the results without the cache for the rest of this run.</source>
       <translation>GeoRedis calcule les résultats sans le cache pour le reste de ce traitement.</translation>
     </message>
