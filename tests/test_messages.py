@@ -11,8 +11,8 @@ from qgis import processing
 from qgis.core import QgsFeatureRequest, QgsField, QgsProcessingException
 
 from georedis_plugin.core import geoset, settings
-from georedis_plugin.core.compat import FieldType
 from georedis_plugin.core.clients import check_connection, reset_clients
+from georedis_plugin.core.compat import FieldType
 from georedis_plugin.core.config import ENV_URL, ConnectionConfig
 from georedis_plugin.core.errors import MAX_REASON_CHARS, GeoRedisError, reason
 from tests.algorithm_runs import RecordingFeedback, run
@@ -76,7 +76,9 @@ def test_a_full_server_is_named_with_the_command_and_what_to_change(provider, se
     ours, _ = run("georedis:buffer", params, feedback=feedback)
     assert_same_output(ours, run("native:buffer", params)[0])
     assert len(feedback.errors) == 1
-    assert_short_and_payload_free(feedback.errors[0], "SET", "maxmemory", WITHOUT_CACHE)
+    assert_short_and_payload_free(
+        feedback.errors[0], "SET", "is full", "allkeys-lru", WITHOUT_CACHE
+    )
 
 
 def test_a_read_only_replica_is_named_with_the_command(provider, server_with):

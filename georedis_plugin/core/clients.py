@@ -35,7 +35,7 @@ from .config import (
     url_without_credentials,
 )
 from .credentials import credential_provider
-from .errors import REDIS_ERRORS, GeoRedisError, explain_error
+from .errors import REDIS_ERRORS, GeoRedisError, explain_error, reason
 
 CLIENT_NAME = "georedis-qgis"
 
@@ -115,12 +115,24 @@ class DeadlineSocket:
 
 
 def _connect_with_deadlines(connection) -> None:
-    """redis-py's connect hook: the socket just connected reads through ``DeadlineSocket``.
+    """redis-py's connect hook: the socket just connected reads through ``DeadlineSocket``,
+    and the connection is named ``CLIENT_NAME`` where the server allows it.
 
     ``_sock`` is redis-py's own attribute (4.5 to 6.x); the parser takes it in on_connect.
     """
     connection._sock = DeadlineSocket(connection._sock, connection.socket_timeout)
     connection.on_connect()
+    _name(connection)
+
+
+def _name(connection) -> None:
+    """CLIENT SETNAME, which hardened servers disable (rename-command CLIENT): redis-py's own
+    client_name would then refuse every connection; a name is only a courtesy to the admin."""
+    connection.send_command("CLIENT", "SETNAME", CLIENT_NAME)
+    try:
+        connection.read_response()
+    except redis.ResponseError as exc:  # unknown command, or NOPERM for the ACL user
+        _log_once(f"The server does not let GeoRedis name its connections: {reason(exc)}")
 
 
 class _Cluster(RedisCluster):
@@ -130,6 +142,7 @@ class _Cluster(RedisCluster):
     def on_connect(self, connection):
         connection._sock = DeadlineSocket(connection._sock, connection.socket_timeout)
         super().on_connect(connection)
+        _name(connection)
 
 
 def get_client(config: ConnectionConfig):
@@ -215,7 +228,6 @@ def _build_client(config: ConnectionConfig) -> tuple:
     common = {
         **_timeouts(config),
         "health_check_interval": 30,
-        "client_name": CLIENT_NAME,
         "redis_connect_func": _connect_with_deadlines,
     }
     tls = _tls_options(config) if target.tls else {}
@@ -232,7 +244,6 @@ def _build_client(config: ConnectionConfig) -> tuple:
         client = _Cluster(
             startup_nodes=[ClusterNode(host, port) for host, port in target.nodes],
             credential_provider=credentials,
-            client_name=CLIENT_NAME,
             # One attempt per command: retries would multiply the timeout. Redirections
             # (MOVED/ASK after a failover or resharding) are still followed.
             **_cluster_without_retries(),
@@ -352,6 +363,16 @@ def _log(message: str) -> None:
     from qgis.core import Qgis, QgsMessageLog
 
     QgsMessageLog.logMessage(message, "GeoRedis", Qgis.MessageLevel.Warning)
+
+
+_logged = set()
+
+
+def _log_once(message: str) -> None:
+    """``_log`` once per message and session: it is about the server, not one connection."""
+    if message not in _logged:
+        _logged.add(message)
+        _log(message)
 
 
 @dataclass(frozen=True)

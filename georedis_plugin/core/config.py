@@ -11,6 +11,7 @@ the scheme chooses the mode::
 A configuration holds no password, only the id of a QGIS authentication configuration.
 """
 
+import math
 import os
 from dataclasses import dataclass, replace
 from urllib.parse import unquote, urlsplit
@@ -95,8 +96,8 @@ class ConnectionConfig:
             ca_file=settings.CA_FILE.value(),
             url=settings.URL.value().strip(),
             key_prefix=settings.KEY_PREFIX.value() or "georedis",
-            connect_timeout=settings.CONNECT_TIMEOUT.value(),
-            read_timeout=settings.READ_TIMEOUT.value(),
+            connect_timeout=_timeout(settings.CONNECT_TIMEOUT),
+            read_timeout=_timeout(settings.READ_TIMEOUT),
             mode=settings.MODE.value() if settings.MODE.value() in MODES else STANDALONE,
             nodes=settings.NODES.value().strip(),
             service_name=settings.SERVICE_NAME.value().strip() or "mymaster",
@@ -162,6 +163,16 @@ class ConnectionConfig:
             return self.target().describe()
         except GeoRedisError:
             return tr("an unreadable address")
+
+
+def _timeout(setting) -> float:
+    """A timeout setting in seconds; its default where it is not a positive finite number.
+
+    0 would not mean "wait for ever" (that would freeze QGIS on a stalled server): to redis-py
+    it means "do not wait at all", and every command would fail.
+    """
+    value = setting.value()
+    return value if isinstance(value, float) and 0 < value < math.inf else setting.default
 
 
 @dataclass(frozen=True)

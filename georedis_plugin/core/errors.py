@@ -137,6 +137,12 @@ def _explain_server_error(exc: BaseException, config, where: str, text: str) -> 
                 "setting."
             )
         return message
+    # redis-py raises it as a ResponseError, or as a ConnectionError while connecting
+    if "max number of clients reached" in text:
+        return tr(
+            "Redis at {where} has as many clients as its maxclients setting allows. Try "
+            "again later, or ask the administrator to raise maxclients."
+        ).format(where=where)
     if isinstance(exc, redis.ConnectionError):
         return _explain_connection_error(exc, where, text)
     if _found(exc, InvalidResponse):  # the reply is not RESP: something else listens there
@@ -145,11 +151,21 @@ def _explain_server_error(exc: BaseException, config, where: str, text: str) -> 
             "protocol ({error}); a web server, for one, answers like this. Check the host "
             "and port in the GeoRedis settings (Redis listens on 6379 by default)."
         ).format(where=where, error=text)
-    if isinstance(exc, redis.ResponseError) and "OOM command not allowed" in text:
-        # OutOfMemoryError only from redis-py 5.0 on: the server's OOM code tells
+    if isinstance(exc, redis.ResponseError) and "command not allowed when used memory" in text:
+        # OutOfMemoryError (the OOM code) only from redis-py 5.0 on: the server's text tells
         return tr(
             "Redis at {where} is full and refused a write ({error}). For a cache server set "
             "maxmemory-policy to allkeys-lru so old entries make room, or raise maxmemory."
+        ).format(where=where, error=text)
+    if isinstance(exc, redis.ResponseError) and "DB index is out of range" in text:
+        return tr(
+            "Redis at {where} has no database {database}. Choose a database from 0 to the "
+            "server's 'databases' setting minus one (0 to 15 by default)."
+        ).format(where=where, database=config.target().database)
+    if isinstance(exc, redis.ResponseError) and "invalid bulk length" in text:
+        return tr(
+            "Redis at {where} refused a value longer than its limit (proto-max-bulk-len, "
+            "{error}). Raise proto-max-bulk-len on the server to store values this large."
         ).format(where=where, error=text)
     command = unknown_command(exc)
     if command in SCRIPT_COMMANDS:
@@ -191,6 +207,12 @@ def _explain_connection_error(exc: BaseException, where: str, text: str) -> str:
         )
     # redis-py raises a bare ConnectionError("Connection closed by server.") when a read
     # returns no bytes: no type tells that case apart, its text does.
+    if _found(exc, (ConnectionResetError, BrokenPipeError)) and "while writing" in text:
+        return tr(
+            "Redis at {where} closed the connection while GeoRedis was sending ({error}). "
+            "A value longer than the server's proto-max-bulk-len, or a request over its "
+            "client-query-buffer-limit, does this: check the server's logs."
+        ).format(where=where, error=text)
     if _found(exc, (ConnectionResetError, BrokenPipeError)) or "Connection closed" in text:
         return tr(
             "Redis at {where} closed the connection ({error}). If the server expects TLS, "

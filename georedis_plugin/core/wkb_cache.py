@@ -144,6 +144,12 @@ def _walk(buf, offset, depth):
     return base, offset
 
 
+def _log(message: str) -> None:
+    from qgis.core import Qgis, QgsMessageLog
+
+    QgsMessageLog.logMessage(message, "GeoRedis", Qgis.MessageLevel.Info)
+
+
 class WkbCache:
     """Batched get/set of WKB values for one algorithm run.
 
@@ -252,7 +258,13 @@ class WkbCache:
             pipe.ltrim(key, 0, RUNS_KEPT - 1)
             pipe.execute()
         except (*REDIS_ERRORS, GeoRedisError) as exc:
-            self._fail(exc)
+            # the results are all in by now: a replica or read-only user that cannot keep
+            # the counters is worth a log line, not the run's warning
+            _log(
+                tr("The cache statistics of this run were not stored: {reason}").format(
+                    reason=explain_error(exc, self.config)
+                )
+            )
 
 
 def clear_cache(client, prefix: str, feedback=None) -> int:

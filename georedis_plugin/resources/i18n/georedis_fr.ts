@@ -4,77 +4,77 @@
   <context>
     <name>GeoRedis</name>
     <message>
-      <location filename="../../../georedis_plugin/core/clients.py" line="224" />
+      <location filename="../../../georedis_plugin/core/clients.py" line="236" />
       <source>A Redis Cluster has only database 0. Set the database to 0.</source>
       <translation>Un Redis Cluster n'a que la base 0. Réglez la base de données sur 0.</translation>
     </message>
     <message>
-      <location filename="../../../georedis_plugin/core/clients.py" line="227" />
+      <location filename="../../../georedis_plugin/core/clients.py" line="239" />
       <source>In a Redis Cluster the key prefix cannot contain '{' or '}': they would decide the hash slot of every key. Choose another key prefix.</source>
       <translation>Dans un Redis Cluster, le préfixe des clés ne peut pas contenir « { » ni « } » : ils décideraient du slot de hachage de chaque clé. Choisissez un autre préfixe.</translation>
     </message>
     <message>
-      <location filename="../../../georedis_plugin/core/clients.py" line="386" />
+      <location filename="../../../georedis_plugin/core/clients.py" line="407" />
       <source>cluster of {n} primaries</source>
       <translation>cluster de {n} primaires</translation>
     </message>
     <message>
-      <location filename="../../../georedis_plugin/core/clients.py" line="389" />
+      <location filename="../../../georedis_plugin/core/clients.py" line="410" />
       <source>Sentinel service '{service}', primary at {host}:{port}</source>
       <translation>service Sentinel '{service}', primaire à {host}:{port}</translation>
     </message>
     <message>
-      <location filename="../../../georedis_plugin/core/config.py" line="46" />
+      <location filename="../../../georedis_plugin/core/config.py" line="47" />
       <source>The key prefix is empty. Choose a key prefix, e.g. 'georedis'.</source>
       <translation>Le préfixe des clés est vide. Choisissez un préfixe, par exemple 'georedis'.</translation>
     </message>
     <message>
-      <location filename="../../../georedis_plugin/core/config.py" line="224" />
+      <location filename="../../../georedis_plugin/core/config.py" line="235" />
       <source>No nodes are given. List the cluster's or the Sentinels' host:port addresses.</source>
       <translation>Aucun nœud n'est indiqué. Listez les adresses hôte:port du cluster ou des Sentinels.</translation>
     </message>
     <message>
-      <location filename="../../../georedis_plugin/core/config.py" line="268" />
+      <location filename="../../../georedis_plugin/core/config.py" line="279" />
       <source>A Sentinel URL needs the service (master) name: redis+sentinel://host:26379,host:26380/mymaster/0.</source>
       <translation>Une URL Sentinel doit contenir le nom du service (maître) : redis+sentinel://hôte:26379,hôte:26380/mymaster/0.</translation>
     </message>
     <message>
-      <location filename="../../../georedis_plugin/core/config.py" line="114" />
+      <location filename="../../../georedis_plugin/core/config.py" line="115" />
       <source>The URL contains a password. Remove it from the URL and store the credentials in a QGIS authentication configuration (Basic) instead.</source>
       <translation>L'URL contient un mot de passe. Retirez-le de l'URL et enregistrez les identifiants dans une configuration d'authentification QGIS (Basic).</translation>
     </message>
     <message>
-      <location filename="../../../georedis_plugin/core/config.py" line="164" />
+      <location filename="../../../georedis_plugin/core/config.py" line="165" />
       <source>an unreadable address</source>
       <translation>une adresse illisible</translation>
     </message>
     <message>
-      <location filename="../../../georedis_plugin/core/config.py" line="263" />
+      <location filename="../../../georedis_plugin/core/config.py" line="274" />
       <source>A Redis Cluster has only database 0. Remove the database from the URL.</source>
       <translation>Un Redis Cluster n'a que la base 0. Retirez la base de données de l'URL.</translation>
     </message>
     <message>
-      <location filename="../../../georedis_plugin/core/config.py" line="51" />
+      <location filename="../../../georedis_plugin/core/config.py" line="52" />
       <source>The key prefix '{prefix}' contains '{family}', a name GeoRedis uses after a prefix for its own keys: its keys would mix with those of the prefix '{shorter}'. Choose a prefix without the parts {families}.</source>
       <translation>Le préfixe des clés '{prefix}' contient '{family}', un nom que GeoRedis utilise après un préfixe pour ses propres clés : ses clés se mêleraient à celles du préfixe '{shorter}'. Choisissez un préfixe sans les parties {families}.</translation>
     </message>
     <message>
-      <location filename="../../../georedis_plugin/core/config.py" line="244" />
+      <location filename="../../../georedis_plugin/core/config.py" line="255" />
       <source>'{scheme}://' is not a Redis URL scheme. Use redis:// or rediss:// for one server, redis+cluster:// for a Redis Cluster, redis+sentinel:// for Sentinel.</source>
       <translation>'{scheme}://' n'est pas un schéma d'URL Redis. Utilisez redis:// ou rediss:// pour un serveur, redis+cluster:// pour un Redis Cluster, redis+sentinel:// pour Sentinel.</translation>
     </message>
     <message>
-      <location filename="../../../georedis_plugin/core/config.py" line="217" />
+      <location filename="../../../georedis_plugin/core/config.py" line="228" />
       <source>'{item}' is not a node address. Write nodes as host:port, host:port.</source>
       <translation>'{item}' n'est pas une adresse de nœud. Écrivez les nœuds sous la forme hôte:port, hôte:port.</translation>
     </message>
     <message>
-      <location filename="../../../georedis_plugin/core/config.py" line="284" />
+      <location filename="../../../georedis_plugin/core/config.py" line="295" />
       <source>'{value}' is not a database number.</source>
       <translation>'{value}' n'est pas un numéro de base de données.</translation>
     </message>
     <message>
-      <location filename="../../../georedis_plugin/core/config.py" line="257" />
+      <location filename="../../../georedis_plugin/core/config.py" line="268" />
       <source>The port in '{url}' is not a number.</source>
       <translation>Le port de '{url}' n'est pas un nombre.</translation>
     </message>
@@ -89,22 +89,22 @@
       <translation>La configuration d'authentification '{authcfg}' utilise la méthode '{method}'. GeoRedis a besoin d'une configuration « Basic » (nom d'utilisateur et mot de passe).</translation>
     </message>
     <message>
-      <location filename="../../../georedis_plugin/core/errors.py" line="172" />
+      <location filename="../../../georedis_plugin/core/errors.py" line="188" />
       <source>Unexpected error talking to Redis at {where}: {kind}: {error}</source>
       <translation>Erreur inattendue en dialoguant avec Redis à {where} : {kind} : {error}</translation>
     </message>
     <message>
-      <location filename="../../../georedis_plugin/core/errors.py" line="199" />
+      <location filename="../../../georedis_plugin/core/errors.py" line="221" />
       <source>Could not talk to Redis at {where} ({error}). Check host, port and TLS settings.</source>
       <translation>Impossible de dialoguer avec Redis à {where} ({error}). Vérifiez l'hôte, le port et les réglages TLS.</translation>
     </message>
     <message>
-      <location filename="../../../georedis_plugin/core/errors.py" line="302" />
+      <location filename="../../../georedis_plugin/core/errors.py" line="324" />
       <source>No Sentinel at {where} knows a reachable primary for the service '{service}' ({error}). Check the service (master) name and that the Sentinels run; during a failover, try again once a replica has been promoted.</source>
       <translation>Aucune Sentinel à {where} ne connaît de primaire joignable pour le service '{service}' ({error}). Vérifiez le nom du service (maître) et que les Sentinels fonctionnent ; pendant une bascule, réessayez une fois un réplica promu.</translation>
     </message>
     <message>
-      <location filename="../../../georedis_plugin/core/errors.py" line="329" />
+      <location filename="../../../georedis_plugin/core/errors.py" line="351" />
       <source>No node of the Redis Cluster at {where} answered ({error}). Check the nodes' addresses and that the cluster runs.</source>
       <translation>Aucun nœud du Redis Cluster à {where} n'a répondu ({error}). Vérifiez les adresses des nœuds et que le cluster fonctionne.</translation>
     </message>
@@ -134,107 +134,127 @@
       <translation>Avec TLS activé, un serveur qui n'utilise pas TLS se comporte ainsi : vérifiez le réglage TLS.</translation>
     </message>
     <message>
-      <location filename="../../../georedis_plugin/core/errors.py" line="143" />
+      <location filename="../../../georedis_plugin/core/errors.py" line="142" />
+      <source>Redis at {where} has as many clients as its maxclients setting allows. Try again later, or ask the administrator to raise maxclients.</source>
+      <translation>Redis à {where} a autant de clients que son réglage maxclients le permet. Réessayez plus tard, ou demandez à l'administrateur d'augmenter maxclients.</translation>
+    </message>
+    <message>
+      <location filename="../../../georedis_plugin/core/errors.py" line="149" />
       <source>The server at {where} is not a Redis server: its answer is not in the Redis protocol ({error}); a web server, for one, answers like this. Check the host and port in the GeoRedis settings (Redis listens on 6379 by default).</source>
       <translation>Le serveur à {where} n'est pas un serveur Redis : sa réponse n'est pas dans le protocole Redis ({error}) ; un serveur web, par exemple, répond ainsi. Vérifiez l'hôte et le port dans les paramètres GeoRedis (Redis écoute par défaut sur le port 6379).</translation>
     </message>
     <message>
-      <location filename="../../../georedis_plugin/core/errors.py" line="150" />
+      <location filename="../../../georedis_plugin/core/errors.py" line="156" />
       <source>Redis at {where} is full and refused a write ({error}). For a cache server set maxmemory-policy to allkeys-lru so old entries make room, or raise maxmemory.</source>
       <translation>Redis à {where} est plein et a refusé une écriture ({error}). Pour un serveur de cache, réglez maxmemory-policy sur allkeys-lru afin que les anciennes entrées libèrent la place, ou augmentez maxmemory.</translation>
     </message>
     <message>
-      <location filename="../../../georedis_plugin/core/errors.py" line="156" />
+      <location filename="../../../georedis_plugin/core/errors.py" line="161" />
+      <source>Redis at {where} has no database {database}. Choose a database from 0 to the server's 'databases' setting minus one (0 to 15 by default).</source>
+      <translation>Redis à {where} n'a pas de base de données {database}. Choisissez une base de 0 jusqu'au réglage 'databases' du serveur moins un (0 à 15 par défaut).</translation>
+    </message>
+    <message>
+      <location filename="../../../georedis_plugin/core/errors.py" line="166" />
+      <source>Redis at {where} refused a value longer than its limit (proto-max-bulk-len, {error}). Raise proto-max-bulk-len on the server to store values this large.</source>
+      <translation>Redis à {where} a refusé une valeur plus longue que sa limite (proto-max-bulk-len, {error}). Augmentez proto-max-bulk-len sur le serveur pour stocker des valeurs aussi grandes.</translation>
+    </message>
+    <message>
+      <location filename="../../../georedis_plugin/core/errors.py" line="172" />
       <source>Redis at {where} does not offer {command}: the administrator disabled it (rename-command in the server's configuration). Geo-set searches run as a server-side Lua script and need EVALSHA, EVAL and SCRIPT: ask for them to be enabled, or use a server that has them.</source>
       <translation>Redis à {where} ne propose pas {command} : l'administrateur l'a désactivée (rename-command dans la configuration du serveur). Les recherches dans les ensembles géo s'exécutent comme un script Lua côté serveur et ont besoin d'EVALSHA, EVAL et SCRIPT : demandez leur activation, ou utilisez un serveur qui les propose.</translation>
     </message>
     <message>
-      <location filename="../../../georedis_plugin/core/errors.py" line="163" />
+      <location filename="../../../georedis_plugin/core/errors.py" line="179" />
       <source>Redis at {where} does not offer {command}: the command was disabled (rename-command in the server's configuration) or the server is older than Redis 6.2. Ask the administrator to enable it, or use a newer server.</source>
       <translation>Redis à {where} ne propose pas {command} : la commande a été désactivée (rename-command dans la configuration du serveur) ou le serveur est antérieur à Redis 6.2. Demandez à l'administrateur de l'activer, ou utilisez un serveur plus récent.</translation>
     </message>
     <message>
-      <location filename="../../../georedis_plugin/core/errors.py" line="169" />
+      <location filename="../../../georedis_plugin/core/errors.py" line="185" />
       <source>Redis at {where} answered with an error: {error}</source>
       <translation>Redis à {where} a répondu par une erreur : {error}</translation>
     </message>
     <message>
-      <location filename="../../../georedis_plugin/core/errors.py" line="179" />
+      <location filename="../../../georedis_plugin/core/errors.py" line="195" />
       <source>The TLS connection to {where} failed ({error}). Check that the server expects TLS, that the TLS setting matches, and that the CA file signs its certificate.</source>
       <translation>La connexion TLS à {where} a échoué ({error}). Vérifiez que le serveur attend TLS, que le réglage TLS correspond et que le fichier d'AC signe son certificat.</translation>
     </message>
     <message>
-      <location filename="../../../georedis_plugin/core/errors.py" line="184" />
+      <location filename="../../../georedis_plugin/core/errors.py" line="200" />
       <source>Nothing accepts connections at {where} ({error}). Start redis-server there, or correct the host and port in the GeoRedis settings.</source>
       <translation>Rien n'accepte de connexion à {where} ({error}). Démarrez redis-server à cet endroit, ou corrigez l'hôte et le port dans les paramètres GeoRedis.</translation>
     </message>
     <message>
-      <location filename="../../../georedis_plugin/core/errors.py" line="189" />
+      <location filename="../../../georedis_plugin/core/errors.py" line="205" />
       <source>The host of {where} is unknown ({error}). Check the host name.</source>
       <translation>L'hôte de {where} est inconnu ({error}). Vérifiez le nom d'hôte.</translation>
     </message>
     <message>
-      <location filename="../../../georedis_plugin/core/errors.py" line="195" />
+      <location filename="../../../georedis_plugin/core/errors.py" line="211" />
+      <source>Redis at {where} closed the connection while GeoRedis was sending ({error}). A value longer than the server's proto-max-bulk-len, or a request over its client-query-buffer-limit, does this: check the server's logs.</source>
+      <translation>Redis à {where} a fermé la connexion pendant que GeoRedis envoyait des données ({error}). Une valeur plus longue que le proto-max-bulk-len du serveur, ou une requête dépassant son client-query-buffer-limit, produit cela : consultez les journaux du serveur.</translation>
+    </message>
+    <message>
+      <location filename="../../../georedis_plugin/core/errors.py" line="217" />
       <source>Redis at {where} closed the connection ({error}). If the server expects TLS, turn TLS on in the settings; otherwise check the server's logs.</source>
       <translation>Redis à {where} a fermé la connexion ({error}). Si le serveur attend TLS, activez TLS dans les paramètres ; sinon consultez les journaux du serveur.</translation>
     </message>
     <message>
-      <location filename="../../../georedis_plugin/core/errors.py" line="209" />
+      <location filename="../../../georedis_plugin/core/errors.py" line="231" />
       <source>The Redis Cluster at {where} is down: some hash slots have no reachable primary ({error}). Check the cluster's nodes (redis-cli --cluster check host:port) and try again once CLUSTER INFO reports cluster_state:ok.</source>
       <translation>Le Redis Cluster à {where} est hors service : certains slots de hachage n'ont pas de primaire joignable ({error}). Vérifiez les nœuds du cluster (redis-cli --cluster check hôte:port) et réessayez quand CLUSTER INFO indique cluster_state:ok.</translation>
     </message>
     <message>
-      <location filename="../../../georedis_plugin/core/errors.py" line="218" />
+      <location filename="../../../georedis_plugin/core/errors.py" line="240" />
       <source>The Redis Cluster at {where} was moving data between its nodes (failover or resharding: {error}). Run the operation again.</source>
       <translation>Le Redis Cluster à {where} déplaçait des données entre ses nœuds (bascule ou redistribution : {error}). Relancez l'opération.</translation>
     </message>
     <message>
-      <location filename="../../../georedis_plugin/core/errors.py" line="223" />
+      <location filename="../../../georedis_plugin/core/errors.py" line="245" />
       <source>The Redis Cluster at {where} refused a request spanning several hash slots ({error}). This is a GeoRedis bug: please report it.</source>
       <translation>Le Redis Cluster à {where} a refusé une requête portant sur plusieurs slots de hachage ({error}). C'est un bogue de GeoRedis : merci de le signaler.</translation>
     </message>
     <message>
-      <location filename="../../../georedis_plugin/core/errors.py" line="230" />
+      <location filename="../../../georedis_plugin/core/errors.py" line="252" />
       <source>The server at {where} is not part of a Redis Cluster. Choose the standalone mode (a redis:// URL), or give the addresses of the cluster's nodes.</source>
       <translation>Le serveur à {where} ne fait pas partie d'un Redis Cluster. Choisissez le mode serveur unique (une URL redis://) ou indiquez les adresses des nœuds du cluster.</translation>
     </message>
     <message>
-      <location filename="../../../georedis_plugin/core/errors.py" line="237" />
+      <location filename="../../../georedis_plugin/core/errors.py" line="259" />
       <source>Redis at {where} is a read-only replica ({error}). Point GeoRedis at the primary, or use the Sentinel mode so it always finds the primary.</source>
       <translation>Redis à {where} est un réplica en lecture seule ({error}). Pointez GeoRedis vers le primaire, ou utilisez le mode Sentinel pour qu'il trouve toujours le primaire.</translation>
     </message>
     <message>
-      <location filename="../../../georedis_plugin/core/errors.py" line="247" />
+      <location filename="../../../georedis_plugin/core/errors.py" line="269" />
       <source>The primary of the Sentinel service '{service}' ({where}) could not be reached ({error}). If it has just failed, the Sentinels promote a replica within their down-after time: try again then.</source>
       <translation>Le primaire du service Sentinel '{service}' ({where}) est injoignable ({error}). S'il vient de tomber, les Sentinels promeuvent un réplica après leur délai down-after : réessayez alors.</translation>
     </message>
     <message>
-      <location filename="../../../georedis_plugin/core/errors.py" line="253" />
+      <location filename="../../../georedis_plugin/core/errors.py" line="275" />
       <source>A node of the Redis Cluster at {where} could not be reached ({error}). If a primary has just failed, the cluster promotes one of its replicas: try again then; otherwise check the nodes' addresses.</source>
       <translation>Un nœud du Redis Cluster à {where} est injoignable ({error}). Si un primaire vient de tomber, le cluster promeut l'un de ses réplicas : réessayez alors ; sinon vérifiez les adresses des nœuds.</translation>
     </message>
     <message>
-      <location filename="../../../georedis_plugin/core/errors.py" line="264" />
+      <location filename="../../../georedis_plugin/core/errors.py" line="286" />
       <source>The server at {where} is not a Sentinel. List the Sentinels' addresses (port 26379 by default), not the Redis servers'.</source>
       <translation>Le serveur à {where} n'est pas une Sentinel. Indiquez les adresses des Sentinels (port 26379 par défaut), pas celles des serveurs Redis.</translation>
     </message>
     <message>
-      <location filename="../../../georedis_plugin/core/errors.py" line="290" />
+      <location filename="../../../georedis_plugin/core/errors.py" line="312" />
       <source>The Sentinels at {where} refused the credentials. Choose the Sentinels' own authentication configuration in the GeoRedis settings (or none if they have no password).</source>
       <translation>Les Sentinels à {where} ont refusé les identifiants. Choisissez la configuration d'authentification propre aux Sentinels dans les paramètres GeoRedis (ou aucune si elles n'ont pas de mot de passe).</translation>
     </message>
     <message>
-      <location filename="../../../georedis_plugin/core/errors.py" line="297" />
+      <location filename="../../../georedis_plugin/core/errors.py" line="319" />
       <source>The TLS connection to the Sentinels at {where} failed ({error}). Check that they expect TLS, that the TLS setting matches, and that the CA file signs their certificates.</source>
       <translation>La connexion TLS aux Sentinels à {where} a échoué ({error}). Vérifiez qu'elles attendent TLS, que le réglage TLS correspond et que le fichier d'AC signe leurs certificats.</translation>
     </message>
     <message>
-      <location filename="../../../georedis_plugin/core/errors.py" line="312" />
+      <location filename="../../../georedis_plugin/core/errors.py" line="334" />
       <source>The TLS connection to the Redis Cluster at {where} failed ({error}). Check that the nodes expect TLS, that the TLS setting matches, and that the CA file signs their certificates.</source>
       <translation>La connexion TLS au Redis Cluster à {where} a échoué ({error}). Vérifiez que les nœuds attendent TLS, que le réglage TLS correspond et que le fichier d'AC signe leurs certificats.</translation>
     </message>
     <message>
-      <location filename="../../../georedis_plugin/core/errors.py" line="325" />
+      <location filename="../../../georedis_plugin/core/errors.py" line="347" />
       <source>The Redis Cluster at {where} does not cover every hash slot ({error}). Wait for a failover to finish or repair the cluster (redis-cli --cluster fix).</source>
       <translation>Le Redis Cluster à {where} ne couvre pas tous les slots de hachage ({error}). Attendez la fin d'une bascule ou réparez le cluster (redis-cli --cluster fix).</translation>
     </message>
@@ -339,9 +359,14 @@
       <translation>Redis ne peut pas chercher autour de la longitude {lon}, latitude {lat} : il couvre les latitudes jusqu'à ±85,05112878° et les longitudes jusqu'à ±180°. Choisissez un centre dans ces limites.</translation>
     </message>
     <message>
-      <location filename="../../../georedis_plugin/core/wkb_cache.py" line="183" />
+      <location filename="../../../georedis_plugin/core/wkb_cache.py" line="189" />
       <source>GeoRedis computes the results without the cache for the rest of this run.</source>
       <translation>GeoRedis calcule les résultats sans le cache pour le reste de ce traitement.</translation>
+    </message>
+    <message>
+      <location filename="../../../georedis_plugin/core/wkb_cache.py" line="264" />
+      <source>The cache statistics of this run were not stored: {reason}</source>
+      <translation>Les statistiques du cache de cette exécution n'ont pas été enregistrées : {reason}</translation>
     </message>
     <message>
       <location filename="../../../georedis_plugin/dependencies.py" line="230" />
