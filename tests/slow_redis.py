@@ -53,6 +53,7 @@ class TrickleServer:
         self.interval = interval
         self.reply = reply
         self.give_up = give_up
+        self.handshake = set(HANDSHAKE)  # commands answered at once
         self.commands = []
         self._socket = socket.socket()
         self._socket.bind(("127.0.0.1", 0))
@@ -87,7 +88,7 @@ class TrickleServer:
                     return
                 self.commands.append(args)
                 reply = self.reply(args)
-                if args[0].upper() in HANDSHAKE:
+                if args[0].upper() in self.handshake:
                     client.sendall(reply)
                     continue
                 for byte in reply:
@@ -104,11 +105,17 @@ class TrickleServer:
 
 class ThrottledProxy:
     """Forwards TCP connections to ``port`` with the server's replies limited to
-    ``bytes_per_second`` (requests pass at full speed): a slow link to a real server."""
+    ``bytes_per_second`` (requests pass at full speed): a slow link to a real server.
 
-    def __init__(self, port: int, bytes_per_second: float):
+    ``cut_after``: each connection is closed once that many reply bytes went through;
+    ``corrupt_every``: every that many reply bytes one byte is flipped (a bad link or proxy).
+    """
+
+    def __init__(self, port: int, bytes_per_second=None, cut_after=None, corrupt_every=None):
         self.target = port
         self.rate = bytes_per_second
+        self.cut_after = cut_after
+        self.corrupt_every = corrupt_every
         self._socket = socket.socket()
         self._socket.bind(("127.0.0.1", 0))
         self._socket.listen(16)
@@ -132,17 +139,31 @@ class ThrottledProxy:
             except socket.timeout:
                 continue
             upstream = socket.create_connection(("127.0.0.1", self.target))
-            for source, sink, rate in ((client, upstream, None), (upstream, client, self.rate)):
-                threading.Thread(target=self._pump, args=(source, sink, rate), daemon=True).start()
+            for source, sink, replies in ((client, upstream, False), (upstream, client, True)):
+                threading.Thread(
+                    target=self._pump, args=(source, sink, replies), daemon=True
+                ).start()
 
-    def _pump(self, source, sink, rate):
+    def _pump(self, source, sink, replies):
+        rate = self.rate if replies else None
         chunk = 4096 if rate is None else max(1, int(rate / 20))
+        sent = 0
         with contextlib.suppress(OSError):
             while not self._stop.is_set():
                 data = source.recv(chunk)
                 if not data:
                     break
+                if replies and self.corrupt_every:
+                    data = bytearray(data)
+                    first = (self.corrupt_every - 1 - sent) % self.corrupt_every
+                    for at in range(first, len(data), self.corrupt_every):
+                        data[at] ^= 0x5A
+                    data = bytes(data)
+                if replies and self.cut_after is not None and sent + len(data) > self.cut_after:
+                    sink.sendall(data[: self.cut_after - sent])
+                    break
                 sink.sendall(data)
+                sent += len(data)
                 if rate is not None:
                     time.sleep(len(data) / rate)
         for each in (source, sink):
