@@ -264,14 +264,13 @@ def test_attributes_of_plain_types_are_built_in_bulk_with_their_types(redis_clie
     layer = point_layer(lons, [45.0] * len(lons), fields=BULK_FIELDS, values=BULK_VALUES)
     load(redis_client, "bulk", layer, store_attributes=True)
     result = geoset.GeoSet(redis_client, PREFIX, "bulk").radius(1.0, 45.0, 10, "km")
-    bulk = geoset._bulk_hit_layer(result, "bulk")
-    assert bulk is not None  # not the per-feature fallback
-    one_by_one = geoset.QgsVectorLayer("Point?crs=EPSG:4326", "slow", "memory")
-    assert one_by_one.dataProvider().addAttributes(geoset.hit_fields(result.fields).toList())
+    table = geoset.HitTable(result)
+    assert table.flatgeobuf() is not None  # not the per-feature fallback
+    bulk = geoset.hit_layer(result)
+    one_by_one = QgsVectorLayer("Point?crs=EPSG:4326", "slow", "memory")
+    assert one_by_one.dataProvider().addAttributes(table.fields.toList())
     one_by_one.updateFields()
-    assert one_by_one.dataProvider().addFeatures(geoset.hit_features(result, one_by_one.fields()))[
-        0
-    ]
+    assert one_by_one.dataProvider().addFeatures(list(table.features()))[0]
     assert bulk.fields().names() == one_by_one.fields().names()
     assert bulk.fields().names()[-1] == "distance_2"
     for got, expected in zip(bulk.fields(), one_by_one.fields()):
@@ -376,9 +375,9 @@ def test_hits_and_their_attributes_come_from_the_same_load(redis_client):
         while not stop.is_set():
             hits = gs.radius(0.5, 45.5, 500, "km")
             reads.append(len(hits))
-            decode = geoset.row_decoder(hits.fields)
-            for member, row in zip(hits.members, hits.rows):
-                values = decode(row) if row else None
+            decoded = geoset.decode_rows(hits.fields, hits.rows)
+            for member, row, values in zip(hits.members, hits.rows, decoded):
+                values = values if row else None
                 if values is None or values[0] != member:
                     mismatches.append((member, values))
 
@@ -450,7 +449,7 @@ def test_hit_layer_is_exactly_the_raw_geosearch_reply(redis_client):
         )  # fmt: skip
         result = geoset.GeoSet(redis_client, PREFIX, "names").radius(2.005, 48.005, radius, unit)
         hits = geoset.hit_layer(result)
-        assert geoset._bulk_hit_layer(result, "bulk") is not None  # not the fallback
+        assert geoset.HitTable(result).flatgeobuf() is not None  # not the fallback
         assert hits.providerType() == "memory"
         assert hits.fields().names() == ["member", "distance"]
         got = [
@@ -618,7 +617,7 @@ def test_bulk_and_per_feature_reads_agree_on_names_rows_and_counts(redis_client)
     assert layer.dataProvider().changeGeometryValues(
         {sorted(layer.allFeatureIds())[7]: QgsGeometry.fromPointXY(QgsPointXY(0, 3e7))}
     )
-    assert geoset.reads_in_bulk(layer, "code", True)
+    assert geoset.reads_in_bulk(layer)
     bulk = geoset.read_points(layer, "code", True)
     per_feature = geoset.read_points(geoset.LayerSnapshot(layer), "code", True)
     assert bulk.members == per_feature.members
@@ -644,13 +643,13 @@ def test_searches_pause_the_garbage_collector_only_while_they_run(redis_client):
     geoset.load_layer(redis_client, PREFIX, "gc", point_layer(lons, lats))
     gs = geoset.GeoSet(redis_client, PREFIX, "gc")
     seen = []
-    original = geoset._parse_hits
+    original = geoset.search.parse_hits
 
     def spy(raw):
         seen.append(gc.isenabled())
         return original(raw)
 
-    geoset._parse_hits = spy
+    geoset.search.parse_hits = spy
     try:
         assert gc.isenabled()
         hits = gs.radius(0.0, 0.0, 20_000, "km")
@@ -677,4 +676,4 @@ def test_searches_pause_the_garbage_collector_only_while_they_run(redis_client):
             geoset.GeoSet(redis_client, PREFIX, "no such set").radius(0.0, 0.0, 1, "km")
         assert gc.isenabled()
     finally:
-        geoset._parse_hits = original
+        geoset.search.parse_hits = original

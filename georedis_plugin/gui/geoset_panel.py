@@ -258,7 +258,7 @@ class GeoSetPanel(QWidget):
         name = self.key_edit.text().strip() or geoset.slug(layer.name())
         id_field = self.id_field_combo.currentField()
         store = self.store_check.isChecked()
-        source = geoset.background_source(layer, id_field, store)
+        source = geoset.background_source(layer)
         transform_context = QgsProject.instance().transformContext()
         config = ConnectionConfig.from_settings()
 
@@ -502,35 +502,13 @@ class GeoSetPanel(QWidget):
 
     def _search_within(self, name: str, geometries: list, crs: QgsCoordinateReferenceSystem):
         """Search the points inside the union of ``geometries`` (polygons in ``crs``)."""
-        to_wgs84 = QgsCoordinateTransform(
-            crs,
-            QgsCoordinateReferenceSystem(geoset.WGS84),
-            QgsProject.instance().transformContext(),
-        )
+        transform_context = QgsProject.instance().transformContext()
         unit = self.unit_combo.currentData()
         count = self.count_spin.value()
         started = time.perf_counter()
 
         def query(geo_set):
-            parts = []
-            for geometry in geometries:
-                if geometry.isNull() or geometry.isEmpty():
-                    continue
-                geometry = QgsGeometry(geometry)
-                try:
-                    # a non-null geometry either transforms (Success) or raises
-                    geometry.transform(to_wgs84)  # noqa: QGS201
-                except QgsCsException as exc:
-                    raise GeoRedisError(
-                        tr(
-                            "A selected polygon cannot be expressed in WGS 84 ({error}). "
-                            "Select polygons within the valid area of their layer's CRS."
-                        ).format(error=exc)
-                    ) from exc
-                parts.append(geometry)
-            if not parts:
-                raise GeoRedisError(tr("The selected features have no geometry. Select polygons."))
-            polygon = QgsGeometry.unaryUnion(parts) if len(parts) > 1 else parts[0]
+            polygon = geoset.polygons_to_wgs84(geometries, crs, transform_context)
             return geo_set.polygon(polygon, unit, count)
 
         return self._run_search(name, query, self.replace_check.isChecked(), started)

@@ -85,12 +85,12 @@ class GeoSetSearchAlgorithm(GeoRedisAlgorithm):
             raise QgsProcessingException(str(exc)) from exc
         except REDIS_ERRORS as exc:
             raise QgsProcessingException(explain_error(exc, config)) from exc
-        hits = geoset.hit_layer(result)  # built in bulk where possible
+        table = geoset.HitTable(result)
         sink, dest_id = self.parameterAsSink(
             parameters,
             self.OUTPUT,
             context,
-            hits.fields(),
+            table.fields,
             QgsWkbTypes.Type.Point,
             QgsCoordinateReferenceSystem(geoset.WGS84),
             # a stored "fid" attribute must not become the GeoPackage fid: the rows would then
@@ -99,7 +99,7 @@ class GeoSetSearchAlgorithm(GeoRedisAlgorithm):
         )
         if sink is None:
             raise QgsProcessingException(self.invalidSinkError(parameters, self.OUTPUT))
-        if not sink.addFeatures(hits.getFeatures(), QgsFeatureSink.Flag.FastInsert):
+        if not geoset.write_hits(table, sink):
             raise QgsProcessingException(self.writeFeatureError(sink, parameters, self.OUTPUT))
         finalize_sink(sink)
         feedback.pushInfo(

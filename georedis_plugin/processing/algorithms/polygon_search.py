@@ -1,11 +1,7 @@
 """georedis:polygonsearch: the points of a geo set inside polygons of a layer."""
 
 from qgis.core import (
-    QgsCoordinateReferenceSystem,
-    QgsCoordinateTransform,
-    QgsCsException,
     QgsFeatureRequest,
-    QgsGeometry,
     QgsProcessing,
     QgsProcessingException,
     QgsProcessingParameterFeatureSource,
@@ -48,27 +44,10 @@ class PolygonSearchAlgorithm(GeoSetSearchAlgorithm):
         source = self.parameterAsSource(parameters, self.INPUT, context)
         if source is None:
             raise QgsProcessingException(self.invalidSourceError(parameters, self.INPUT))
-        transform = QgsCoordinateTransform(
-            source.sourceCrs(),
-            QgsCoordinateReferenceSystem(geoset.WGS84),
-            context.transformContext(),
+        geometries = (
+            f.geometry() for f in source.getFeatures(QgsFeatureRequest().setNoAttributes())
         )
-        parts = []
-        for feature in source.getFeatures(QgsFeatureRequest().setNoAttributes()):
-            geometry = QgsGeometry(feature.geometry())
-            if geometry.isNull() or geometry.isEmpty():
-                continue
-            try:
-                # a non-null geometry either transforms (Success) or raises
-                geometry.transform(transform)  # noqa: QGS201
-            except QgsCsException as exc:
-                raise QgsProcessingException(
-                    self.tr("A polygon cannot be transformed to WGS 84: {error}").format(error=exc)
-                ) from exc
-            parts.append(geometry)
-        if not parts:
-            raise QgsProcessingException(
-                self.tr("The polygon layer has no polygon to search in. Select or draw one.")
-            )
-        polygon = QgsGeometry.unaryUnion(parts) if len(parts) > 1 else parts[0]
+        polygon = geoset.polygons_to_wgs84(
+            geometries, source.sourceCrs(), context.transformContext()
+        )
         return geo_set.polygon(polygon, unit, count)

@@ -259,104 +259,124 @@
       <translation>Le Redis Cluster à {where} ne couvre pas tous les slots de hachage ({error}). Attendez la fin d'une bascule ou réparez le cluster (redis-cli --cluster fix).</translation>
     </message>
     <message>
-      <location filename="../../../georedis_plugin/core/geoset.py" line="1239" />
-      <source>radius</source>
-      <translation>rayon</translation>
-    </message>
-    <message>
-      <location filename="../../../georedis_plugin/core/geoset.py" line="1249" />
-      <source>width</source>
-      <translation>largeur</translation>
-    </message>
-    <message>
-      <location filename="../../../georedis_plugin/core/geoset.py" line="1250" />
-      <source>height</source>
-      <translation>hauteur</translation>
-    </message>
-    <message>
-      <location filename="../../../georedis_plugin/core/geoset.py" line="1424" />
-      <source>QGIS could not write the hits into a memory layer ({error}). Search again; if this repeats, report it with the geo set's field types.</source>
-      <translation>QGIS n'a pas pu écrire les résultats dans une couche mémoire ({error}). Relancez la recherche ; si cela se reproduit, signalez-le en donnant les types des champs de l'ensemble géo.</translation>
-    </message>
-    <message>
-      <location filename="../../../georedis_plugin/core/geoset.py" line="110" />
-      <source>A geo set needs a name. Type a key name and try again.</source>
-      <translation>Un ensemble géo a besoin d'un nom. Saisissez un nom de clé et réessayez.</translation>
-    </message>
-    <message>
-      <location filename="../../../georedis_plugin/core/geoset.py" line="1020" />
+      <location filename="../../../georedis_plugin/core/geoset/catalog.py" line="84" />
       <source>The key {key} holds a {type}, not a geo set. Choose another set name, or delete that key if it is not needed.</source>
       <translation>La clé {key} contient un {type}, pas un ensemble géo. Choisissez un autre nom d'ensemble, ou supprimez cette clé si elle est inutile.</translation>
     </message>
     <message>
-      <location filename="../../../georedis_plugin/core/geoset.py" line="1279" />
-      <source>The polygon is empty. Select or draw a polygon.</source>
-      <translation>Le polygone est vide. Sélectionnez ou dessinez un polygone.</translation>
-    </message>
-    <message>
-      <location filename="../../../georedis_plugin/core/geoset.py" line="1281" />
-      <source>Polygon search needs a polygon geometry.</source>
-      <translation>La recherche par polygone demande une géométrie polygonale.</translation>
-    </message>
-    <message>
-      <location filename="../../../georedis_plugin/core/geoset.py" line="1327" />
-      <source>within polygon</source>
-      <translation>dans le polygone</translation>
-    </message>
-    <message>
-      <location filename="../../../georedis_plugin/core/geoset.py" line="1427" />
-      <source>no reason given</source>
-      <translation>sans raison donnée</translation>
-    </message>
-    <message>
-      <location filename="../../../georedis_plugin/core/geoset.py" line="511" />
-      <source>'{name}' is not a point layer. Choose a layer of points or multipoints.</source>
-      <translation>'{name}' n'est pas une couche de points. Choisissez une couche de points ou de multipoints.</translation>
-    </message>
-    <message>
-      <location filename="../../../georedis_plugin/core/geoset.py" line="934" />
-      <source>Loading '{name}' was canceled.</source>
-      <translation>Le chargement de '{name}' a été annulé.</translation>
-    </message>
-    <message>
-      <location filename="../../../georedis_plugin/core/geoset.py" line="1000" />
-      <source>The search {what} is {value}: give a number of zero or more.</source>
-      <translation>Recherche : {what} = {value} ; donnez un nombre positif ou nul.</translation>
-    </message>
-    <message>
-      <location filename="../../../georedis_plugin/core/geoset.py" line="1014" />
+      <location filename="../../../georedis_plugin/core/geoset/catalog.py" line="78" />
       <source>There is no geo set '{name}' (key {key}) on the server. Load a point layer into it first, or pick one of the listed sets.</source>
       <translation>Il n'y a pas d'ensemble géo '{name}' (clé {key}) sur le serveur. Chargez-y d'abord une couche de points, ou choisissez l'un des ensembles listés.</translation>
     </message>
     <message>
-      <location filename="../../../georedis_plugin/core/geoset.py" line="1063" />
+      <location filename="../../../georedis_plugin/core/geoset/distances.py" line="29" />
       <source>Unknown distance unit '{unit}'. Use one of: {units}.</source>
       <translation>Unité de distance inconnue '{unit}'. Utilisez l'une de : {units}.</translation>
     </message>
     <message>
-      <location filename="../../../georedis_plugin/core/geoset.py" line="521" />
+      <location filename="../../../georedis_plugin/core/geoset/distances.py" line="40" />
+      <source>The search {what} is {value}: give a number of zero or more.</source>
+      <translation>Recherche : {what} = {value} ; donnez un nombre positif ou nul.</translation>
+    </message>
+    <message>
+      <location filename="../../../georedis_plugin/core/geoset/hits.py" line="208" />
+      <source>QGIS could not write the hits into a memory layer ({error}). Search again; if this repeats, report it with the geo set's field types.</source>
+      <translation>QGIS n'a pas pu écrire les résultats dans une couche mémoire ({error}). Relancez la recherche ; si cela se reproduit, signalez-le en donnant les types des champs de l'ensemble géo.</translation>
+    </message>
+    <message>
+      <location filename="../../../georedis_plugin/core/geoset/hits.py" line="211" />
+      <source>no reason given</source>
+      <translation>sans raison donnée</translation>
+    </message>
+    <message>
+      <location filename="../../../georedis_plugin/core/geoset/keys.py" line="39" />
+      <source>A geo set needs a name. Type a key name and try again.</source>
+      <translation>Un ensemble géo a besoin d'un nom. Saisissez un nom de clé et réessayez.</translation>
+    </message>
+    <message>
+      <location filename="../../../georedis_plugin/core/geoset/loading.py" line="195" />
+      <source>Loading '{name}' was canceled.</source>
+      <translation>Le chargement de '{name}' a été annulé.</translation>
+    </message>
+    <message>
+      <location filename="../../../georedis_plugin/core/geoset/reading.py" line="226" />
+      <source>'{name}' is not a point layer. Choose a layer of points or multipoints.</source>
+      <translation>'{name}' n'est pas une couche de points. Choisissez une couche de points ou de multipoints.</translation>
+    </message>
+    <message>
+      <location filename="../../../georedis_plugin/core/geoset/reading.py" line="236" />
       <source>The layer has no field '{field}'. Choose one of its fields as id.</source>
       <translation>La couche n'a pas de champ '{field}'. Choisissez l'un de ses champs comme identifiant.</translation>
     </message>
     <message>
-      <location filename="../../../georedis_plugin/core/geoset.py" line="1197" />
+      <location filename="../../../georedis_plugin/core/geoset/search.py" line="232" />
       <source>Redis refused the search of '{name}': {error}</source>
       <translation>Redis a refusé la recherche dans '{name}' : {error}</translation>
     </message>
     <message>
-      <location filename="../../../georedis_plugin/core/geoset.py" line="1343" />
-      <source>The point cannot be expressed in WGS 84 ({error}). Pick a point on the map.</source>
-      <translation>Le point ne peut pas être exprimé en WGS 84 ({error}). Choisissez un point sur la carte.</translation>
-    </message>
-    <message>
-      <location filename="../../../georedis_plugin/core/geoset.py" line="1183" />
+      <location filename="../../../georedis_plugin/core/geoset/search.py" line="218" />
       <source>'{member}' is not a member of the geo set '{name}'. Check the member name (the id field's value, or the feature id).</source>
       <translation>'{member}' n'est pas un membre de l'ensemble géo '{name}'. Vérifiez le nom du membre (la valeur du champ identifiant, ou l'identifiant de l'entité).</translation>
     </message>
     <message>
-      <location filename="../../../georedis_plugin/core/geoset.py" line="1190" />
+      <location filename="../../../georedis_plugin/core/geoset/search.py" line="225" />
       <source>Redis cannot search around longitude {lon}, latitude {lat}: it covers latitudes up to ±85.05112878° and longitudes up to ±180°. Choose a centre within that range.</source>
       <translation>Redis ne peut pas chercher autour de la longitude {lon}, latitude {lat} : il couvre les latitudes jusqu'à ±85,05112878° et les longitudes jusqu'à ±180°. Choisissez un centre dans ces limites.</translation>
+    </message>
+    <message>
+      <location filename="../../../georedis_plugin/core/geoset/shapes.py" line="160" />
+      <source>within polygon</source>
+      <translation>dans le polygone</translation>
+    </message>
+    <message>
+      <location filename="../../../georedis_plugin/core/geoset/shapes.py" line="62" />
+      <source>radius</source>
+      <translation>rayon</translation>
+    </message>
+    <message>
+      <location filename="../../../georedis_plugin/core/geoset/shapes.py" line="87" />
+      <source>width</source>
+      <translation>largeur</translation>
+    </message>
+    <message>
+      <location filename="../../../georedis_plugin/core/geoset/shapes.py" line="88" />
+      <source>height</source>
+      <translation>hauteur</translation>
+    </message>
+    <message>
+      <location filename="../../../georedis_plugin/core/geoset/shapes.py" line="206" />
+      <source>There is no polygon to search in (no feature with a geometry). Select or draw one.</source>
+      <translation>Il n'y a aucun polygone où chercher (aucune entité n'a de géométrie). Sélectionnez ou dessinez-en un.</translation>
+    </message>
+    <message>
+      <location filename="../../../georedis_plugin/core/geoset/shapes.py" line="68" />
+      <source>{radius:g} {unit} around {center}</source>
+      <translation>{radius:g} {unit} autour de {center}</translation>
+    </message>
+    <message>
+      <location filename="../../../georedis_plugin/core/geoset/shapes.py" line="98" />
+      <source>{width:g}x{height:g} {unit} box at {center}</source>
+      <translation>rectangle de {width:g}x{height:g} {unit} en {center}</translation>
+    </message>
+    <message>
+      <location filename="../../../georedis_plugin/core/geoset/shapes.py" line="118" />
+      <source>The polygon is empty. Select or draw a polygon.</source>
+      <translation>Le polygone est vide. Sélectionnez ou dessinez un polygone.</translation>
+    </message>
+    <message>
+      <location filename="../../../georedis_plugin/core/geoset/shapes.py" line="120" />
+      <source>Polygon search needs a polygon geometry.</source>
+      <translation>La recherche par polygone demande une géométrie polygonale.</translation>
+    </message>
+    <message>
+      <location filename="../../../georedis_plugin/core/geoset/shapes.py" line="173" />
+      <source>The point cannot be expressed in WGS 84 ({error}). Pick a point on the map.</source>
+      <translation>Le point ne peut pas être exprimé en WGS 84 ({error}). Choisissez un point sur la carte.</translation>
+    </message>
+    <message>
+      <location filename="../../../georedis_plugin/core/geoset/shapes.py" line="198" />
+      <source>A polygon cannot be expressed in WGS 84 ({error}). Use polygons within the valid area of their layer's CRS.</source>
+      <translation>Un polygone ne peut pas être exprimé en WGS 84 ({error}). Utilisez des polygones situés dans l'emprise valide du SCR de leur couche.</translation>
     </message>
     <message>
       <location filename="../../../georedis_plugin/core/wkb_cache.py" line="189" />
@@ -584,7 +604,7 @@
       <translation>Supprimer l'ensemble géo</translation>
     </message>
     <message>
-      <location filename="../../../georedis_plugin/gui/geoset_panel.py" line="570" />
+      <location filename="../../../georedis_plugin/gui/geoset_panel.py" line="548" />
       <source>Searching…</source>
       <translation>Recherche…</translation>
     </message>
@@ -629,12 +649,7 @@
       <translation>GeoRedis : suppression de {name}</translation>
     </message>
     <message>
-      <location filename="../../../georedis_plugin/gui/geoset_panel.py" line="532" />
-      <source>The selected features have no geometry. Select polygons.</source>
-      <translation>Les entités sélectionnées n'ont pas de géométrie. Sélectionnez des polygones.</translation>
-    </message>
-    <message>
-      <location filename="../../../georedis_plugin/gui/geoset_panel.py" line="571" />
+      <location filename="../../../georedis_plugin/gui/geoset_panel.py" line="549" />
       <source>GeoRedis: search {name}</source>
       <translation>GeoRedis : recherche dans {name}</translation>
     </message>
@@ -644,12 +659,12 @@
       <translation>{loaded} points chargés dans '{name}' en {seconds:.1f} s ; {skipped} ignorés, {duplicates} noms en double.</translation>
     </message>
     <message>
-      <location filename="../../../georedis_plugin/gui/geoset_panel.py" line="561" />
+      <location filename="../../../georedis_plugin/gui/geoset_panel.py" line="539" />
       <source>{hits} hits in '{name}' in {ms:.0f} ms</source>
       <translation>{hits} résultats dans '{name}' en {ms:.0f} ms</translation>
     </message>
     <message>
-      <location filename="../../../georedis_plugin/gui/geoset_panel.py" line="590" />
+      <location filename="../../../georedis_plugin/gui/geoset_panel.py" line="568" />
       <source>QGIS did not add the hit layer '{name}' to the project. Search again.</source>
       <translation>QGIS n'a pas ajouté la couche de résultats '{name}' au projet. Relancez la recherche.</translation>
     </message>
@@ -667,11 +682,6 @@
       <location filename="../../../georedis_plugin/gui/geoset_panel.py" line="351" />
       <source>From '{source}' ({crs}), loaded {when}</source>
       <translation>Depuis '{source}' ({crs}), chargé le {when}</translation>
-    </message>
-    <message>
-      <location filename="../../../georedis_plugin/gui/geoset_panel.py" line="525" />
-      <source>A selected polygon cannot be expressed in WGS 84 ({error}). Select polygons within the valid area of their layer's CRS.</source>
-      <translation>Un polygone sélectionné ne peut pas être exprimé en WGS 84 ({error}). Sélectionnez des polygones dans l'emprise valide du SCR de leur couche.</translation>
     </message>
     <message>
       <location filename="../../../georedis_plugin/gui/settings_dialog.py" line="35" />
@@ -1233,34 +1243,24 @@ Avec « Regrouper le résultat », le tampon de chaque entité est mis en cache 
       <translation>{loaded} points chargés dans '{name}' ({key}) ; {skipped} ignorés, {duplicates} noms en double.</translation>
     </message>
     <message>
-      <location filename="../../../georedis_plugin/processing/algorithms/polygon_search.py" line="25" />
+      <location filename="../../../georedis_plugin/processing/algorithms/polygon_search.py" line="21" />
       <source>Search a geo set by polygon</source>
       <translation>Rechercher dans un ensemble géo par polygone</translation>
     </message>
     <message>
-      <location filename="../../../georedis_plugin/processing/algorithms/polygon_search.py" line="28" />
+      <location filename="../../../georedis_plugin/processing/algorithms/polygon_search.py" line="24" />
       <source>Finds the points of a geo set inside or on the boundary of the polygons of a layer (use 'Selected features only' for a selection). Redis returns the points of the polygons' bounding box, then an exact point-in-polygon test keeps the hits. Distances are measured from the centre of that bounding box.</source>
       <translation>Trouve les points d'un ensemble géo à l'intérieur ou sur le contour des polygones d'une couche (utilisez « Entités sélectionnées uniquement » pour une sélection). Redis renvoie les points du rectangle englobant des polygones, puis un test exact point dans polygone garde les résultats. Les distances sont mesurées depuis le centre de ce rectangle englobant.</translation>
     </message>
     <message>
-      <location filename="../../../georedis_plugin/processing/algorithms/polygon_search.py" line="37" />
+      <location filename="../../../georedis_plugin/processing/algorithms/polygon_search.py" line="33" />
       <source>Polygons</source>
       <translation>Polygones</translation>
     </message>
     <message>
-      <location filename="../../../georedis_plugin/processing/algorithms/polygon_search.py" line="40" />
+      <location filename="../../../georedis_plugin/processing/algorithms/polygon_search.py" line="36" />
       <source>Polygon layer, in any CRS; all its polygons (or, with 'Selected features only', the selected ones) are combined.</source>
       <translation>Couche de polygones, dans n'importe quel SCR ; tous ses polygones (ou, avec « Entités sélectionnées uniquement », ceux sélectionnés) sont combinés.</translation>
-    </message>
-    <message>
-      <location filename="../../../georedis_plugin/processing/algorithms/polygon_search.py" line="71" />
-      <source>The polygon layer has no polygon to search in. Select or draw one.</source>
-      <translation>La couche de polygones n'a aucun polygone où chercher. Sélectionnez-en ou dessinez-en un.</translation>
-    </message>
-    <message>
-      <location filename="../../../georedis_plugin/processing/algorithms/polygon_search.py" line="66" />
-      <source>A polygon cannot be transformed to WGS 84: {error}</source>
-      <translation>Un polygone ne peut pas être transformé en WGS 84 : {error}</translation>
     </message>
     <message>
       <location filename="../../../georedis_plugin/processing/algorithms/radius_search.py" line="16" />

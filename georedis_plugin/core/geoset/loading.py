@@ -1,0 +1,196 @@
+"""Loading points into a geo set: scores sorted, pre-encoded ZADD/HSET, atomic swap.
+
+Loading computes the geohash scores exactly as Redis's ``geohashEncodeWGS84`` does, sorts the
+points by score and sends pre-encoded ZADD commands, which keeps the result a standard geo set
+(GEOPOS/GEOSEARCH/GEOADD all work on it) while ingesting several times faster than GEOADD.
+"""
+
+import json
+import time
+import uuid
+from dataclasses import dataclass
+from datetime import datetime, timezone
+
+import numpy as np
+import redis
+from qgis.core import Qgis, QgsMessageLog
+
+from ...i18n import tr
+from ..clients import on_slot, pooled_connection
+from ..errors import REDIS_ERRORS, GeoRedisError
+from .catalog import check_type
+from .geohash import geohash_scores
+from .keys import META_FIELDS_KEY, GeoSetKeys
+from .reading import PointData, read_points
+from .resp import encode_command, encode_hset, encode_zadd, member_bytes
+from .rows import fields_to_json
+
+ZADD_BATCH = 50_000
+HSET_BATCH = 20_000
+# Temporary keys of a load expire unless the load completes (it then PERSISTs them): a load
+# cut short where its own clean-up cannot reach the server (the primary died, and a
+# Sentinel or cluster failover promoted a replica holding part of them) leaves nothing behind.
+TEMP_TTL_SECONDS = 24 * 3600
+
+
+@dataclass
+class LoadResult:
+    name: str
+    key: str
+    loaded: int
+    skipped: int
+    duplicates: int
+    seconds: float = 0.0
+
+
+def _send_pipelined(
+    client: redis.Redis, commands, count: int, feedback=None, progress=(50.0, 100.0)
+):
+    """Send ``count`` pre-encoded commands on one connection, at most two in flight.
+
+    ``commands`` may be a generator: the next command is encoded while the server works on
+    the one before. Returns the replies.
+    """
+    replies = []
+    pending = 0
+    with pooled_connection(client) as connection:
+        for index, command in enumerate(commands):
+            if feedback is not None and feedback.isCanceled():
+                break
+            connection.send_packed_command([command], check_health=index == 0)
+            pending += 1
+            if pending > 1:
+                replies.append(connection.read_response())
+                pending -= 1
+            if feedback is not None:
+                low, high = progress
+                feedback.setProgress(low + (high - low) * (index + 1) / max(count, 1))
+        while pending:
+            replies.append(connection.read_response())
+            pending -= 1
+    return replies
+
+
+def load_points(
+    client: redis.Redis, prefix: str, name: str, data: PointData, feedback=None
+) -> LoadResult:
+    """Replace the geo set ``name`` with ``data`` atomically (temporary keys, then RENAME).
+
+    All keys involved share the set's hash tag, so in a Redis Cluster the whole load runs on
+    the primary holding that slot: one geo set lives on one node.
+    """
+    started = time.perf_counter()
+    keys = GeoSetKeys.for_name(prefix, name)
+    # a geo set replaces a geo set; any other value under that key is not ours to destroy
+    check_type(name, keys, client.type(keys.geo), has_meta=True)
+    members = member_bytes(data.members)
+    scores = geohash_scores(data.lon, data.lat)
+    # Highest score first: each insertion then lands at the head of Redis's skiplist, which
+    # is ~8% quicker for the server than appending at its tail (and 3x quicker than random).
+    order = np.argsort(scores, kind="stable")[::-1]
+    scores, members_sorted = scores[order], members[order]
+    on_slot(
+        client,
+        keys.geo,
+        lambda node: _write_set(
+            node, prefix, name, keys, data, members, scores, members_sorted, feedback
+        ),
+    )
+    return LoadResult(
+        name, keys.geo, len(scores), data.skipped, data.duplicates, time.perf_counter() - started
+    )
+
+
+def _write_set(client, prefix, name, keys, data, members, scores, members_sorted, feedback):
+    """Write the sorted points under temporary keys of ``name``'s slot, then swap them in."""
+    temp = GeoSetKeys.for_name(prefix, name, f":tmp:{uuid.uuid4().hex}")
+    geo_key = temp.geo.encode("utf-8")
+    commands = (
+        encode_zadd(geo_key, scores[i : i + ZADD_BATCH], members_sorted[i : i + ZADD_BATCH])
+        for i in range(0, len(scores), ZADD_BATCH)
+    )
+    count = len(scores)
+    try:
+        _send_pipelined(client, _expiring(commands, geo_key), -(-count // ZADD_BATCH) + 1, feedback)
+        if data.rows is not None and count and not _canceled(feedback):
+            attrs_key = temp.attrs.encode("utf-8")
+            member_list = [m if isinstance(m, bytes) else b"%d" % m for m in members.tolist()]
+            hsets = (
+                encode_hset(
+                    attrs_key, member_list[i : i + HSET_BATCH], data.rows[i : i + HSET_BATCH]
+                )
+                for i in range(0, count, HSET_BATCH)
+            )
+            _send_pipelined(client, _expiring(hsets, attrs_key), -(-count // HSET_BATCH) + 1)
+        if _canceled(feedback):
+            client.delete(temp.geo, temp.attrs, temp.meta)
+            raise GeoRedisError(tr("Loading '{name}' was canceled.").format(name=name))
+        meta = {
+            "name": name,
+            "source": data.source_name,
+            "crs": data.source_crs,
+            "id_field": data.id_field,
+            "count": count,
+            "skipped": data.skipped,
+            "duplicates": data.duplicates,
+            "attributes": int(data.rows is not None),
+            META_FIELDS_KEY: json.dumps(fields_to_json(data.fields)) if data.fields else "[]",
+            "loaded_at": datetime.now(timezone.utc).isoformat(timespec="seconds"),
+        }
+        with client.pipeline(transaction=True) as pipe:
+            # UNLINK frees the old set in a background thread; RENAME over it would block
+            pipe.unlink(keys.geo, keys.attrs)
+            if count:
+                pipe.rename(temp.geo, keys.geo)
+                pipe.persist(keys.geo)  # RENAME carries the temporary key's expiry over
+            if data.rows is not None and count:
+                pipe.rename(temp.attrs, keys.attrs)
+                pipe.persist(keys.attrs)
+            pipe.delete(keys.meta)
+            pipe.hset(keys.meta, mapping=meta)
+            pipe.execute()
+    except BaseException:
+        _cleanup(client, temp)
+        raise
+
+
+def _expiring(commands, key: bytes):
+    """``commands``, with an EXPIRE of ``key`` (TEMP_TTL_SECONDS) once the first created it."""
+    for index, command in enumerate(commands):
+        yield command
+        if index == 0:
+            yield encode_command(b"EXPIRE", key, b"%d" % TEMP_TTL_SECONDS)
+
+
+def _canceled(feedback) -> bool:
+    return feedback is not None and feedback.isCanceled()
+
+
+def _cleanup(client, temp: GeoSetKeys) -> None:
+    try:
+        client.delete(temp.geo, temp.attrs, temp.meta)
+    except REDIS_ERRORS as exc:
+        # the original error is what the user needs to see; this one only goes to the log
+        QgsMessageLog.logMessage(
+            f"Could not delete the temporary keys {temp.geo}*: {exc}",
+            "GeoRedis",
+            Qgis.MessageLevel.Warning,
+        )
+
+
+def load_layer(
+    client: redis.Redis,
+    prefix: str,
+    name: str,
+    source,
+    id_field: str = "",
+    store_attributes: bool = False,
+    transform_context=None,
+    feedback=None,
+    source_name: str = "",
+) -> LoadResult:
+    """Read ``source`` and replace the geo set ``name`` with its points."""
+    data = read_points(source, id_field, store_attributes, transform_context, feedback, source_name)
+    if _canceled(feedback):
+        raise GeoRedisError(tr("Loading '{name}' was canceled.").format(name=name))
+    return load_points(client, prefix, name, data, feedback)

@@ -1,0 +1,108 @@
+"""RESP commands encoded by hand for bulk loads: ZADD with numpy, HSET and any command.
+
+redis-py's and hiredis's packers take one Python object per argument; ``encode_zadd`` builds a
+ZADD of 50,000 members from two numpy arrays without a per-member Python step, which is what
+lets a load run close to the server's own ingest limit (scripts/bench_geoset.py).
+"""
+
+import numpy as np
+
+
+def member_bytes(members) -> np.ndarray:
+    """Member names as a numpy bytes array (an array of feature ids passes as it is)."""
+    if isinstance(members, np.ndarray):
+        return members
+    encoded = [m.encode("utf-8") for m in members]
+    if not encoded:
+        return np.empty(0, dtype="S1")
+    return np.array(encoded, dtype=np.bytes_)
+
+
+_DIGIT_GROUPS = np.array([list(b"%04d" % i) for i in range(10000)], dtype=np.uint8)
+_CRLF = np.frombuffer(b"\r\n", dtype=np.uint8)
+
+
+def _digits(values: np.ndarray, width: int) -> np.ndarray:
+    """(n, width) ASCII digits of non-negative integers, zero padded on the left."""
+    groups = (width + 3) // 4
+    out = np.empty((len(values), groups * 4), dtype=np.uint8)
+    rest = values.astype(np.uint64)
+    for group in range(groups - 1, -1, -1):
+        out[:, 4 * group : 4 * group + 4] = _DIGIT_GROUPS[(rest % np.uint64(10000)).astype(np.intp)]
+        rest //= np.uint64(10000)
+    return out[:, groups * 4 - width :]
+
+
+def _leading_zeros(values: np.ndarray, width: int) -> np.ndarray:
+    """(n, width) mask of the digits to keep: no leading zeros, at least one digit."""
+    limits = 10 ** np.arange(width - 1, -1, -1, dtype=np.uint64)
+    keep = values.astype(np.uint64)[:, None] >= limits[None, :]
+    keep[:, -1] = True
+    return keep
+
+
+def _bulk_strings(members: np.ndarray):
+    """RESP bulk strings ``$<len>\r\n<member>\r\n`` as (bytes, keep-mask) columns.
+
+    ``members`` is either a numpy bytes array or an array of non-negative integers (feature
+    ids, written in decimal).
+    """
+    n = len(members)
+    if members.dtype.kind == "S":
+        width = members.itemsize
+        # numpy's S dtype drops trailing NUL bytes; the lengths follow the same rule
+        lengths = np.char.str_len(members).astype(np.int64)
+        body = members.view(np.uint8).reshape(n, width)
+        body_keep = np.arange(width)[None, :] < lengths[:, None]
+    else:
+        values = members.astype(np.uint64)
+        width = len(str(int(values.max()))) if n else 1
+        body = _digits(values, width)
+        body_keep = _leading_zeros(values, width)
+        lengths = body_keep.sum(axis=1)
+    length_width = len(str(width))
+    columns = 1 + length_width + 2 + width + 2
+    buf = np.empty((n, columns), dtype=np.uint8)
+    keep = np.ones((n, columns), dtype=bool)
+    buf[:, 0] = ord("$")
+    buf[:, 1 : 1 + length_width] = _digits(lengths, length_width)
+    keep[:, 1 : 1 + length_width] = _leading_zeros(lengths, length_width)
+    at = 1 + length_width
+    buf[:, at : at + 2] = _CRLF
+    buf[:, at + 2 : at + 2 + width] = body
+    keep[:, at + 2 : at + 2 + width] = body_keep
+    buf[:, -2:] = _CRLF
+    return buf, keep
+
+
+def encode_zadd(key: bytes, scores: np.ndarray, members: np.ndarray) -> bytes:
+    """One RESP ``ZADD key score member ...`` command built with numpy, no per-member Python.
+
+    Scores go as 17 zero-padded digits, which ZADD parses to the same double. (A point exactly
+    on the +180 meridian or the upper latitude limit has an offset of 2^26, one bit more than
+    the 52 of the usual geohash, as in Redis; 2^54 still has 17 digits.)
+    """
+    n = len(scores)
+    score_columns = np.empty((n, 24), dtype=np.uint8)
+    score_columns[:, 0:5] = np.frombuffer(b"$17\r\n", dtype=np.uint8)
+    score_columns[:, 5:22] = _digits(scores, 17)
+    score_columns[:, 22:24] = _CRLF
+    member_columns, member_keep = _bulk_strings(members)
+    buf = np.concatenate([score_columns, member_columns], axis=1)
+    keep = np.concatenate([np.ones((n, 24), dtype=bool), member_keep], axis=1)
+    header = b"*%d\r\n$4\r\nZADD\r\n$%d\r\n%b\r\n" % (2 + 2 * n, len(key), key)
+    return header + buf[keep].tobytes()
+
+
+def encode_command(*args: bytes) -> bytes:
+    parts = [b"*%d\r\n" % len(args)]
+    parts.extend(b"$%d\r\n%b\r\n" % (len(a), a) for a in args)
+    return b"".join(parts)
+
+
+def encode_hset(key: bytes, members: list, rows: list) -> bytes:
+    parts = [b"*%d\r\n$4\r\nHSET\r\n$%d\r\n%b\r\n" % (2 + 2 * len(members), len(key), key)]
+    parts.extend(
+        b"$%d\r\n%b\r\n$%d\r\n%b\r\n" % (len(m), m, len(r), r) for m, r in zip(members, rows)
+    )
+    return b"".join(parts)

@@ -1,0 +1,105 @@
+"""Stored attributes: the field list as JSON, a feature's values as one compact JSON row."""
+
+import json
+import math
+
+from qgis.core import QgsFields
+from qgis.PyQt.QtCore import QByteArray, QDate, QDateTime, Qt, QTime, QVariant
+
+from ..compat import FieldType, enum_value, make_field
+
+
+def fields_to_json(fields: QgsFields) -> list:
+    return [
+        {
+            "name": f.name(),
+            "type": enum_value(f.type()),
+            "type_name": f.typeName(),
+            "length": f.length(),
+            "precision": f.precision(),
+            "sub_type": enum_value(f.subType()),
+        }
+        for f in fields
+    ]
+
+
+def fields_from_json(items: list) -> QgsFields:
+    fields = QgsFields()
+    for item in items:
+        fields.append(
+            make_field(
+                item["name"],
+                item["type"],
+                item.get("type_name", ""),
+                item.get("length", 0),
+                item.get("precision", 0),
+                "",
+                item.get("sub_type", 0),
+            )
+        )
+    return fields
+
+
+def encode_value(value):
+    if value is None:
+        return None
+    if isinstance(value, QVariant):
+        return None if value.isNull() else encode_value(value.value())
+    if isinstance(value, (bool, int, str)):
+        return value
+    if isinstance(value, float):
+        return value if math.isfinite(value) else None
+    if isinstance(value, QDateTime):
+        return value.toString(Qt.DateFormat.ISODateWithMs) if value.isValid() else None
+    if isinstance(value, QDate):
+        return value.toString(Qt.DateFormat.ISODate) if value.isValid() else None
+    if isinstance(value, QTime):
+        return value.toString(Qt.DateFormat.ISODateWithMs) if value.isValid() else None
+    if isinstance(value, QByteArray):
+        return bytes(value.toBase64()).decode("ascii")
+    if isinstance(value, (list, tuple)):
+        return [encode_value(v) for v in value]
+    if isinstance(value, dict):
+        return {str(k): encode_value(v) for k, v in value.items()}
+    return str(value)
+
+
+# Plain ints, strings and finite floats go straight through the C encoder; anything else
+# (NULL QVariants, dates, byte arrays...) through encode_value via ``default``.
+_ROW_ENCODER = json.JSONEncoder(
+    ensure_ascii=False, separators=(",", ":"), allow_nan=False, default=encode_value
+)
+
+
+def encode_row(values) -> bytes:
+    """A feature's attributes as a compact JSON array (UTF-8)."""
+    try:
+        return _ROW_ENCODER.encode(values).encode("utf-8")
+    except ValueError:  # NaN or infinity, which JSON cannot hold: stored as null
+        return _ROW_ENCODER.encode([encode_value(v) for v in values]).encode("utf-8")
+
+
+def _decoder(field_type: int):
+    if field_type == FieldType.DATE:
+        return lambda s: QDate.fromString(s, Qt.DateFormat.ISODate)
+    if field_type == FieldType.DATE_TIME:
+        return lambda s: QDateTime.fromString(s, Qt.DateFormat.ISODateWithMs)
+    if field_type == FieldType.TIME:
+        return lambda s: QTime.fromString(s, Qt.DateFormat.ISODateWithMs)
+    if field_type == FieldType.BYTE_ARRAY:
+        return lambda s: QByteArray.fromBase64(s.encode("ascii"))
+    return None
+
+
+def decode_rows(fields: QgsFields, rows: list) -> list:
+    """Many stored rows (bytes or None) decoded at once: one json.loads for all of them."""
+    width = fields.count()
+    decoded = json.loads(b"[" + b",".join(row or b"null" for row in rows) + b"]")
+    decoded = [values if values is not None else [None] * width for values in decoded]
+    for index, field_ in enumerate(fields):
+        convert = _decoder(field_.type())
+        if convert is not None:
+            for values in decoded:
+                if values[index] is not None:
+                    values[index] = convert(values[index])
+    return decoded

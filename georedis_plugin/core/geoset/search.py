@@ -1,0 +1,254 @@
+"""Searching a geo set: one GEOSEARCH round trip (with the hits' stored rows), and the results.
+
+Searching reads the hits' scores (WITHHASH) and decodes them as GEOPOS does; what a search
+keeps of Redis's candidates is up to its shape (see ``shapes``).
+"""
+
+import gc
+import json
+import threading
+import time
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+
+import numpy as np
+import redis
+from qgis.core import QgsFields
+
+from ...i18n import tr
+from ..clients import on_slot
+from ..errors import GeoRedisError
+from .catalog import check_type
+from .distances import check_unit
+from .geohash import decode_scores
+from .keys import META_FIELDS_KEY, GeoSetKeys
+from .rows import fields_from_json
+from .shapes import Box, LonLat, Member, Polygon, Radius
+
+
+@dataclass
+class SearchResult:
+    """Hits nearest first: member names, distances in ``unit``, WGS84 coordinates.
+
+    ``raw_members`` are the names as Redis returns them (UTF-8 bytes); ``members`` decodes
+    them on first use, which a search that only builds a hit layer never needs.
+    """
+
+    name: str
+    unit: str
+    raw_members: list
+    distances: np.ndarray
+    lon: np.ndarray
+    lat: np.ndarray
+    rows: list = None
+    fields: QgsFields = None
+    seconds: float = 0.0
+    description: str = ""
+    _members: list = field(default=None, repr=False)
+
+    @property
+    def members(self) -> list:
+        if self._members is None:
+            self._members = [m.decode("utf-8", "replace") for m in self.raw_members]
+        return self._members
+
+    def __len__(self) -> int:
+        return len(self.raw_members)
+
+    def subset(self, keep: np.ndarray, description: str = "") -> "SearchResult":
+        """The hits where the boolean mask ``keep`` is true, in their order."""
+        flags = keep.tolist()
+        return SearchResult(
+            self.name,
+            self.unit,
+            [m for m, k in zip(self.raw_members, flags) if k],
+            self.distances[keep],
+            self.lon[keep],
+            self.lat[keep],
+            [r for r, k in zip(self.rows, flags) if k] if self.rows is not None else None,
+            self.fields,
+            description=description or self.description,
+        )
+
+
+def parse_hits(raw: list):
+    """Members, distances and coordinates of a GEOSEARCH ... WITHDIST WITHHASH reply.
+
+    WITHHASH instead of WITHCOORD: an integer per hit is cheaper for the server to write and
+    for the client to read than two decimal coordinates, and ``decode_scores`` gives exactly
+    the coordinates WITHCOORD would have.
+    """
+    if not raw:
+        return [], np.empty(0), np.empty(0), np.empty(0)
+    count = len(raw)
+    members = [hit[0] for hit in raw]
+    distances = np.fromiter((float(hit[1]) for hit in raw), dtype=np.float64, count=count)
+    scores = np.fromiter((hit[2] for hit in raw), dtype=np.uint64, count=count)
+    lon, lat = decode_scores(scores)
+    return members, distances, lon, lat
+
+
+# KEYS: geo set, meta hash, attribute hash (one hash tag). ARGV: the meta field naming the
+# stored fields, then the GEOSEARCH arguments after the key. Returns the key type, the meta
+# values, the hits (or the error text) and the attribute rows of the hits (false = none).
+SEARCH_SCRIPT = """
+local key_type = redis.call('TYPE', KEYS[1])['ok']
+local meta = redis.call('HMGET', KEYS[2], 'attributes', ARGV[1])
+if key_type ~= 'zset' then
+  return {key_type, meta, {}, {}}
+end
+local ok, hits = pcall(redis.call, 'GEOSEARCH', KEYS[1], unpack(ARGV, 2))
+if not ok then
+  return {key_type, meta, hits['err'] or tostring(hits), {}}
+end
+local rows = {}
+if meta[1] == '1' and #hits > 0 then
+  for start = 1, #hits, 1000 do
+    local members = {}
+    for i = start, math.min(start + 999, #hits) do
+      members[#members + 1] = hits[i][1]
+    end
+    local chunk = redis.call('HMGET', KEYS[3], unpack(members))
+    for i = 1, #chunk do
+      rows[#rows + 1] = chunk[i]
+    end
+  end
+end
+return {key_type, meta, hits, rows}
+"""
+
+
+_gc_lock = threading.Lock()
+_gc_pausers = [0, False]  # threads inside gc_paused(), whether the collector was enabled
+
+
+@contextmanager
+def gc_paused():
+    """Pause Python's cyclic garbage collector while a large search reply is parsed.
+
+    hiredis builds one small list per hit; tens of thousands of new containers trigger
+    collections of every generation, and a full one walks all of QGIS's Python objects
+    (halving the speed of a 60,000-hit search). The objects made here hold no cycles, and the
+    collector is back on as soon as the last thread leaves (reference counting never stops).
+    """
+    with _gc_lock:
+        if _gc_pausers[0] == 0:
+            _gc_pausers[1] = gc.isenabled()
+            gc.disable()
+        _gc_pausers[0] += 1
+    try:
+        yield
+    finally:
+        with _gc_lock:
+            _gc_pausers[0] -= 1
+            if _gc_pausers[0] == 0 and _gc_pausers[1]:
+                gc.enable()
+
+
+# Geo key -> whether its last search found stored attributes. Only a hint of which request
+# to send first (the MULTI, or the script that also reads rows), so that a search of a set
+# with attributes runs GEOSEARCH once; both requests report the set's current metadata.
+_STORES_ATTRIBUTES: dict = {}
+
+
+class GeoSet:
+    """Searches on one geo set; every method does only Redis I/O and numpy work.
+
+    ``search`` runs any shape of ``shapes``; ``radius``, ``box``, ``around_member`` and
+    ``polygon`` are shorthands for the usual ones.
+    """
+
+    def __init__(self, client: redis.Redis, prefix: str, name: str):
+        self.client = client
+        self.prefix = prefix
+        self.name = name
+        self.keys = GeoSetKeys.for_name(prefix, name)
+
+    def search(self, shape, unit: str = "m", count: int = 0) -> SearchResult:
+        """The hits of ``shape`` (a shape of ``shapes``), nearest first, at most ``count``."""
+        check_unit(unit)
+        started = time.perf_counter()
+        with gc_paused():
+            result = shape.search(self, unit, count)
+        result.seconds = time.perf_counter() - started
+        return result
+
+    def radius(self, lon: float, lat: float, radius: float, unit: str = "m", count: int = 0):
+        return self.search(Radius(LonLat(lon, lat), radius), unit, count)
+
+    def box(self, lon: float, lat: float, width: float, height: float, unit="m", count=0):
+        return self.search(Box(LonLat(lon, lat), width, height), unit, count)
+
+    def around_member(self, member: str, radius: float, unit: str = "m", count: int = 0):
+        return self.search(Radius(Member(member), radius), unit, count)
+
+    def polygon(self, polygon_wgs84, unit: str = "m", count: int = 0):
+        return self.search(Polygon(polygon_wgs84), unit, count)
+
+    def geosearch(self, origin: list, shape: list, unit: str, count: int, description: str):
+        """One GEOSEARCH ``origin`` ``shape`` ``unit`` ASC [COUNT] with the hits' stored rows."""
+        args = ["GEOSEARCH", self.keys.geo, *origin, *shape, unit, "ASC"]
+        if count and count > 0:
+            args += ["COUNT", int(count)]
+        args += ["WITHDIST", "WITHHASH"]
+        key_type, meta, raw, rows = on_slot(
+            self.client, self.keys.geo, lambda node: self._query(node, args)
+        )
+        _STORES_ATTRIBUTES[self.keys.geo] = isinstance(meta, list) and meta[0] == b"1"
+        has_meta = isinstance(meta, list) and meta[0] is not None
+        check_type(self.name, self.keys, key_type, has_meta)
+        if isinstance(raw, (bytes, redis.ResponseError)):  # GEOSEARCH failed
+            self._refused(raw, origin)
+        members, distances, lon, lat = parse_hits(raw)
+        result = SearchResult(
+            self.name, unit, members, distances, lon, lat, description=description
+        )
+        if has_meta and meta[0] == b"1":
+            result.fields = fields_from_json(json.loads(meta[1] or b"[]"))
+            result.rows = [row or None for row in rows]
+        return result
+
+    def _refused(self, raw, origin: list):
+        text = raw.decode("utf-8", "replace") if isinstance(raw, bytes) else str(raw)
+        # Redis's wording, then Valkey 9's ("ERR member <name> does not exist")
+        if "could not decode requested zset member" in text or (
+            origin[0] == "FROMMEMBER" and text.endswith("does not exist")
+        ):
+            raise GeoRedisError(
+                tr(
+                    "'{member}' is not a member of the geo set '{name}'. Check the member "
+                    "name (the id field's value, or the feature id)."
+                ).format(member=origin[1], name=self.name)
+            )
+        if "invalid longitude,latitude pair" in text:
+            raise GeoRedisError(
+                tr(
+                    "Redis cannot search around longitude {lon}, latitude {lat}: it covers "
+                    "latitudes up to ±85.05112878° and longitudes up to ±180°. Choose a "
+                    "centre within that range."
+                ).format(lon=origin[1], lat=origin[2])
+            )
+        raise GeoRedisError(
+            tr("Redis refused the search of '{name}': {error}").format(name=self.name, error=text)
+        )
+
+    def _query(self, node: redis.Redis, args: list) -> tuple:
+        """(key type, meta values, GEOSEARCH reply or error, attribute rows) from ``node``."""
+        key_type = meta = raw = None
+        rows = []
+        if not _STORES_ATTRIBUTES.get(self.keys.geo):
+            with node.pipeline(transaction=True) as pipe:
+                pipe.type(self.keys.geo)
+                pipe.hmget(self.keys.meta, ["attributes", META_FIELDS_KEY])
+                pipe.execute_command(*args)
+                key_type, meta, raw = pipe.execute(raise_on_error=False)
+        if raw is None or (
+            isinstance(meta, list) and meta[0] == b"1" and isinstance(raw, list) and raw
+        ):
+            # With stored attributes, one script reads the hits and their rows atomically,
+            # so a reload in between can never pair one load's hits with another's rows.
+            key_type, meta, raw, rows = node.register_script(SEARCH_SCRIPT)(
+                keys=[self.keys.geo, self.keys.meta, self.keys.attrs],
+                args=[META_FIELDS_KEY, *args[2:]],
+            )
+        return key_type, meta, raw, rows
