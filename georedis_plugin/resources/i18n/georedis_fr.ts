@@ -379,12 +379,12 @@
       <translation>Un polygone ne peut pas être exprimé en WGS 84 ({error}). Utilisez des polygones situés dans l'emprise valide du SCR de leur couche.</translation>
     </message>
     <message>
-      <location filename="../../../georedis_plugin/core/wkb_cache.py" line="189" />
+      <location filename="../../../georedis_plugin/core/wkb_cache.py" line="319" />
       <source>GeoRedis computes the results without the cache for the rest of this run.</source>
       <translation>GeoRedis calcule les résultats sans le cache pour le reste de ce traitement.</translation>
     </message>
     <message>
-      <location filename="../../../georedis_plugin/core/wkb_cache.py" line="264" />
+      <location filename="../../../georedis_plugin/core/wkb_cache.py" line="418" />
       <source>The cache statistics of this run were not stored: {reason}</source>
       <translation>Les statistiques du cache de cette exécution n'ont pas été enregistrées : {reason}</translation>
     </message>
@@ -999,12 +999,12 @@
       <translation>Taille nord-sud, dans l'unité de distance.</translation>
     </message>
     <message>
-      <location filename="../../../georedis_plugin/processing/algorithms/buffer.py" line="62" />
+      <location filename="../../../georedis_plugin/processing/algorithms/buffer.py" line="58" />
       <source>Buffer (cached)</source>
       <translation>Tampon (en cache)</translation>
     </message>
     <message>
-      <location filename="../../../georedis_plugin/processing/algorithms/buffer.py" line="88" />
+      <location filename="../../../georedis_plugin/processing/algorithms/buffer.py" line="84" />
       <source>
 
 With 'Dissolve result', the buffer of each feature is cached as above and the merged geometry too (one more entry, counted in CACHE_HITS / CACHE_MISSES), keyed by the keys of all the buffers it merges.</source>
@@ -1013,22 +1013,22 @@ With 'Dissolve result', the buffer of each feature is cached as above and the me
 Avec « Regrouper le résultat », le tampon de chaque entité est mis en cache comme ci-dessus, ainsi que la géométrie fusionnée (une entrée de plus, comptée dans CACHE_HITS / CACHE_MISSES), avec pour clé les clés de tous les tampons qu'elle fusionne.</translation>
     </message>
     <message>
-      <location filename="../../../georedis_plugin/processing/algorithms/buffer.py" line="76" />
+      <location filename="../../../georedis_plugin/processing/algorithms/buffer.py" line="72" />
       <source>buffer,grow,fixed,variable,distance,cache,redis</source>
       <translation>tampon,agrandir,fixe,variable,distance,cache,redis</translation>
     </message>
     <message>
-      <location filename="../../../georedis_plugin/processing/algorithms/buffer.py" line="80" />
+      <location filename="../../../georedis_plugin/processing/algorithms/buffer.py" line="76" />
       <source>Computes a buffer area for all the features in an input layer, using a fixed or dynamic distance, with exactly the result of QGIS's native Buffer algorithm (same parameters, fields, MultiPolygon output, or one Polygon feature per part when disjoint results are kept separate, null geometries kept, or dropped when dissolving).</source>
       <translation>Calcule une zone tampon pour toutes les entités d'une couche source, avec une distance fixe ou dynamique, en donnant exactement le résultat de l'algorithme Tampon natif de QGIS (mêmes paramètres, mêmes champs, sortie MultiPolygon, ou une entité Polygon par partie lorsque les résultats disjoints sont gardés séparés, géométries nulles conservées, ou écartées lors du regroupement).</translation>
     </message>
     <message>
-      <location filename="../../../georedis_plugin/processing/algorithms/buffer.py" line="185" />
+      <location filename="../../../georedis_plugin/processing/algorithms/buffer.py" line="131" />
       <source>Computing {n} buffers…</source>
       <translation>Calcul de {n} tampons…</translation>
     </message>
     <message>
-      <location filename="../../../georedis_plugin/processing/algorithms/buffer.py" line="158" />
+      <location filename="../../../georedis_plugin/processing/algorithms/buffer.py" line="153" />
       <source>The buffer distance of feature {id} is {distance}, not a number GEOS can use. Give a finite distance (check the expression or field that defines it).</source>
       <translation>La distance tampon de l'entité {id} vaut {distance}, un nombre que GEOS ne peut pas utiliser. Donnez une distance finie (vérifiez l'expression ou le champ qui la définit).</translation>
     </message>
@@ -1063,7 +1063,7 @@ Avec « Regrouper le résultat », le tampon de chaque entité est mis en cache 
       <translation>GeoRedis ne sait pas encore appliquer {names} : exécution de {algorithm} de QGIS à la place, sans le cache.</translation>
     </message>
     <message>
-      <location filename="../../../georedis_plugin/processing/algorithms/cached.py" line="154" />
+      <location filename="../../../georedis_plugin/processing/algorithms/cached.py" line="162" />
       <source>Cache: {hits} geometries read back, {misses} computed.</source>
       <translation>Cache : {hits} géométries relues, {misses} calculées.</translation>
     </message>
@@ -1168,22 +1168,22 @@ Avec « Regrouper le résultat », le tampon de chaque entité est mis en cache 
       <translation>{hits} résultats dans '{name}' ({seconds:.3f} s).</translation>
     </message>
     <message>
-      <location filename="../../../georedis_plugin/processing/algorithms/intersection.py" line="89" />
+      <location filename="../../../georedis_plugin/processing/algorithms/intersection.py" line="79" />
       <source>Intersection (cached)</source>
       <translation>Intersection (en cache)</translation>
     </message>
     <message>
-      <location filename="../../../georedis_plugin/processing/algorithms/intersection.py" line="95" />
+      <location filename="../../../georedis_plugin/processing/algorithms/intersection.py" line="85" />
       <source>Extracts the overlapping portions of features in the Input and Overlay layers, with exactly the result of QGIS's native Intersection algorithm: output features carry the attributes of both, the overlay is reprojected to the input's CRS, and results of another dimension than the input are dropped.</source>
       <translation>Extrait les parties qui se chevauchent des entités des couches source et de superposition, en donnant exactement le résultat de l'algorithme Intersection natif de QGIS : les entités produites portent les attributs des deux couches, la couche de superposition est reprojetée dans le SCR de la couche source, et les résultats d'une autre dimension que la source sont écartés.</translation>
     </message>
     <message>
-      <location filename="../../../georedis_plugin/processing/algorithms/intersection.py" line="92" />
+      <location filename="../../../georedis_plugin/processing/algorithms/intersection.py" line="82" />
       <source>intersection,overlay,clip,cache,redis</source>
       <translation>intersection,superposition,découpage,cache,redis</translation>
     </message>
     <message>
-      <location filename="../../../georedis_plugin/processing/algorithms/intersection.py" line="249" />
+      <location filename="../../../georedis_plugin/processing/algorithms/intersection.py" line="153" />
       <source>Computing {n} intersections…</source>
       <translation>Calcul de {n} intersections…</translation>
     </message>
