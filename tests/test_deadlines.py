@@ -10,6 +10,7 @@ import time
 
 import pytest
 import redis
+from qgis.core import QgsFeatureRequest
 
 from georedis_plugin.core import settings
 from georedis_plugin.core.clients import get_client, reply_deadline, reset_clients
@@ -172,3 +173,47 @@ def test_a_warm_buffer_through_a_slow_link_costs_at_most_the_timeout(
     assert_same_output(ours, native)
     assert len(feedback.errors) == 1, feedback.errors
     assert elapsed - computing < 2 * TIMEOUT + MARGIN, (elapsed, computing)
+
+
+def test_a_run_leaves_a_cache_that_is_slower_to_read_than_computing(
+    provider, redis_server, redis_client, slow_settings, monkeypatch
+):
+    """Each read within the read timeout, but slower than computing the values: after the
+    first chunks the run computes the rest itself, and says why."""
+    from georedis_plugin.processing.algorithms.cached_features import CachedFeatureAlgorithm
+
+    monkeypatch.setattr(CachedFeatureAlgorithm, "CHUNK_FEATURES", 20)
+    slow_settings(redis_server.url)
+    params = buffer_parameters()
+    layer = params["INPUT"]
+    every_other = layer.materialize(QgsFeatureRequest().setFilterExpression("$id % 2 = 0"))
+    run("georedis:buffer", {**params, "INPUT": every_other})  # half the entries cached
+    cached_bytes = sum(
+        redis_client.strlen(k) for k in redis_client.scan_iter("georedis:cache:*", count=1000)
+    )
+    chunks = layer.featureCount() / 20
+    rate = cached_bytes / chunks / 0.8  # about 0.8 s to read each chunk's entries
+    settings.READ_TIMEOUT.set_value(4.0)  # every read is well within the timeout
+    proxy = ThrottledProxy(redis_server.port, rate)
+    try:
+        slow_settings(proxy.url)
+        settings.READ_TIMEOUT.set_value(4.0)
+        computing = computing_time(params)
+        feedback = RecordingFeedback()
+        started = time.monotonic()
+        ours, result = run("georedis:buffer", params, feedback=feedback)
+        elapsed = time.monotonic() - started
+    finally:
+        reset_clients()
+        proxy.close()
+    assert chunks * 0.8 > 4 * (4.0 + MARGIN)  # reading it all would take far longer
+    assert_same_output(ours, run("native:buffer", params)[0])
+    assert len(feedback.errors) == 1 and "slower than computing" in feedback.errors[0]
+    assert 0 < result["CACHE_HITS"] < cached_bytes
+    assert elapsed - computing < 4 * 0.8 + 4.0 + MARGIN, (elapsed, computing)
+
+
+def computing_time(params) -> float:
+    started = time.monotonic()
+    run("native:buffer", params)
+    return time.monotonic() - started

@@ -4,6 +4,11 @@
   <context>
     <name>GeoRedis</name>
     <message>
+      <location filename="../../../georedis_plugin/core/cache_aside.py" line="70" />
+      <source>Reading the cache was slower than computing ({read:.1f} ms against {compute:.1f} ms a value): GeoRedis computes the rest of this run without the cache. Check the link to the Redis server.</source>
+      <translation>La lecture du cache était plus lente que le calcul ({read:.1f} ms contre {compute:.1f} ms par valeur) : GeoRedis calcule le reste de cette exécution sans le cache. Vérifiez la liaison avec le serveur Redis.</translation>
+    </message>
+    <message>
       <location filename="../../../georedis_plugin/core/clients.py" line="236" />
       <source>A Redis Cluster has only database 0. Set the database to 0.</source>
       <translation>Un Redis Cluster n'a que la base 0. Réglez la base de données sur 0.</translation>
