@@ -10,9 +10,9 @@ script, so worktrees running this script share them), one directory per platform
 runs in private mount and PID namespaces (``unshare``): /proc, /dev, /dev/pts, a fresh /dev/shm
 and /tmp, and the checkout at /repo are mounted there only, and vanish with every process left
 behind when the command ends, failed or not. Python packages Debian lacks (pytest, pytest-qgis,
-pinned in requirements-dev.txt) are downloaded on the host and installed offline into the
-chroot's own venv, /opt/georedis-venv (system site packages: Debian's QGIS, redis-py, shapely,
-numpy). Stdlib only: it runs with the host's /usr/bin/python3 before any venv exists.
+hypothesis, pinned in requirements-dev.txt) are downloaded on the host and installed offline
+into the chroot's own venv, /opt/georedis-venv (system site packages: Debian's QGIS, redis-py,
+shapely, numpy). Stdlib only: it runs with the host's /usr/bin/python3 before any venv exists.
 """
 
 import argparse
@@ -73,11 +73,12 @@ def log(message: str) -> None:
 
 
 def dev_pins() -> list:
-    """pytest and pytest-qgis as requirements-dev.txt pins them (Debian has neither pin)."""
+    """pytest, pytest-qgis and hypothesis as requirements-dev.txt pins them (Debian has none
+    of these pins)."""
     pins = []
     for line in (SCRIPT_REPO / "requirements-dev.txt").read_text().splitlines():
         requirement = line.split("#")[0].strip()
-        if requirement.split("==")[0].strip().lower() in ("pytest", "pytest-qgis"):
+        if requirement.split("==")[0].strip().lower() in ("pytest", "pytest-qgis", "hypothesis"):
             pins.append(requirement)
     return pins
 
@@ -251,7 +252,7 @@ def build(platform: str) -> None:
         ],
         check=True,
     )
-    check = "import qgis.core, redis, shapely, numpy, pytest, pytest_qgis"
+    check = "import qgis.core, redis, shapely, numpy, pytest, pytest_qgis, hypothesis"
     run_in_chroot(platform, [f"{VENV}/bin/python", "-c", check], check=True)
     (root / MARKER).write_text(f"{platform}\n{build_stamp(platform)}\n")
     log(f"{platform}: built in {time.monotonic() - started:.0f} s")

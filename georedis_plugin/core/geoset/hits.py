@@ -62,12 +62,15 @@ def hit_fields(stored: QgsFields = None) -> QgsFields:
 
 
 def _utf8_array(texts: list):
-    """UTF-8 ``S`` array of ``texts`` (bytes or str), or None if numpy would cut one short."""
+    """UTF-8 ``S`` array of ``texts`` (bytes or str), or None if one holds a NUL byte.
+
+    numpy's bytes type drops trailing NUL bytes, and OGR ends a FlatGeobuf string at the first
+    one: such texts take the per-feature path, which keeps them whole.
+    """
     raw = [t.encode("utf-8") if isinstance(t, str) else t for t in texts]
-    array = np.array(raw, dtype=np.bytes_) if raw else np.empty(0, "S1")
-    if raw and int(np.char.str_len(array).sum()) != sum(map(len, raw)):
-        return None  # a text ending in NUL bytes, which numpy's bytes type drops
-    return array
+    if b"\0" in b"".join(raw):
+        return None
+    return np.array(raw, dtype=np.bytes_) if raw else np.empty(0, "S1")
 
 
 class HitTable:

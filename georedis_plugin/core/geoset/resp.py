@@ -9,13 +9,21 @@ import numpy as np
 
 
 def member_bytes(members) -> np.ndarray:
-    """Member names as a numpy bytes array (an array of feature ids passes as it is)."""
+    """Member names as a numpy bytes array (an array of feature ids passes as it is).
+
+    numpy's ``S`` type drops trailing NUL bytes, which would make ``a`` and ``a\\0`` one
+    member: when a name ends in NUL the names go as an object array of whole bytes instead.
+    """
     if isinstance(members, np.ndarray):
         return members
     encoded = [m.encode("utf-8") for m in members]
     if not encoded:
         return np.empty(0, dtype="S1")
-    return np.array(encoded, dtype=np.bytes_)
+    array = np.array(encoded, dtype=np.bytes_)
+    if int(np.char.str_len(array).sum()) != sum(map(len, encoded)):
+        array = np.empty(len(encoded), dtype=object)
+        array[:] = encoded
+    return array
 
 
 _DIGIT_GROUPS = np.array([list(b"%04d" % i) for i in range(10000)], dtype=np.uint8)
@@ -44,14 +52,20 @@ def _leading_zeros(values: np.ndarray, width: int) -> np.ndarray:
 def _bulk_strings(members: np.ndarray):
     """RESP bulk strings ``$<len>\r\n<member>\r\n`` as (bytes, keep-mask) columns.
 
-    ``members`` is either a numpy bytes array or an array of non-negative integers (feature
-    ids, written in decimal).
+    ``members`` is a numpy bytes array, an object array of bytes (see ``member_bytes``) or an
+    array of non-negative integers (feature ids, written in decimal).
     """
+    lengths = None
     n = len(members)
+    if members.dtype.kind == "O":  # whole bytes, some ending in NUL (member_bytes)
+        lengths = np.fromiter(map(len, members.tolist()), dtype=np.int64, count=n)
+        # padded with NULs, so the bytes before each length are the member's own
+        members = np.array(members.tolist(), dtype=f"S{max(int(lengths.max(initial=0)), 1)}")
     if members.dtype.kind == "S":
         width = members.itemsize
-        # numpy's S dtype drops trailing NUL bytes; the lengths follow the same rule
-        lengths = np.char.str_len(members).astype(np.int64)
+        if lengths is None:
+            # numpy's S dtype drops trailing NUL bytes; these lengths follow the same rule
+            lengths = np.char.str_len(members).astype(np.int64)
         body = members.view(np.uint8).reshape(n, width)
         body_keep = np.arange(width)[None, :] < lengths[:, None]
     else:
