@@ -284,12 +284,12 @@
       <translation>Recherche : {what} = {value} ; donnez un nombre positif ou nul.</translation>
     </message>
     <message>
-      <location filename="../../../georedis_plugin/core/geoset/hits.py" line="208" />
+      <location filename="../../../georedis_plugin/core/geoset/hits.py" line="211" />
       <source>QGIS could not write the hits into a memory layer ({error}). Search again; if this repeats, report it with the geo set's field types.</source>
       <translation>QGIS n'a pas pu écrire les résultats dans une couche mémoire ({error}). Relancez la recherche ; si cela se reproduit, signalez-le en donnant les types des champs de l'ensemble géo.</translation>
     </message>
     <message>
-      <location filename="../../../georedis_plugin/core/geoset/hits.py" line="211" />
+      <location filename="../../../georedis_plugin/core/geoset/hits.py" line="214" />
       <source>no reason given</source>
       <translation>sans raison donnée</translation>
     </message>
