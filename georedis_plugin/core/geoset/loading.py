@@ -138,6 +138,13 @@ def _write_set(client, prefix, name, keys, data, members, scores, members_sorted
             "loaded_at": datetime.now(timezone.utc).isoformat(timespec="seconds"),
         }
         with client.pipeline(transaction=True) as pipe:
+            # What the server holds is what is published: a server that evicts keys
+            # (maxmemory-policy allkeys-*, or volatile-* for these expiring keys) may have
+            # dropped a temporary key between batches, which a later batch then recreated.
+            # WATCH makes EXEC fail if one is evicted after this count.
+            pipe.watch(temp.geo, temp.attrs)
+            _check_held(pipe, name, temp, count, data.rows is not None)
+            pipe.multi()
             # UNLINK frees the old set in a background thread; RENAME over it would block
             pipe.unlink(keys.geo, keys.attrs)
             if count:
@@ -148,10 +155,30 @@ def _write_set(client, prefix, name, keys, data, members, scores, members_sorted
                 pipe.persist(keys.attrs)
             pipe.delete(keys.meta)
             pipe.hset(keys.meta, mapping=meta)
-            pipe.execute()
+            try:
+                pipe.execute()
+            except redis.WatchError:
+                _check_held(client, name, temp, count, data.rows is not None)
+                raise  # changed by someone else: not ours to explain
     except BaseException:
         _cleanup(client, temp)
         raise
+
+
+def _check_held(client, name: str, temp: GeoSetKeys, count: int, attributes: bool) -> None:
+    """Raise GeoRedisError unless the temporary keys hold all ``count`` points (and rows)."""
+    held = int(client.zcard(temp.geo)) if count else 0
+    rows = int(client.hlen(temp.attrs)) if attributes and count else count
+    if held == count and rows == count:
+        return
+    raise GeoRedisError(
+        tr(
+            "The server dropped part of the geo set '{name}' while it was loading: it held "
+            "{held} of {count} points ({rows} attribute rows). Its maxmemory-policy evicts "
+            "keys to make room. Nothing was changed. Keep geo sets on a server without "
+            "eviction (maxmemory-policy noeviction) or raise its maxmemory, then load again."
+        ).format(name=name, held=held, count=count, rows=rows)
+    )
 
 
 def _expiring(commands, key: bytes):

@@ -74,7 +74,7 @@ class GeoSetSearchAlgorithm(GeoRedisAlgorithm):
         raise NotImplementedError
 
     def processAlgorithm(self, parameters, context, feedback):
-        name = self.parameterAsString(parameters, self.KEY, context)
+        name = self.parameterAsString(parameters, self.KEY, context).strip()  # as loadgeoset
         unit = geoset.UNITS[self.parameterAsEnum(parameters, self.UNIT, context)]
         count = self.parameterAsInt(parameters, self.COUNT, context)
         config = self.connection_config()

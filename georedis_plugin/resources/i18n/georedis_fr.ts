@@ -264,12 +264,12 @@
       <translation>Le Redis Cluster à {where} ne couvre pas tous les slots de hachage ({error}). Attendez la fin d'une bascule ou réparez le cluster (redis-cli --cluster fix).</translation>
     </message>
     <message>
-      <location filename="../../../georedis_plugin/core/geoset/catalog.py" line="84" />
+      <location filename="../../../georedis_plugin/core/geoset/catalog.py" line="87" />
       <source>The key {key} holds a {type}, not a geo set. Choose another set name, or delete that key if it is not needed.</source>
       <translation>La clé {key} contient un {type}, pas un ensemble géo. Choisissez un autre nom d'ensemble, ou supprimez cette clé si elle est inutile.</translation>
     </message>
     <message>
-      <location filename="../../../georedis_plugin/core/geoset/catalog.py" line="78" />
+      <location filename="../../../georedis_plugin/core/geoset/catalog.py" line="81" />
       <source>There is no geo set '{name}' (key {key}) on the server. Load a point layer into it first, or pick one of the listed sets.</source>
       <translation>Il n'y a pas d'ensemble géo '{name}' (clé {key}) sur le serveur. Chargez-y d'abord une couche de points, ou choisissez l'un des ensembles listés.</translation>
     </message>
@@ -284,12 +284,12 @@
       <translation>Recherche : {what} = {value} ; donnez un nombre positif ou nul.</translation>
     </message>
     <message>
-      <location filename="../../../georedis_plugin/core/geoset/hits.py" line="211" />
+      <location filename="../../../georedis_plugin/core/geoset/hits.py" line="218" />
       <source>QGIS could not write the hits into a memory layer ({error}). Search again; if this repeats, report it with the geo set's field types.</source>
       <translation>QGIS n'a pas pu écrire les résultats dans une couche mémoire ({error}). Relancez la recherche ; si cela se reproduit, signalez-le en donnant les types des champs de l'ensemble géo.</translation>
     </message>
     <message>
-      <location filename="../../../georedis_plugin/core/geoset/hits.py" line="214" />
+      <location filename="../../../georedis_plugin/core/geoset/hits.py" line="221" />
       <source>no reason given</source>
       <translation>sans raison donnée</translation>
     </message>
@@ -299,34 +299,49 @@
       <translation>Un ensemble géo a besoin d'un nom. Saisissez un nom de clé et réessayez.</translation>
     </message>
     <message>
-      <location filename="../../../georedis_plugin/core/geoset/loading.py" line="195" />
+      <location filename="../../../georedis_plugin/core/geoset/loading.py" line="175" />
+      <source>The server dropped part of the geo set '{name}' while it was loading: it held {held} of {count} points ({rows} attribute rows). Its maxmemory-policy evicts keys to make room. Nothing was changed. Keep geo sets on a server without eviction (maxmemory-policy noeviction) or raise its maxmemory, then load again.</source>
+      <translation>Le serveur a supprimé une partie de l'ensemble géo '{name}' pendant son chargement : il en détenait {held} points sur {count} ({rows} lignes d'attributs). Sa maxmemory-policy évince des clés pour faire de la place. Rien n'a été modifié. Gardez les ensembles géo sur un serveur sans éviction (maxmemory-policy noeviction) ou augmentez son maxmemory, puis rechargez.</translation>
+    </message>
+    <message>
+      <location filename="../../../georedis_plugin/core/geoset/loading.py" line="222" />
       <source>Loading '{name}' was canceled.</source>
       <translation>Le chargement de '{name}' a été annulé.</translation>
     </message>
     <message>
-      <location filename="../../../georedis_plugin/core/geoset/reading.py" line="226" />
+      <location filename="../../../georedis_plugin/core/geoset/reading.py" line="245" />
       <source>'{name}' is not a point layer. Choose a layer of points or multipoints.</source>
       <translation>'{name}' n'est pas une couche de points. Choisissez une couche de points ou de multipoints.</translation>
     </message>
     <message>
-      <location filename="../../../georedis_plugin/core/geoset/reading.py" line="236" />
+      <location filename="../../../georedis_plugin/core/geoset/reading.py" line="222" />
+      <source>The field '{field}' ({type}) holds several values in each feature, which a geo set cannot give back as they were. Turn it into text first (Field calculator: to_json("{field}")), or load without storing the attributes.</source>
+      <translation>Le champ '{field}' ({type}) contient plusieurs valeurs dans chaque entité, qu'un ensemble géo ne peut pas restituer telles quelles. Convertissez-le d'abord en texte (calculatrice de champ : to_json("{field}")), ou chargez sans stocker les attributs.</translation>
+    </message>
+    <message>
+      <location filename="../../../georedis_plugin/core/geoset/reading.py" line="255" />
       <source>The layer has no field '{field}'. Choose one of its fields as id.</source>
       <translation>La couche n'a pas de champ '{field}'. Choisissez l'un de ses champs comme identifiant.</translation>
     </message>
     <message>
-      <location filename="../../../georedis_plugin/core/geoset/search.py" line="232" />
+      <location filename="../../../georedis_plugin/core/geoset/search.py" line="245" />
       <source>Redis refused the search of '{name}': {error}</source>
       <translation>Redis a refusé la recherche dans '{name}' : {error}</translation>
     </message>
     <message>
-      <location filename="../../../georedis_plugin/core/geoset/search.py" line="218" />
+      <location filename="../../../georedis_plugin/core/geoset/search.py" line="231" />
       <source>'{member}' is not a member of the geo set '{name}'. Check the member name (the id field's value, or the feature id).</source>
       <translation>'{member}' n'est pas un membre de l'ensemble géo '{name}'. Vérifiez le nom du membre (la valeur du champ identifiant, ou l'identifiant de l'entité).</translation>
     </message>
     <message>
-      <location filename="../../../georedis_plugin/core/geoset/search.py" line="225" />
+      <location filename="../../../georedis_plugin/core/geoset/search.py" line="238" />
       <source>Redis cannot search around longitude {lon}, latitude {lat}: it covers latitudes up to ±85.05112878° and longitudes up to ±180°. Choose a centre within that range.</source>
       <translation>Redis ne peut pas chercher autour de la longitude {lon}, latitude {lat} : il couvre les latitudes jusqu'à ±85,05112878° et les longitudes jusqu'à ±180°. Choisissez un centre dans ces limites.</translation>
+    </message>
+    <message>
+      <location filename="../../../georedis_plugin/core/geoset/search.py" line="213" />
+      <source>The attributes of the geo set '{name}' are gone from the server (key {key} is missing: deleted, or evicted by a maxmemory-policy), though the set was loaded with them. Load the layer into the set again; keep geo sets on a server without eviction (maxmemory-policy noeviction).</source>
+      <translation>Les attributs de l'ensemble géo '{name}' ont disparu du serveur (la clé {key} manque : supprimée, ou évincée par une maxmemory-policy), alors que l'ensemble a été chargé avec eux. Chargez de nouveau la couche dans l'ensemble ; gardez les ensembles géo sur un serveur sans éviction (maxmemory-policy noeviction).</translation>
     </message>
     <message>
       <location filename="../../../georedis_plugin/core/geoset/shapes.py" line="160" />
@@ -334,17 +349,17 @@
       <translation>dans le polygone</translation>
     </message>
     <message>
-      <location filename="../../../georedis_plugin/core/geoset/shapes.py" line="62" />
+      <location filename="../../../georedis_plugin/core/geoset/shapes.py" line="63" />
       <source>radius</source>
       <translation>rayon</translation>
     </message>
     <message>
-      <location filename="../../../georedis_plugin/core/geoset/shapes.py" line="87" />
+      <location filename="../../../georedis_plugin/core/geoset/shapes.py" line="88" />
       <source>width</source>
       <translation>largeur</translation>
     </message>
     <message>
-      <location filename="../../../georedis_plugin/core/geoset/shapes.py" line="88" />
+      <location filename="../../../georedis_plugin/core/geoset/shapes.py" line="89" />
       <source>height</source>
       <translation>hauteur</translation>
     </message>
@@ -354,22 +369,22 @@
       <translation>Il n'y a aucun polygone où chercher (aucune entité n'a de géométrie). Sélectionnez ou dessinez-en un.</translation>
     </message>
     <message>
-      <location filename="../../../georedis_plugin/core/geoset/shapes.py" line="68" />
+      <location filename="../../../georedis_plugin/core/geoset/shapes.py" line="69" />
       <source>{radius:g} {unit} around {center}</source>
       <translation>{radius:g} {unit} autour de {center}</translation>
     </message>
     <message>
-      <location filename="../../../georedis_plugin/core/geoset/shapes.py" line="98" />
+      <location filename="../../../georedis_plugin/core/geoset/shapes.py" line="99" />
       <source>{width:g}x{height:g} {unit} box at {center}</source>
       <translation>rectangle de {width:g}x{height:g} {unit} en {center}</translation>
     </message>
     <message>
-      <location filename="../../../georedis_plugin/core/geoset/shapes.py" line="118" />
+      <location filename="../../../georedis_plugin/core/geoset/shapes.py" line="119" />
       <source>The polygon is empty. Select or draw a polygon.</source>
       <translation>Le polygone est vide. Sélectionnez ou dessinez un polygone.</translation>
     </message>
     <message>
-      <location filename="../../../georedis_plugin/core/geoset/shapes.py" line="120" />
+      <location filename="../../../georedis_plugin/core/geoset/shapes.py" line="121" />
       <source>Polygon search needs a polygon geometry.</source>
       <translation>La recherche par polygone demande une géométrie polygonale.</translation>
     </message>
