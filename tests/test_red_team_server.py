@@ -102,13 +102,22 @@ def test_a_server_without_client_setname_serves_every_feature(provider, red_serv
     assert load_points()["LOADED"] == 200
 
 
-@pytest.mark.parametrize(("command", "feature"), [("MGET", "buffer"), ("INFO", "check")])
+@pytest.mark.parametrize(
+    ("command", "feature"), [("MGET", "buffer"), ("MULTI", "load"), ("INFO", "check")]
+)
 def test_a_disabled_command_is_named_with_what_to_ask(provider, red_server, command, feature):
     server = red_server("--rename-command", command, f"hidden-{command.lower()}")
     if feature == "buffer":
         outcome = cached_run(buffer_parameters((5, 45, 10, 50)))
         assert len(outcome.errors) == 1
         message = outcome.errors[0]
+    elif feature == "load":
+        with pytest.raises(QgsProcessingException) as caught:
+            load_points()
+        message = str(caught.value)
+        # refused before anything was written: a MULTI refused would have run the swap's
+        # commands one by one
+        assert list(admin(server).scan_iter("georedis:*")) == []
     else:
         with pytest.raises(GeoRedisError) as caught:
             check_connection(ConnectionConfig(url=server.url))

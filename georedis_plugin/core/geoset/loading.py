@@ -103,6 +103,7 @@ def load_points(
 
 def _write_set(client, prefix, name, keys, data, members, scores, members_sorted, feedback):
     """Write the sorted points under temporary keys of ``name``'s slot, then swap them in."""
+    _check_transactions(client)
     temp = GeoSetKeys.for_name(prefix, name, f":tmp:{uuid.uuid4().hex}")
     geo_key = temp.geo.encode("utf-8")
     commands = (
@@ -163,6 +164,19 @@ def _write_set(client, prefix, name, keys, data, members, scores, members_sorted
     except BaseException:
         _cleanup(client, temp)
         raise
+
+
+def _check_transactions(client) -> None:
+    """Raise before writing anything if the server refuses MULTI (rename-command, ACL).
+
+    The swap is one MULTI/EXEC: where MULTI is refused, the commands it should group would
+    run one by one, publishing the set while the load reports an error.
+    """
+    with pooled_connection(client) as connection:
+        connection.send_command("MULTI")
+        connection.read_response()
+        connection.send_command("DISCARD")
+        connection.read_response()
 
 
 def _check_held(client, name: str, temp: GeoSetKeys, count: int, attributes: bool) -> None:
