@@ -138,6 +138,8 @@ class BufferAlgorithm(CachedFeatureAlgorithm):
                 for w, d in zip(chunk.wkbs, chunk.distances)
             ]
         else:
+            if chunk.rows and not math.isfinite(run.distance):
+                self._refuse_distance(chunk.features[chunk.rows[0]].id(), run.distance)
             chunk.distances = [run.distance] * len(chunk.wkbs)
             keys = [run.key_of(wkb) for wkb in chunk.wkbs]
         if run.dissolve:
@@ -148,15 +150,18 @@ class BufferAlgorithm(CachedFeatureAlgorithm):
         run.expression_context.setFeature(feature)
         distance, _ok = run.distance_property.valueAsDouble(run.expression_context, run.distance)
         if not math.isfinite(distance):
-            # GEOS crashes on a NaN distance (QGIS's native Buffer brings QGIS down)
-            raise QgsProcessingException(
-                self.tr(
-                    "The buffer distance of feature {id} is {distance}, not a number "
-                    "GEOS can use. Give a finite distance (check the expression or "
-                    "field that defines it)."
-                ).format(id=feature.id(), distance=distance)
-            )
+            self._refuse_distance(feature.id(), distance)
         return float(distance)
+
+    def _refuse_distance(self, feature_id, distance) -> None:
+        # GEOS crashes on a NaN distance (QGIS's native Buffer brings QGIS down)
+        raise QgsProcessingException(
+            self.tr(
+                "The buffer distance of feature {id} is {distance}, not a number "
+                "GEOS can use. Give a finite distance (check the expression or "
+                "field that defines it)."
+            ).format(id=feature_id, distance=distance)
+        )
 
     def compute(self, run, chunk, missing, progress):
         return buffer_many(
@@ -177,13 +182,19 @@ class BufferAlgorithm(CachedFeatureAlgorithm):
             run.dissolved_values.extend(values)
             run.dissolved_ids.extend(chunk.ids)
             return []
+        if not run.separate and len(chunk.rows) == len(chunk.features):
+            # every feature has a geometry: the common case, without the lookups below
+            geometry = self._geometry
+            for feature, value in zip(chunk.features, values):
+                feature.setGeometry(geometry(value, feature))
+            return chunk.features
         out = []
         value_of = dict(zip(chunk.rows, values))
         for row, feature in enumerate(chunk.features):
             if row not in value_of:
                 out.append(feature)  # no geometry: written as it is
                 continue
-            geometry = self._geometry(value_of[row], feature.id())
+            geometry = self._geometry(value_of[row], feature)
             if run.separate:
                 # each part its own feature; a failed buffer (null) has none and is dropped
                 for part in _parts(geometry):
@@ -234,17 +245,21 @@ class BufferAlgorithm(CachedFeatureAlgorithm):
         self.write(run, out)
 
     @staticmethod
-    def _geometry(value, feature_id) -> QgsGeometry:
-        """The buffer as a geometry; null where it failed, logged as native logs it."""
-        if value is None:
-            # the same message, tag and level as native:buffer, in QGIS's words
-            QgsMessageLog.logMessage(
-                qgis_tr("Error calculating buffer for feature %1").replace("%1", str(feature_id)),
-                qgis_tr("Processing"),
-                Qgis.MessageLevel.Warning,
-            )
-            return QgsGeometry()
-        return wkb_geometry(value)
+    def _geometry(value, feature) -> QgsGeometry:
+        """The buffer as a geometry; null where it failed, logged as native logs it.
+
+        ``feature``: the feature (or its id) named in the log.
+        """
+        if value is not None:
+            return wkb_geometry(value)
+        feature_id = feature if isinstance(feature, int) else feature.id()
+        # the same message, tag and level as native:buffer, in QGIS's words
+        QgsMessageLog.logMessage(
+            qgis_tr("Error calculating buffer for feature %1").replace("%1", str(feature_id)),
+            qgis_tr("Processing"),
+            Qgis.MessageLevel.Warning,
+        )
+        return QgsGeometry()
 
 
 def _parts(geometry: QgsGeometry) -> list:
