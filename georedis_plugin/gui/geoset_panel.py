@@ -24,7 +24,7 @@ from qgis.core import (
 )
 from qgis.gui import QgsDoubleSpinBox, QgsFieldComboBox, QgsMapLayerComboBox, QgsRubberBand
 from qgis.PyQt import sip
-from qgis.PyQt.QtCore import QCoreApplication, Qt
+from qgis.PyQt.QtCore import QT_TRANSLATE_NOOP, QCoreApplication, Qt
 from qgis.PyQt.QtGui import QColor
 from qgis.PyQt.QtWidgets import (
     QCheckBox,
@@ -55,7 +55,12 @@ from .tasks import BackgroundRunner
 
 CIRCLE_VERTICES = 96
 HIT_COLOR = "255,90,0"
-UNIT_LABELS = {"m": "m", "km": "km", "mi": "mi", "ft": "ft"}
+UNIT_LABELS = {  # translated where they are shown (tr), marked here as Qt marks them
+    "m": QT_TRANSLATE_NOOP("GeoRedis", "m"),
+    "km": QT_TRANSLATE_NOOP("GeoRedis", "km"),
+    "mi": QT_TRANSLATE_NOOP("GeoRedis", "mi"),
+    "ft": QT_TRANSLATE_NOOP("GeoRedis", "ft"),
+}
 
 
 class TaskFeedback:

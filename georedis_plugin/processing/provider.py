@@ -48,7 +48,9 @@ def shipped_models() -> list:
             models.append(model)
         else:
             QgsMessageLog.logMessage(
-                f"Could not read the model {path}", "GeoRedis", Qgis.MessageLevel.Warning
+                tr("Could not read the model {path}").format(path=path),
+                "GeoRedis",
+                Qgis.MessageLevel.Warning,
             )
     return models
 

@@ -174,7 +174,9 @@ def _with_bulk_source(table: HitTable, use):
         # read it (a worker thread without an event loop: when that thread ends).
         gdal.Unlink(path)
     QgsMessageLog.logMessage(
-        f"Could not read the hits back from {path}; building them one by one instead.",
+        tr("Could not read the hits back from {path}; building them one by one instead.").format(
+            path=path
+        ),
         "GeoRedis",
         Qgis.MessageLevel.Warning,
     )

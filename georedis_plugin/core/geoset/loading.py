@@ -213,7 +213,9 @@ def _cleanup(client, temp: GeoSetKeys) -> None:
     except REDIS_ERRORS as exc:
         # the original error is what the user needs to see; this one only goes to the log
         QgsMessageLog.logMessage(
-            f"Could not delete the temporary keys {temp.geo}*: {exc}",
+            tr("Could not delete the temporary keys {key}*: {error}").format(
+                key=temp.geo, error=exc
+            ),
             "GeoRedis",
             Qgis.MessageLevel.Warning,
         )

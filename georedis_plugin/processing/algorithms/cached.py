@@ -13,12 +13,15 @@ from qgis.core import (
     QgsProcessingOutputNumber,
     QgsProcessingParameterBoolean,
 )
+from qgis.PyQt.QtCore import QT_TRANSLATE_NOOP
 
 from ...core import settings
 from ...core.wkb_cache import MAX_VALUE_BYTES, WkbCache
 from .base import GeoRedisAlgorithm
 
-CACHE_HELP = (
+# translated where it is used (self.tr(CACHE_HELP).format(...)), marked here as Qt marks it
+CACHE_HELP = QT_TRANSLATE_NOOP(
+    "GeoRedis",
     "\n\nWhat is cached: every result geometry, as WKB in Redis, under "
     "'<prefix>:cache:{op}:<sha256>'. The SHA-256 covers the operation and its version, the "
     "parameters that shape the result and the input geometry's WKB{pair}, so the same geometry "
@@ -29,7 +32,7 @@ CACHE_HELP = (
     "Without Redis: if the server cannot be reached or fails during the run, the algorithm "
     "computes everything itself with the same result, logs one warning, and does not wait "
     "for Redis again during that run.\n\n"
-    "Outputs CACHE_HITS and CACHE_MISSES count the geometries read back and computed."
+    "Outputs CACHE_HITS and CACHE_MISSES count the geometries read back and computed.",
 )
 
 

@@ -11,6 +11,7 @@ from qgis.core import (
     QgsProcessingParameterString,
     QgsWkbTypes,
 )
+from qgis.PyQt.QtCore import QT_TRANSLATE_NOOP
 
 from ...core import geoset
 from ...core.clients import get_client
@@ -18,9 +19,15 @@ from ...core.compat import finalize_sink
 from ...core.errors import REDIS_ERRORS, GeoRedisError, explain_error
 from .base import GeoRedisAlgorithm
 
-GEOSET_GROUP = "Geo sets"
+# translated where they are shown (self.tr), marked here for the extraction as Qt marks them
+GEOSET_GROUP = QT_TRANSLATE_NOOP("GeoRedis", "Geo sets")
 GEOSET_GROUP_ID = "geosets"
-UNIT_LABELS = ("meters", "kilometers", "miles", "feet")
+UNIT_LABELS = (
+    QT_TRANSLATE_NOOP("GeoRedis", "meters"),
+    QT_TRANSLATE_NOOP("GeoRedis", "kilometers"),
+    QT_TRANSLATE_NOOP("GeoRedis", "miles"),
+    QT_TRANSLATE_NOOP("GeoRedis", "feet"),
+)
 
 
 class GeoSetSearchAlgorithm(GeoRedisAlgorithm):
