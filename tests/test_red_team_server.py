@@ -257,17 +257,26 @@ def replica(red_server):
     primary = red_server()
     replica = red_server("--replicaof", "127.0.0.1", str(primary.port))
     deadline = time.monotonic() + 10
-    while admin(replica).info("replication")["master_link_status"] != "up":
+    while replication(replica, "master_link_status", "primary_link_status") != "up":
         assert time.monotonic() < deadline, "the replica did not sync"
         time.sleep(0.05)
     red_server.point_at(primary.url)
     return primary, replica
 
 
+def replication(server, *names):
+    """The first of ``names`` in the server's INFO replication (Redis says master_/slave_;
+    Valkey may say primary_/replica_)."""
+    info = admin(server).info("replication")
+    found = [info[name] for name in names if name in info]
+    assert found, info
+    return found[0]
+
+
 def wait_replicated(primary, replica):
-    offset = admin(primary).info("replication")["master_repl_offset"]
+    offset = replication(primary, "master_repl_offset", "primary_repl_offset")
     deadline = time.monotonic() + 10
-    while admin(replica).info("replication")["slave_repl_offset"] < offset:
+    while replication(replica, "slave_repl_offset", "replica_repl_offset") < offset:
         assert time.monotonic() < deadline
         time.sleep(0.05)
 
