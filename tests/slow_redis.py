@@ -33,6 +33,8 @@ def plain_reply(args) -> bytes:
     name = args[0].upper()
     if name == b"PING":
         return b"+PONG\r\n"
+    if name == b"HELLO":  # redis-py 8 asks for RESP3; a map naming the protocol is enough
+        return b"%1\r\n+proto\r\n:3\r\n"
     if name == b"MGET":
         return b"*%d\r\n" % (len(args) - 1) + b"$-1\r\n" * (len(args) - 1)
     if name == b"GET":

@@ -5,6 +5,7 @@ to do, within the timeouts; other features fail with a message naming the cause.
 "Red team" table lists the outcomes.
 """
 
+import contextlib
 import threading
 import time
 
@@ -128,10 +129,23 @@ def test_a_disabled_command_is_named_with_what_to_ask(provider, red_server, comm
 # -- limits and states of the server ---------------------------------------------------------
 
 
+def take_the_only_slot(server) -> redis.Redis:
+    """A client holding the server's one client slot (once the start-up probe has gone)."""
+    deadline = time.monotonic() + 5
+    while True:
+        holder = admin(server)
+        try:
+            holder.ping()
+            return holder
+        except redis.ConnectionError:
+            holder.close()
+            assert time.monotonic() < deadline, "the slot never came free"
+            time.sleep(0.05)
+
+
 def test_maxclients_reached_gives_native_output_and_says_so(provider, red_server):
     server = red_server("--maxclients", "1")
-    holder = admin(server)
-    holder.ping()  # takes the only client slot
+    holder = take_the_only_slot(server)
     outcome = cached_run(buffer_parameters((5, 45, 10, 50)))
     assert len(outcome.errors) == 1 and "maxclients" in outcome.errors[0]
     holder.close()
@@ -143,7 +157,7 @@ def test_a_busy_script_on_the_server_costs_at_most_the_timeout(provider, red_ser
     computing = computing_seconds(params)
 
     def loop():
-        with pytest.raises(redis.ResponseError):  # ended by SCRIPT KILL below
+        with contextlib.suppress(redis.RedisError):  # ended by SCRIPT KILL below
             admin(server).eval("while true do end", 0)
 
     looping = threading.Thread(target=loop, daemon=True)
@@ -154,6 +168,7 @@ def test_a_busy_script_on_the_server_costs_at_most_the_timeout(provider, red_ser
     finally:
         with admin(server) as killer:
             killer.script_kill()
+        looping.join(5)
     assert len(outcome.errors) == 1 and "BUSY" in outcome.errors[0]
     assert outcome.seconds - computing < 2 * TIMEOUT + MARGIN
 

@@ -86,6 +86,13 @@ def reason(exc: BaseException) -> str:
     return text
 
 
+def annotate(exc: BaseException, command: str, number: int) -> None:
+    """Name the command of an error from a pipeline sent by hand, as redis-py names those of
+    its own pipelines, so that ``reason`` says "SET (command 3 of a pipeline): ..."."""
+    first = exc.args[0] if exc.args else ""
+    exc.args = (f"Command # {number} ({command}) of pipeline caused error: {first}", *exc.args[1:])
+
+
 def unknown_command(exc: BaseException) -> str:
     """The command the server said it does not know ('' if that is not the error)."""
     if not isinstance(exc, redis.ResponseError):

@@ -15,11 +15,12 @@ import struct
 import time
 
 import numpy as np
+import redis
 
 from ..i18n import tr
 from .clients import get_client, is_cluster, mget, pooled_connection
 from .config import ConnectionConfig
-from .errors import REDIS_ERRORS, GeoRedisError, explain_error
+from .errors import REDIS_ERRORS, GeoRedisError, annotate, explain_error
 
 CACHE_NAMESPACE = "cache"
 BATCH_SIZE = 500
@@ -416,8 +417,12 @@ class WkbCache:
                         % (head, len(key), key, len(value), value, tail)
                     )
                 connection.send_packed_command([b"".join(commands)], check_health=start == 0)
-                for _ in batch:
-                    connection.read_response()
+                for number in range(start + 1, start + len(batch) + 1):
+                    try:
+                        connection.read_response()
+                    except redis.ResponseError as exc:
+                        annotate(exc, "SET", number)  # for the message: no value in it
+                        raise
 
     def record_run(self, algorithm_id: str, seconds: float) -> None:
         """Append this run's counters to a short list the statistics read back."""

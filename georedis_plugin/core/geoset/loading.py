@@ -17,7 +17,7 @@ from qgis.core import Qgis, QgsMessageLog
 
 from ...i18n import tr
 from ..clients import on_slot, pooled_connection
-from ..errors import REDIS_ERRORS, GeoRedisError
+from ..errors import REDIS_ERRORS, GeoRedisError, annotate
 from .catalog import check_type
 from .geohash import geohash_scores
 from .keys import META_FIELDS_KEY, GeoSetKeys
@@ -52,22 +52,30 @@ def _send_pipelined(
     the one before. Returns the replies.
     """
     replies = []
-    pending = 0
+    pending = []  # (number, command name) of the commands sent and not answered yet
+
+    def read(connection):
+        number, name = pending.pop(0)
+        try:
+            replies.append(connection.read_response())
+        except redis.ResponseError as exc:
+            annotate(exc, name, number)  # for the message: the command, not its arguments
+            raise
+
     with pooled_connection(client) as connection:
         for index, command in enumerate(commands):
             if feedback is not None and feedback.isCanceled():
                 break
             connection.send_packed_command([command], check_health=index == 0)
-            pending += 1
-            if pending > 1:
-                replies.append(connection.read_response())
-                pending -= 1
+            # b"*<n>\r\n$<len>\r\n<NAME>\r\n...": the name is the third line
+            pending.append((index + 1, command.split(b"\r\n", 3)[2].decode("ascii", "replace")))
+            if len(pending) > 1:
+                read(connection)
             if feedback is not None:
                 low, high = progress
                 feedback.setProgress(low + (high - low) * (index + 1) / max(count, 1))
         while pending:
-            replies.append(connection.read_response())
-            pending -= 1
+            read(connection)
     return replies
 
 

@@ -99,167 +99,167 @@
       <translation>{command} (commande {number} d'un pipeline) : {reason}</translation>
     </message>
     <message>
-      <location filename="../../../georedis_plugin/core/errors.py" line="119" />
+      <location filename="../../../georedis_plugin/core/errors.py" line="126" />
       <source>Redis at {where} refused the credentials ({error}). Check the user name and password in the authentication configuration chosen in the GeoRedis settings.</source>
       <translation>Redis à {where} a refusé les identifiants ({error}). Vérifiez le nom d'utilisateur et le mot de passe de la configuration d'authentification choisie dans les paramètres GeoRedis.</translation>
     </message>
     <message>
-      <location filename="../../../georedis_plugin/core/errors.py" line="124" />
+      <location filename="../../../georedis_plugin/core/errors.py" line="131" />
       <source>The Redis user has no permission for this ({error}). Ask the administrator for access to the keys under '{prefix}:*' and the commands GeoRedis uses.</source>
       <translation>L'utilisateur Redis n'a pas la permission pour cette opération ({error}). Demandez à l'administrateur l'accès aux clés '{prefix}:*' et aux commandes qu'utilise GeoRedis.</translation>
     </message>
     <message>
-      <location filename="../../../georedis_plugin/core/errors.py" line="129" />
+      <location filename="../../../georedis_plugin/core/errors.py" line="136" />
       <source>Redis at {where} did not answer within the timeout ({connect:g} s to connect, {read:g} s to read). Check that the server is up and reachable, or raise the timeouts in the settings.</source>
       <translation>Redis à {where} n'a pas répondu dans le délai ({connect:g} s pour se connecter, {read:g} s pour lire). Vérifiez que le serveur fonctionne et est joignable, ou augmentez les délais dans les paramètres.</translation>
     </message>
     <message>
-      <location filename="../../../georedis_plugin/core/errors.py" line="136" />
+      <location filename="../../../georedis_plugin/core/errors.py" line="143" />
       <source>With TLS on, a server that does not use TLS looks like this: check the TLS setting.</source>
       <translation>Avec TLS activé, un serveur qui n'utilise pas TLS se comporte ainsi : vérifiez le réglage TLS.</translation>
     </message>
     <message>
-      <location filename="../../../georedis_plugin/core/errors.py" line="143" />
+      <location filename="../../../georedis_plugin/core/errors.py" line="150" />
       <source>Redis at {where} has as many clients as its maxclients setting allows. Try again later, or ask the administrator to raise maxclients.</source>
       <translation>Redis à {where} a autant de clients que son réglage maxclients le permet. Réessayez plus tard, ou demandez à l'administrateur d'augmenter maxclients.</translation>
     </message>
     <message>
-      <location filename="../../../georedis_plugin/core/errors.py" line="150" />
+      <location filename="../../../georedis_plugin/core/errors.py" line="157" />
       <source>The server at {where} is not a Redis server: its answer is not in the Redis protocol ({error}); a web server, for one, answers like this. Check the host and port in the GeoRedis settings (Redis listens on 6379 by default).</source>
       <translation>Le serveur à {where} n'est pas un serveur Redis : sa réponse n'est pas dans le protocole Redis ({error}) ; un serveur web, par exemple, répond ainsi. Vérifiez l'hôte et le port dans les paramètres GeoRedis (Redis écoute par défaut sur le port 6379).</translation>
     </message>
     <message>
-      <location filename="../../../georedis_plugin/core/errors.py" line="157" />
+      <location filename="../../../georedis_plugin/core/errors.py" line="164" />
       <source>Redis at {where} is full and refused a write ({error}). For a cache server set maxmemory-policy to allkeys-lru so old entries make room, or raise maxmemory.</source>
       <translation>Redis à {where} est plein et a refusé une écriture ({error}). Pour un serveur de cache, réglez maxmemory-policy sur allkeys-lru afin que les anciennes entrées libèrent la place, ou augmentez maxmemory.</translation>
     </message>
     <message>
-      <location filename="../../../georedis_plugin/core/errors.py" line="162" />
+      <location filename="../../../georedis_plugin/core/errors.py" line="169" />
       <source>Redis at {where} has no database {database}. Choose a database from 0 to the server's 'databases' setting minus one (0 to 15 by default).</source>
       <translation>Redis à {where} n'a pas de base de données {database}. Choisissez une base de 0 jusqu'au réglage 'databases' du serveur moins un (0 à 15 par défaut).</translation>
     </message>
     <message>
-      <location filename="../../../georedis_plugin/core/errors.py" line="167" />
+      <location filename="../../../georedis_plugin/core/errors.py" line="174" />
       <source>Redis at {where} refused a value longer than its limit (proto-max-bulk-len, {error}). Raise proto-max-bulk-len on the server to store values this large.</source>
       <translation>Redis à {where} a refusé une valeur plus longue que sa limite (proto-max-bulk-len, {error}). Augmentez proto-max-bulk-len sur le serveur pour stocker des valeurs aussi grandes.</translation>
     </message>
     <message>
-      <location filename="../../../georedis_plugin/core/errors.py" line="173" />
+      <location filename="../../../georedis_plugin/core/errors.py" line="180" />
       <source>Redis at {where} does not offer {command}: the administrator disabled it (rename-command in the server's configuration). Geo-set searches run as a server-side Lua script and need EVALSHA, EVAL and SCRIPT: ask for them to be enabled, or use a server that has them.</source>
       <translation>Redis à {where} ne propose pas {command} : l'administrateur l'a désactivée (rename-command dans la configuration du serveur). Les recherches dans les ensembles géo s'exécutent comme un script Lua côté serveur et ont besoin d'EVALSHA, EVAL et SCRIPT : demandez leur activation, ou utilisez un serveur qui les propose.</translation>
     </message>
     <message>
-      <location filename="../../../georedis_plugin/core/errors.py" line="180" />
+      <location filename="../../../georedis_plugin/core/errors.py" line="187" />
       <source>Redis at {where} does not offer {command}: the command was disabled (rename-command in the server's configuration) or the server is older than Redis 6.2. Ask the administrator to enable it, or use a newer server.</source>
       <translation>Redis à {where} ne propose pas {command} : la commande a été désactivée (rename-command dans la configuration du serveur) ou le serveur est antérieur à Redis 6.2. Demandez à l'administrateur de l'activer, ou utilisez un serveur plus récent.</translation>
     </message>
     <message>
-      <location filename="../../../georedis_plugin/core/errors.py" line="185" />
+      <location filename="../../../georedis_plugin/core/errors.py" line="192" />
       <source>Redis at {where} answered with an error: {error}</source>
       <translation>Redis à {where} a répondu par une erreur : {error}</translation>
     </message>
     <message>
-      <location filename="../../../georedis_plugin/core/errors.py" line="188" />
+      <location filename="../../../georedis_plugin/core/errors.py" line="195" />
       <source>Unexpected error talking to Redis at {where}: {kind}: {error}</source>
       <translation>Erreur inattendue en dialoguant avec Redis à {where} : {kind} : {error}</translation>
     </message>
     <message>
-      <location filename="../../../georedis_plugin/core/errors.py" line="196" />
+      <location filename="../../../georedis_plugin/core/errors.py" line="203" />
       <source>The TLS connection to {where} failed ({error}). Check that the server expects TLS, that the TLS setting matches, and that the CA file signs its certificate.</source>
       <translation>La connexion TLS à {where} a échoué ({error}). Vérifiez que le serveur attend TLS, que le réglage TLS correspond et que le fichier d'AC signe son certificat.</translation>
     </message>
     <message>
-      <location filename="../../../georedis_plugin/core/errors.py" line="201" />
+      <location filename="../../../georedis_plugin/core/errors.py" line="208" />
       <source>Nothing accepts connections at {where} ({error}). Start redis-server there, or correct the host and port in the GeoRedis settings.</source>
       <translation>Rien n'accepte de connexion à {where} ({error}). Démarrez redis-server à cet endroit, ou corrigez l'hôte et le port dans les paramètres GeoRedis.</translation>
     </message>
     <message>
-      <location filename="../../../georedis_plugin/core/errors.py" line="205" />
+      <location filename="../../../georedis_plugin/core/errors.py" line="212" />
       <source>The host of {where} is unknown ({error}). Check the host name.</source>
       <translation>L'hôte de {where} est inconnu ({error}). Vérifiez le nom d'hôte.</translation>
     </message>
     <message>
-      <location filename="../../../georedis_plugin/core/errors.py" line="212" />
+      <location filename="../../../georedis_plugin/core/errors.py" line="219" />
       <source>Redis at {where} closed the connection while GeoRedis was sending ({error}). A value longer than the server's proto-max-bulk-len, or a request over its client-query-buffer-limit, does this: check the server's logs.</source>
       <translation>Redis à {where} a fermé la connexion pendant que GeoRedis envoyait des données ({error}). Une valeur plus longue que le proto-max-bulk-len du serveur, ou une requête dépassant son client-query-buffer-limit, produit cela : consultez les journaux du serveur.</translation>
     </message>
     <message>
-      <location filename="../../../georedis_plugin/core/errors.py" line="218" />
+      <location filename="../../../georedis_plugin/core/errors.py" line="225" />
       <source>Redis at {where} closed the connection ({error}). If the server expects TLS, turn TLS on in the settings; otherwise check the server's logs.</source>
       <translation>Redis à {where} a fermé la connexion ({error}). Si le serveur attend TLS, activez TLS dans les paramètres ; sinon consultez les journaux du serveur.</translation>
     </message>
     <message>
-      <location filename="../../../georedis_plugin/core/errors.py" line="222" />
+      <location filename="../../../georedis_plugin/core/errors.py" line="229" />
       <source>Could not talk to Redis at {where} ({error}). Check host, port and TLS settings.</source>
       <translation>Impossible de dialoguer avec Redis à {where} ({error}). Vérifiez l'hôte, le port et les réglages TLS.</translation>
     </message>
     <message>
-      <location filename="../../../georedis_plugin/core/errors.py" line="232" />
+      <location filename="../../../georedis_plugin/core/errors.py" line="239" />
       <source>The Redis Cluster at {where} is down: some hash slots have no reachable primary ({error}). Check the cluster's nodes (redis-cli --cluster check host:port) and try again once CLUSTER INFO reports cluster_state:ok.</source>
       <translation>Le Redis Cluster à {where} est hors service : certains slots de hachage n'ont pas de primaire joignable ({error}). Vérifiez les nœuds du cluster (redis-cli --cluster check hôte:port) et réessayez quand CLUSTER INFO indique cluster_state:ok.</translation>
     </message>
     <message>
-      <location filename="../../../georedis_plugin/core/errors.py" line="241" />
+      <location filename="../../../georedis_plugin/core/errors.py" line="248" />
       <source>The Redis Cluster at {where} was moving data between its nodes (failover or resharding: {error}). Run the operation again.</source>
       <translation>Le Redis Cluster à {where} déplaçait des données entre ses nœuds (bascule ou redistribution : {error}). Relancez l'opération.</translation>
     </message>
     <message>
-      <location filename="../../../georedis_plugin/core/errors.py" line="246" />
+      <location filename="../../../georedis_plugin/core/errors.py" line="253" />
       <source>The Redis Cluster at {where} refused a request spanning several hash slots ({error}). This is a GeoRedis bug: please report it.</source>
       <translation>Le Redis Cluster à {where} a refusé une requête portant sur plusieurs slots de hachage ({error}). C'est un bogue de GeoRedis : merci de le signaler.</translation>
     </message>
     <message>
-      <location filename="../../../georedis_plugin/core/errors.py" line="253" />
+      <location filename="../../../georedis_plugin/core/errors.py" line="260" />
       <source>The server at {where} is not part of a Redis Cluster. Choose the standalone mode (a redis:// URL), or give the addresses of the cluster's nodes.</source>
       <translation>Le serveur à {where} ne fait pas partie d'un Redis Cluster. Choisissez le mode serveur unique (une URL redis://) ou indiquez les adresses des nœuds du cluster.</translation>
     </message>
     <message>
-      <location filename="../../../georedis_plugin/core/errors.py" line="260" />
+      <location filename="../../../georedis_plugin/core/errors.py" line="267" />
       <source>Redis at {where} is a read-only replica ({error}). Point GeoRedis at the primary, or use the Sentinel mode so it always finds the primary.</source>
       <translation>Redis à {where} est un réplica en lecture seule ({error}). Pointez GeoRedis vers le primaire, ou utilisez le mode Sentinel pour qu'il trouve toujours le primaire.</translation>
     </message>
     <message>
-      <location filename="../../../georedis_plugin/core/errors.py" line="270" />
+      <location filename="../../../georedis_plugin/core/errors.py" line="277" />
       <source>The primary of the Sentinel service '{service}' ({where}) could not be reached ({error}). If it has just failed, the Sentinels promote a replica within their down-after time: try again then.</source>
       <translation>Le primaire du service Sentinel '{service}' ({where}) est injoignable ({error}). S'il vient de tomber, les Sentinels promeuvent un réplica après leur délai down-after : réessayez alors.</translation>
     </message>
     <message>
-      <location filename="../../../georedis_plugin/core/errors.py" line="276" />
+      <location filename="../../../georedis_plugin/core/errors.py" line="283" />
       <source>A node of the Redis Cluster at {where} could not be reached ({error}). If a primary has just failed, the cluster promotes one of its replicas: try again then; otherwise check the nodes' addresses.</source>
       <translation>Un nœud du Redis Cluster à {where} est injoignable ({error}). Si un primaire vient de tomber, le cluster promeut l'un de ses réplicas : réessayez alors ; sinon vérifiez les adresses des nœuds.</translation>
     </message>
     <message>
-      <location filename="../../../georedis_plugin/core/errors.py" line="287" />
+      <location filename="../../../georedis_plugin/core/errors.py" line="294" />
       <source>The server at {where} is not a Sentinel. List the Sentinels' addresses (port 26379 by default), not the Redis servers'.</source>
       <translation>Le serveur à {where} n'est pas une Sentinel. Indiquez les adresses des Sentinels (port 26379 par défaut), pas celles des serveurs Redis.</translation>
     </message>
     <message>
-      <location filename="../../../georedis_plugin/core/errors.py" line="313" />
+      <location filename="../../../georedis_plugin/core/errors.py" line="320" />
       <source>The Sentinels at {where} refused the credentials. Choose the Sentinels' own authentication configuration in the GeoRedis settings (or none if they have no password).</source>
       <translation>Les Sentinels à {where} ont refusé les identifiants. Choisissez la configuration d'authentification propre aux Sentinels dans les paramètres GeoRedis (ou aucune si elles n'ont pas de mot de passe).</translation>
     </message>
     <message>
-      <location filename="../../../georedis_plugin/core/errors.py" line="320" />
+      <location filename="../../../georedis_plugin/core/errors.py" line="327" />
       <source>The TLS connection to the Sentinels at {where} failed ({error}). Check that they expect TLS, that the TLS setting matches, and that the CA file signs their certificates.</source>
       <translation>La connexion TLS aux Sentinels à {where} a échoué ({error}). Vérifiez qu'elles attendent TLS, que le réglage TLS correspond et que le fichier d'AC signe leurs certificats.</translation>
     </message>
     <message>
-      <location filename="../../../georedis_plugin/core/errors.py" line="325" />
+      <location filename="../../../georedis_plugin/core/errors.py" line="332" />
       <source>No Sentinel at {where} knows a reachable primary for the service '{service}' ({error}). Check the service (master) name and that the Sentinels run; during a failover, try again once a replica has been promoted.</source>
       <translation>Aucune Sentinel à {where} ne connaît de primaire joignable pour le service '{service}' ({error}). Vérifiez le nom du service (maître) et que les Sentinels fonctionnent ; pendant une bascule, réessayez une fois un réplica promu.</translation>
     </message>
     <message>
-      <location filename="../../../georedis_plugin/core/errors.py" line="335" />
+      <location filename="../../../georedis_plugin/core/errors.py" line="342" />
       <source>The TLS connection to the Redis Cluster at {where} failed ({error}). Check that the nodes expect TLS, that the TLS setting matches, and that the CA file signs their certificates.</source>
       <translation>La connexion TLS au Redis Cluster à {where} a échoué ({error}). Vérifiez que les nœuds attendent TLS, que le réglage TLS correspond et que le fichier d'AC signe leurs certificats.</translation>
     </message>
     <message>
-      <location filename="../../../georedis_plugin/core/errors.py" line="348" />
+      <location filename="../../../georedis_plugin/core/errors.py" line="355" />
       <source>The Redis Cluster at {where} does not cover every hash slot ({error}). Wait for a failover to finish or repair the cluster (redis-cli --cluster fix).</source>
       <translation>Le Redis Cluster à {where} ne couvre pas tous les slots de hachage ({error}). Attendez la fin d'une bascule ou réparez le cluster (redis-cli --cluster fix).</translation>
     </message>
     <message>
-      <location filename="../../../georedis_plugin/core/errors.py" line="352" />
+      <location filename="../../../georedis_plugin/core/errors.py" line="359" />
       <source>No node of the Redis Cluster at {where} answered ({error}). Check the nodes' addresses and that the cluster runs.</source>
       <translation>Aucun nœud du Redis Cluster à {where} n'a répondu ({error}). Vérifiez les adresses des nœuds et que le cluster fonctionne.</translation>
     </message>
@@ -304,17 +304,17 @@
       <translation>Un ensemble géo a besoin d'un nom. Saisissez un nom de clé et réessayez.</translation>
     </message>
     <message>
-      <location filename="../../../georedis_plugin/core/geoset/loading.py" line="128" />
+      <location filename="../../../georedis_plugin/core/geoset/loading.py" line="136" />
       <source>Loading '{name}' was canceled.</source>
       <translation>Le chargement de '{name}' a été annulé.</translation>
     </message>
     <message>
-      <location filename="../../../georedis_plugin/core/geoset/loading.py" line="190" />
+      <location filename="../../../georedis_plugin/core/geoset/loading.py" line="198" />
       <source>The server dropped part of the geo set '{name}' while it was loading: it held {held} of {count} points ({rows} attribute rows). Its maxmemory-policy evicts keys to make room. Nothing was changed. Keep geo sets on a server without eviction (maxmemory-policy noeviction) or raise its maxmemory, then load again.</source>
       <translation>Le serveur a supprimé une partie de l'ensemble géo '{name}' pendant son chargement : il en détenait {held} points sur {count} ({rows} lignes d'attributs). Sa maxmemory-policy évince des clés pour faire de la place. Rien n'a été modifié. Gardez les ensembles géo sur un serveur sans éviction (maxmemory-policy noeviction) ou augmentez son maxmemory, puis rechargez.</translation>
     </message>
     <message>
-      <location filename="../../../georedis_plugin/core/geoset/loading.py" line="216" />
+      <location filename="../../../georedis_plugin/core/geoset/loading.py" line="224" />
       <source>Could not delete the temporary keys {key}*: {error}</source>
       <translation>Impossible de supprimer les clés temporaires {key}* : {error}</translation>
     </message>
@@ -409,12 +409,12 @@
       <translation>Il n'y a aucun polygone où chercher (aucune entité n'a de géométrie). Sélectionnez ou dessinez-en un.</translation>
     </message>
     <message>
-      <location filename="../../../georedis_plugin/core/wkb_cache.py" line="319" />
+      <location filename="../../../georedis_plugin/core/wkb_cache.py" line="320" />
       <source>GeoRedis computes the results without the cache for the rest of this run.</source>
       <translation>GeoRedis calcule les résultats sans le cache pour le reste de ce traitement.</translation>
     </message>
     <message>
-      <location filename="../../../georedis_plugin/core/wkb_cache.py" line="446" />
+      <location filename="../../../georedis_plugin/core/wkb_cache.py" line="451" />
       <source>The cache statistics of this run were not stored: {reason}</source>
       <translation>Les statistiques du cache de cette exécution n'ont pas été enregistrées : {reason}</translation>
     </message>
