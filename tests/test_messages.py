@@ -2,7 +2,8 @@
 (issue 13, items 8 and 10): full server, read-only replica, scripts disabled, a web server on
 the port."""
 
-import http.server
+import contextlib
+import socket
 import threading
 
 import pytest
@@ -120,22 +121,40 @@ def test_searches_on_a_server_without_scripts_say_what_to_enable(provider, serve
     )
 
 
-class _Web(http.server.BaseHTTPRequestHandler):
-    def do_GET(self):
-        self.send_error(404)
-
-    def log_message(self, *args):
-        pass  # quiet tests
+# What nginx answers to bytes that are not HTTP (Python's http.server answers such a request
+# HTTP/0.9-style, a bare page without CRLF, which redis-py's own parser reads as a closed
+# connection): a status line, headers, a page, and the connection closed.
+NGINX_400 = (
+    b"HTTP/1.1 400 Bad Request\r\nServer: nginx\r\nContent-Type: text/html\r\n"
+    b"Content-Length: 11\r\nConnection: close\r\n\r\nBad Request"
+)
 
 
 @pytest.fixture
 def web_server():
-    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), _Web)
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    listener = socket.socket()
+    listener.bind(("127.0.0.1", 0))
+    listener.listen(8)
+    listener.settimeout(0.1)
+    stop = threading.Event()
+
+    def serve():
+        while not stop.is_set():
+            try:
+                client, _ = listener.accept()
+            except socket.timeout:
+                continue
+            with contextlib.suppress(OSError), client:
+                client.settimeout(1)
+                client.recv(65536)
+                client.sendall(NGINX_400)
+
+    thread = threading.Thread(target=serve, daemon=True)
     thread.start()
-    yield server.server_address[1]
-    server.shutdown()
-    server.server_close()
+    yield listener.getsockname()[1]
+    stop.set()
+    thread.join()
+    listener.close()
 
 
 def test_a_web_server_on_the_port_is_not_a_redis_server(web_server, clean_settings):

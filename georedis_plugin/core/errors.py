@@ -153,6 +153,8 @@ def _explain_server_error(exc: BaseException, config, where: str, text: str) -> 
     if isinstance(exc, redis.ConnectionError):
         return _explain_connection_error(exc, where, text)
     if _found(exc, InvalidResponse):  # the reply is not RESP: something else listens there
+        # redis-py's own parser quotes the start of the answer as a bytes repr
+        text = re.sub(r"""\bb(['"])(.*)\1""", r"'\2'", text)
         return tr(
             "The server at {where} is not a Redis server: its answer is not in the Redis "
             "protocol ({error}); a web server, for one, answers like this. Check the host "
