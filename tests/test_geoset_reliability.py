@@ -47,10 +47,12 @@ def test_a_load_on_an_evicting_server_never_reports_what_it_does_not_hold(provid
     with pytest.raises(QgsProcessingException) as caught:
         processing.run("georedis:loadgeoset", {"INPUT": layer, "KEY": "fleet"})
     message = str(caught.value)
-    assert "dropped part of the geo set 'fleet'" in message and "noeviction" in message, message
+    # Redis evicts the temporary key between batches; Valkey may refuse a batch outright
+    evicted = "dropped part of the geo set 'fleet'" in message and "noeviction" in message
+    assert evicted or "is full and refused a write" in message, message
     with admin(server) as root:
         assert "fleet" not in [i.name for i in geoset.list_geosets(root, "georedis")]
-        assert root.info("stats")["evicted_keys"] > 0
+        assert not evicted or root.info("stats")["evicted_keys"] > 0
 
 
 def test_a_vanished_attribute_hash_is_named_instead_of_nulls(provider, red_server):

@@ -163,8 +163,9 @@ def _explain_server_error(exc: BaseException, config, where: str, text: str) -> 
     if isinstance(exc, redis.ResponseError) and "command not allowed when used memory" in text:
         # OutOfMemoryError (the OOM code) only from redis-py 5.0 on: the server's text tells
         return tr(
-            "Redis at {where} is full and refused a write ({error}). For a cache server set "
-            "maxmemory-policy to allkeys-lru so old entries make room, or raise maxmemory."
+            "Redis at {where} is full and refused a write ({error}). Raise its maxmemory; on "
+            "a server that only caches results, maxmemory-policy allkeys-lru lets old "
+            "entries make room (never where geo sets are kept)."
         ).format(where=where, error=text)
     if isinstance(exc, redis.ResponseError) and "DB index is out of range" in text:
         return tr(

@@ -124,142 +124,142 @@
       <translation>Redis à {where} a autant de clients que son réglage maxclients le permet. Réessayez plus tard, ou demandez à l'administrateur d'augmenter maxclients.</translation>
     </message>
     <message>
-      <location filename="../../../georedis_plugin/core/errors.py" line="157" />
+      <location filename="../../../georedis_plugin/core/errors.py" line="159" />
       <source>The server at {where} is not a Redis server: its answer is not in the Redis protocol ({error}); a web server, for one, answers like this. Check the host and port in the GeoRedis settings (Redis listens on 6379 by default).</source>
       <translation>Le serveur à {where} n'est pas un serveur Redis : sa réponse n'est pas dans le protocole Redis ({error}) ; un serveur web, par exemple, répond ainsi. Vérifiez l'hôte et le port dans les paramètres GeoRedis (Redis écoute par défaut sur le port 6379).</translation>
     </message>
     <message>
-      <location filename="../../../georedis_plugin/core/errors.py" line="164" />
-      <source>Redis at {where} is full and refused a write ({error}). For a cache server set maxmemory-policy to allkeys-lru so old entries make room, or raise maxmemory.</source>
-      <translation>Redis à {where} est plein et a refusé une écriture ({error}). Pour un serveur de cache, réglez maxmemory-policy sur allkeys-lru afin que les anciennes entrées libèrent la place, ou augmentez maxmemory.</translation>
+      <location filename="../../../georedis_plugin/core/errors.py" line="166" />
+      <source>Redis at {where} is full and refused a write ({error}). Raise its maxmemory; on a server that only caches results, maxmemory-policy allkeys-lru lets old entries make room (never where geo sets are kept).</source>
+      <translation>Redis à {where} est plein et a refusé une écriture ({error}). Augmentez son maxmemory ; sur un serveur qui ne sert que de cache aux résultats, maxmemory-policy allkeys-lru permet aux anciennes entrées de libérer la place (jamais là où sont gardés des ensembles géo).</translation>
     </message>
     <message>
-      <location filename="../../../georedis_plugin/core/errors.py" line="169" />
+      <location filename="../../../georedis_plugin/core/errors.py" line="172" />
       <source>Redis at {where} has no database {database}. Choose a database from 0 to the server's 'databases' setting minus one (0 to 15 by default).</source>
       <translation>Redis à {where} n'a pas de base de données {database}. Choisissez une base de 0 jusqu'au réglage 'databases' du serveur moins un (0 à 15 par défaut).</translation>
     </message>
     <message>
-      <location filename="../../../georedis_plugin/core/errors.py" line="174" />
+      <location filename="../../../georedis_plugin/core/errors.py" line="177" />
       <source>Redis at {where} refused a value longer than its limit (proto-max-bulk-len, {error}). Raise proto-max-bulk-len on the server to store values this large.</source>
       <translation>Redis à {where} a refusé une valeur plus longue que sa limite (proto-max-bulk-len, {error}). Augmentez proto-max-bulk-len sur le serveur pour stocker des valeurs aussi grandes.</translation>
     </message>
     <message>
-      <location filename="../../../georedis_plugin/core/errors.py" line="180" />
+      <location filename="../../../georedis_plugin/core/errors.py" line="183" />
       <source>Redis at {where} does not offer {command}: the administrator disabled it (rename-command in the server's configuration). Geo-set searches run as a server-side Lua script and need EVALSHA, EVAL and SCRIPT: ask for them to be enabled, or use a server that has them.</source>
       <translation>Redis à {where} ne propose pas {command} : l'administrateur l'a désactivée (rename-command dans la configuration du serveur). Les recherches dans les ensembles géo s'exécutent comme un script Lua côté serveur et ont besoin d'EVALSHA, EVAL et SCRIPT : demandez leur activation, ou utilisez un serveur qui les propose.</translation>
     </message>
     <message>
-      <location filename="../../../georedis_plugin/core/errors.py" line="187" />
+      <location filename="../../../georedis_plugin/core/errors.py" line="190" />
       <source>Redis at {where} does not offer {command}: the command was disabled (rename-command in the server's configuration) or the server is older than Redis 6.2. Ask the administrator to enable it, or use a newer server.</source>
       <translation>Redis à {where} ne propose pas {command} : la commande a été désactivée (rename-command dans la configuration du serveur) ou le serveur est antérieur à Redis 6.2. Demandez à l'administrateur de l'activer, ou utilisez un serveur plus récent.</translation>
     </message>
     <message>
-      <location filename="../../../georedis_plugin/core/errors.py" line="192" />
+      <location filename="../../../georedis_plugin/core/errors.py" line="195" />
       <source>Redis at {where} answered with an error: {error}</source>
       <translation>Redis à {where} a répondu par une erreur : {error}</translation>
     </message>
     <message>
-      <location filename="../../../georedis_plugin/core/errors.py" line="195" />
+      <location filename="../../../georedis_plugin/core/errors.py" line="198" />
       <source>Unexpected error talking to Redis at {where}: {kind}: {error}</source>
       <translation>Erreur inattendue en dialoguant avec Redis à {where} : {kind} : {error}</translation>
     </message>
     <message>
-      <location filename="../../../georedis_plugin/core/errors.py" line="203" />
+      <location filename="../../../georedis_plugin/core/errors.py" line="206" />
       <source>The TLS connection to {where} failed ({error}). Check that the server expects TLS, that the TLS setting matches, and that the CA file signs its certificate.</source>
       <translation>La connexion TLS à {where} a échoué ({error}). Vérifiez que le serveur attend TLS, que le réglage TLS correspond et que le fichier d'AC signe son certificat.</translation>
     </message>
     <message>
-      <location filename="../../../georedis_plugin/core/errors.py" line="208" />
+      <location filename="../../../georedis_plugin/core/errors.py" line="211" />
       <source>Nothing accepts connections at {where} ({error}). Start redis-server there, or correct the host and port in the GeoRedis settings.</source>
       <translation>Rien n'accepte de connexion à {where} ({error}). Démarrez redis-server à cet endroit, ou corrigez l'hôte et le port dans les paramètres GeoRedis.</translation>
     </message>
     <message>
-      <location filename="../../../georedis_plugin/core/errors.py" line="212" />
+      <location filename="../../../georedis_plugin/core/errors.py" line="215" />
       <source>The host of {where} is unknown ({error}). Check the host name.</source>
       <translation>L'hôte de {where} est inconnu ({error}). Vérifiez le nom d'hôte.</translation>
     </message>
     <message>
-      <location filename="../../../georedis_plugin/core/errors.py" line="219" />
+      <location filename="../../../georedis_plugin/core/errors.py" line="222" />
       <source>Redis at {where} closed the connection while GeoRedis was sending ({error}). A value longer than the server's proto-max-bulk-len, or a request over its client-query-buffer-limit, does this: check the server's logs.</source>
       <translation>Redis à {where} a fermé la connexion pendant que GeoRedis envoyait des données ({error}). Une valeur plus longue que le proto-max-bulk-len du serveur, ou une requête dépassant son client-query-buffer-limit, produit cela : consultez les journaux du serveur.</translation>
     </message>
     <message>
-      <location filename="../../../georedis_plugin/core/errors.py" line="225" />
+      <location filename="../../../georedis_plugin/core/errors.py" line="228" />
       <source>Redis at {where} closed the connection ({error}). If the server expects TLS, turn TLS on in the settings; otherwise check the server's logs.</source>
       <translation>Redis à {where} a fermé la connexion ({error}). Si le serveur attend TLS, activez TLS dans les paramètres ; sinon consultez les journaux du serveur.</translation>
     </message>
     <message>
-      <location filename="../../../georedis_plugin/core/errors.py" line="229" />
+      <location filename="../../../georedis_plugin/core/errors.py" line="232" />
       <source>Could not talk to Redis at {where} ({error}). Check host, port and TLS settings.</source>
       <translation>Impossible de dialoguer avec Redis à {where} ({error}). Vérifiez l'hôte, le port et les réglages TLS.</translation>
     </message>
     <message>
-      <location filename="../../../georedis_plugin/core/errors.py" line="239" />
+      <location filename="../../../georedis_plugin/core/errors.py" line="242" />
       <source>The Redis Cluster at {where} is down: some hash slots have no reachable primary ({error}). Check the cluster's nodes (redis-cli --cluster check host:port) and try again once CLUSTER INFO reports cluster_state:ok.</source>
       <translation>Le Redis Cluster à {where} est hors service : certains slots de hachage n'ont pas de primaire joignable ({error}). Vérifiez les nœuds du cluster (redis-cli --cluster check hôte:port) et réessayez quand CLUSTER INFO indique cluster_state:ok.</translation>
     </message>
     <message>
-      <location filename="../../../georedis_plugin/core/errors.py" line="248" />
+      <location filename="../../../georedis_plugin/core/errors.py" line="251" />
       <source>The Redis Cluster at {where} was moving data between its nodes (failover or resharding: {error}). Run the operation again.</source>
       <translation>Le Redis Cluster à {where} déplaçait des données entre ses nœuds (bascule ou redistribution : {error}). Relancez l'opération.</translation>
     </message>
     <message>
-      <location filename="../../../georedis_plugin/core/errors.py" line="253" />
+      <location filename="../../../georedis_plugin/core/errors.py" line="256" />
       <source>The Redis Cluster at {where} refused a request spanning several hash slots ({error}). This is a GeoRedis bug: please report it.</source>
       <translation>Le Redis Cluster à {where} a refusé une requête portant sur plusieurs slots de hachage ({error}). C'est un bogue de GeoRedis : merci de le signaler.</translation>
     </message>
     <message>
-      <location filename="../../../georedis_plugin/core/errors.py" line="260" />
+      <location filename="../../../georedis_plugin/core/errors.py" line="263" />
       <source>The server at {where} is not part of a Redis Cluster. Choose the standalone mode (a redis:// URL), or give the addresses of the cluster's nodes.</source>
       <translation>Le serveur à {where} ne fait pas partie d'un Redis Cluster. Choisissez le mode serveur unique (une URL redis://) ou indiquez les adresses des nœuds du cluster.</translation>
     </message>
     <message>
-      <location filename="../../../georedis_plugin/core/errors.py" line="267" />
+      <location filename="../../../georedis_plugin/core/errors.py" line="270" />
       <source>Redis at {where} is a read-only replica ({error}). Point GeoRedis at the primary, or use the Sentinel mode so it always finds the primary.</source>
       <translation>Redis à {where} est un réplica en lecture seule ({error}). Pointez GeoRedis vers le primaire, ou utilisez le mode Sentinel pour qu'il trouve toujours le primaire.</translation>
     </message>
     <message>
-      <location filename="../../../georedis_plugin/core/errors.py" line="277" />
+      <location filename="../../../georedis_plugin/core/errors.py" line="280" />
       <source>The primary of the Sentinel service '{service}' ({where}) could not be reached ({error}). If it has just failed, the Sentinels promote a replica within their down-after time: try again then.</source>
       <translation>Le primaire du service Sentinel '{service}' ({where}) est injoignable ({error}). S'il vient de tomber, les Sentinels promeuvent un réplica après leur délai down-after : réessayez alors.</translation>
     </message>
     <message>
-      <location filename="../../../georedis_plugin/core/errors.py" line="283" />
+      <location filename="../../../georedis_plugin/core/errors.py" line="286" />
       <source>A node of the Redis Cluster at {where} could not be reached ({error}). If a primary has just failed, the cluster promotes one of its replicas: try again then; otherwise check the nodes' addresses.</source>
       <translation>Un nœud du Redis Cluster à {where} est injoignable ({error}). Si un primaire vient de tomber, le cluster promeut l'un de ses réplicas : réessayez alors ; sinon vérifiez les adresses des nœuds.</translation>
     </message>
     <message>
-      <location filename="../../../georedis_plugin/core/errors.py" line="294" />
+      <location filename="../../../georedis_plugin/core/errors.py" line="297" />
       <source>The server at {where} is not a Sentinel. List the Sentinels' addresses (port 26379 by default), not the Redis servers'.</source>
       <translation>Le serveur à {where} n'est pas une Sentinel. Indiquez les adresses des Sentinels (port 26379 par défaut), pas celles des serveurs Redis.</translation>
     </message>
     <message>
-      <location filename="../../../georedis_plugin/core/errors.py" line="320" />
+      <location filename="../../../georedis_plugin/core/errors.py" line="323" />
       <source>The Sentinels at {where} refused the credentials. Choose the Sentinels' own authentication configuration in the GeoRedis settings (or none if they have no password).</source>
       <translation>Les Sentinels à {where} ont refusé les identifiants. Choisissez la configuration d'authentification propre aux Sentinels dans les paramètres GeoRedis (ou aucune si elles n'ont pas de mot de passe).</translation>
     </message>
     <message>
-      <location filename="../../../georedis_plugin/core/errors.py" line="327" />
+      <location filename="../../../georedis_plugin/core/errors.py" line="330" />
       <source>The TLS connection to the Sentinels at {where} failed ({error}). Check that they expect TLS, that the TLS setting matches, and that the CA file signs their certificates.</source>
       <translation>La connexion TLS aux Sentinels à {where} a échoué ({error}). Vérifiez qu'elles attendent TLS, que le réglage TLS correspond et que le fichier d'AC signe leurs certificats.</translation>
     </message>
     <message>
-      <location filename="../../../georedis_plugin/core/errors.py" line="332" />
+      <location filename="../../../georedis_plugin/core/errors.py" line="335" />
       <source>No Sentinel at {where} knows a reachable primary for the service '{service}' ({error}). Check the service (master) name and that the Sentinels run; during a failover, try again once a replica has been promoted.</source>
       <translation>Aucune Sentinel à {where} ne connaît de primaire joignable pour le service '{service}' ({error}). Vérifiez le nom du service (maître) et que les Sentinels fonctionnent ; pendant une bascule, réessayez une fois un réplica promu.</translation>
     </message>
     <message>
-      <location filename="../../../georedis_plugin/core/errors.py" line="342" />
+      <location filename="../../../georedis_plugin/core/errors.py" line="345" />
       <source>The TLS connection to the Redis Cluster at {where} failed ({error}). Check that the nodes expect TLS, that the TLS setting matches, and that the CA file signs their certificates.</source>
       <translation>La connexion TLS au Redis Cluster à {where} a échoué ({error}). Vérifiez que les nœuds attendent TLS, que le réglage TLS correspond et que le fichier d'AC signe leurs certificats.</translation>
     </message>
     <message>
-      <location filename="../../../georedis_plugin/core/errors.py" line="355" />
+      <location filename="../../../georedis_plugin/core/errors.py" line="358" />
       <source>The Redis Cluster at {where} does not cover every hash slot ({error}). Wait for a failover to finish or repair the cluster (redis-cli --cluster fix).</source>
       <translation>Le Redis Cluster à {where} ne couvre pas tous les slots de hachage ({error}). Attendez la fin d'une bascule ou réparez le cluster (redis-cli --cluster fix).</translation>
     </message>
     <message>
-      <location filename="../../../georedis_plugin/core/errors.py" line="359" />
+      <location filename="../../../georedis_plugin/core/errors.py" line="362" />
       <source>No node of the Redis Cluster at {where} answered ({error}). Check the nodes' addresses and that the cluster runs.</source>
       <translation>Aucun nœud du Redis Cluster à {where} n'a répondu ({error}). Vérifiez les adresses des nœuds et que le cluster fonctionne.</translation>
     </message>
