@@ -35,10 +35,12 @@ def shapely_geometries(wkbs):
     return geometries
 
 
-def candidate_pairs(a_geoms, b_geoms, a_indices, cancelled=None):
+def candidate_pairs(a_geoms, b_geoms, a_indices, cancelled=None, b_tree=None):
     """{a index: [b indices]} for pairs whose geometries intersect, for the given A indices.
 
     Geometries shapely cannot read (curves) are tested with QGIS's engine instead.
+    ``b_tree()``, if given, returns the STRtree of ``b_geoms``, built once for a run whose
+    input comes in chunks.
     """
     result = {int(i): [] for i in a_indices}
     if len(a_indices) == 0 or len(b_geoms) == 0:
@@ -49,7 +51,7 @@ def candidate_pairs(a_geoms, b_geoms, a_indices, cancelled=None):
     a_subset_indices = np.asarray(a_indices)
     a_subset = a_geoms[a_subset_indices]
     if _mean_size(a_subset) > _mean_size(b_geoms):
-        tree = shapely.STRtree(b_geoms)
+        tree = shapely.STRtree(b_geoms) if b_tree is None else b_tree()
 
         def query(a_positions):
             pairs = tree.query(a_subset[a_positions], predicate="intersects")
