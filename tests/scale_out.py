@@ -125,7 +125,7 @@ def check_geoset_load_and_searches(client, name: str = "amsterdam") -> None:
             "OUTPUT": "memory:",
         },
     )
-    distance = geoset.haversine_m(center[0], center[1], lon, lat)
+    distance = geoset.geodesic_m(center[0], center[1], lon, lat)  # on WGS 84, as searched
     inside = distance <= 3000
     near = np.abs(distance - 3000) <= BOUNDARY_M
     hit_members = [f["member"] for f in hits.getFeatures()]
@@ -145,8 +145,8 @@ def check_geoset_load_and_searches(client, name: str = "amsterdam") -> None:
             "OUTPUT": "memory:",
         },
     )
-    dy = geoset.haversine_m(0, center[1], 0, lat)
-    dx = geoset.haversine_m(center[0], lat, lon, lat)
+    dy = geoset.geodesic_m(lon, center[1], lon, lat)
+    dx = geoset.geodesic_m(center[0], lat, lon, lat)
     inside = (dy <= height / 2) & (dx <= width / 2)
     near = (np.abs(dy - height / 2) <= BOUNDARY_M) | (np.abs(dx - width / 2) <= BOUNDARY_M)
     hit_members = [f["member"] for f in hits.getFeatures()]

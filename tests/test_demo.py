@@ -8,7 +8,7 @@ from qgis.core import QgsVectorLayer
 
 from tests.conftest import REPO_ROOT
 from tests.layers import world_layer
-from tests.test_desktop_end_to_end import haversine_m
+from tests.test_desktop_end_to_end import geodesic_m
 
 EXTENT = (5, 45, 12, 50)
 EDGE_M = 2.0  # Redis's 52-bit geohashes move a point by well under this
@@ -39,11 +39,11 @@ def test_demo_writes_its_geopackages_and_prints_the_timings(
         assert layer.isValid(), name
         return layer.featureCount()
 
-    # the geo set holds every centroid; the hits are those a brute-force haversine finds
+    # the geo set holds every centroid; the hits are those a brute-force geodesic finds
     assert redis_client.zcard("georedis:geo:{demo_state_centroids}") == states.featureCount()
     centroids = processing.run("native:centroids", {"INPUT": states, "OUTPUT": "memory:"})
     distances = [
-        haversine_m(10.0, 52.0, f.geometry().asPoint().x(), f.geometry().asPoint().y())
+        geodesic_m(10.0, 52.0, f.geometry().asPoint().x(), f.geometry().asPoint().y())
         for f in centroids["OUTPUT"].getFeatures()
     ]
     inside = sum(d <= 600_000 - EDGE_M for d in distances)

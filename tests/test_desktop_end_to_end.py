@@ -2,16 +2,16 @@
 
 A project with the world's countries and the centroids of states and provinces; the GeoRedis
 dock loads the centroids into a geo set and searches around a typed centre (checked against a
-brute-force haversine on Redis's sphere); the cached buffer runs from processing.run (checked
+brute-force geodesic on WGS 84); the cached buffer runs from processing.run (checked
 against native:buffer) and the shipped model runs from the graphical modeler. Screenshots go
 to artifacts/desktop/. With GEOREDIS_SCREENSHOTS=<dir> (``make screenshots``) the README's
 screenshots are written there too.
 """
 
 import json
-import math
 import os
 import shutil
+import warnings
 from pathlib import Path
 
 import pytest
@@ -24,9 +24,15 @@ from qgis.core import (
 )
 from qgis.PyQt.QtGui import QColor
 
-from georedis_plugin.core.geoset import EARTH_RADIUS_M
+from georedis_plugin.core import geoset
 from tests.conftest import REPO_ROOT, WORLD_MAP
 from tests.desktop_session import run_qgis_with_script
+
+with warnings.catch_warnings():
+    warnings.simplefilter("ignore")  # pyproj warns when it finds no proj.db; Geod needs none
+    from pyproj import Geod
+
+GEOD = Geod(ellps="WGS84")
 
 pytestmark = [
     pytest.mark.desktop,
@@ -50,12 +56,10 @@ RADIUS_M = 600_000.0
 EDGE_M = 2.0
 
 
-def haversine_m(lon1, lat1, lon2, lat2):
-    """Distance on Redis's sphere, as its geohashGetDistance computes it."""
-    phi1, phi2 = math.radians(lat1), math.radians(lat2)
-    dphi, dlmb = phi2 - phi1, math.radians(lon2 - lon1)
-    a = math.sin(dphi / 2) ** 2 + math.cos(phi1) * math.cos(phi2) * math.sin(dlmb / 2) ** 2
-    return 2 * EARTH_RADIUS_M * math.asin(math.sqrt(a))
+def geodesic_m(lon1, lat1, lon2, lat2):
+    """Distance on the WGS 84 ellipsoid, as the search measures it (pyproj's Geod)."""
+    _, _, distance = GEOD.inv(lon1, lat1, lon2, lat2)
+    return distance
 
 
 def build_project(folder: Path, qgis_processing) -> tuple[Path, dict]:
@@ -75,7 +79,7 @@ def build_project(folder: Path, qgis_processing) -> tuple[Path, dict]:
     distances = {}
     for feature in points.getFeatures():
         point = feature.geometry().asPoint()
-        distances[str(feature.id())] = haversine_m(CENTER_LON, CENTER_LAT, point.x(), point.y())
+        distances[str(feature.id())] = geodesic_m(CENTER_LON, CENTER_LAT, point.x(), point.y())
     points.renderer().setSymbol(
         QgsMarkerSymbol.createSimple(
             {"name": "circle", "color": "60,60,70", "size": "1.2", "outline_style": "no"}
@@ -128,7 +132,7 @@ def test_desktop_geoset_search_buffer_and_model(
     assert result["map_crs"] == "EPSG:3035"
     assert result["typed"] == [4321000.0, 3210000.0, 600.0]
 
-    # the hits: what a brute-force haversine finds, in a layer of the layer tree
+    # the hits: what a brute-force geodesic finds, in a layer of the layer tree
     hits = result["hit_layer"]
     inside = {fid for fid, d in distances.items() if d <= RADIUS_M - EDGE_M}
     near_edge = {fid for fid, d in distances.items() if abs(d - RADIUS_M) < EDGE_M}
@@ -138,6 +142,14 @@ def test_desktop_geoset_search_buffer_and_model(
     assert {"member", "distance", "name", "admin"} <= set(hits["fields"])
     assert result["status"].startswith(f"{hits['count']} hits in 'state_centroids'")
     assert result["circle"]["visible"] and result["circle"]["vertices"] >= 90
+
+    # then the 8 nearest around one of those hits (a member of the set), circled
+    around = result["nearest_around"]
+    nearest = geoset.GeoSet(redis_client, "georedis", "state_centroids").search(
+        geoset.Nearest(geoset.Member(around)), "km", 8
+    )
+    assert result["nearest"]["members"] == nearest.members and nearest.members[0] == around
+    assert result["nearest"]["in_layer_tree"] and result["nearest"]["circle_vertices"] >= 90
 
     # the cached buffer from processing.run: cold computes, warm reads, both equal native's
     cold, warm = result["buffer"]

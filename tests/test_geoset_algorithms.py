@@ -28,7 +28,7 @@ from georedis_plugin.core import geoset
 from georedis_plugin.core.compat import FieldType
 from tests.test_geoset_core import PREFIX, point_layer, random_points
 
-GEOSET_ALGORITHMS = ["loadgeoset", "radiussearch", "boxsearch", "polygonsearch"]
+GEOSET_ALGORITHMS = ["loadgeoset", "radiussearch", "boxsearch", "polygonsearch", "nearest"]
 
 
 def run(algorithm_id, parameters):
@@ -139,6 +139,62 @@ def test_radius_search_count_limits_to_the_nearest(provider, redis_url, redis_cl
     assert result["HITS"] == 9
     all_members = [f["member"] for f in everything.getFeatures()]
     assert [f["member"] for f in nearest.getFeatures()] == all_members[:9]
+
+
+def test_radius_search_keeps_redis_figures_with_distances_sphere(
+    provider, redis_url, redis_client, points
+):
+    run("georedis:loadgeoset", {"INPUT": points, "KEY": "ams"})
+    parameters = {"KEY": "ams", "CENTER": "4.9,52.37 [EPSG:4326]", "RADIUS": 4, "UNIT": 1}
+    key = geoset.GeoSetKeys.for_name(PREFIX, "ams").geo
+    raw = redis_client.execute_command(
+        "GEOSEARCH", key, "FROMLONLAT", 4.9, 52.37, "BYRADIUS", 4, "km", "ASC", "WITHDIST"
+    )  # fmt: skip
+    sphere, _ = run("georedis:radiussearch", {**parameters, "DISTANCES": 1, "OUTPUT": "memory:"})
+    assert [(f["member"], f["distance"]) for f in sphere.getFeatures()] == [
+        (m.decode(), float(d)) for m, d in raw
+    ]
+    ellipsoid, _ = run("georedis:radiussearch", {**parameters, "OUTPUT": "memory:"})
+    expected = geoset.GeoSet(redis_client, PREFIX, "ams").radius(4.9, 52.37, 4, "km")
+    assert [(f["member"], f["distance"]) for f in ellipsoid.getFeatures()] == list(
+        zip(expected.members, expected.distances.tolist())
+    )
+    assert expected.distances.tolist() != [float(d) for _, d in raw][: len(expected)]
+
+
+def test_nearest_finds_the_count_nearest_with_their_attributes(
+    provider, redis_url, redis_client, points
+):
+    run("georedis:loadgeoset", {"INPUT": points, "KEY": "ams", "STORE_ATTRIBUTES": True})
+    hits, result = run(
+        "georedis:nearest",
+        {"KEY": "ams", "CENTER": "4.9,52.37 [EPSG:4326]", "COUNT": 12, "OUTPUT": "memory:"},
+    )
+    key = geoset.GeoSetKeys.for_name(PREFIX, "ams").geo
+    members = [m.decode() for m in redis_client.zrange(key, 0, -1)]
+    positions = redis_client.geopos(key, *members)
+    distances = geoset.geodesic_m(4.9, 52.37, [p[0] for p in positions], [p[1] for p in positions])
+    ranked = sorted(range(len(members)), key=distances.__getitem__)
+    expected = [members[i] for i in ranked[:12]]
+    assert result["HITS"] == 12
+    assert [f["member"] for f in hits.getFeatures()] == expected
+    assert hits.fields().names() == ["member", "distance", "code", "size"]
+    by_id = {str(f.id()): f.attributes() for f in points.getFeatures()}
+    assert all(f.attributes()[2:] == by_id[f["member"]] for f in hits.getFeatures())
+    # with a maximum distance, only those within it
+    limit_m = float(distances[ranked[4]] + distances[ranked[5]]) / 2
+    within, result = run(
+        "georedis:nearest",
+        {
+            "KEY": "ams",
+            "CENTER": "4.9,52.37 [EPSG:4326]",
+            "COUNT": 12,
+            "MAX_DISTANCE": limit_m,
+            "OUTPUT": "memory:",
+        },
+    )
+    assert [f["member"] for f in within.getFeatures()] == expected[:5]
+    assert result["HITS"] == 5
 
 
 def test_box_search_matches_core(provider, redis_url, redis_client, points):

@@ -417,11 +417,11 @@ def assert_same_except_near_boundary(hits, members, inside, near):
     assert not (got & set(members[~inside & ~near]))
 
 
-def test_radius_hits_equal_brute_force_haversine(loaded):
+def test_radius_hits_on_the_sphere_equal_brute_force_haversine(loaded):
     gs, members, lon, lat = loaded
     center = (2.35, 48.85)
     for radius_m in (500.0, 5_000.0, 20_000.0):
-        hits = gs.radius(*center, radius_m, "m")
+        hits = gs.radius(*center, radius_m, "m", distances=geoset.SPHERE)
         distance = geoset.haversine_m(center[0], center[1], lon, lat)
         inside = distance <= radius_m
         near = np.abs(distance - radius_m) <= BOUNDARY_M
@@ -447,7 +447,9 @@ def test_hit_layer_is_exactly_the_raw_geosearch_reply(redis_client):
             "GEOSEARCH", key, "FROMLONLAT", 2.005, 48.005, "BYRADIUS", radius, unit, "ASC",
             "WITHCOORD", "WITHDIST",
         )  # fmt: skip
-        result = geoset.GeoSet(redis_client, PREFIX, "names").radius(2.005, 48.005, radius, unit)
+        result = geoset.GeoSet(redis_client, PREFIX, "names").radius(
+            2.005, 48.005, radius, unit, distances=geoset.SPHERE
+        )
         hits = geoset.hit_layer(result)
         assert geoset.HitTable(result).flatgeobuf() is not None  # not the fallback
         assert hits.providerType() == "memory"
@@ -503,10 +505,10 @@ def test_count_keeps_the_nearest(loaded):
     assert list(first.distances) == list(everything.distances[:25])
 
 
-def test_box_hits_follow_redis_box_rule(loaded):
+def test_box_hits_on_the_sphere_follow_redis_box_rule(loaded):
     gs, members, lon, lat = loaded
     center, width, height = (2.5, 48.85), 30_000.0, 12_000.0
-    hits = gs.box(*center, width / 1000, height / 1000, "km")
+    hits = gs.box(*center, width / 1000, height / 1000, "km", distances=geoset.SPHERE)
     dy = geoset.haversine_m(0, center[1], 0, lat)
     dx = geoset.haversine_m(center[0], lat, lon, lat)
     inside = (dy <= height / 2) & (dx <= width / 2)

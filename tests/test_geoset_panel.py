@@ -139,9 +139,103 @@ def test_click_then_search_adds_the_hit_layer_and_draws_the_circle(
         QgsProject.instance(),
     )
     vertex = back.transform(band.asGeometry().vertexAt(10).x(), band.asGeometry().vertexAt(10).y())
-    # drawn on Redis's sphere: each vertex is exactly where Redis's haversine says 2.5 km
-    assert geoset.haversine_m(13.4, 52.5, vertex.x(), vertex.y()) == pytest.approx(2500, rel=1e-6)
+    # geodesic on WGS 84, as the search measures: each vertex exactly 2.5 km from the centre
+    assert geoset.geodesic_m(13.4, 52.5, vertex.x(), vertex.y()) == pytest.approx(2500, abs=1e-3)
     assert band.asGeometry().type() == QgsWkbTypes.GeometryType.PolygonGeometry
+
+
+def band_vertices_wgs84(panel):
+    back = QgsCoordinateTransform(
+        panel.canvas.mapSettings().destinationCrs(),
+        QgsCoordinateReferenceSystem("EPSG:4326"),
+        QgsProject.instance(),
+    )
+    ring = panel.rubber_band.asGeometry()
+    return [back.transform(v.x(), v.y()) for v in ring.vertices()]
+
+
+def search_with(panel, mode, around=None, distances=geoset.ELLIPSOID, **values):
+    panel.mode_combo.setCurrentIndex(panel.mode_combo.findData(mode))
+    panel.distances_combo.setCurrentIndex(panel.distances_combo.findData(distances))
+    if around is None:
+        panel.center_kind_combo.setCurrentIndex(panel.center_kind_combo.findData("point"))
+        panel.set_center(to_map(QgsPointXY(13.4, 52.5), panel.canvas))
+    else:
+        panel.center_kind_combo.setCurrentIndex(panel.center_kind_combo.findData("member"))
+        panel.member_edit.setText(around)
+    for name, value in values.items():
+        getattr(panel, f"{name}_spin").setValue(value)  # noqa: QGS202 a widget setter
+    panel.unit_combo.setCurrentIndex(panel.unit_combo.findData("km"))
+    panel.search_button.click()
+    wait_for_tasks()
+    return panel.last_hit_layer
+
+
+def test_nearest_mode_finds_the_nearest_and_circles_the_farthest_of_them(
+    panel, project_points, redis_client
+):
+    load_and_select(panel, project_points, id_field="name", store=False)
+    layer = search_with(panel, "nearest", radius=0.0, count=7)
+    assert panel.radius_label.text() == "Within (0 = anywhere)" and panel.box_label.isHidden()
+    expected = geoset.GeoSet(redis_client, PREFIX, "berlin_stops").nearest(13.4, 52.5, 7)
+    assert [f["member"] for f in layer.getFeatures()] == expected.members
+    assert layer.featureCount() == 7
+    farthest_m = float(expected.distances[-1])  # metres, the default unit
+    for vertex in band_vertices_wgs84(panel)[::9]:
+        assert geoset.geodesic_m(13.4, 52.5, vertex.x(), vertex.y()) == pytest.approx(
+            farthest_m, abs=1e-3
+        )
+
+
+@pytest.mark.parametrize("mode", ["radius", "box", "nearest"])
+def test_every_search_kind_runs_around_a_member_of_the_set(
+    panel, project_points, redis_client, mode
+):
+    load_and_select(panel, project_points, id_field="name", store=False)
+    gs = geoset.GeoSet(redis_client, PREFIX, "berlin_stops")
+    member = "stop 1234"
+    layer = search_with(panel, mode, around=member, radius=1.5, width=3.0, height=2.0, count=9)
+    assert panel.x_spin.isHidden() and not panel.member_edit.isHidden()
+    shape = {
+        "radius": geoset.Radius(geoset.Member(member), 1.5),
+        "box": geoset.Box(geoset.Member(member), 3.0, 2.0),
+        "nearest": geoset.Nearest(geoset.Member(member), 1.5),
+    }[mode]
+    expected = gs.search(shape, "km", 9)
+    assert [f["member"] for f in layer.getFeatures()] == expected.members
+    assert expected.members[0] == member and len(expected) > 1
+    # the outline is drawn around the member's position
+    lon, lat = gs.position(member)
+    vertices = band_vertices_wgs84(panel)
+    centre_lon = sum(v.x() for v in vertices) / len(vertices)
+    centre_lat = sum(v.y() for v in vertices) / len(vertices)
+    assert abs(centre_lon - lon) < 0.01 and abs(centre_lat - lat) < 0.01
+
+
+def test_box_mode_draws_the_box_the_search_measures(panel, project_points, redis_client):
+    load_and_select(panel, project_points, store=False)
+    layer = search_with(panel, "box", width=6.0, height=4.0, count=0)
+    expected = geoset.GeoSet(redis_client, PREFIX, "berlin_stops").box(13.4, 52.5, 6, 4, "km")
+    assert [f["member"] for f in layer.getFeatures()] == expected.members
+    vertices = band_vertices_wgs84(panel)
+    for vertex in vertices[1:-1]:
+        east_west = geoset.geodesic_m(13.4, vertex.y(), vertex.x(), vertex.y())
+        north_south = geoset.geodesic_m(13.4, 52.5, 13.4, vertex.y())
+        # every vertex is on a side (3 km east or west) or on the top or bottom (2 km)
+        assert abs(east_west - 3000) < 1e-3 or abs(north_south - 2000) < 1e-3
+
+
+def test_the_sphere_circle_is_where_redis_haversine_stops(panel, project_points, redis_client):
+    load_and_select(panel, project_points, store=False)
+    layer = search_with(panel, "radius", distances=geoset.SPHERE, radius=2.0, count=0)
+    expected = geoset.GeoSet(redis_client, PREFIX, "berlin_stops").radius(
+        13.4, 52.5, 2, "km", distances=geoset.SPHERE
+    )
+    assert [f["member"] for f in layer.getFeatures()] == expected.members
+    for vertex in band_vertices_wgs84(panel)[::10]:
+        assert geoset.haversine_m(13.4, 52.5, vertex.x(), vertex.y()) == pytest.approx(
+            2000, abs=1e-3
+        )
 
 
 def test_choosing_another_map_tool_releases_the_pick_button(panel, qgis_iface):

@@ -203,6 +203,7 @@ def test_radius_search_finds_what_brute_force_haversine_finds(
             "CENTER": f"{CENTER[0]},{CENTER[1]} [EPSG:4326]",
             "RADIUS": radius_km,
             "UNIT": 1,  # kilometers
+            "DISTANCES": 1,  # Redis's sphere, as the brute force below measures
             "OUTPUT": tmp_path / "hits.gpkg",
         },
         config,

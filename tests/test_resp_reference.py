@@ -4,8 +4,9 @@
 (Debian 12's 3.x, Debian 13's and sid's 2.3.2 all have it). Every command the encoders build
 for generated keys, members, scores and rows must be byte for byte the one hiredis packs from
 the same arguments; a ZADD score is the argument ``%017d`` of the score (17 zero-padded
-digits, which the server parses to the same double). The last test runs the encoded commands
-on the real server and reads the members back, byte for byte.
+digits, which the server parses to the same double); a join's GEOSEARCH is hiredis's of the
+same key, floats and count. One test runs the encoded commands on the real server and reads the
+members back, byte for byte.
 """
 
 import hiredis
@@ -14,6 +15,9 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from georedis_plugin.core.clients import pooled_connection
+from georedis_plugin.core.geoset import GeoSet
+from georedis_plugin.core.geoset.distances import ELLIPSOID
+from georedis_plugin.core.geoset.many import NearestMany, _geosearch
 from georedis_plugin.core.geoset.resp import (
     encode_command,
     encode_hset,
@@ -122,3 +126,35 @@ def test_the_server_stores_exactly_the_encoded_members(redis_client, names):
     assert redis_client.hgetall("reference:h") == {
         n.encode("utf-8"): r for n, r in zip(names, rows)
     }
+
+
+@settings(
+    max_examples=100,
+    deadline=None,
+    derandomize=True,
+    database=None,
+    suppress_health_check=[HealthCheck.function_scoped_fixture],
+)
+@given(
+    st.text(st.characters(codec="utf-8"), min_size=1, max_size=30),
+    st.lists(
+        st.tuples(
+            st.floats(-180, 180),
+            st.floats(-85.05112878, 85.05112878),
+            st.floats(0, 2e7, exclude_min=True),
+            st.integers(1, 10**9),
+        ),
+        min_size=1,
+        max_size=5,
+    ),
+)
+def test_join_searches_are_hiredis_geosearch(redis_client, name, searches):
+    """georedis:joinbynearest writes its GEOSEARCHes from one template (core/geoset/many.py)."""
+    searcher = NearestMany(GeoSet(redis_client, "georedis", name), 1, 0.0, ELLIPSOID)
+    key = searcher.geo_set.keys.geo.encode("utf-8")
+    for lon, lat, radius, count in searches:
+        reference = hiredis.pack_command(
+            ("GEOSEARCH", key, "FROMLONLAT", lon, lat, "BYRADIUS", radius, "m", "ASC", "COUNT",
+             count, "WITHDIST", "WITHHASH")
+        )  # fmt: skip
+        assert _geosearch(searcher.head, lon, lat, radius, count) == reference

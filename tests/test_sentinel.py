@@ -159,7 +159,7 @@ def test_work_continues_on_the_promoted_replica_after_the_primary_dies(
     assert_same_output(after, native)
     hits, _ = run("georedis:radiussearch", scale_out.search_parameters("before failover"))
     members, lon, lat = scale_out.stored_positions(client, "before failover")
-    distance = geoset.haversine_m(4.9, 52.37, lon, lat)
+    distance = geoset.geodesic_m(4.9, 52.37, lon, lat)
     assert {f["member"] for f in hits.getFeatures()} == set(members[distance <= 3000])
     assert np.count_nonzero(distance <= 3000) > 100
     scale_out.check_geoset_load_and_searches(client, "after failover")

@@ -4,6 +4,7 @@ Redis I/O and layer reading run in QgsTasks (through BackgroundRunner); the call
 main thread, touch the project, the canvas and the message bar.
 """
 
+import math
 import time
 
 from qgis.core import (
@@ -54,6 +55,8 @@ from .point_tool import PointPickTool, PolygonDrawTool
 from .tasks import BackgroundRunner
 
 CIRCLE_VERTICES = 96
+CENTER_POINT, CENTER_MEMBER = "point", "member"
+MODE_RADIUS, MODE_BOX, MODE_NEAREST = "radius", "box", "nearest"
 HIT_COLOR = "255,90,0"
 UNIT_LABELS = {  # translated where they are shown (tr), marked here as Qt marks them
     "m": QT_TRANSLATE_NOOP("GeoRedis", "m"),
@@ -173,8 +176,27 @@ class GeoSetPanel(QWidget):
         self.pick_tool.deactivated.connect(self._pick_tool_released)
         center_row.addWidget(self.pick_button)
         self.crs_label = QLabel()
-        form.addRow(tr("Centre"), center_row)
+        self.center_kind_combo = QComboBox()
+        self.center_kind_combo.addItem(tr("Point on the map"), CENTER_POINT)
+        self.center_kind_combo.addItem(tr("Member of the set"), CENTER_MEMBER)
+        self.center_kind_combo.setToolTip(
+            tr("Search around a point (typed or picked) or around a member of the selected set")
+        )
+        self.center_kind_combo.currentIndexChanged.connect(self._update_search_controls)
+        form.addRow(tr("Around"), self.center_kind_combo)
+        self.center_label = QLabel(tr("Centre"))
+        form.addRow(self.center_label, center_row)
         form.addRow("", self.crs_label)
+        self.member_edit = QLineEdit()
+        self.member_edit.setToolTip(tr("Member name: the id field's value, or the feature id"))
+        self.member_label = QLabel(tr("Member"))
+        form.addRow(self.member_label, self.member_edit)
+        self.mode_combo = QComboBox()
+        self.mode_combo.addItem(tr("Within a radius"), MODE_RADIUS)
+        self.mode_combo.addItem(tr("Within a box"), MODE_BOX)
+        self.mode_combo.addItem(tr("Nearest"), MODE_NEAREST)
+        self.mode_combo.currentIndexChanged.connect(self._update_search_controls)
+        form.addRow(tr("Search"), self.mode_combo)
         radius_row = QHBoxLayout()
         self.radius_spin = QgsDoubleSpinBox()
         self.radius_spin.setRange(0.0, 1e8)
@@ -185,11 +207,26 @@ class GeoSetPanel(QWidget):
         for unit in geoset.UNITS:
             self.unit_combo.addItem(tr(UNIT_LABELS[unit]), unit)
         radius_row.addWidget(self.unit_combo)
-        form.addRow(tr("Radius"), radius_row)
+        self.radius_label = QLabel(tr("Radius"))
+        form.addRow(self.radius_label, radius_row)
+        box_row = QHBoxLayout()
+        self.width_spin = self._size_spin()
+        self.height_spin = self._size_spin()
+        box_row.addWidget(self.width_spin)
+        self.times_label = QLabel("×")
+        box_row.addWidget(self.times_label)
+        box_row.addWidget(self.height_spin)
+        self.box_label = QLabel(tr("Width × height"))
+        form.addRow(self.box_label, box_row)
         self.count_spin = QSpinBox()
         self.count_spin.setRange(0, 100_000_000)
         self.count_spin.setSpecialValueText(tr("all"))
-        form.addRow(tr("At most"), self.count_spin)
+        self.count_label = QLabel(tr("At most"))
+        form.addRow(self.count_label, self.count_spin)
+        self.distances_combo = QComboBox()
+        self.distances_combo.addItem(tr("Ellipsoid (WGS 84, as QGIS measures)"), geoset.ELLIPSOID)
+        self.distances_combo.addItem(tr("Sphere (as Redis measures)"), geoset.SPHERE)
+        form.addRow(tr("Distances"), self.distances_combo)
         self.replace_check = QCheckBox(tr("Replace the previous hit layer"))
         self.replace_check.setChecked(True)
         form.addRow(self.replace_check)
@@ -221,7 +258,52 @@ class GeoSetPanel(QWidget):
         self.status_label.setObjectName("geoset_status")
         self.status_label.setWordWrap(True)
         form.addRow(self.status_label)
+        self.search_form = form
+        self._update_search_controls()
         return group
+
+    def _update_search_controls(self, _index=None) -> None:
+        """Show the controls of the chosen centre and search kind."""
+        mode = self.mode_combo.currentData()
+        by_member = self.center_kind_combo.currentData() == CENTER_MEMBER
+        for widget, visible in (
+            (self.member_edit, by_member),
+            (self.x_spin, not by_member),
+            (self.y_spin, not by_member),
+            (self.pick_button, not by_member),
+            (self.crs_label, not by_member),
+            (self.center_label, not by_member),
+            (self.member_label, by_member),
+            (self.width_spin, mode == MODE_BOX),
+            (self.height_spin, mode == MODE_BOX),
+            (self.box_label, mode == MODE_BOX),
+            (self.times_label, mode == MODE_BOX),
+            (self.radius_spin, mode != MODE_BOX),
+            (self.radius_label, mode != MODE_BOX),
+        ):
+            widget.setVisible(visible)
+        if mode == MODE_NEAREST:
+            self.radius_label.setText(tr("Within (0 = anywhere)"))
+            self.count_label.setText(tr("How many"))
+            self.count_spin.setMinimum(1)
+            self.search_button.setToolTip(tr("The members nearest the centre"))
+        else:
+            self.radius_label.setText(tr("Radius"))
+            self.count_label.setText(tr("At most"))
+            self.count_spin.setMinimum(0)
+            self.search_button.setToolTip(
+                tr("Points within the radius of the centre")
+                if mode == MODE_RADIUS
+                else tr("Points within the box centred on the centre")
+            )
+
+    @staticmethod
+    def _size_spin() -> QgsDoubleSpinBox:
+        spin = QgsDoubleSpinBox()
+        spin.setRange(0.0, 1e8)
+        spin.setDecimals(3)
+        spin.setValue(1000.0)  # noqa: QGS202 a widget setter, no result
+        return spin
 
     @staticmethod
     def _coordinate_spin() -> QgsDoubleSpinBox:
@@ -440,31 +522,66 @@ class GeoSetPanel(QWidget):
             )
         return name
 
+    def search_shape(self):
+        """The search the controls describe, as a core shape; None (and a message) if none."""
+        if self.center_kind_combo.currentData() == CENTER_MEMBER:
+            member = self.member_edit.text().strip()
+            if not member:
+                self.message(
+                    tr("Type the name of a member of the set to search around."),
+                    Qgis.MessageLevel.Warning,
+                    5,
+                )
+                return None
+            center = geoset.Member(member)
+        else:
+            try:
+                point = geoset.to_wgs84(
+                    QgsPointXY(self.x_spin.value(), self.y_spin.value()),
+                    self.map_crs(),
+                    QgsProject.instance().transformContext(),
+                )
+            except GeoRedisError as exc:
+                self.message(str(exc))
+                return None
+            center = geoset.LonLat(point.x(), point.y())
+        mode = self.mode_combo.currentData()
+        if mode == MODE_BOX:
+            return geoset.Box(center, self.width_spin.value(), self.height_spin.value())
+        if mode == MODE_NEAREST:
+            return geoset.Nearest(center, self.radius_spin.value())
+        return geoset.Radius(center, self.radius_spin.value())
+
     def search(self):
         name = self._set_to_search()
         if not name:
             return None
-        crs = self.map_crs()
-        try:
-            center = geoset.to_wgs84(
-                QgsPointXY(self.x_spin.value(), self.y_spin.value()),
-                crs,
-                QgsProject.instance().transformContext(),
-            )
-        except GeoRedisError as exc:
-            self.message(str(exc))
+        shape = self.search_shape()
+        if shape is None:
             return None
-        radius = self.radius_spin.value()
         unit = self.unit_combo.currentData()
         count = self.count_spin.value()
+        distances = self.distances_combo.currentData()
         replace = self.replace_check.isChecked()
         started = time.perf_counter()
-        self.draw_circle(center, radius * geoset.UNIT_METERS[unit])
+        self.clear_circle()
 
         def query(geo_set):
-            return geo_set.radius(center.x(), center.y(), radius, unit, count)
+            return geo_set.search(shape, unit, count, distances)
 
-        return self._run_search(name, query, replace, started)
+        def outline(geo_set, result):
+            """(WGS 84 centre, radius in metres, box half sizes) of what was searched."""
+            center = shape.center.resolve(geo_set)  # a member's position: one more read
+            scale = geoset.UNIT_METERS[unit]
+            if isinstance(shape, geoset.Box):
+                return center, 0.0, (shape.width * scale / 2, shape.height * scale / 2)
+            if isinstance(shape, geoset.Nearest):
+                # the circle reaching the farthest of the nearest members found
+                reach = float(result.distances[-1]) if len(result) else 0.0
+                return center, reach * scale, None
+            return center, shape.radius * scale, None
+
+        return self._run_search(name, query, replace, started, outline, distances)
 
     def search_polygons(self):
         """Points inside the selected features of the active layer, which must be polygons."""
@@ -518,16 +635,23 @@ class GeoSetPanel(QWidget):
 
         return self._run_search(name, query, self.replace_check.isChecked(), started)
 
-    def _run_search(self, name: str, query, replace: bool, started: float) -> QgsTask:
-        """Run ``query(geo_set)`` and build its hit layer in a task, then show the layer."""
+    def _run_search(
+        self, name: str, query, replace: bool, started: float, outline=None, distances=""
+    ) -> QgsTask:
+        """Run ``query(geo_set)`` and build its hit layer in a task, then show the layer.
+
+        ``outline(geo_set, result)``, if given, says what to draw (see ``search``).
+        """
         config = ConnectionConfig.from_settings()
 
         def work(task):
-            result = query(geoset.GeoSet(get_client(config), config.key_prefix, name))
+            geo_set = geoset.GeoSet(get_client(config), config.key_prefix, name)
+            result = query(geo_set)
             layer = geoset.hit_layer(result)
             # built on this worker thread; the main thread adds it to the project
             layer.moveToThread(QCoreApplication.instance().thread())
-            return result, layer
+            drawn = outline(geo_set, result) if outline is not None else None
+            return result, layer, drawn
 
         def done(error, outcome):
             self.search_button.setEnabled(True)
@@ -537,7 +661,13 @@ class GeoSetPanel(QWidget):
                 self.status_label.setText(error)
                 self.message(error)
                 return
-            result, layer = outcome
+            result, layer, drawn = outcome
+            if drawn is not None:
+                center, radius_m, box = drawn
+                if box is not None:
+                    self.draw_box(center, *box, distances)
+                else:
+                    self.draw_circle(center, radius_m, distances)
             if self.add_hit_layer(layer, replace) is None:
                 return
             self.status_label.setText(
@@ -578,16 +708,18 @@ class GeoSetPanel(QWidget):
         self.hit_layer_ids.append(layer.id())
         return layer
 
-    def draw_circle(self, center_wgs84: QgsPointXY, radius_m: float) -> None:
-        """The search circle on the canvas, in the map CRS.
-
-        Redis measures distances on a sphere of radius EARTH_RADIUS_M, so the circle is drawn
-        on that sphere (a great-circle projection from the centre), exactly where the hits stop.
-        """
-        self.clear_circle()
-        distance_area = QgsDistanceArea()
+    def _measure(self, distances: str) -> QgsDistanceArea:
+        measure = QgsDistanceArea()
         # the overload taking the two semi-axes cannot fail (it returns True)
-        distance_area.setEllipsoid(geoset.EARTH_RADIUS_M, geoset.EARTH_RADIUS_M)  # noqa: QGS201
+        if distances == geoset.SPHERE:
+            measure.setEllipsoid(geoset.EARTH_RADIUS_M, geoset.EARTH_RADIUS_M)  # noqa: QGS201
+        else:
+            measure.setEllipsoid(geoset.WGS84_A, geoset.WGS84_B)  # noqa: QGS201
+        return measure
+
+    def _outline_band(self, points_wgs84: list) -> None:
+        """A closed outline on the canvas through ``points_wgs84``, in the map CRS."""
+        self.clear_circle()
         to_map = QgsCoordinateTransform(
             QgsCoordinateReferenceSystem(geoset.WGS84),
             self.map_crs(),
@@ -597,14 +729,46 @@ class GeoSetPanel(QWidget):
         band.setStrokeColor(QColor(255, 90, 0, 220))
         band.setFillColor(QColor(255, 90, 0, 30))
         band.setWidth(2)
-        for step in range(CIRCLE_VERTICES):
-            azimuth = 2 * 3.141592653589793 * step / CIRCLE_VERTICES
-            point = distance_area.computeSpheroidProject(center_wgs84, radius_m, azimuth)
+        last = len(points_wgs84) - 1
+        for index, point in enumerate(points_wgs84):
             try:
-                band.addPoint(to_map.transform(point), step == CIRCLE_VERTICES - 1)
+                band.addPoint(to_map.transform(point), index == last)
             except QgsCsException:
                 continue  # a vertex outside the map CRS's domain: leave it out
         self.rubber_band = band
+
+    def draw_circle(self, center_wgs84, radius_m: float, distances: str = "") -> None:
+        """The searched circle on the canvas, in the map CRS.
+
+        Geodesic on the WGS 84 ellipsoid (or on Redis's sphere, for searches measured there):
+        each vertex is ``radius_m`` from the centre as the search measures, so the circle
+        passes exactly where the hits stop.
+        """
+        measure = self._measure(distances or geoset.ELLIPSOID)
+        center = QgsPointXY(center_wgs84.lon, center_wgs84.lat)
+        self._outline_band(
+            [
+                measure.computeSpheroidProject(
+                    center, radius_m, 2 * math.pi * step / CIRCLE_VERTICES
+                )
+                for step in range(CIRCLE_VERTICES)
+            ]
+        )
+
+    def draw_box(self, center_wgs84, half_width_m, half_height_m, distances: str = "") -> None:
+        """The searched box: its north and south edges are parallels, its sides the points
+        whose distance along their parallel to the centre's meridian is half the width."""
+        measure = self._measure(distances or geoset.ELLIPSOID)
+        center = QgsPointXY(center_wgs84.lon, center_wgs84.lat)
+        north = measure.computeSpheroidProject(center, half_height_m, 0.0).y()
+        south = measure.computeSpheroidProject(center, half_height_m, math.pi).y()
+        steps = CIRCLE_VERTICES // 4
+        lats = [south + (north - south) * i / steps for i in range(steps + 1)]
+
+        offsets = geoset.box_side_offsets(center.x(), lats, half_width_m, distances)
+        east = [QgsPointXY(center.x() + d, lat) for d, lat in zip(offsets, lats)]
+        west = [QgsPointXY(center.x() - d, lat) for d, lat in zip(offsets, lats)]
+        self._outline_band(east + west[::-1])
 
     def clear_circle(self) -> None:
         if self.rubber_band is not None:

@@ -21,7 +21,9 @@ def algorithm_classes() -> list:
     from .algorithms.buffer import BufferAlgorithm
     from .algorithms.clear_cache import ClearCacheAlgorithm
     from .algorithms.intersection import IntersectionAlgorithm
+    from .algorithms.join_by_nearest import JoinByNearestAlgorithm
     from .algorithms.load_geoset import LoadGeoSetAlgorithm
+    from .algorithms.nearest_search import NearestSearchAlgorithm
     from .algorithms.polygon_search import PolygonSearchAlgorithm
     from .algorithms.radius_search import RadiusSearchAlgorithm
 
@@ -33,6 +35,8 @@ def algorithm_classes() -> list:
         RadiusSearchAlgorithm,
         BoxSearchAlgorithm,
         PolygonSearchAlgorithm,
+        NearestSearchAlgorithm,
+        JoinByNearestAlgorithm,
     ]
 
 

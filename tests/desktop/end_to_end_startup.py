@@ -202,6 +202,43 @@ def screenshot_map():
     grab(iface.mapCanvas(), "map.png")
     grab(iface.mainWindow(), "qgis-window.png", "georedis-desktop.png")
     subprocess.run(["import", "-window", "root", os.path.join(OUT, "screen.png")], check=False)
+    later(search_nearest_member)
+
+
+def search_nearest_member():
+    """The 8 members nearest one of the hits: "Around" a member, "Nearest" mode."""
+    panel = keep["panel"]
+    keep["radius_hits"] = panel.last_hit_layer
+    member = min(str(f["member"]) for f in panel.last_hit_layer.getFeatures())
+    result["nearest_around"] = member
+    panel.replace_check.setChecked(False)  # the radius hits stay: the buffer runs on them
+    panel.center_kind_combo.setCurrentIndex(panel.center_kind_combo.findData("member"))
+    type_into(panel.member_edit, member)
+    panel.mode_combo.setCurrentIndex(panel.mode_combo.findData("nearest"))
+    type_into(panel.radius_spin, "0")
+    type_into(panel.count_spin, "8")
+    keep["hits_before"] = panel.last_hit_layer
+    QTest.mouseClick(panel.search_button, Qt.MouseButton.LeftButton)
+    wait_for(lambda: panel.last_hit_layer is not keep["hits_before"], check_nearest, "nearest")
+
+
+def check_nearest():
+    panel = keep["panel"]
+    hits = panel.last_hit_layer
+    band = panel.rubber_band
+    result["nearest"] = {
+        "members": [str(f["member"]) for f in hits.getFeatures()],
+        "in_layer_tree": QgsProject.instance().layerTreeRoot().findLayer(hits.id()) is not None,
+        "circle_vertices": band.numberOfVertices() if band is not None else 0,
+    }
+    canvas = iface.mapCanvas()
+    canvas.setExtent(band.asGeometry().boundingBox().buffered(300_000))
+    canvas.refresh()
+    wait_for(lambda: not canvas.isDrawing(), screenshot_nearest, "the map to draw", 60)
+
+
+def screenshot_nearest():
+    grab(iface.mainWindow(), "qgis-window-nearest.png", "georedis-nearest.png")
     later(run_cached_buffer)
 
 
@@ -213,7 +250,7 @@ def buffer_features(layer):
 def run_cached_buffer():
     from qgis import processing
 
-    hits = keep["panel"].last_hit_layer
+    hits = keep["radius_hits"]
     parameters = {"INPUT": hits, "DISTANCE": SEARCH["buffer_distance"], "OUTPUT": "memory:"}
     native = processing.run("native:buffer", parameters)["OUTPUT"]
     runs = []
@@ -283,7 +320,7 @@ def fill_run_dialog():
     keep["model_output"] = os.path.join(OUT, "model-output.gpkg")
     dialog.setParameters(
         {
-            "input": keep["panel"].last_hit_layer.id(),
+            "input": keep["radius_hits"].id(),
             "overlay": layer_named("Countries").id(),
             "distance": SEARCH["buffer_distance"],
             "intersection:result": keep["model_output"],

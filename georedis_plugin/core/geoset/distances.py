@@ -1,8 +1,15 @@
-"""Distance units and the distances Redis measures (haversine on its own sphere)."""
+"""Distance units, the distances Redis measures (its sphere) and those QGIS does (WGS 84)."""
 
 import math
+import warnings
 
 import numpy as np
+from qgis.core import (
+    QgsCoordinateReferenceSystem,
+    QgsCoordinateTransformContext,
+    QgsDistanceArea,
+    QgsPointXY,
+)
 
 from ...i18n import tr
 from ..errors import GeoRedisError
@@ -41,3 +48,92 @@ def check_size(value: float, what: str) -> None:
                 what=what, value=value
             )
         )
+
+
+# -- distances on the WGS 84 ellipsoid -------------------------------------------------------
+
+ELLIPSOID = "ellipsoid"
+SPHERE = "sphere"
+DISTANCE_MODES = (ELLIPSOID, SPHERE)
+WGS84_A = 6378137.0
+WGS84_F = 1 / 298.257223563
+WGS84_B = WGS84_A * (1 - WGS84_F)
+_E2 = WGS84_F * (2 - WGS84_F)
+# A length on the ellipsoid (geodetic latitude and longitude) against the same path on Redis's
+# sphere: the ellipsoid's radii of curvature run from a(1 - e²) (meridian, at the equator) to
+# a / sqrt(1 - e²) (at the poles), so every path, hence every geodesic, is between these
+# multiples of its spherical length. The margins cover rounding (Redis prints 4 decimals).
+ELLIPSOID_PER_SPHERE_MIN = WGS84_A * (1 - _E2) / EARTH_RADIUS_M * (1 - 1e-9)
+ELLIPSOID_PER_SPHERE_MAX = WGS84_A / math.sqrt(1 - _E2) / EARTH_RADIUS_M * (1 + 1e-9)
+# Half the equator on Redis's sphere: a search radius this large covers every point.
+SPHERE_HALF_TURN_M = math.pi * EARTH_RADIUS_M
+
+
+def check_distances(mode: str) -> str:
+    if mode not in DISTANCE_MODES:
+        raise GeoRedisError(
+            tr("Unknown distance mode '{mode}'. Use one of: {modes}.").format(
+                mode=mode, modes=", ".join(DISTANCE_MODES)
+            )
+        )
+    return mode
+
+
+def _pyproj_geod():
+    try:
+        with warnings.catch_warnings():
+            # pyproj warns when it finds no proj.db; Geod needs none
+            warnings.simplefilter("ignore")
+            from pyproj import Geod
+    except ImportError:
+        return None
+    return Geod(a=WGS84_A, f=WGS84_F)
+
+
+_GEOD = _pyproj_geod()
+
+
+def geodesic_m(lon1, lat1, lon2, lat2) -> np.ndarray:
+    """Geodesic distances on the WGS 84 ellipsoid, in metres, as QgsDistanceArea measures them.
+
+    Arguments broadcast like numpy arrays (one centre against many points, or pairs). pyproj's
+    Geod and QgsDistanceArea both run GeographicLib's geod_inverse (Karney), so the two paths
+    give the same figures; QgsDistanceArea, point by point, is the path where pyproj is missing.
+    """
+    lon1, lat1, lon2, lat2 = np.broadcast_arrays(
+        *(np.asarray(v, dtype=np.float64) for v in (lon1, lat1, lon2, lat2))
+    )
+    if lon1.size == 0:
+        return np.empty(lon1.shape)
+    if _GEOD is not None:
+        _azimuth, _back, distance = _GEOD.inv(
+            lon1.ravel(), lat1.ravel(), lon2.ravel(), lat2.ravel()
+        )
+        return np.asarray(distance, dtype=np.float64).reshape(lon1.shape)
+    return _distance_area_m(lon1, lat1, lon2, lat2)
+
+
+def _distance_area_m(lon1, lat1, lon2, lat2) -> np.ndarray:
+    measure = QgsDistanceArea()
+    measure.setSourceCrs(QgsCoordinateReferenceSystem(WGS84), QgsCoordinateTransformContext())
+    # the overload taking the two semi-axes needs no ellipsoid database (it returns True)
+    measure.setEllipsoid(WGS84_A, WGS84_B)  # noqa: QGS201
+    out = np.fromiter(
+        (
+            measure.measureLine(QgsPointXY(a, b), QgsPointXY(c, d))
+            for a, b, c, d in zip(
+                lon1.ravel().tolist(),
+                lat1.ravel().tolist(),
+                lon2.ravel().tolist(),
+                lat2.ravel().tolist(),
+            )
+        ),
+        dtype=np.float64,
+        count=lon1.size,
+    )
+    return out.reshape(lon1.shape)
+
+
+def geodesic_backend() -> str:
+    """Which library measures ellipsoidal distances here: "pyproj" or "QgsDistanceArea"."""
+    return "pyproj" if _GEOD is not None else "QgsDistanceArea"

@@ -59,7 +59,7 @@ class PointData:
     id_field: str = ""
 
 
-def _transform_arrays(xs, ys, transform):
+def transform_arrays(xs, ys, transform):
     """(lon, lat) arrays; points the transformation cannot handle become NaN (later skipped)."""
     if transform is None or transform.isShortCircuited() or len(xs) == 0:
         return xs, ys
@@ -285,7 +285,7 @@ def read_points(
         xs, ys, names, rows, skipped_null = _read_loop(source, id_index, store_attributes, feedback)
     if feedback is not None and feedback.isCanceled():
         return data
-    lon, lat = _transform_arrays(xs, ys, transform)
+    lon, lat = transform_arrays(xs, ys, transform)
     keep = valid_mask(lon, lat)
     if named is not None:
         keep &= named  # features whose id value is null or empty, as the loop skips them

@@ -19,7 +19,7 @@ def member_bytes(members) -> np.ndarray:
     """Member names as a numpy bytes array (an array of feature ids passes as it is).
 
     numpy's ``S`` type drops trailing NUL bytes, which would make ``a`` and ``a\\0`` one
-    member, and pads every name to the longest: when a name ends in NUL, or padding would
+    member, and pads every name to the longest: when a name holds a NUL, or padding would
     cost far more than the names (``padding_pays``), they go as an object array of whole
     bytes instead.
     """
@@ -29,10 +29,9 @@ def member_bytes(members) -> np.ndarray:
     if not encoded:
         return np.empty(0, dtype="S1")
     lengths = list(map(len, encoded))
-    if padding_pays(len(encoded), max(lengths), sum(lengths)):
-        array = np.array(encoded, dtype=np.bytes_)
-        if int(np.char.str_len(array).sum()) == sum(lengths):
-            return array
+    # one join, cheaper than np.char.str_len per element
+    if padding_pays(len(encoded), max(lengths), sum(lengths)) and b"\0" not in b"".join(encoded):
+        return np.array(encoded, dtype=np.bytes_)
     array = np.empty(len(encoded), dtype=object)
     array[:] = encoded
     return array

@@ -19,11 +19,11 @@ from ...i18n import tr
 from ..clients import on_slot
 from ..errors import GeoRedisError
 from .catalog import check_type
-from .distances import check_unit
+from .distances import ELLIPSOID, check_distances, check_unit
 from .geohash import decode_scores
 from .keys import META_FIELDS_KEY, GeoSetKeys
 from .rows import fields_from_json
-from .shapes import Box, LonLat, Member, Polygon, Radius
+from .shapes import Box, LonLat, Member, Nearest, Polygon, Radius
 
 
 @dataclass
@@ -55,19 +55,21 @@ class SearchResult:
     def __len__(self) -> int:
         return len(self.raw_members)
 
-    def subset(self, keep: np.ndarray, description: str = "") -> "SearchResult":
-        """The hits where the boolean mask ``keep`` is true, in their order."""
-        flags = keep.tolist()
+    def select(self, index: np.ndarray, distances, unit: str, description: str):
+        """The hits at ``index`` (an integer array), with new ``distances`` in ``unit``
+        (None keeps theirs)."""
+        positions = index.tolist()
+        members = self.raw_members
         return SearchResult(
             self.name,
-            self.unit,
-            [m for m, k in zip(self.raw_members, flags) if k],
-            self.distances[keep],
-            self.lon[keep],
-            self.lat[keep],
-            [r for r, k in zip(self.rows, flags) if k] if self.rows is not None else None,
+            unit,
+            [members[i] for i in positions],
+            self.distances[index] if distances is None else distances,
+            self.lon[index],
+            self.lat[index],
+            [self.rows[i] for i in positions] if self.rows is not None else None,
             self.fields,
-            description=description or self.description,
+            description=description,
         )
 
 
@@ -122,6 +124,13 @@ return {key_type, meta, hits, rows}
 """
 
 
+def _not_a_member(member: str, name: str) -> str:
+    return tr(
+        "'{member}' is not a member of the geo set '{name}'. Check the member name (the id "
+        "field's value, or the feature id)."
+    ).format(member=member, name=name)
+
+
 _gc_lock = threading.Lock()
 _gc_pausers = [0, False]  # threads inside gc_paused(), whether the collector was enabled
 
@@ -167,27 +176,89 @@ class GeoSet:
         self.prefix = prefix
         self.name = name
         self.keys = GeoSetKeys.for_name(prefix, name)
+        self._size = None
 
-    def search(self, shape, unit: str = "m", count: int = 0) -> SearchResult:
-        """The hits of ``shape`` (a shape of ``shapes``), nearest first, at most ``count``."""
+    def search(self, shape, unit: str = "m", count: int = 0, distances: str = ELLIPSOID):
+        """The hits of ``shape`` (a shape of ``shapes``), nearest first, at most ``count``.
+
+        ``distances``: ELLIPSOID (geodesic on WGS 84, as QGIS measures) or SPHERE (Redis's
+        own figures on its sphere).
+        """
         check_unit(unit)
+        check_distances(distances)
         started = time.perf_counter()
         with gc_paused():
-            result = shape.search(self, unit, count)
+            result = shape.search(self, unit, count, distances)
         result.seconds = time.perf_counter() - started
         return result
 
-    def radius(self, lon: float, lat: float, radius: float, unit: str = "m", count: int = 0):
-        return self.search(Radius(LonLat(lon, lat), radius), unit, count)
+    def radius(self, lon, lat, radius, unit="m", count=0, distances=ELLIPSOID):
+        return self.search(Radius(LonLat(lon, lat), radius), unit, count, distances)
 
-    def box(self, lon: float, lat: float, width: float, height: float, unit="m", count=0):
-        return self.search(Box(LonLat(lon, lat), width, height), unit, count)
+    def box(self, lon, lat, width, height, unit="m", count=0, distances=ELLIPSOID):
+        return self.search(Box(LonLat(lon, lat), width, height), unit, count, distances)
 
-    def around_member(self, member: str, radius: float, unit: str = "m", count: int = 0):
-        return self.search(Radius(Member(member), radius), unit, count)
+    def around_member(self, member, radius, unit="m", count=0, distances=ELLIPSOID):
+        return self.search(Radius(Member(member), radius), unit, count, distances)
 
-    def polygon(self, polygon_wgs84, unit: str = "m", count: int = 0):
-        return self.search(Polygon(polygon_wgs84), unit, count)
+    def polygon(self, polygon_wgs84, unit="m", count=0, distances=ELLIPSOID):
+        return self.search(Polygon(polygon_wgs84), unit, count, distances)
+
+    def nearest(self, lon, lat, count=1, max_distance=0.0, unit="m", distances=ELLIPSOID):
+        return self.search(Nearest(LonLat(lon, lat), max_distance), unit, count, distances)
+
+    def size(self) -> int:
+        """The number of members (read once per GeoSet: it only sizes a first search radius)."""
+        if self._size is None:
+            try:
+                self._size = int(self.client.zcard(self.keys.geo))
+            except redis.ResponseError:
+                self._size = 0  # not a sorted set: the search that follows says so
+        return self._size
+
+    def position(self, member: str) -> tuple:
+        """(lon, lat) of ``member`` as GEOPOS reports it; GeoRedisError if it is none."""
+
+        def read(node):
+            with node.pipeline(transaction=True) as pipe:
+                pipe.type(self.keys.geo)
+                pipe.hget(self.keys.meta, "attributes")
+                pipe.zscore(self.keys.geo, member)
+                return pipe.execute(raise_on_error=False)
+
+        key_type, has_meta, score = on_slot(self.client, self.keys.geo, read)
+        check_type(self.name, self.keys, key_type, has_meta is not None)
+        if score is None or isinstance(score, Exception):
+            raise GeoRedisError(_not_a_member(member, self.name))
+        lon, lat = decode_scores(np.array([int(score)], dtype=np.uint64))
+        return float(lon[0]), float(lat[0])
+
+    def stored_fields(self):
+        """The fields stored with the members, or None if none are; checks the key first."""
+
+        def read(node):
+            with node.pipeline(transaction=True) as pipe:
+                pipe.type(self.keys.geo)
+                pipe.hmget(self.keys.meta, ["attributes", META_FIELDS_KEY])
+                return pipe.execute(raise_on_error=False)
+
+        key_type, meta = on_slot(self.client, self.keys.geo, read)
+        has_meta = isinstance(meta, list) and meta[0] is not None
+        check_type(self.name, self.keys, key_type, has_meta)
+        if has_meta and meta[0] == b"1":
+            return fields_from_json(json.loads(meta[1] or b"[]"))
+        return None
+
+    def stored_rows(self, members: list) -> list:
+        """The stored attribute rows (JSON bytes, or None) of ``members``."""
+
+        def read(node):
+            with node.pipeline(transaction=False) as pipe:
+                for start in range(0, len(members), 10_000):
+                    pipe.hmget(self.keys.attrs, members[start : start + 10_000])
+                return [row for chunk in pipe.execute() for row in chunk]
+
+        return on_slot(self.client, self.keys.geo, read) if members else []
 
     def geosearch(self, origin: list, shape: list, unit: str, count: int, description: str):
         """One GEOSEARCH ``origin`` ``shape`` ``unit`` ASC [COUNT] with the hits' stored rows."""
@@ -227,12 +298,7 @@ class GeoSet:
         if "could not decode requested zset member" in text or (
             origin[0] == "FROMMEMBER" and text.endswith("does not exist")
         ):
-            raise GeoRedisError(
-                tr(
-                    "'{member}' is not a member of the geo set '{name}'. Check the member "
-                    "name (the id field's value, or the feature id)."
-                ).format(member=origin[1], name=self.name)
-            )
+            raise GeoRedisError(_not_a_member(origin[1], self.name))
         if "invalid longitude,latitude pair" in text:
             raise GeoRedisError(
                 tr(

@@ -2,7 +2,8 @@
 
 A shape knows the GEOSEARCH it sends and what it keeps of Redis's candidates; a new search
 kind is one shape here, one thin algorithm and one panel control. Centres are a point
-(``LonLat``) or a member of the set (``Member``).
+(``LonLat``) or a member of the set (``Member``). Distances are geodesic on the WGS 84
+ellipsoid (as QgsDistanceArea measures them) unless the search asks for Redis's sphere.
 """
 
 import math
@@ -21,7 +22,17 @@ from qgis.core import (
 
 from ...i18n import tr
 from ..errors import GeoRedisError
-from .distances import EARTH_RADIUS_M, UNIT_METERS, WGS84, check_size, haversine_m
+from .distances import (
+    EARTH_RADIUS_M,
+    ELLIPSOID_PER_SPHERE_MIN,
+    SPHERE,
+    SPHERE_HALF_TURN_M,
+    UNIT_METERS,
+    WGS84,
+    check_size,
+    geodesic_m,
+    haversine_m,
+)
 from .geohash import LAT_LIMIT
 
 
@@ -38,6 +49,9 @@ class LonLat:
     def label(self) -> str:
         return f"{self.lon:.5f}, {self.lat:.5f}"
 
+    def resolve(self, geo_set) -> "LonLat":
+        return self
+
 
 @dataclass(frozen=True)
 class Member:
@@ -51,24 +65,136 @@ class Member:
     def label(self) -> str:
         return self.name
 
+    def resolve(self, geo_set) -> LonLat:
+        """The member's position (as GEOPOS reports it, where FROMMEMBER searches from)."""
+        return LonLat(*geo_set.position(self.name))
+
+
+def _by_distance(candidates, lon: float, lat: float, keep, unit: str, count: int, label: str):
+    """``candidates`` where ``keep`` (a mask, or None for all), by geodesic distance from
+    (lon, lat), at most ``count``, distances in ``unit``."""
+    distances = geodesic_m(lon, lat, candidates.lon, candidates.lat)
+    index = np.arange(len(candidates)) if keep is None else np.flatnonzero(keep)
+    order = index[np.argsort(distances[index], kind="stable")]
+    if count and count > 0:
+        order = order[:count]
+    return candidates.select(order, distances[order] / UNIT_METERS[unit], unit, label)
+
 
 @dataclass(frozen=True)
 class Radius:
-    """The members within ``radius`` (in the search unit) of ``center``."""
+    """The members within ``radius`` (in the search unit) of ``center``.
+
+    On the ellipsoid, Redis searches the sphere's circle that holds the ellipsoid's (its
+    radius divided by ELLIPSOID_PER_SPHERE_MIN) and the geodesic distances keep the exact
+    hits; with a ``count``, the search is the nearest ``count`` within the radius.
+    """
 
     center: object
     radius: float
 
-    def search(self, geo_set, unit: str, count: int):
+    def search(self, geo_set, unit: str, count: int, distances: str):
         check_size(self.radius, tr("radius"))
-        return geo_set.geosearch(
-            self.center.args(), ["BYRADIUS", float(self.radius)], unit, count, self.label(unit)
+        label = self.label(unit)
+        if distances == SPHERE:
+            return geo_set.geosearch(
+                self.center.args(), ["BYRADIUS", float(self.radius)], unit, count, label
+            )
+        radius_m = self.radius * UNIT_METERS[unit]
+        if count and count > 0:
+            return nearest(geo_set, self.center, count, radius_m, unit, distances, label)
+        center = self.center.resolve(geo_set)
+        candidates = geo_set.geosearch(
+            center.args(), ["BYRADIUS", radius_m / ELLIPSOID_PER_SPHERE_MIN], "m", 0, label
         )
+        inside = geodesic_m(center.lon, center.lat, candidates.lon, candidates.lat) <= radius_m
+        return _by_distance(candidates, center.lon, center.lat, inside, unit, 0, label)
 
     def label(self, unit: str) -> str:
         return tr("{radius:g} {unit} around {center}").format(
             radius=self.radius, unit=unit, center=self.center.label()
         )
+
+    def outline(self, geo_set=None):
+        """(centre as LonLat, radius) of the circle, for drawing; needs the set for a member."""
+        return self.center.resolve(geo_set), self.radius
+
+
+@dataclass(frozen=True)
+class Nearest:
+    """The ``count`` members nearest ``center``, within ``max_distance`` (0 = anywhere)."""
+
+    center: object
+    max_distance: float = 0.0
+
+    def search(self, geo_set, unit: str, count: int, distances: str):
+        check_size(self.max_distance, tr("maximum distance"))
+        return nearest(
+            geo_set,
+            self.center,
+            max(int(count or 0), 1),
+            self.max_distance * UNIT_METERS[unit],
+            unit,
+            distances,
+            self.label(unit, count),
+        )
+
+    def label(self, unit: str, count: int = 1) -> str:
+        return tr("{count} nearest {center}").format(
+            count=max(int(count or 0), 1), center=self.center.label()
+        )
+
+
+def nearest(geo_set, center, count: int, limit_m: float, unit: str, distances: str, label: str):
+    """The ``count`` members nearest ``center`` within ``limit_m`` metres (0 = no limit).
+
+    GEOSEARCH needs a radius: start from the one that would hold a few times ``count``
+    members were the set spread evenly over the Earth, and grow it until the reply proves the
+    answer. On the sphere a reply with ``count`` hits is Redis's own nearest ``count``. On
+    the ellipsoid Redis ranks by the sphere, so ask for more (2 ``count`` + 16): every member
+    not returned is at least ELLIPSOID_PER_SPHERE_MIN times the last sphere distance away on
+    the ellipsoid (or the radius, when the reply holds fewer than asked), and the answer is
+    proven once the ``count``-th geodesic distance is within that bound.
+    """
+    sphere = distances == SPHERE
+    ratio = 1.0 if sphere else ELLIPSOID_PER_SPHERE_MIN
+    if not sphere:
+        center = center.resolve(geo_set)
+    limit_s = min(limit_m / ratio, SPHERE_HALF_TURN_M) if limit_m > 0 else SPHERE_HALF_TURN_M
+    want = count if sphere else 2 * count + 16
+    size = max(geo_set.size(), 1)
+    radius = min(limit_s, 3 * EARTH_RADIUS_M * math.sqrt(want / size))
+    # on the sphere Redis's own figures in ``unit``; on the ellipsoid metres, to bound with
+    query_unit = unit if sphere else "m"
+    while True:
+        candidates = geo_set.geosearch(
+            center.args(),
+            ["BYRADIUS", radius / UNIT_METERS[query_unit]],
+            query_unit,
+            want,
+            label,
+        )
+        full = len(candidates) >= want
+        complete = not full and radius >= limit_s  # every member within the limit is here
+        if sphere:
+            if full or complete:
+                return candidates.select(np.arange(min(len(candidates), count)), None, unit, label)
+        else:
+            geodesic = geodesic_m(center.lon, center.lat, candidates.lon, candidates.lat)
+            ranked = np.sort(geodesic)
+            # how far on the ellipsoid every member missing from this reply is, at least
+            known = ratio * (float(candidates.distances[-1]) - 1e-4) if full else ratio * radius
+            needed = ranked[count - 1] if len(ranked) >= count else math.inf
+            if limit_m > 0:
+                needed = min(needed, limit_m)
+            if complete or needed <= known:
+                inside = geodesic <= limit_m if limit_m > 0 else None
+                return _by_distance(candidates, center.lon, center.lat, inside, unit, count, label)
+        if full:
+            want *= 4
+        else:
+            growth = max(2.0, 1.5 * math.sqrt(want / max(len(candidates), 1)))
+            radius = min(limit_s, radius * growth)
 
 
 @dataclass(frozen=True)
@@ -76,29 +202,59 @@ class Box:
     """The members in a ``width`` x ``height`` box (in the search unit) centred on ``center``.
 
     As in Redis, a point is inside when its north-south distance to the centre's parallel is
-    at most half the height and its east-west distance along its own parallel at most half
-    the width.
+    at most half the height and its east-west distance to the centre's meridian, along its
+    own parallel, at most half the width; on the ellipsoid both are geodesic distances.
     """
 
     center: object
     width: float
     height: float
 
-    def search(self, geo_set, unit: str, count: int):
+    def search(self, geo_set, unit: str, count: int, distances: str):
         check_size(self.width, tr("width"))
         check_size(self.height, tr("height"))
-        return geo_set.geosearch(
-            self.center.args(),
-            ["BYBOX", float(self.width), float(self.height)],
-            unit,
-            count,
-            self.label(unit),
+        label = self.label(unit)
+        if distances == SPHERE:
+            return geo_set.geosearch(
+                self.center.args(),
+                ["BYBOX", float(self.width), float(self.height)],
+                unit,
+                count,
+                label,
+            )
+        center = self.center.resolve(geo_set)
+        half_w = self.width * UNIT_METERS[unit] / 2
+        half_h = self.height * UNIT_METERS[unit] / 2
+        grow = 2 / ELLIPSOID_PER_SPHERE_MIN
+        candidates = geo_set.geosearch(
+            center.args(), ["BYBOX", half_w * grow, half_h * grow], "m", 0, label
         )
+        lon, lat = candidates.lon, candidates.lat
+        north_south = geodesic_m(lon, center.lat, lon, lat)
+        east_west = geodesic_m(center.lon, lat, lon, lat)
+        inside = (north_south <= half_h) & (east_west <= half_w)
+        return _by_distance(candidates, center.lon, center.lat, inside, unit, count, label)
 
     def label(self, unit: str) -> str:
         return tr("{width:g}x{height:g} {unit} box at {center}").format(
             width=self.width, height=self.height, unit=unit, center=self.center.label()
         )
+
+
+def box_side_offsets(lon: float, lats, half_width_m: float, distances: str) -> list:
+    """Longitude offsets of a box's sides from its centre meridian ``lon`` at each of ``lats``:
+    where the east-west distance Box measures reaches ``half_width_m`` (for drawing it)."""
+    lats = np.asarray(lats, dtype=np.float64)
+    low, high = np.zeros(len(lats)), np.full(len(lats), 180.0)
+    for _ in range(50):  # bisection to ~1e-13 degree
+        middle = (low + high) / 2
+        if distances == SPHERE:
+            reached = haversine_m(lon, lats, lon + middle, lats) >= half_width_m
+        else:
+            reached = geodesic_m(lon, lats, lon + middle, lats) >= half_width_m
+        high = np.where(reached, middle, high)
+        low = np.where(reached, low, middle)
+    return high.tolist()
 
 
 @dataclass(frozen=True)
@@ -111,7 +267,7 @@ class Polygon:
 
     geometry: QgsGeometry
 
-    def search(self, geo_set, unit: str, count: int):
+    def search(self, geo_set, unit: str, count: int, distances: str):
         import shapely
 
         polygon = self.geometry
@@ -152,9 +308,12 @@ class Polygon:
         if len(candidates):
             for turn in turns:
                 inside |= shapely.intersects_xy(shape, candidates.lon + turn, candidates.lat)
+        label = self.label(unit)
+        if distances != SPHERE:
+            return _by_distance(candidates, cx, cy, inside, unit, count, label)
         if count and count > 0:
             inside &= np.cumsum(inside) <= count
-        return candidates.subset(inside, self.label(unit))
+        return candidates.select(np.flatnonzero(inside), None, unit, label)
 
     def label(self, unit: str) -> str:
         return tr("within polygon")

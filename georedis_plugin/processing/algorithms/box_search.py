@@ -2,6 +2,7 @@
 
 from qgis.core import QgsProcessingParameterNumber, QgsProcessingParameterPoint
 
+from ...core import geoset
 from .geoset_base import GeoSetSearchAlgorithm
 
 
@@ -21,7 +22,8 @@ class BoxSearchAlgorithm(GeoSetSearchAlgorithm):
             "Finds the points of a geo set in a box centred on a point (GEOSEARCH BYBOX), "
             "nearest first. As in Redis, a point is inside when its north-south distance to the "
             "centre's parallel is at most half the height and its east-west distance along its "
-            "own parallel at most half the width."
+            "own parallel at most half the width, both measured on the WGS 84 ellipsoid (or on "
+            "Redis's sphere, with 'Distances: Sphere')."
         )
 
     def init_shape_parameters(self) -> None:
@@ -42,8 +44,8 @@ class BoxSearchAlgorithm(GeoSetSearchAlgorithm):
             parameter.setHelp(help_text)
             self.addParameter(parameter)  # noqa: QGS202 fails only on a duplicate name
 
-    def search(self, geo_set, parameters, context, unit, count):
+    def shape(self, parameters, context):
         center = self.wgs84_point(parameters, self.CENTER, context)
         width = self.parameterAsDouble(parameters, self.WIDTH, context)
         height = self.parameterAsDouble(parameters, self.HEIGHT, context)
-        return geo_set.box(center.x(), center.y(), width, height, unit, count)
+        return geoset.Box(center, width, height)

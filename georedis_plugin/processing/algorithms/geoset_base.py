@@ -1,4 +1,8 @@
-"""Shared base of the geo-set search algorithms: set name, unit, count, hit sink."""
+"""Shared base of the geo-set search algorithms: set name, unit, count, distances, hit sink.
+
+A search algorithm adds its shape's parameters and turns them into a shape of
+``core.geoset.shapes``; the base runs it and writes the hits straight into the sink.
+"""
 
 from qgis.core import (
     QgsCoordinateReferenceSystem,
@@ -31,11 +35,12 @@ UNIT_LABELS = (
 
 
 class GeoSetSearchAlgorithm(GeoRedisAlgorithm):
-    """Subclasses add their shape parameters and implement ``search``."""
+    """Subclasses add their shape parameters and implement ``shape``."""
 
     KEY = "KEY"
     UNIT = "UNIT"
     COUNT = "COUNT"
+    DISTANCES = "DISTANCES"
     OUTPUT = "OUTPUT"
     HITS = "HITS"
 
@@ -57,11 +62,25 @@ class GeoSetSearchAlgorithm(GeoRedisAlgorithm):
             self.tr("Unit of the distances given above and of the 'distance' field of the hits.")
         )
         self.addParameter(unit)  # noqa: QGS202 fails only on a duplicate name
-        count = QgsProcessingParameterNumber(
-            self.COUNT, self.tr("Maximum number of hits (0 = all)"), minValue=0, defaultValue=0
+        self.init_count_parameter()
+        distances = QgsProcessingParameterEnum(
+            self.DISTANCES,
+            self.tr("Distances"),
+            [
+                self.tr("Ellipsoid (WGS 84, as QGIS measures)"),
+                self.tr("Sphere (as Redis measures)"),
+            ],
+            False,
+            0,
         )
-        count.setHelp(self.tr("Keep only this many hits, nearest first. 0 keeps them all."))
-        self.addParameter(count)  # noqa: QGS202 fails only on a duplicate name
+        distances.setHelp(
+            self.tr(
+                "Ellipsoid: hits and distances measured on the WGS 84 ellipsoid, as QGIS's "
+                "measure tool and $length do. Sphere: Redis's own figures, on its sphere of "
+                "radius 6372797.56 m (they differ by up to 0.5%)."
+            )
+        )
+        self.addParameter(distances)  # noqa: QGS202 fails only on a duplicate name
         sink = QgsProcessingParameterFeatureSink(self.OUTPUT, self.tr("Hits"))
         sink.setHelp(
             self.tr(
@@ -76,18 +95,27 @@ class GeoSetSearchAlgorithm(GeoRedisAlgorithm):
     def init_shape_parameters(self) -> None:
         raise NotImplementedError
 
-    def search(self, geo_set, parameters, context, unit: str, count: int):
-        """Run the query; returns a core SearchResult."""
+    def init_count_parameter(self) -> None:
+        count = QgsProcessingParameterNumber(
+            self.COUNT, self.tr("Maximum number of hits (0 = all)"), minValue=0, defaultValue=0
+        )
+        count.setHelp(self.tr("Keep only this many hits, nearest first. 0 keeps them all."))
+        self.addParameter(count)  # noqa: QGS202 fails only on a duplicate name
+
+    def shape(self, parameters, context):
+        """The search shape (core.geoset.shapes) the parameters describe."""
         raise NotImplementedError
 
     def processAlgorithm(self, parameters, context, feedback):
         name = self.parameterAsString(parameters, self.KEY, context).strip()  # as loadgeoset
         unit = geoset.UNITS[self.parameterAsEnum(parameters, self.UNIT, context)]
         count = self.parameterAsInt(parameters, self.COUNT, context)
+        distances = geoset.DISTANCE_MODES[self.parameterAsEnum(parameters, self.DISTANCES, context)]
         config = self.connection_config()
         try:
+            shape = self.shape(parameters, context)
             geo_set = geoset.GeoSet(get_client(config), config.key_prefix, name)
-            result = self.search(geo_set, parameters, context, unit, count)
+            result = geo_set.search(shape, unit, count, distances)
         except GeoRedisError as exc:
             raise QgsProcessingException(str(exc)) from exc
         except REDIS_ERRORS as exc:
@@ -117,7 +145,8 @@ class GeoSetSearchAlgorithm(GeoRedisAlgorithm):
         return {self.OUTPUT: dest_id, self.HITS: len(result)}
 
     def wgs84_point(self, parameters, name: str, context):
-        """A point parameter (entered in any CRS) as WGS84 lon/lat."""
-        return self.parameterAsPoint(
+        """A point parameter (entered in any CRS) as a WGS84 centre."""
+        point = self.parameterAsPoint(
             parameters, name, context, QgsCoordinateReferenceSystem(geoset.WGS84)
         )
+        return geoset.LonLat(point.x(), point.y())

@@ -40,14 +40,12 @@ class PolygonSearchAlgorithm(GeoSetSearchAlgorithm):
         )
         self.addParameter(polygons)  # noqa: QGS202 fails only on a duplicate name
 
-    def search(self, geo_set, parameters, context, unit, count):
+    def shape(self, parameters, context):
         source = self.parameterAsSource(parameters, self.INPUT, context)
         if source is None:
             raise QgsProcessingException(self.invalidSourceError(parameters, self.INPUT))
         geometries = (
             f.geometry() for f in source.getFeatures(QgsFeatureRequest().setNoAttributes())
         )
-        polygon = geoset.polygons_to_wgs84(
-            geometries, source.sourceCrs(), context.transformContext()
-        )
-        return geo_set.polygon(polygon, unit, count)
+        crs = source.sourceCrs()
+        return geoset.Polygon(geoset.polygons_to_wgs84(geometries, crs, context.transformContext()))

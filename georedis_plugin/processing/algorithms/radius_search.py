@@ -2,6 +2,7 @@
 
 from qgis.core import QgsProcessingParameterNumber, QgsProcessingParameterPoint
 
+from ...core import geoset
 from .geoset_base import GeoSetSearchAlgorithm
 
 
@@ -18,8 +19,9 @@ class RadiusSearchAlgorithm(GeoSetSearchAlgorithm):
     def shortHelpString(self) -> str:
         return self.tr(
             "Finds the points of a geo set within a radius of a centre point (GEOSEARCH "
-            "BYRADIUS), nearest first. Distances are great-circle distances on Redis's sphere "
-            "(radius 6372797.56 m). The centre may be given in any CRS."
+            "BYRADIUS), nearest first. Distances are geodesic on the WGS 84 ellipsoid, as QGIS "
+            "measures them (or, with 'Distances: Sphere', Redis's great-circle distances on its "
+            "sphere of radius 6372797.56 m). The centre may be given in any CRS."
         )
 
     def init_shape_parameters(self) -> None:
@@ -36,7 +38,6 @@ class RadiusSearchAlgorithm(GeoSetSearchAlgorithm):
         radius.setHelp(self.tr("Search radius, in the distance unit chosen below."))
         self.addParameter(radius)  # noqa: QGS202 fails only on a duplicate name
 
-    def search(self, geo_set, parameters, context, unit, count):
+    def shape(self, parameters, context):
         center = self.wgs84_point(parameters, self.CENTER, context)
-        radius = self.parameterAsDouble(parameters, self.RADIUS, context)
-        return geo_set.radius(center.x(), center.y(), radius, unit, count)
+        return geoset.Radius(center, self.parameterAsDouble(parameters, self.RADIUS, context))
