@@ -6,10 +6,17 @@ primary, which is looked up again after a failover. redis-py clients are thread-
 command borrows a connection from a pool), so one client serves the GUI tasks and Processing's
 worker threads. redis-py parses with hiredis whenever the ``hiredis`` package is importable.
 Works with redis-py 4.5.5 and later (``CredentialProvider`` needs 4.4).
+
+redis-py's read timeout bounds each socket read, so a server that trickles its reply a byte at
+a time holds a call for ever. Every connection made here reads through ``DeadlineSocket``
+instead: the whole reply to a call (one command, or every reply of a pipeline) must arrive
+within the read timeout of the moment the request was sent, or ``reply_deadline``'s shorter
+budget.
 """
 
 import contextlib
 import inspect
+import socket
 import threading
 import time
 from dataclasses import dataclass
@@ -21,14 +28,121 @@ from redis.retry import Retry
 from redis.sentinel import Sentinel
 
 from ..i18n import tr
-from .config import ConnectionConfig, url_credentials, url_without_credentials
+from .config import (
+    ConnectionConfig,
+    check_key_prefix,
+    url_credentials,
+    url_without_credentials,
+)
 from .credentials import credential_provider
-from .errors import REDIS_ERRORS, GeoRedisError, explain_error
+from .errors import REDIS_ERRORS, GeoRedisError, explain_error, reason
 
 CLIENT_NAME = "georedis-qgis"
 
 _clients: dict = {}
 _clients_lock = threading.Lock()
+_budget = threading.local()
+
+
+@contextlib.contextmanager
+def reply_deadline(seconds: float):
+    """Calls made by this thread in the block must have their whole reply within ``seconds``
+    (or the read timeout, if that is shorter); past it they raise ``redis.TimeoutError``.
+
+    For a caller that knows what waiting is worth, e.g. a cache read that must not take
+    longer than computing the values would.
+    """
+    outer = getattr(_budget, "seconds", None)
+    _budget.seconds = seconds if outer is None else min(outer, seconds)
+    try:
+        yield
+    finally:
+        _budget.seconds = outer
+
+
+class DeadlineSocket:
+    """A connected socket whose replies must arrive whole by a deadline set at each send.
+
+    The deadline is armed when a request has been sent (``sendall``) and holds for every
+    read until the next request. A parser that sets a timeout of its own (redis-py polling
+    for unsolicited data, ``can_read``: pub/sub, the pool's check for stale replies) is
+    waiting for no reply of ours, so that read has no deadline. Everything else is the
+    wrapped socket's.
+    """
+
+    def __init__(self, sock, timeout):
+        self._sock = sock
+        self._timeout = timeout  # the connection's read timeout (None: wait for ever)
+        self._deadline = None
+
+    def __getattr__(self, name):
+        return getattr(self._sock, name)
+
+    def settimeout(self, timeout):
+        self._deadline = None
+        self._timeout = timeout
+        self._sock.settimeout(timeout)
+
+    def gettimeout(self):
+        return self._timeout
+
+    def sendall(self, data, *flags):
+        self._sock.sendall(data, *flags)
+        budget = getattr(_budget, "seconds", None)
+        if self._timeout is not None:
+            budget = self._timeout if budget is None else min(budget, self._timeout)
+        self._deadline = None if budget is None else time.monotonic() + budget
+
+    def recv(self, *args):
+        return self._bounded(self._sock.recv, args)
+
+    def recv_into(self, *args):
+        return self._bounded(self._sock.recv_into, args)
+
+    def _bounded(self, read, args):
+        if self._deadline is None:
+            return read(*args)
+        left = self._deadline - time.monotonic()
+        if left <= 0:
+            raise socket.timeout("the reply did not arrive whole within the deadline")
+        if self._timeout is not None and left >= self._timeout:
+            return read(*args)
+        self._sock.settimeout(left)
+        try:
+            return read(*args)
+        finally:
+            self._sock.settimeout(self._timeout)
+
+
+def _connect_with_deadlines(connection) -> None:
+    """redis-py's connect hook: the socket just connected reads through ``DeadlineSocket``,
+    and the connection is named ``CLIENT_NAME`` where the server allows it.
+
+    ``_sock`` is redis-py's own attribute (4.5 to 6.x); the parser takes it in on_connect.
+    """
+    connection._sock = DeadlineSocket(connection._sock, connection.socket_timeout)
+    connection.on_connect()
+    _name(connection)
+
+
+def _name(connection) -> None:
+    """CLIENT SETNAME, which hardened servers disable (rename-command CLIENT): redis-py's own
+    client_name would then refuse every connection; a name is only a courtesy to the admin."""
+    connection.send_command("CLIENT", "SETNAME", CLIENT_NAME)
+    try:
+        connection.read_response()
+    except redis.ResponseError as exc:  # unknown command, or NOPERM for the ACL user
+        _log_once(f"The server does not let GeoRedis name its connections: {reason(exc)}")
+
+
+class _Cluster(RedisCluster):
+    """RedisCluster with ``_connect_with_deadlines`` on every node's connections: it keeps
+    ``redis_connect_func`` for itself (READONLY) and calls ours only after the handshake."""
+
+    def on_connect(self, connection):
+        connection._sock = DeadlineSocket(connection._sock, connection.socket_timeout)
+        super().on_connect(connection)
+        _name(connection)
 
 
 def get_client(config: ConnectionConfig):
@@ -105,12 +219,17 @@ def _tls_options(config: ConnectionConfig) -> dict:
 
 def _build_client(config: ConnectionConfig) -> tuple:
     """(client, objects to close with it)."""
+    check_key_prefix(config.key_prefix)
     target = config.target()
     url_username, url_password = url_credentials(config.url) if config.url else (None, None)
     credentials = credential_provider(
         config.authcfg, config.username, url_username or "", url_password or ""
     )
-    common = {**_timeouts(config), "health_check_interval": 30, "client_name": CLIENT_NAME}
+    common = {
+        **_timeouts(config),
+        "health_check_interval": 30,
+        "redis_connect_func": _connect_with_deadlines,
+    }
     tls = _tls_options(config) if target.tls else {}
     if target.is_cluster:
         if target.database:
@@ -122,10 +241,9 @@ def _build_client(config: ConnectionConfig) -> tuple:
                     "decide the hash slot of every key. Choose another key prefix."
                 )
             )
-        client = RedisCluster(
+        client = _Cluster(
             startup_nodes=[ClusterNode(host, port) for host, port in target.nodes],
             credential_provider=credentials,
-            client_name=CLIENT_NAME,
             # One attempt per command: retries would multiply the timeout. Redirections
             # (MOVED/ASK after a failover or resharding) are still followed.
             **_cluster_without_retries(),
@@ -245,6 +363,16 @@ def _log(message: str) -> None:
     from qgis.core import Qgis, QgsMessageLog
 
     QgsMessageLog.logMessage(message, "GeoRedis", Qgis.MessageLevel.Warning)
+
+
+_logged = set()
+
+
+def _log_once(message: str) -> None:
+    """``_log`` once per message and session: it is about the server, not one connection."""
+    if message not in _logged:
+        _logged.add(message)
+        _log(message)
 
 
 @dataclass(frozen=True)

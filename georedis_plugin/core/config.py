@@ -11,6 +11,7 @@ the scheme chooses the mode::
 A configuration holds no password, only the id of a QGIS authentication configuration.
 """
 
+import math
 import os
 from dataclasses import dataclass, replace
 from urllib.parse import unquote, urlsplit
@@ -34,6 +35,31 @@ _SCHEMES = {
     "rediss+sentinel": (SENTINEL, True),
 }
 _MODE_SCHEME = {STANDALONE: "redis", CLUSTER: "redis+cluster", SENTINEL: "redis+sentinel"}
+# What follows '<prefix>:' in GeoRedis's keys: cache entries, the cache's run list, geo sets,
+# live positions. A prefix with one of them as a segment ("georedis:cache") would put its keys
+# among another prefix's ("georedis") families.
+KEY_FAMILIES = ("cache", "cache-runs", "geo", "live")
+
+
+def check_key_prefix(prefix: str) -> None:
+    """Raise GeoRedisError for a prefix whose keys could be taken for another prefix's."""
+    if not prefix.strip():
+        raise GeoRedisError(tr("The key prefix is empty. Choose a key prefix, e.g. 'georedis'."))
+    # the first part is harmless: no prefix is empty, so "cache" nests in none
+    families = [part for part in prefix.split(":")[1:] if part in KEY_FAMILIES]
+    if families:
+        raise GeoRedisError(
+            tr(
+                "The key prefix '{prefix}' contains '{family}', a name GeoRedis uses after "
+                "a prefix for its own keys: its keys would mix with those of the prefix "
+                "'{shorter}'. Choose a prefix without the parts {families}."
+            ).format(
+                prefix=prefix,
+                family=families[0],
+                shorter=prefix.split(":" + families[0])[0],
+                families=", ".join(f"'{f}'" for f in KEY_FAMILIES),
+            )
+        )
 
 
 @dataclass(frozen=True)
@@ -70,8 +96,8 @@ class ConnectionConfig:
             ca_file=settings.CA_FILE.value(),
             url=settings.URL.value().strip(),
             key_prefix=settings.KEY_PREFIX.value() or "georedis",
-            connect_timeout=settings.CONNECT_TIMEOUT.value(),
-            read_timeout=settings.READ_TIMEOUT.value(),
+            connect_timeout=_timeout(settings.CONNECT_TIMEOUT),
+            read_timeout=_timeout(settings.READ_TIMEOUT),
             mode=settings.MODE.value() if settings.MODE.value() in MODES else STANDALONE,
             nodes=settings.NODES.value().strip(),
             service_name=settings.SERVICE_NAME.value().strip() or "mymaster",
@@ -91,6 +117,7 @@ class ConnectionConfig:
                     "credentials in a QGIS authentication configuration (Basic) instead."
                 )
             )
+        check_key_prefix(self.key_prefix)
         settings.HOST.set_value(self.host)
         settings.PORT.set_value(self.port)
         settings.DATABASE.set_value(self.database)
@@ -136,6 +163,16 @@ class ConnectionConfig:
             return self.target().describe()
         except GeoRedisError:
             return tr("an unreadable address")
+
+
+def _timeout(setting) -> float:
+    """A timeout setting in seconds; its default where it is not a positive finite number.
+
+    0 would not mean "wait for ever" (that would freeze QGIS on a stalled server): to redis-py
+    it means "do not wait at all", and every command would fail.
+    """
+    value = setting.value()
+    return value if isinstance(value, float) and 0 < value < math.inf else setting.default
 
 
 @dataclass(frozen=True)

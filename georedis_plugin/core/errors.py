@@ -17,6 +17,7 @@ from redis.exceptions import (
     AuthenticationError,
     ClusterCrossSlotError,
     ClusterDownError,
+    InvalidResponse,
     NoPermissionError,
     ReadOnlyError,
     RedisClusterException,
@@ -26,6 +27,9 @@ from redis.exceptions import (
 from redis.sentinel import MasterNotFoundError
 
 from ..i18n import tr
+
+# The commands of server-side scripts (geo-set searches)
+SCRIPT_COMMANDS = frozenset({"EVALSHA", "EVAL", "SCRIPT"})
 
 # Everything a Redis call can raise: redis-py's cluster client also raises
 # RedisClusterException (not a RedisError) when no node answers or a slot has no node.
@@ -53,6 +57,50 @@ def _tls_failed(exc: BaseException) -> bool:
     return _found(exc, ssl.SSLError)
 
 
+# redis-py rewrites a pipeline's error as "Command # 3 (SET key <value>) of pipeline caused
+# error: <reason>", the value (megabytes of WKB) included; only redis-py 6 truncates it, to
+# 100 characters. No attribute keeps the command apart, so the text is taken apart.
+_PIPELINE_ERROR = re.compile(r"Command # (\d+) \((\S*)(?: .*)?\) of pipeline caused error: ", re.S)
+_UNKNOWN_COMMAND = re.compile(r"unknown command [`']([^`']*)[`']", re.I)
+MAX_REASON_CHARS = 300
+
+
+def reason(exc: BaseException) -> str:
+    """What went wrong in ``exc``, naming the command but never its arguments (keys, values).
+
+    A pipeline's error becomes "SET (command 3 of a pipeline): <the server's reason>"; an
+    unknown command's list of arguments is dropped; whatever remains is cut to
+    ``MAX_REASON_CHARS``.
+    """
+    text = str(exc)
+    found = _PIPELINE_ERROR.search(text)  # greedy: up to the last ") of pipeline caused"
+    if found is not None:
+        text = tr("{command} (command {number} of a pipeline): {reason}").format(
+            command=found.group(2).upper(), number=found.group(1), reason=text[found.end() :]
+        )
+    unknown = _UNKNOWN_COMMAND.search(text)
+    if unknown is not None:
+        text = text[: unknown.end()]
+    if len(text) > MAX_REASON_CHARS:
+        text = text[: MAX_REASON_CHARS - 1] + "…"
+    return text
+
+
+def annotate(exc: BaseException, command: str, number: int) -> None:
+    """Name the command of an error from a pipeline sent by hand, as redis-py names those of
+    its own pipelines, so that ``reason`` says "SET (command 3 of a pipeline): ..."."""
+    first = exc.args[0] if exc.args else ""
+    exc.args = (f"Command # {number} ({command}) of pipeline caused error: {first}", *exc.args[1:])
+
+
+def unknown_command(exc: BaseException) -> str:
+    """The command the server said it does not know ('' if that is not the error)."""
+    if not isinstance(exc, redis.ResponseError):
+        return ""
+    unknown = _UNKNOWN_COMMAND.search(str(exc))
+    return unknown.group(1).upper() if unknown else ""
+
+
 def explain_error(exc: BaseException, config) -> str:
     """A message for ``exc`` that says what happened at which server and what to check.
 
@@ -66,7 +114,7 @@ def explain_error(exc: BaseException, config) -> str:
     except GeoRedisError as error:
         return str(error)
     where = config.describe()
-    text = str(exc)
+    text = reason(exc)
     return _explain_scale_out_error(exc, config, target, where, text) or _explain_server_error(
         exc, config, where, text
     )
@@ -96,8 +144,53 @@ def _explain_server_error(exc: BaseException, config, where: str, text: str) -> 
                 "setting."
             )
         return message
+    # redis-py raises it as a ResponseError, or as a ConnectionError while connecting
+    if "max number of clients reached" in text:
+        return tr(
+            "Redis at {where} has as many clients as its maxclients setting allows. Try "
+            "again later, or ask the administrator to raise maxclients."
+        ).format(where=where)
     if isinstance(exc, redis.ConnectionError):
         return _explain_connection_error(exc, where, text)
+    if _found(exc, InvalidResponse):  # the reply is not RESP: something else listens there
+        # redis-py's own parser quotes the start of the answer as a bytes repr
+        text = re.sub(r"""\bb(['"])(.*)\1""", r"'\2'", text)
+        return tr(
+            "The server at {where} is not a Redis server: its answer is not in the Redis "
+            "protocol ({error}); a web server, for one, answers like this. Check the host "
+            "and port in the GeoRedis settings (Redis listens on 6379 by default)."
+        ).format(where=where, error=text)
+    if isinstance(exc, redis.ResponseError) and "command not allowed when used memory" in text:
+        # OutOfMemoryError (the OOM code) only from redis-py 5.0 on: the server's text tells
+        return tr(
+            "Redis at {where} is full and refused a write ({error}). Raise its maxmemory; on "
+            "a server that only caches results, maxmemory-policy allkeys-lru lets old "
+            "entries make room (never where geo sets are kept)."
+        ).format(where=where, error=text)
+    if isinstance(exc, redis.ResponseError) and "DB index is out of range" in text:
+        return tr(
+            "Redis at {where} has no database {database}. Choose a database from 0 to the "
+            "server's 'databases' setting minus one (0 to 15 by default)."
+        ).format(where=where, database=config.target().database)
+    if isinstance(exc, redis.ResponseError) and "invalid bulk length" in text:
+        return tr(
+            "Redis at {where} refused a value longer than its limit (proto-max-bulk-len, "
+            "{error}). Raise proto-max-bulk-len on the server to store values this large."
+        ).format(where=where, error=text)
+    command = unknown_command(exc)
+    if command in SCRIPT_COMMANDS:
+        return tr(
+            "Redis at {where} does not offer {command}: the administrator disabled it "
+            "(rename-command in the server's configuration). Geo-set searches run as a "
+            "server-side Lua script and need EVALSHA, EVAL and SCRIPT: ask for them to be "
+            "enabled, or use a server that has them."
+        ).format(where=where, command=command)
+    if command:
+        return tr(
+            "Redis at {where} does not offer {command}: the command was disabled "
+            "(rename-command in the server's configuration) or the server is older than "
+            "Redis 6.2. Ask the administrator to enable it, or use a newer server."
+        ).format(where=where, command=command)
     if isinstance(exc, redis.RedisError):
         return tr("Redis at {where} answered with an error: {error}").format(
             where=where, error=text
@@ -124,6 +217,12 @@ def _explain_connection_error(exc: BaseException, where: str, text: str) -> str:
         )
     # redis-py raises a bare ConnectionError("Connection closed by server.") when a read
     # returns no bytes: no type tells that case apart, its text does.
+    if _found(exc, (ConnectionResetError, BrokenPipeError)) and "while writing" in text:
+        return tr(
+            "Redis at {where} closed the connection while GeoRedis was sending ({error}). "
+            "A value longer than the server's proto-max-bulk-len, or a request over its "
+            "client-query-buffer-limit, does this: check the server's logs."
+        ).format(where=where, error=text)
     if _found(exc, (ConnectionResetError, BrokenPipeError)) or "Connection closed" in text:
         return tr(
             "Redis at {where} closed the connection ({error}). If the server expects TLS, "
@@ -137,7 +236,7 @@ def _explain_connection_error(exc: BaseException, where: str, text: str) -> str:
 def _explain_scale_out_error(exc: BaseException, config, target, where: str, text: str) -> str:
     """Messages for the Cluster and Sentinel failures; '' for anything else."""
     if isinstance(exc, MasterNotFoundError):
-        return _explain_sentinel_discovery(target, where, text)
+        return _explain_sentinel_discovery(target, where, text, str(exc))
     if isinstance(exc, ClusterDownError) or _untyped_cluster_reply(exc, "CLUSTERDOWN"):
         return tr(
             "The Redis Cluster at {where} is down: some hash slots have no reachable primary "
@@ -214,11 +313,11 @@ def _untyped_cluster_reply(exc: BaseException, *codes: str) -> bool:
     )
 
 
-def _explain_sentinel_discovery(target, where: str, text: str) -> str:
+def _explain_sentinel_discovery(target, where: str, text: str, full_text: str) -> str:
     # redis-py keeps no exception object of the Sentinels it asked: it lists their errors in
     # the MasterNotFoundError's message, by repr: "AuthenticationError('...')" from 4.5.5 to
     # 7.x, "auth:AuthenticationError" (type only, no text) from 8.0. Only the type names tell.
-    failed = set(re.findall(r"\b(AuthenticationError|ConnectionError|TimeoutError)\b", text))
+    failed = set(re.findall(r"\b(AuthenticationError|ConnectionError|TimeoutError)\b", full_text))
     if "AuthenticationError" in failed:
         return tr(
             "The Sentinels at {where} refused the credentials. Choose the Sentinels' own "

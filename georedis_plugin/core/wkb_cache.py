@@ -10,15 +10,17 @@ the run (one warning), so callers compute instead and never wait past the config
 
 import hashlib
 import json
+import re
 import struct
 import time
 
 import numpy as np
+import redis
 
 from ..i18n import tr
 from .clients import get_client, is_cluster, mget, pooled_connection
 from .config import ConnectionConfig
-from .errors import REDIS_ERRORS, GeoRedisError, explain_error
+from .errors import REDIS_ERRORS, GeoRedisError, annotate, explain_error
 
 CACHE_NAMESPACE = "cache"
 BATCH_SIZE = 500
@@ -62,9 +64,21 @@ def key_function(prefix: str, op: str, version: int, params: dict):
 
 
 def cache_pattern(prefix: str) -> str:
-    """SCAN pattern matching every cache entry of ``prefix`` (and nothing else)."""
+    """SCAN pattern matching every cache entry of ``prefix``; keys of other prefixes too
+    (``<prefix>:cache:<anything>``): filter with ``is_cache_entry``."""
     escaped = "".join("\\" + c if c in "*?[]\\" else c for c in prefix)
     return f"{escaped}:{CACHE_NAMESPACE}:*"
+
+
+def is_cache_entry(prefix: str, key) -> bool:
+    """Whether ``key`` is exactly a cache entry of ``prefix``: ``<prefix>:cache:<op>:<sha256>``
+    (another prefix's keys, "<prefix>:cache:geo:{set}" of a prefix "<prefix>:cache", are not)."""
+    key = key.decode("utf-8", "replace") if isinstance(key, bytes) else key
+    head = f"{prefix}:{CACHE_NAMESPACE}:"
+    return key.startswith(head) and _ENTRY_TAIL.fullmatch(key, len(head)) is not None
+
+
+_ENTRY_TAIL = re.compile(r"[a-z0-9_-]+:[0-9a-f]{64}")
 
 
 def wkb_base_type(data: bytes):
@@ -260,6 +274,12 @@ def wkb_base_types(values) -> np.ndarray:
     return result
 
 
+def _log(message: str) -> None:
+    from qgis.core import Qgis, QgsMessageLog
+
+    QgsMessageLog.logMessage(message, "GeoRedis", Qgis.MessageLevel.Info)
+
+
 class WkbCache:
     """Batched get/set of WKB values for one algorithm run.
 
@@ -397,8 +417,12 @@ class WkbCache:
                         % (head, len(key), key, len(value), value, tail)
                     )
                 connection.send_packed_command([b"".join(commands)], check_health=start == 0)
-                for _ in batch:
-                    connection.read_response()
+                for number in range(start + 1, start + len(batch) + 1):
+                    try:
+                        connection.read_response()
+                    except redis.ResponseError as exc:
+                        annotate(exc, "SET", number)  # for the message: no value in it
+                        raise
 
     def record_run(self, algorithm_id: str, seconds: float) -> None:
         """Append this run's counters to a short list the statistics read back."""
@@ -421,7 +445,13 @@ class WkbCache:
             pipe.ltrim(key, 0, RUNS_KEPT - 1)
             pipe.execute()
         except (*REDIS_ERRORS, GeoRedisError) as exc:
-            self._fail(exc)
+            # the results are all in by now: a replica or read-only user that cannot keep
+            # the counters is worth a log line, not the run's warning
+            _log(
+                tr("The cache statistics of this run were not stored: {reason}").format(
+                    reason=explain_error(exc, self.config)
+                )
+            )
 
 
 def clear_cache(client, prefix: str, feedback=None) -> int:
@@ -433,6 +463,8 @@ def clear_cache(client, prefix: str, feedback=None) -> int:
     deleted = 0
     batch = []
     for key in client.scan_iter(match=cache_pattern(prefix), count=1000):
+        if not is_cache_entry(prefix, key):
+            continue
         batch.append(key)
         if len(batch) >= 1000:
             deleted += client.unlink(*batch)
@@ -460,6 +492,8 @@ def cache_statistics(client, prefix: str) -> dict:
         batch.clear()
 
     for key in client.scan_iter(match=cache_pattern(prefix), count=1000):
+        if not is_cache_entry(prefix, key):
+            continue
         entries += 1
         batch.append(key)
         if len(batch) >= 1000:

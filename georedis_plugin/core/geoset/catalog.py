@@ -43,10 +43,13 @@ def list_geosets(client: redis.Redis, prefix: str) -> list:
             keys = GeoSetKeys.for_name(prefix, name)
             pipe.zcard(keys.geo)
             pipe.hgetall(keys.meta)
-        replies = pipe.execute()
+        replies = pipe.execute(raise_on_error=False)
+    # a key of another type where a set's would be (WRONGTYPE) is not a geo set: skipped
     infos = [
         GeoSetInfo(name, int(replies[2 * i]), _decode_meta(replies[2 * i + 1]))
         for i, name in enumerate(names)
+        if not isinstance(replies[2 * i], Exception)
+        and not isinstance(replies[2 * i + 1], Exception)
     ]
     return sorted(infos, key=lambda info: info.name)
 

@@ -29,6 +29,7 @@ from .. import flatgeobuf
 from ..compat import FieldType
 from ..errors import GeoRedisError
 from .distances import WGS84
+from .resp import padding_pays
 from .rows import decode_rows
 from .search import SearchResult, gc_paused
 
@@ -62,7 +63,8 @@ def hit_fields(stored: QgsFields = None) -> QgsFields:
 
 
 def _utf8_array(texts: list):
-    """UTF-8 ``S`` array of ``texts`` (bytes or str), or None if one holds a NUL byte.
+    """UTF-8 ``S`` array of ``texts`` (bytes or str), or None if one holds a NUL byte or
+    padding them all to the longest would cost far more than the texts (``padding_pays``).
 
     numpy's bytes type drops trailing NUL bytes, and OGR ends a FlatGeobuf string at the first
     one: such texts take the per-feature path, which keeps them whole.
@@ -70,7 +72,12 @@ def _utf8_array(texts: list):
     raw = [t.encode("utf-8") if isinstance(t, str) else t for t in texts]
     if b"\0" in b"".join(raw):
         return None
-    return np.array(raw, dtype=np.bytes_) if raw else np.empty(0, "S1")
+    if not raw:
+        return np.empty(0, "S1")
+    lengths = list(map(len, raw))
+    if not padding_pays(len(raw), max(lengths), sum(lengths)):
+        return None  # one long text would pad every other: the per-feature path instead
+    return np.array(raw, dtype=np.bytes_)
 
 
 class HitTable:

@@ -17,7 +17,7 @@ from qgis.core import Qgis, QgsMessageLog
 
 from ...i18n import tr
 from ..clients import on_slot, pooled_connection
-from ..errors import REDIS_ERRORS, GeoRedisError
+from ..errors import REDIS_ERRORS, GeoRedisError, annotate
 from .catalog import check_type
 from .geohash import geohash_scores
 from .keys import META_FIELDS_KEY, GeoSetKeys
@@ -52,22 +52,30 @@ def _send_pipelined(
     the one before. Returns the replies.
     """
     replies = []
-    pending = 0
+    pending = []  # (number, command name) of the commands sent and not answered yet
+
+    def read(connection):
+        number, name = pending.pop(0)
+        try:
+            replies.append(connection.read_response())
+        except redis.ResponseError as exc:
+            annotate(exc, name, number)  # for the message: the command, not its arguments
+            raise
+
     with pooled_connection(client) as connection:
         for index, command in enumerate(commands):
             if feedback is not None and feedback.isCanceled():
                 break
             connection.send_packed_command([command], check_health=index == 0)
-            pending += 1
-            if pending > 1:
-                replies.append(connection.read_response())
-                pending -= 1
+            # b"*<n>\r\n$<len>\r\n<NAME>\r\n...": the name is the third line
+            pending.append((index + 1, command.split(b"\r\n", 3)[2].decode("ascii", "replace")))
+            if len(pending) > 1:
+                read(connection)
             if feedback is not None:
                 low, high = progress
                 feedback.setProgress(low + (high - low) * (index + 1) / max(count, 1))
         while pending:
-            replies.append(connection.read_response())
-            pending -= 1
+            read(connection)
     return replies
 
 
@@ -103,6 +111,7 @@ def load_points(
 
 def _write_set(client, prefix, name, keys, data, members, scores, members_sorted, feedback):
     """Write the sorted points under temporary keys of ``name``'s slot, then swap them in."""
+    _check_transactions(client)
     temp = GeoSetKeys.for_name(prefix, name, f":tmp:{uuid.uuid4().hex}")
     geo_key = temp.geo.encode("utf-8")
     commands = (
@@ -138,6 +147,13 @@ def _write_set(client, prefix, name, keys, data, members, scores, members_sorted
             "loaded_at": datetime.now(timezone.utc).isoformat(timespec="seconds"),
         }
         with client.pipeline(transaction=True) as pipe:
+            # What the server holds is what is published: a server that evicts keys
+            # (maxmemory-policy allkeys-*, or volatile-* for these expiring keys) may have
+            # dropped a temporary key between batches, which a later batch then recreated.
+            # WATCH makes EXEC fail if one is evicted after this count.
+            pipe.watch(temp.geo, temp.attrs)
+            _check_held(pipe, name, temp, count, data.rows is not None)
+            pipe.multi()
             # UNLINK frees the old set in a background thread; RENAME over it would block
             pipe.unlink(keys.geo, keys.attrs)
             if count:
@@ -148,10 +164,43 @@ def _write_set(client, prefix, name, keys, data, members, scores, members_sorted
                 pipe.persist(keys.attrs)
             pipe.delete(keys.meta)
             pipe.hset(keys.meta, mapping=meta)
-            pipe.execute()
+            try:
+                pipe.execute()
+            except redis.WatchError:
+                _check_held(client, name, temp, count, data.rows is not None)
+                raise  # changed by someone else: not ours to explain
     except BaseException:
         _cleanup(client, temp)
         raise
+
+
+def _check_transactions(client) -> None:
+    """Raise before writing anything if the server refuses MULTI (rename-command, ACL).
+
+    The swap is one MULTI/EXEC: where MULTI is refused, the commands it should group would
+    run one by one, publishing the set while the load reports an error.
+    """
+    with pooled_connection(client) as connection:
+        connection.send_command("MULTI")
+        connection.read_response()
+        connection.send_command("DISCARD")
+        connection.read_response()
+
+
+def _check_held(client, name: str, temp: GeoSetKeys, count: int, attributes: bool) -> None:
+    """Raise GeoRedisError unless the temporary keys hold all ``count`` points (and rows)."""
+    held = int(client.zcard(temp.geo)) if count else 0
+    rows = int(client.hlen(temp.attrs)) if attributes and count else count
+    if held == count and rows == count:
+        return
+    raise GeoRedisError(
+        tr(
+            "The server dropped part of the geo set '{name}' while it was loading: it held "
+            "{held} of {count} points ({rows} attribute rows). Its maxmemory-policy evicts "
+            "keys to make room. Nothing was changed. Keep geo sets on a server without "
+            "eviction (maxmemory-policy noeviction) or raise its maxmemory, then load again."
+        ).format(name=name, held=held, count=count, rows=rows)
+    )
 
 
 def _expiring(commands, key: bytes):

@@ -36,6 +36,7 @@ from qgis.core import (
 )
 
 from ...i18n import tr
+from ..compat import enum_value
 from ..errors import GeoRedisError
 from .distances import WGS84
 from .geohash import valid_mask
@@ -208,6 +209,24 @@ class LayerSnapshot:
         return self._count
 
 
+# QVariant / QMetaType numbers of the container types: map, list, string list. Their values
+# have no field type to come back as, so a search would lose them.
+_CONTAINER_TYPES = (8,)
+
+
+def check_storable(fields: QgsFields) -> None:
+    """Raise GeoRedisError naming the first field whose values a geo set cannot give back."""
+    for field_ in fields:
+        if enum_value(field_.type()) in _CONTAINER_TYPES:
+            raise GeoRedisError(
+                tr(
+                    "The field '{field}' ({type}) holds several values in each feature, which "
+                    "a geo set cannot give back as they were. Turn it into text first (Field "
+                    'calculator: to_json("{field}")), or load without storing the attributes.'
+                ).format(field=field_.name(), type=field_.typeName() or field_.friendlyTypeString())
+            )
+
+
 def read_points(
     source,
     id_field: str = "",
@@ -237,6 +256,8 @@ def read_points(
                     field=id_field
                 )
             )
+    if store_attributes:
+        check_storable(fields)
     crs = source.sourceCrs()
     target = QgsCoordinateReferenceSystem(WGS84)
     transform = None

@@ -8,22 +8,33 @@ lets a load run close to the server's own ingest limit (scripts/bench_geoset.py)
 import numpy as np
 
 
+def padding_pays(count: int, longest: int, total: int) -> bool:
+    """Whether a numpy ``S`` array of ``count`` strings, each padded to the ``longest``, stays
+    within a few times their ``total`` size: one 1 MB id among 3,000 short ones would take
+    3 GB as an ``S`` array, against 1 MB of data."""
+    return count * longest <= 4 * total + (1 << 20)
+
+
 def member_bytes(members) -> np.ndarray:
     """Member names as a numpy bytes array (an array of feature ids passes as it is).
 
     numpy's ``S`` type drops trailing NUL bytes, which would make ``a`` and ``a\\0`` one
-    member: when a name holds a NUL the names go as an object array of whole bytes instead.
+    member, and pads every name to the longest: when a name holds a NUL, or padding would
+    cost far more than the names (``padding_pays``), they go as an object array of whole
+    bytes instead.
     """
     if isinstance(members, np.ndarray):
         return members
     encoded = [m.encode("utf-8") for m in members]
     if not encoded:
         return np.empty(0, dtype="S1")
-    if b"\0" in b"".join(encoded):  # one join, cheaper than np.char.str_len per element
-        array = np.empty(len(encoded), dtype=object)
-        array[:] = encoded
-        return array
-    return np.array(encoded, dtype=np.bytes_)
+    lengths = list(map(len, encoded))
+    # one join, cheaper than np.char.str_len per element
+    if padding_pays(len(encoded), max(lengths), sum(lengths)) and b"\0" not in b"".join(encoded):
+        return np.array(encoded, dtype=np.bytes_)
+    array = np.empty(len(encoded), dtype=object)
+    array[:] = encoded
+    return array
 
 
 _DIGIT_GROUPS = np.array([list(b"%04d" % i) for i in range(10000)], dtype=np.uint8)
@@ -52,20 +63,14 @@ def _leading_zeros(values: np.ndarray, width: int) -> np.ndarray:
 def _bulk_strings(members: np.ndarray):
     """RESP bulk strings ``$<len>\r\n<member>\r\n`` as (bytes, keep-mask) columns.
 
-    ``members`` is a numpy bytes array, an object array of bytes (see ``member_bytes``) or an
-    array of non-negative integers (feature ids, written in decimal).
+    ``members`` is a numpy bytes array or an array of non-negative integers (feature ids,
+    written in decimal).
     """
-    lengths = None
     n = len(members)
-    if members.dtype.kind == "O":  # whole bytes, some ending in NUL (member_bytes)
-        lengths = np.fromiter(map(len, members.tolist()), dtype=np.int64, count=n)
-        # padded with NULs, so the bytes before each length are the member's own
-        members = np.array(members.tolist(), dtype=f"S{max(int(lengths.max(initial=0)), 1)}")
     if members.dtype.kind == "S":
         width = members.itemsize
-        if lengths is None:
-            # numpy's S dtype drops trailing NUL bytes; these lengths follow the same rule
-            lengths = np.char.str_len(members).astype(np.int64)
+        # numpy's S dtype drops trailing NUL bytes; these lengths follow the same rule
+        lengths = np.char.str_len(members).astype(np.int64)
         body = members.view(np.uint8).reshape(n, width)
         body_keep = np.arange(width)[None, :] < lengths[:, None]
     else:
@@ -101,10 +106,18 @@ def encode_zadd(key: bytes, scores: np.ndarray, members: np.ndarray) -> bytes:
     score_columns[:, 0:5] = np.frombuffer(b"$17\r\n", dtype=np.uint8)
     score_columns[:, 5:22] = _digits(scores, 17)
     score_columns[:, 22:24] = _CRLF
+    header = b"*%d\r\n$4\r\nZADD\r\n$%d\r\n%b\r\n" % (2 + 2 * n, len(key), key)
+    if members.dtype.kind == "O":
+        # whole bytes (see member_bytes): one Python step per member, memory as the data
+        score_bytes = score_columns.tobytes()
+        parts = [header]
+        for i, member in enumerate(members.tolist()):
+            parts.append(score_bytes[24 * i : 24 * i + 24])
+            parts.append(b"$%d\r\n%b\r\n" % (len(member), member))
+        return b"".join(parts)
     member_columns, member_keep = _bulk_strings(members)
     buf = np.concatenate([score_columns, member_columns], axis=1)
     keep = np.concatenate([np.ones((n, 24), dtype=bool), member_keep], axis=1)
-    header = b"*%d\r\n$4\r\nZADD\r\n$%d\r\n%b\r\n" % (2 + 2 * n, len(key), key)
     return header + buf[keep].tobytes()
 
 

@@ -4,7 +4,7 @@ import json
 import math
 
 from qgis.core import QgsFields
-from qgis.PyQt.QtCore import QByteArray, QDate, QDateTime, Qt, QTime, QVariant
+from qgis.PyQt.QtCore import QByteArray, QDate, QDateTime, Qt, QTime, QTimeZone, QVariant
 
 from ..compat import FieldType, enum_value, make_field
 
@@ -49,10 +49,21 @@ def encode_value(value):
         return value
     if isinstance(value, float):
         return value if math.isfinite(value) else None
+    # ISO 8601 text holds years 1 to 9999 (Qt writes nothing for others): a date outside is
+    # kept as its Julian day, a date-time as [Julian day, ms of the day] in UTC
     if isinstance(value, QDateTime):
-        return value.toString(Qt.DateFormat.ISODateWithMs) if value.isValid() else None
+        if not value.isValid():
+            return None
+        if 1 <= value.date().year() <= 9999:
+            return value.toString(Qt.DateFormat.ISODateWithMs)
+        utc = value.toUTC()
+        return [utc.date().toJulianDay(), utc.time().msecsSinceStartOfDay()]
     if isinstance(value, QDate):
-        return value.toString(Qt.DateFormat.ISODate) if value.isValid() else None
+        if not value.isValid():
+            return None
+        if 1 <= value.year() <= 9999:
+            return value.toString(Qt.DateFormat.ISODate)
+        return value.toJulianDay()
     if isinstance(value, QTime):
         return value.toString(Qt.DateFormat.ISODateWithMs) if value.isValid() else None
     if isinstance(value, QByteArray):
@@ -79,11 +90,26 @@ def encode_row(values) -> bytes:
         return _ROW_ENCODER.encode([encode_value(v) for v in values]).encode("utf-8")
 
 
+def _date(value):
+    if isinstance(value, int):
+        return QDate.fromJulianDay(value)
+    return QDate.fromString(value, Qt.DateFormat.ISODate)
+
+
+def _date_time(value):
+    if isinstance(value, list):
+        day, ms = value
+        return QDateTime(
+            QDate.fromJulianDay(day), QTime.fromMSecsSinceStartOfDay(ms), QTimeZone.utc()
+        )
+    return QDateTime.fromString(value, Qt.DateFormat.ISODateWithMs)
+
+
 def _decoder(field_type: int):
     if field_type == FieldType.DATE:
-        return lambda s: QDate.fromString(s, Qt.DateFormat.ISODate)
+        return _date
     if field_type == FieldType.DATE_TIME:
-        return lambda s: QDateTime.fromString(s, Qt.DateFormat.ISODateWithMs)
+        return _date_time
     if field_type == FieldType.TIME:
         return lambda s: QTime.fromString(s, Qt.DateFormat.ISODateWithMs)
     if field_type == FieldType.BYTE_ARRAY:

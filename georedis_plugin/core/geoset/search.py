@@ -92,7 +92,8 @@ def parse_hits(raw: list):
 
 # KEYS: geo set, meta hash, attribute hash (one hash tag). ARGV: the meta field naming the
 # stored fields, then the GEOSEARCH arguments after the key. Returns the key type, the meta
-# values, the hits (or the error text) and the attribute rows of the hits (false = none).
+# values, the hits (or the error text) and the attribute rows of the hits ('missing' if the
+# metadata says there are attributes but their hash is gone).
 SEARCH_SCRIPT = """
 local key_type = redis.call('TYPE', KEYS[1])['ok']
 local meta = redis.call('HMGET', KEYS[2], 'attributes', ARGV[1])
@@ -104,6 +105,9 @@ if not ok then
   return {key_type, meta, hits['err'] or tostring(hits), {}}
 end
 local rows = {}
+if meta[1] == '1' and #hits > 0 and redis.call('EXISTS', KEYS[3]) == 0 then
+  return {key_type, meta, hits, 'missing'}
+end
 if meta[1] == '1' and #hits > 0 then
   for start = 1, #hits, 1000 do
     local members = {}
@@ -275,6 +279,15 @@ class GeoSet:
             self.name, unit, members, distances, lon, lat, description=description
         )
         if has_meta and meta[0] == b"1":
+            if not isinstance(rows, list):  # the script found no attribute hash
+                raise GeoRedisError(
+                    tr(
+                        "The attributes of the geo set '{name}' are gone from the server (key "
+                        "{key} is missing: deleted, or evicted by a maxmemory-policy), though "
+                        "the set was loaded with them. Load the layer into the set again; keep "
+                        "geo sets on a server without eviction (maxmemory-policy noeviction)."
+                    ).format(name=self.name, key=self.keys.attrs)
+                )
             result.fields = fields_from_json(json.loads(meta[1] or b"[]"))
             result.rows = [row or None for row in rows]
         return result

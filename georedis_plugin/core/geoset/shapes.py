@@ -290,11 +290,11 @@ class Polygon:
         # A polygon across the antimeridian is often written with longitudes beyond ±180
         # (170..190): search around the same centre within ±180, and match the candidates
         # against the polygon shifted by whole turns as well.
-        turns = [0.0]
-        if box.xMaximum() > 180.0:
-            turns.append(360.0)
-        if box.xMinimum() < -180.0:
-            turns.append(-360.0)
+        # Every whole turn the polygon's longitudes reach (one or more for a polygon wider
+        # than 360°).
+        first = math.floor((box.xMinimum() + 180.0) / 360.0)
+        last = math.ceil((box.xMaximum() - 180.0) / 360.0)
+        turns = [360.0 * k for k in range(first, last + 1)]
         cx = (cx + 180.0) % 360.0 - 180.0
         half_lon = (box.xMaximum() - box.xMinimum()) / 2
         # Redis measures a point's east-west offset along its own parallel: the widest parallel
@@ -304,13 +304,12 @@ class Polygon:
         height_m = 2 * float(haversine_m(0.0, cy, 0.0, max(max_lat - cy, 0.0) + cy))
         margin = 1.0 + 1e-9 * EARTH_RADIUS_M
         scale = UNIT_METERS[unit]
-        candidates = geo_set.geosearch(
-            ["FROMLONLAT", cx, cy],
-            ["BYBOX", (width_m + 2 * margin) / scale, (height_m + 2 * margin) / scale],
-            unit,
-            0,
-            "",
-        )
+        if half_lon >= 180.0:
+            # every longitude: a box that wide would wrap, a radius of half a turn does not
+            area = ["BYRADIUS", (math.pi * EARTH_RADIUS_M + margin) / scale]
+        else:
+            area = ["BYBOX", (width_m + 2 * margin) / scale, (height_m + 2 * margin) / scale]
+        candidates = geo_set.geosearch(["FROMLONLAT", cx, cy], area, unit, 0, "")
         shape = shapely.from_wkb(bytes(polygon.asWkb()))
         shapely.prepare(shape)
         inside = np.zeros(len(candidates), dtype=bool)

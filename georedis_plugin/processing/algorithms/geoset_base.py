@@ -107,7 +107,7 @@ class GeoSetSearchAlgorithm(GeoRedisAlgorithm):
         raise NotImplementedError
 
     def processAlgorithm(self, parameters, context, feedback):
-        name = self.parameterAsString(parameters, self.KEY, context)
+        name = self.parameterAsString(parameters, self.KEY, context).strip()  # as loadgeoset
         unit = geoset.UNITS[self.parameterAsEnum(parameters, self.UNIT, context)]
         count = self.parameterAsInt(parameters, self.COUNT, context)
         distances = geoset.DISTANCE_MODES[self.parameterAsEnum(parameters, self.DISTANCES, context)]

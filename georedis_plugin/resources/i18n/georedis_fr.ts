@@ -4,67 +4,82 @@
   <context>
     <name>GeoRedis</name>
     <message>
-      <location filename="../../../georedis_plugin/core/clients.py" line="117" />
+      <location filename="../../../georedis_plugin/core/cache_aside.py" line="71" />
+      <source>Reading the cache was slower than computing ({read:.1f} ms against {compute:.1f} ms a value): GeoRedis computes the rest of this run without the cache. Check the link to the Redis server.</source>
+      <translation>La lecture du cache était plus lente que le calcul ({read:.1f} ms contre {compute:.1f} ms par valeur) : GeoRedis calcule le reste de cette exécution sans le cache. Vérifiez la liaison avec le serveur Redis.</translation>
+    </message>
+    <message>
+      <location filename="../../../georedis_plugin/core/clients.py" line="236" />
       <source>A Redis Cluster has only database 0. Set the database to 0.</source>
       <translation>Un Redis Cluster n'a que la base 0. Réglez la base de données sur 0.</translation>
     </message>
     <message>
-      <location filename="../../../georedis_plugin/core/clients.py" line="121" />
+      <location filename="../../../georedis_plugin/core/clients.py" line="240" />
       <source>In a Redis Cluster the key prefix cannot contain '{' or '}': they would decide the hash slot of every key. Choose another key prefix.</source>
       <translation>Dans un Redis Cluster, le préfixe des clés ne peut pas contenir « { » ni « } » : ils décideraient du slot de hachage de chaque clé. Choisissez un autre préfixe.</translation>
     </message>
     <message>
-      <location filename="../../../georedis_plugin/core/clients.py" line="279" />
+      <location filename="../../../georedis_plugin/core/clients.py" line="407" />
       <source>cluster of {n} primaries</source>
       <translation>cluster de {n} primaires</translation>
     </message>
     <message>
-      <location filename="../../../georedis_plugin/core/clients.py" line="282" />
+      <location filename="../../../georedis_plugin/core/clients.py" line="410" />
       <source>Sentinel service '{service}', primary at {host}:{port}</source>
       <translation>service Sentinel '{service}', primaire à {host}:{port}</translation>
     </message>
     <message>
-      <location filename="../../../georedis_plugin/core/config.py" line="90" />
+      <location filename="../../../georedis_plugin/core/config.py" line="47" />
+      <source>The key prefix is empty. Choose a key prefix, e.g. 'georedis'.</source>
+      <translation>Le préfixe des clés est vide. Choisissez un préfixe, par exemple 'georedis'.</translation>
+    </message>
+    <message>
+      <location filename="../../../georedis_plugin/core/config.py" line="53" />
+      <source>The key prefix '{prefix}' contains '{family}', a name GeoRedis uses after a prefix for its own keys: its keys would mix with those of the prefix '{shorter}'. Choose a prefix without the parts {families}.</source>
+      <translation>Le préfixe des clés '{prefix}' contient '{family}', un nom que GeoRedis utilise après un préfixe pour ses propres clés : ses clés se mêleraient à celles du préfixe '{shorter}'. Choisissez un préfixe sans les parties {families}.</translation>
+    </message>
+    <message>
+      <location filename="../../../georedis_plugin/core/config.py" line="116" />
       <source>The URL contains a password. Remove it from the URL and store the credentials in a QGIS authentication configuration (Basic) instead.</source>
       <translation>L'URL contient un mot de passe. Retirez-le de l'URL et enregistrez les identifiants dans une configuration d'authentification QGIS (Basic).</translation>
     </message>
     <message>
-      <location filename="../../../georedis_plugin/core/config.py" line="138" />
+      <location filename="../../../georedis_plugin/core/config.py" line="165" />
       <source>an unreadable address</source>
       <translation>une adresse illisible</translation>
     </message>
     <message>
-      <location filename="../../../georedis_plugin/core/config.py" line="191" />
+      <location filename="../../../georedis_plugin/core/config.py" line="228" />
       <source>'{item}' is not a node address. Write nodes as host:port, host:port.</source>
       <translation>'{item}' n'est pas une adresse de nœud. Écrivez les nœuds sous la forme hôte:port, hôte:port.</translation>
     </message>
     <message>
-      <location filename="../../../georedis_plugin/core/config.py" line="198" />
+      <location filename="../../../georedis_plugin/core/config.py" line="235" />
       <source>No nodes are given. List the cluster's or the Sentinels' host:port addresses.</source>
       <translation>Aucun nœud n'est indiqué. Listez les adresses hôte:port du cluster ou des Sentinels.</translation>
     </message>
     <message>
-      <location filename="../../../georedis_plugin/core/config.py" line="219" />
+      <location filename="../../../georedis_plugin/core/config.py" line="256" />
       <source>'{scheme}://' is not a Redis URL scheme. Use redis:// or rediss:// for one server, redis+cluster:// for a Redis Cluster, redis+sentinel:// for Sentinel.</source>
       <translation>'{scheme}://' n'est pas un schéma d'URL Redis. Utilisez redis:// ou rediss:// pour un serveur, redis+cluster:// pour un Redis Cluster, redis+sentinel:// pour Sentinel.</translation>
     </message>
     <message>
-      <location filename="../../../georedis_plugin/core/config.py" line="231" />
+      <location filename="../../../georedis_plugin/core/config.py" line="268" />
       <source>The port in '{url}' is not a number.</source>
       <translation>Le port de '{url}' n'est pas un nombre.</translation>
     </message>
     <message>
-      <location filename="../../../georedis_plugin/core/config.py" line="237" />
+      <location filename="../../../georedis_plugin/core/config.py" line="274" />
       <source>A Redis Cluster has only database 0. Remove the database from the URL.</source>
       <translation>Un Redis Cluster n'a que la base 0. Retirez la base de données de l'URL.</translation>
     </message>
     <message>
-      <location filename="../../../georedis_plugin/core/config.py" line="243" />
+      <location filename="../../../georedis_plugin/core/config.py" line="280" />
       <source>A Sentinel URL needs the service (master) name: redis+sentinel://host:26379,host:26380/mymaster/0.</source>
       <translation>Une URL Sentinel doit contenir le nom du service (maître) : redis+sentinel://hôte:26379,hôte:26380/mymaster/0.</translation>
     </message>
     <message>
-      <location filename="../../../georedis_plugin/core/config.py" line="258" />
+      <location filename="../../../georedis_plugin/core/config.py" line="295" />
       <source>'{value}' is not a database number.</source>
       <translation>'{value}' n'est pas un numéro de base de données.</translation>
     </message>
@@ -80,136 +95,181 @@
     </message>
     <message>
       <location filename="../../../georedis_plugin/core/errors.py" line="78" />
+      <source>{command} (command {number} of a pipeline): {reason}</source>
+      <translation>{command} (commande {number} d'un pipeline) : {reason}</translation>
+    </message>
+    <message>
+      <location filename="../../../georedis_plugin/core/errors.py" line="126" />
       <source>Redis at {where} refused the credentials ({error}). Check the user name and password in the authentication configuration chosen in the GeoRedis settings.</source>
       <translation>Redis à {where} a refusé les identifiants ({error}). Vérifiez le nom d'utilisateur et le mot de passe de la configuration d'authentification choisie dans les paramètres GeoRedis.</translation>
     </message>
     <message>
-      <location filename="../../../georedis_plugin/core/errors.py" line="83" />
+      <location filename="../../../georedis_plugin/core/errors.py" line="131" />
       <source>The Redis user has no permission for this ({error}). Ask the administrator for access to the keys under '{prefix}:*' and the commands GeoRedis uses.</source>
       <translation>L'utilisateur Redis n'a pas la permission pour cette opération ({error}). Demandez à l'administrateur l'accès aux clés '{prefix}:*' et aux commandes qu'utilise GeoRedis.</translation>
     </message>
     <message>
-      <location filename="../../../georedis_plugin/core/errors.py" line="88" />
+      <location filename="../../../georedis_plugin/core/errors.py" line="136" />
       <source>Redis at {where} did not answer within the timeout ({connect:g} s to connect, {read:g} s to read). Check that the server is up and reachable, or raise the timeouts in the settings.</source>
       <translation>Redis à {where} n'a pas répondu dans le délai ({connect:g} s pour se connecter, {read:g} s pour lire). Vérifiez que le serveur fonctionne et est joignable, ou augmentez les délais dans les paramètres.</translation>
     </message>
     <message>
-      <location filename="../../../georedis_plugin/core/errors.py" line="95" />
+      <location filename="../../../georedis_plugin/core/errors.py" line="143" />
       <source>With TLS on, a server that does not use TLS looks like this: check the TLS setting.</source>
       <translation>Avec TLS activé, un serveur qui n'utilise pas TLS se comporte ainsi : vérifiez le réglage TLS.</translation>
     </message>
     <message>
-      <location filename="../../../georedis_plugin/core/errors.py" line="102" />
+      <location filename="../../../georedis_plugin/core/errors.py" line="150" />
+      <source>Redis at {where} has as many clients as its maxclients setting allows. Try again later, or ask the administrator to raise maxclients.</source>
+      <translation>Redis à {where} a autant de clients que son réglage maxclients le permet. Réessayez plus tard, ou demandez à l'administrateur d'augmenter maxclients.</translation>
+    </message>
+    <message>
+      <location filename="../../../georedis_plugin/core/errors.py" line="159" />
+      <source>The server at {where} is not a Redis server: its answer is not in the Redis protocol ({error}); a web server, for one, answers like this. Check the host and port in the GeoRedis settings (Redis listens on 6379 by default).</source>
+      <translation>Le serveur à {where} n'est pas un serveur Redis : sa réponse n'est pas dans le protocole Redis ({error}) ; un serveur web, par exemple, répond ainsi. Vérifiez l'hôte et le port dans les paramètres GeoRedis (Redis écoute par défaut sur le port 6379).</translation>
+    </message>
+    <message>
+      <location filename="../../../georedis_plugin/core/errors.py" line="166" />
+      <source>Redis at {where} is full and refused a write ({error}). Raise its maxmemory; on a server that only caches results, maxmemory-policy allkeys-lru lets old entries make room (never where geo sets are kept).</source>
+      <translation>Redis à {where} est plein et a refusé une écriture ({error}). Augmentez son maxmemory ; sur un serveur qui ne sert que de cache aux résultats, maxmemory-policy allkeys-lru permet aux anciennes entrées de libérer la place (jamais là où sont gardés des ensembles géo).</translation>
+    </message>
+    <message>
+      <location filename="../../../georedis_plugin/core/errors.py" line="172" />
+      <source>Redis at {where} has no database {database}. Choose a database from 0 to the server's 'databases' setting minus one (0 to 15 by default).</source>
+      <translation>Redis à {where} n'a pas de base de données {database}. Choisissez une base de 0 jusqu'au réglage 'databases' du serveur moins un (0 à 15 par défaut).</translation>
+    </message>
+    <message>
+      <location filename="../../../georedis_plugin/core/errors.py" line="177" />
+      <source>Redis at {where} refused a value longer than its limit (proto-max-bulk-len, {error}). Raise proto-max-bulk-len on the server to store values this large.</source>
+      <translation>Redis à {where} a refusé une valeur plus longue que sa limite (proto-max-bulk-len, {error}). Augmentez proto-max-bulk-len sur le serveur pour stocker des valeurs aussi grandes.</translation>
+    </message>
+    <message>
+      <location filename="../../../georedis_plugin/core/errors.py" line="183" />
+      <source>Redis at {where} does not offer {command}: the administrator disabled it (rename-command in the server's configuration). Geo-set searches run as a server-side Lua script and need EVALSHA, EVAL and SCRIPT: ask for them to be enabled, or use a server that has them.</source>
+      <translation>Redis à {where} ne propose pas {command} : l'administrateur l'a désactivée (rename-command dans la configuration du serveur). Les recherches dans les ensembles géo s'exécutent comme un script Lua côté serveur et ont besoin d'EVALSHA, EVAL et SCRIPT : demandez leur activation, ou utilisez un serveur qui les propose.</translation>
+    </message>
+    <message>
+      <location filename="../../../georedis_plugin/core/errors.py" line="190" />
+      <source>Redis at {where} does not offer {command}: the command was disabled (rename-command in the server's configuration) or the server is older than Redis 6.2. Ask the administrator to enable it, or use a newer server.</source>
+      <translation>Redis à {where} ne propose pas {command} : la commande a été désactivée (rename-command dans la configuration du serveur) ou le serveur est antérieur à Redis 6.2. Demandez à l'administrateur de l'activer, ou utilisez un serveur plus récent.</translation>
+    </message>
+    <message>
+      <location filename="../../../georedis_plugin/core/errors.py" line="195" />
       <source>Redis at {where} answered with an error: {error}</source>
       <translation>Redis à {where} a répondu par une erreur : {error}</translation>
     </message>
     <message>
-      <location filename="../../../georedis_plugin/core/errors.py" line="105" />
+      <location filename="../../../georedis_plugin/core/errors.py" line="198" />
       <source>Unexpected error talking to Redis at {where}: {kind}: {error}</source>
       <translation>Erreur inattendue en dialoguant avec Redis à {where} : {kind} : {error}</translation>
     </message>
     <message>
-      <location filename="../../../georedis_plugin/core/errors.py" line="113" />
+      <location filename="../../../georedis_plugin/core/errors.py" line="206" />
       <source>The TLS connection to {where} failed ({error}). Check that the server expects TLS, that the TLS setting matches, and that the CA file signs its certificate.</source>
       <translation>La connexion TLS à {where} a échoué ({error}). Vérifiez que le serveur attend TLS, que le réglage TLS correspond et que le fichier d'AC signe son certificat.</translation>
     </message>
     <message>
-      <location filename="../../../georedis_plugin/core/errors.py" line="118" />
+      <location filename="../../../georedis_plugin/core/errors.py" line="211" />
       <source>Nothing accepts connections at {where} ({error}). Start redis-server there, or correct the host and port in the GeoRedis settings.</source>
       <translation>Rien n'accepte de connexion à {where} ({error}). Démarrez redis-server à cet endroit, ou corrigez l'hôte et le port dans les paramètres GeoRedis.</translation>
     </message>
     <message>
-      <location filename="../../../georedis_plugin/core/errors.py" line="122" />
+      <location filename="../../../georedis_plugin/core/errors.py" line="215" />
       <source>The host of {where} is unknown ({error}). Check the host name.</source>
       <translation>L'hôte de {where} est inconnu ({error}). Vérifiez le nom d'hôte.</translation>
     </message>
     <message>
-      <location filename="../../../georedis_plugin/core/errors.py" line="129" />
+      <location filename="../../../georedis_plugin/core/errors.py" line="222" />
+      <source>Redis at {where} closed the connection while GeoRedis was sending ({error}). A value longer than the server's proto-max-bulk-len, or a request over its client-query-buffer-limit, does this: check the server's logs.</source>
+      <translation>Redis à {where} a fermé la connexion pendant que GeoRedis envoyait des données ({error}). Une valeur plus longue que le proto-max-bulk-len du serveur, ou une requête dépassant son client-query-buffer-limit, produit cela : consultez les journaux du serveur.</translation>
+    </message>
+    <message>
+      <location filename="../../../georedis_plugin/core/errors.py" line="228" />
       <source>Redis at {where} closed the connection ({error}). If the server expects TLS, turn TLS on in the settings; otherwise check the server's logs.</source>
       <translation>Redis à {where} a fermé la connexion ({error}). Si le serveur attend TLS, activez TLS dans les paramètres ; sinon consultez les journaux du serveur.</translation>
     </message>
     <message>
-      <location filename="../../../georedis_plugin/core/errors.py" line="133" />
+      <location filename="../../../georedis_plugin/core/errors.py" line="232" />
       <source>Could not talk to Redis at {where} ({error}). Check host, port and TLS settings.</source>
       <translation>Impossible de dialoguer avec Redis à {where} ({error}). Vérifiez l'hôte, le port et les réglages TLS.</translation>
     </message>
     <message>
-      <location filename="../../../georedis_plugin/core/errors.py" line="143" />
+      <location filename="../../../georedis_plugin/core/errors.py" line="242" />
       <source>The Redis Cluster at {where} is down: some hash slots have no reachable primary ({error}). Check the cluster's nodes (redis-cli --cluster check host:port) and try again once CLUSTER INFO reports cluster_state:ok.</source>
       <translation>Le Redis Cluster à {where} est hors service : certains slots de hachage n'ont pas de primaire joignable ({error}). Vérifiez les nœuds du cluster (redis-cli --cluster check hôte:port) et réessayez quand CLUSTER INFO indique cluster_state:ok.</translation>
     </message>
     <message>
-      <location filename="../../../georedis_plugin/core/errors.py" line="152" />
+      <location filename="../../../georedis_plugin/core/errors.py" line="251" />
       <source>The Redis Cluster at {where} was moving data between its nodes (failover or resharding: {error}). Run the operation again.</source>
       <translation>Le Redis Cluster à {where} déplaçait des données entre ses nœuds (bascule ou redistribution : {error}). Relancez l'opération.</translation>
     </message>
     <message>
-      <location filename="../../../georedis_plugin/core/errors.py" line="157" />
+      <location filename="../../../georedis_plugin/core/errors.py" line="256" />
       <source>The Redis Cluster at {where} refused a request spanning several hash slots ({error}). This is a GeoRedis bug: please report it.</source>
       <translation>Le Redis Cluster à {where} a refusé une requête portant sur plusieurs slots de hachage ({error}). C'est un bogue de GeoRedis : merci de le signaler.</translation>
     </message>
     <message>
-      <location filename="../../../georedis_plugin/core/errors.py" line="164" />
+      <location filename="../../../georedis_plugin/core/errors.py" line="263" />
       <source>The server at {where} is not part of a Redis Cluster. Choose the standalone mode (a redis:// URL), or give the addresses of the cluster's nodes.</source>
       <translation>Le serveur à {where} ne fait pas partie d'un Redis Cluster. Choisissez le mode serveur unique (une URL redis://) ou indiquez les adresses des nœuds du cluster.</translation>
     </message>
     <message>
-      <location filename="../../../georedis_plugin/core/errors.py" line="171" />
+      <location filename="../../../georedis_plugin/core/errors.py" line="270" />
       <source>Redis at {where} is a read-only replica ({error}). Point GeoRedis at the primary, or use the Sentinel mode so it always finds the primary.</source>
       <translation>Redis à {where} est un réplica en lecture seule ({error}). Pointez GeoRedis vers le primaire, ou utilisez le mode Sentinel pour qu'il trouve toujours le primaire.</translation>
     </message>
     <message>
-      <location filename="../../../georedis_plugin/core/errors.py" line="181" />
+      <location filename="../../../georedis_plugin/core/errors.py" line="280" />
       <source>The primary of the Sentinel service '{service}' ({where}) could not be reached ({error}). If it has just failed, the Sentinels promote a replica within their down-after time: try again then.</source>
       <translation>Le primaire du service Sentinel '{service}' ({where}) est injoignable ({error}). S'il vient de tomber, les Sentinels promeuvent un réplica après leur délai down-after : réessayez alors.</translation>
     </message>
     <message>
-      <location filename="../../../georedis_plugin/core/errors.py" line="187" />
+      <location filename="../../../georedis_plugin/core/errors.py" line="286" />
       <source>A node of the Redis Cluster at {where} could not be reached ({error}). If a primary has just failed, the cluster promotes one of its replicas: try again then; otherwise check the nodes' addresses.</source>
       <translation>Un nœud du Redis Cluster à {where} est injoignable ({error}). Si un primaire vient de tomber, le cluster promeut l'un de ses réplicas : réessayez alors ; sinon vérifiez les adresses des nœuds.</translation>
     </message>
     <message>
-      <location filename="../../../georedis_plugin/core/errors.py" line="198" />
+      <location filename="../../../georedis_plugin/core/errors.py" line="297" />
       <source>The server at {where} is not a Sentinel. List the Sentinels' addresses (port 26379 by default), not the Redis servers'.</source>
       <translation>Le serveur à {where} n'est pas une Sentinel. Indiquez les adresses des Sentinels (port 26379 par défaut), pas celles des serveurs Redis.</translation>
     </message>
     <message>
-      <location filename="../../../georedis_plugin/core/errors.py" line="224" />
+      <location filename="../../../georedis_plugin/core/errors.py" line="323" />
       <source>The Sentinels at {where} refused the credentials. Choose the Sentinels' own authentication configuration in the GeoRedis settings (or none if they have no password).</source>
       <translation>Les Sentinels à {where} ont refusé les identifiants. Choisissez la configuration d'authentification propre aux Sentinels dans les paramètres GeoRedis (ou aucune si elles n'ont pas de mot de passe).</translation>
     </message>
     <message>
-      <location filename="../../../georedis_plugin/core/errors.py" line="231" />
+      <location filename="../../../georedis_plugin/core/errors.py" line="330" />
       <source>The TLS connection to the Sentinels at {where} failed ({error}). Check that they expect TLS, that the TLS setting matches, and that the CA file signs their certificates.</source>
       <translation>La connexion TLS aux Sentinels à {where} a échoué ({error}). Vérifiez qu'elles attendent TLS, que le réglage TLS correspond et que le fichier d'AC signe leurs certificats.</translation>
     </message>
     <message>
-      <location filename="../../../georedis_plugin/core/errors.py" line="236" />
+      <location filename="../../../georedis_plugin/core/errors.py" line="335" />
       <source>No Sentinel at {where} knows a reachable primary for the service '{service}' ({error}). Check the service (master) name and that the Sentinels run; during a failover, try again once a replica has been promoted.</source>
       <translation>Aucune Sentinel à {where} ne connaît de primaire joignable pour le service '{service}' ({error}). Vérifiez le nom du service (maître) et que les Sentinels fonctionnent ; pendant une bascule, réessayez une fois un réplica promu.</translation>
     </message>
     <message>
-      <location filename="../../../georedis_plugin/core/errors.py" line="246" />
+      <location filename="../../../georedis_plugin/core/errors.py" line="345" />
       <source>The TLS connection to the Redis Cluster at {where} failed ({error}). Check that the nodes expect TLS, that the TLS setting matches, and that the CA file signs their certificates.</source>
       <translation>La connexion TLS au Redis Cluster à {where} a échoué ({error}). Vérifiez que les nœuds attendent TLS, que le réglage TLS correspond et que le fichier d'AC signe leurs certificats.</translation>
     </message>
     <message>
-      <location filename="../../../georedis_plugin/core/errors.py" line="259" />
+      <location filename="../../../georedis_plugin/core/errors.py" line="358" />
       <source>The Redis Cluster at {where} does not cover every hash slot ({error}). Wait for a failover to finish or repair the cluster (redis-cli --cluster fix).</source>
       <translation>Le Redis Cluster à {where} ne couvre pas tous les slots de hachage ({error}). Attendez la fin d'une bascule ou réparez le cluster (redis-cli --cluster fix).</translation>
     </message>
     <message>
-      <location filename="../../../georedis_plugin/core/errors.py" line="263" />
+      <location filename="../../../georedis_plugin/core/errors.py" line="362" />
       <source>No node of the Redis Cluster at {where} answered ({error}). Check the nodes' addresses and that the cluster runs.</source>
       <translation>Aucun nœud du Redis Cluster à {where} n'a répondu ({error}). Vérifiez les adresses des nœuds et que le cluster fonctionne.</translation>
     </message>
     <message>
-      <location filename="../../../georedis_plugin/core/geoset/catalog.py" line="79" />
+      <location filename="../../../georedis_plugin/core/geoset/catalog.py" line="82" />
       <source>There is no geo set '{name}' (key {key}) on the server. Load a point layer into it first, or pick one of the listed sets.</source>
       <translation>Il n'y a pas d'ensemble géo '{name}' (clé {key}) sur le serveur. Chargez-y d'abord une couche de points, ou choisissez l'un des ensembles listés.</translation>
     </message>
     <message>
-      <location filename="../../../georedis_plugin/core/geoset/catalog.py" line="85" />
+      <location filename="../../../georedis_plugin/core/geoset/catalog.py" line="88" />
       <source>The key {key} holds a {type}, not a geo set. Choose another set name, or delete that key if it is not needed.</source>
       <translation>La clé {key} contient un {type}, pas un ensemble géo. Choisissez un autre nom d'ensemble, ou supprimez cette clé si elle est inutile.</translation>
     </message>
@@ -229,17 +289,17 @@
       <translation>Mode de distance inconnu « {mode} ». Utilisez l'un de : {modes}.</translation>
     </message>
     <message>
-      <location filename="../../../georedis_plugin/core/geoset/hits.py" line="170" />
+      <location filename="../../../georedis_plugin/core/geoset/hits.py" line="177" />
       <source>Could not read the hits back from {path}; building them one by one instead.</source>
       <translation>Impossible de relire les résultats depuis {path} ; ils sont construits un par un.</translation>
     </message>
     <message>
-      <location filename="../../../georedis_plugin/core/geoset/hits.py" line="214" />
+      <location filename="../../../georedis_plugin/core/geoset/hits.py" line="221" />
       <source>QGIS could not write the hits into a memory layer ({error}). Search again; if this repeats, report it with the geo set's field types.</source>
       <translation>QGIS n'a pas pu écrire les résultats dans une couche mémoire ({error}). Relancez la recherche ; si cela se reproduit, signalez-le en donnant les types des champs de l'ensemble géo.</translation>
     </message>
     <message>
-      <location filename="../../../georedis_plugin/core/geoset/hits.py" line="216" />
+      <location filename="../../../georedis_plugin/core/geoset/hits.py" line="223" />
       <source>no reason given</source>
       <translation>sans raison donnée</translation>
     </message>
@@ -249,37 +309,52 @@
       <translation>Un ensemble géo a besoin d'un nom. Saisissez un nom de clé et réessayez.</translation>
     </message>
     <message>
-      <location filename="../../../georedis_plugin/core/geoset/loading.py" line="127" />
+      <location filename="../../../georedis_plugin/core/geoset/loading.py" line="136" />
       <source>Loading '{name}' was canceled.</source>
       <translation>Le chargement de '{name}' a été annulé.</translation>
     </message>
     <message>
-      <location filename="../../../georedis_plugin/core/geoset/loading.py" line="175" />
+      <location filename="../../../georedis_plugin/core/geoset/loading.py" line="198" />
+      <source>The server dropped part of the geo set '{name}' while it was loading: it held {held} of {count} points ({rows} attribute rows). Its maxmemory-policy evicts keys to make room. Nothing was changed. Keep geo sets on a server without eviction (maxmemory-policy noeviction) or raise its maxmemory, then load again.</source>
+      <translation>Le serveur a supprimé une partie de l'ensemble géo '{name}' pendant son chargement : il en détenait {held} points sur {count} ({rows} lignes d'attributs). Sa maxmemory-policy évince des clés pour faire de la place. Rien n'a été modifié. Gardez les ensembles géo sur un serveur sans éviction (maxmemory-policy noeviction) ou augmentez son maxmemory, puis rechargez.</translation>
+    </message>
+    <message>
+      <location filename="../../../georedis_plugin/core/geoset/loading.py" line="224" />
       <source>Could not delete the temporary keys {key}*: {error}</source>
       <translation>Impossible de supprimer les clés temporaires {key}* : {error}</translation>
     </message>
     <message>
-      <location filename="../../../georedis_plugin/core/geoset/reading.py" line="226" />
+      <location filename="../../../georedis_plugin/core/geoset/reading.py" line="223" />
+      <source>The field '{field}' ({type}) holds several values in each feature, which a geo set cannot give back as they were. Turn it into text first (Field calculator: to_json("{field}")), or load without storing the attributes.</source>
+      <translation>Le champ '{field}' ({type}) contient plusieurs valeurs dans chaque entité, qu'un ensemble géo ne peut pas restituer telles quelles. Convertissez-le d'abord en texte (calculatrice de champ : to_json("{field}")), ou chargez sans stocker les attributs.</translation>
+    </message>
+    <message>
+      <location filename="../../../georedis_plugin/core/geoset/reading.py" line="245" />
       <source>'{name}' is not a point layer. Choose a layer of points or multipoints.</source>
       <translation>'{name}' n'est pas une couche de points. Choisissez une couche de points ou de multipoints.</translation>
     </message>
     <message>
-      <location filename="../../../georedis_plugin/core/geoset/reading.py" line="236" />
+      <location filename="../../../georedis_plugin/core/geoset/reading.py" line="255" />
       <source>The layer has no field '{field}'. Choose one of its fields as id.</source>
       <translation>La couche n'a pas de champ '{field}'. Choisissez l'un de ses champs comme identifiant.</translation>
     </message>
     <message>
-      <location filename="../../../georedis_plugin/core/geoset/search.py" line="125" />
+      <location filename="../../../georedis_plugin/core/geoset/search.py" line="129" />
       <source>'{member}' is not a member of the geo set '{name}'. Check the member name (the id field's value, or the feature id).</source>
       <translation>'{member}' n'est pas un membre de l'ensemble géo '{name}'. Vérifiez le nom du membre (la valeur du champ identifiant, ou l'identifiant de l'entité).</translation>
     </message>
     <message>
-      <location filename="../../../georedis_plugin/core/geoset/search.py" line="292" />
+      <location filename="../../../georedis_plugin/core/geoset/search.py" line="285" />
+      <source>The attributes of the geo set '{name}' are gone from the server (key {key} is missing: deleted, or evicted by a maxmemory-policy), though the set was loaded with them. Load the layer into the set again; keep geo sets on a server without eviction (maxmemory-policy noeviction).</source>
+      <translation>Les attributs de l'ensemble géo '{name}' ont disparu du serveur (la clé {key} manque : supprimée, ou évincée par une maxmemory-policy), alors que l'ensemble a été chargé avec eux. Chargez de nouveau la couche dans l'ensemble ; gardez les ensembles géo sur un serveur sans éviction (maxmemory-policy noeviction).</translation>
+    </message>
+    <message>
+      <location filename="../../../georedis_plugin/core/geoset/search.py" line="305" />
       <source>Redis cannot search around longitude {lon}, latitude {lat}: it covers latitudes up to ±85.05112878° and longitudes up to ±180°. Choose a centre within that range.</source>
       <translation>Redis ne peut pas chercher autour de la longitude {lon}, latitude {lat} : il couvre les latitudes jusqu'à ±85,05112878° et les longitudes jusqu'à ±180°. Choisissez un centre dans ces limites.</translation>
     </message>
     <message>
-      <location filename="../../../georedis_plugin/core/geoset/search.py" line="298" />
+      <location filename="../../../georedis_plugin/core/geoset/search.py" line="311" />
       <source>Redis refused the search of '{name}': {error}</source>
       <translation>Redis a refusé la recherche dans '{name}' : {error}</translation>
     </message>
@@ -329,29 +404,34 @@
       <translation>La recherche par polygone demande une géométrie polygonale.</translation>
     </message>
     <message>
-      <location filename="../../../georedis_plugin/core/geoset/shapes.py" line="328" />
+      <location filename="../../../georedis_plugin/core/geoset/shapes.py" line="327" />
       <source>within polygon</source>
       <translation>dans le polygone</translation>
     </message>
     <message>
-      <location filename="../../../georedis_plugin/core/geoset/shapes.py" line="342" />
+      <location filename="../../../georedis_plugin/core/geoset/shapes.py" line="341" />
       <source>The point cannot be expressed in WGS 84 ({error}). Pick a point on the map.</source>
       <translation>Le point ne peut pas être exprimé en WGS 84 ({error}). Choisissez un point sur la carte.</translation>
     </message>
     <message>
-      <location filename="../../../georedis_plugin/core/geoset/shapes.py" line="367" />
+      <location filename="../../../georedis_plugin/core/geoset/shapes.py" line="366" />
       <source>A polygon cannot be expressed in WGS 84 ({error}). Use polygons within the valid area of their layer's CRS.</source>
       <translation>Un polygone ne peut pas être exprimé en WGS 84 ({error}). Utilisez des polygones situés dans l'emprise valide du SCR de leur couche.</translation>
     </message>
     <message>
-      <location filename="../../../georedis_plugin/core/geoset/shapes.py" line="374" />
+      <location filename="../../../georedis_plugin/core/geoset/shapes.py" line="373" />
       <source>There is no polygon to search in (no feature with a geometry). Select or draw one.</source>
       <translation>Il n'y a aucun polygone où chercher (aucune entité n'a de géométrie). Sélectionnez ou dessinez-en un.</translation>
     </message>
     <message>
-      <location filename="../../../georedis_plugin/core/wkb_cache.py" line="300" />
+      <location filename="../../../georedis_plugin/core/wkb_cache.py" line="320" />
       <source>GeoRedis computes the results without the cache for the rest of this run.</source>
       <translation>GeoRedis calcule les résultats sans le cache pour le reste de ce traitement.</translation>
+    </message>
+    <message>
+      <location filename="../../../georedis_plugin/core/wkb_cache.py" line="451" />
+      <source>The cache statistics of this run were not stored: {reason}</source>
+      <translation>Les statistiques du cache de cette exécution n'ont pas été enregistrées : {reason}</translation>
     </message>
     <message>
       <location filename="../../../georedis_plugin/dependencies.py" line="155" />
