@@ -20,6 +20,8 @@ def algorithm_classes() -> list:
     from .algorithms.box_search import BoxSearchAlgorithm
     from .algorithms.buffer import BufferAlgorithm
     from .algorithms.clear_cache import ClearCacheAlgorithm
+    from .algorithms.clip import ClipAlgorithm
+    from .algorithms.difference import DifferenceAlgorithm
     from .algorithms.intersection import IntersectionAlgorithm
     from .algorithms.load_geoset import LoadGeoSetAlgorithm
     from .algorithms.polygon_search import PolygonSearchAlgorithm
@@ -28,6 +30,8 @@ def algorithm_classes() -> list:
     return [
         BufferAlgorithm,
         IntersectionAlgorithm,
+        ClipAlgorithm,
+        DifferenceAlgorithm,
         ClearCacheAlgorithm,
         LoadGeoSetAlgorithm,
         RadiusSearchAlgorithm,

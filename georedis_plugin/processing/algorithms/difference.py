@@ -1,0 +1,56 @@
+"""georedis:difference: native:difference's result, cached per input geometry and the overlay
+geometries it touches."""
+
+from ...core.clip_difference import difference_many
+from .cached import CACHE_HELP
+from .cover import CoverAlgorithm
+
+
+class DifferenceAlgorithm(CoverAlgorithm):
+    NATIVE_ID = "native:difference"
+    OP = "difference"
+    HONOURED = frozenset(
+        (
+            CoverAlgorithm.INPUT,
+            CoverAlgorithm.OVERLAY,
+            CoverAlgorithm.OUTPUT,
+            CoverAlgorithm.GRID_SIZE,  # QGIS 3.28 and later (QgsGeometryParameters)
+        )
+    )
+    KEEPS_FEATURES_WITHOUT_GEOMETRY = True  # native writes them as they are
+
+    def name(self) -> str:
+        return "difference"
+
+    def displayName(self) -> str:
+        return self.tr("Difference (cached)")
+
+    def tags(self):
+        return self.tr("difference,erase,not overlap,overlay,cache,redis").split(",")
+
+    def shortHelpString(self) -> str:
+        return self.tr(
+            "Keeps the parts of the Input layer's features that fall outside the features of "
+            "the Overlay layer, with exactly the result of QGIS's native Difference algorithm: "
+            "the attributes are not modified, and the overlay is reprojected to the input's CRS."
+        ) + self.tr(CACHE_HELP).format(
+            op=self.OP,
+            pair=(
+                " and the WKB of the overlay geometries it intersects (a hash of each): "
+                "editing an overlay feature recomputes only the input features it touches"
+            ),
+        )
+
+    def compute(self, layer_a, layer_b, geoms, jobs, geometry_type, grid_size, feedback):
+        self._geometries(layer_a, layer_b, geoms)
+        return difference_many(
+            layer_a["wkbs"],
+            layer_b["wkbs"],
+            geoms["a"],
+            geoms["b"],
+            jobs,
+            geometry_type,
+            grid_size=grid_size,
+            cancelled=feedback.isCanceled,
+            progress=lambda fraction: feedback.setProgress(45 + 40 * fraction),
+        )
