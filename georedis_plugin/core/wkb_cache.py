@@ -13,6 +13,8 @@ import json
 import struct
 import time
 
+import numpy as np
+
 from ..i18n import tr
 from .clients import get_client, mget
 from .config import ConnectionConfig
@@ -131,6 +133,133 @@ def _walk(buf, offset, depth):
     return base, offset
 
 
+# Values still being walked when fewer than this many remain go to the per-value walk: a
+# numpy step costs the same for 10 values as for 10,000, and long multipart tails are rare.
+_VECTOR_MIN_ACTIVE = 64
+
+
+def wkb_base_types(values) -> np.ndarray:
+    """``wkb_base_type`` of many values at once: an int8 array, 0 where a value is unsound.
+
+    The same answers as ``wkb_base_type`` (tests/test_wkb_bulk_reference.py compares them on
+    generated sound and hostile values), without its per-value Python walk on the common
+    shape, little-endian ISO WKB of one (multi) point, line or polygon type: all values are
+    walked together, one header or ring count per numpy step, while at least
+    ``_VECTOR_MIN_ACTIVE`` values have parts left. Anything else (big-endian, EWKB flags,
+    collections, long multipart tails) is walked per value. Each step advances a value by at
+    least four bytes and stops it at its end, so hostile counts cost no more than a sound value.
+    Warm buffer of 28,298 airport-sized polygons: 0.09 s per value, 0.006 s here.
+    """
+    count = len(values)
+    result = np.zeros(count, dtype=np.int8)
+    lengths = np.fromiter(map(len, values), dtype=np.int64, count=count)
+    if not lengths.any():
+        return result
+    buf = np.frombuffer(b"".join(values), dtype=np.uint8)
+    ends = np.cumsum(lengths)
+    pos = ends - lengths
+    slow = np.zeros(count, dtype=bool)  # left to the per-value walk
+
+    def u32(at):
+        # little-endian uint32 at each offset of ``at`` (callers checked the bounds)
+        b = buf[at[:, None] + np.arange(4)].astype(np.int64)
+        return b[:, 0] | (b[:, 1] << 8) | (b[:, 2] << 16) | (b[:, 3] << 24)
+
+    live = (lengths >= 9) & (lengths <= MAX_VALUE_BYTES)
+    live &= buf[np.minimum(pos, len(buf) - 1)] == 1
+    slow |= (lengths >= 9) & (lengths <= MAX_VALUE_BYTES) & ~live  # other byte order: walk
+    idx = np.flatnonzero(live)
+    raw = u32(pos[idx] + 1)
+    dim_code, base = np.divmod(raw, 1000)
+    plain = (raw < 0x10000000) & (dim_code <= 3) & (base >= 1) & (base <= 6)
+    slow[idx[~plain]] = True  # flags, collections, unknown types: walked (and judged) per value
+    idx, dim_code, base = idx[plain], dim_code[plain], base[plain]
+    point_size = 16 + 8 * np.isin(dim_code, (1, 3)) + 8 * np.isin(dim_code, (2, 3))
+    multi = base >= 4
+    part_base = np.where(multi, base - 3, base)
+    # per value: the part header expected, parts and counts (rings or points) left to read
+    part_code = dim_code * 1000 + part_base
+    at = pos[idx] + 5
+    parts_left = np.where(multi, 0, 1)
+    need_header = multi.copy()
+    counts_left = np.zeros(len(idx), dtype=np.int64)
+    end = ends[idx]
+    # multi: the part count (the header was 5 bytes; 4 more fit since lengths >= 9)
+    parts_left[multi] = u32(at[multi])
+    at[multi] += 4
+    bad = multi & (parts_left * 9 > end - at)
+    # single: no part header; go straight to the part body
+    state = np.where(multi, 0, 1)  # 0: part header, 1: part body, 2: counts
+    keep = ~bad
+    idx, end, at, state = idx[keep], end[keep], at[keep], state[keep]
+    parts_left, counts_left, part_base = parts_left[keep], counts_left[keep], part_base[keep]
+    part_code, point_size, need_header = part_code[keep], point_size[keep], need_header[keep]
+    base_of = base[keep]
+    while len(idx) >= _VECTOR_MIN_ACTIVE:
+        failed = np.zeros(len(idx), dtype=bool)
+        done = np.zeros(len(idx), dtype=bool)
+        to_walk = np.zeros(len(idx), dtype=bool)
+        # a part header: byte order and type as the value's own (else the per-value walk)
+        header = (state == 0) & need_header
+        finished = header & (parts_left == 0)
+        done |= finished & (at == end)
+        failed |= finished & (at != end)
+        header &= ~finished
+        fits = header & (at + 5 <= end)
+        failed |= header & ~fits
+        h = np.flatnonzero(fits)
+        same = (buf[at[h]] == 1) & (u32(at[h] + 1) == part_code[h])
+        to_walk[h[~same]] = True
+        h = h[same]
+        at[h] += 5
+        parts_left[h] -= 1
+        state[h] = 1
+        # a part body: a point is its coordinates, lines and polygons start with a count
+        body = np.flatnonzero((state == 1) & ~failed & ~to_walk)
+        points = body[part_base[body] == 1]
+        at[points] += point_size[points]
+        state[points] = 0
+        counted = body[part_base[body] != 1]
+        fits = at[counted] + 4 <= end[counted]
+        failed[counted[~fits]] = True
+        counted = counted[fits]
+        number = u32(at[counted])
+        at[counted] += 4
+        lines = part_base[counted] == 2
+        at[counted[lines]] += number[lines] * point_size[counted[lines]]
+        state[counted[lines]] = 0
+        rings = counted[~lines]
+        counts_left[rings] = number[~lines]
+        failed[rings[number[~lines] * 4 > end[rings] - at[rings]]] = True
+        state[rings] = 2
+        # ring counts of a polygon, one per step
+        ringing = np.flatnonzero((state == 2) & ~failed)
+        over = counts_left[ringing] == 0
+        state[ringing[over]] = 0
+        ringing = ringing[~over]
+        fits = at[ringing] + 4 <= end[ringing]
+        failed[ringing[~fits]] = True
+        ringing = ringing[fits]
+        at[ringing] += 4 + u32(at[ringing]) * point_size[ringing]
+        counts_left[ringing] -= 1
+        failed |= at > end
+        # single geometries are done after their body
+        single_done = ~need_header & (state == 0) & ~failed & ~to_walk
+        done |= single_done & (at == end)
+        failed |= single_done & (at != end)
+        result[idx[done & ~failed]] = base_of[done & ~failed]
+        slow[idx[to_walk & ~failed]] = True
+        keep = ~(done | failed | to_walk)
+        idx, end, at, state = idx[keep], end[keep], at[keep], state[keep]
+        parts_left, counts_left, part_base = parts_left[keep], counts_left[keep], part_base[keep]
+        part_code, point_size = part_code[keep], point_size[keep]
+        need_header, base_of = need_header[keep], base_of[keep]
+    slow[idx] = True
+    for index in np.flatnonzero(slow):
+        result[index] = wkb_base_type(values[index]) or 0
+    return result
+
+
 class WkbCache:
     """Batched get/set of WKB values for one algorithm run.
 
@@ -146,6 +275,7 @@ class WkbCache:
         self.hits = 0
         self.misses = 0
         self.rejected = 0
+        self.oversized = 0
         self.warning = ""
         self._client = None
 
@@ -173,14 +303,26 @@ class WkbCache:
     def get_many(self, keys: list, allowed_types=None) -> list:
         """WKB bytes per key, or None for a miss (absent, invalid, wrong type, Redis down)."""
 
-        def is_valid(data):
-            base = wkb_base_type(data)
-            return base is not None and (allowed_types is None or base in allowed_types)
+        def check(values):
+            types = wkb_base_types(values)
+            if allowed_types is None:
+                return types != 0
+            return np.isin(types, list(allowed_types))
 
-        return self.get_values(keys, is_valid)
+        return self.get_checked(keys, check)
 
     def get_values(self, keys: list, is_valid, count: bool = True) -> list:
         """Values per key that pass ``is_valid``, else None; counted as hits/misses if asked."""
+        return self.get_checked(keys, lambda values: [is_valid(v) for v in values], count)
+
+    def get_checked(self, keys: list, check, count: bool = True) -> list:
+        """Values per key, None for a miss; ``check(values)`` says which values to use.
+
+        ``check`` gets the values found (a list of bytes, none above MAX_VALUE_BYTES) and
+        returns one truth value per value, so that it can check them all at once. A value
+        it refuses counts as damaged (``rejected``); one above the size limit as ``oversized``
+        (an earlier release stored such values; they are not damaged, only too big to use).
+        """
         values = [None] * len(keys)
         if not self.enabled:
             if count:
@@ -188,14 +330,22 @@ class WkbCache:
             return values
         try:
             for start in range(0, len(keys), BATCH_SIZE):
-                chunk = keys[start : start + BATCH_SIZE]
-                for index, data in enumerate(mget(self.client, chunk), start):
+                found, where = [], []
+                for index, data in enumerate(mget(self.client, keys[start : start + BATCH_SIZE])):
                     if data is None:
                         continue
-                    if not is_valid(data):
-                        self.rejected += 1
+                    if len(data) > MAX_VALUE_BYTES:
+                        self.oversized += 1
                         continue
-                    values[index] = bytes(data)
+                    found.append(data)
+                    where.append(start + index)
+                if not found:
+                    continue
+                for index, data, ok in zip(where, found, check(found)):
+                    if ok:
+                        values[index] = data
+                    else:
+                        self.rejected += 1
         except (*REDIS_ERRORS, GeoRedisError) as exc:
             self._fail(exc)
             # values read before the failure stay valid hits
@@ -206,9 +356,13 @@ class WkbCache:
         return values
 
     def set_many(self, items: list) -> None:
-        """Store ``(key, wkb)`` pairs with the configured TTL, in pipelined batches."""
+        """Store ``(key, wkb)`` pairs with the configured TTL, in pipelined batches.
+
+        Values above MAX_VALUE_BYTES are not sent: a read would refuse them anyway.
+        """
         if not self.enabled or not items:
             return
+        items = [(key, value) for key, value in items if len(value) <= MAX_VALUE_BYTES]
         try:
             for start in range(0, len(items), BATCH_SIZE):
                 pipe = self.client.pipeline(transaction=False)

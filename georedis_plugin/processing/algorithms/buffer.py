@@ -1,36 +1,32 @@
 """georedis:buffer: native:buffer's result, with every buffered geometry cached in Redis."""
 
+import hashlib
 import math
-import time
 
 from qgis.core import (
     Qgis,
     QgsFeature,
-    QgsFeatureRequest,
     QgsFeatureSink,
     QgsGeometry,
     QgsMessageLog,
     QgsProcessingAlgorithm,
     QgsProcessingException,
-    QgsProcessingFeatureSource,
     QgsProcessingParameters,
-    QgsWkbTypes,
 )
 
 from ...core.buffer_ops import buffer_many
-from ...core.compat import finalize_sink
 from ...core.geometry_io import wkb_geometry
-from ...core.wkb_cache import MULTIPOLYGON
 from .base import qgis_tr
-from .cached import CACHE_HELP, CachedAlgorithm
+from .cached import CACHE_HELP
+from .cached_features import CachedFeatureAlgorithm
 
 OP = "buffer"
 OP_VERSION = 2  # 2: collapsed buffers stored as QGIS writes them
 DISSOLVE_OP = "buffer-dissolve"
-WRITE_BATCH = 1000
+DISSOLVE_VERSION = 3  # 3: keyed by a digest of the buffers' keys, streamed
 
 
-class BufferAlgorithm(CachedAlgorithm):
+class BufferAlgorithm(CachedFeatureAlgorithm):
     NATIVE_ID = "native:buffer"
     INPUT = "INPUT"
     DISTANCE = "DISTANCE"
@@ -96,137 +92,104 @@ class BufferAlgorithm(CachedAlgorithm):
         self.add_native_parameters()
         self.add_cache_parameters()
 
-    def processAlgorithm(self, parameters, context, feedback):
-        self.require_native()
-        unhonoured = self.unhonoured_parameters(parameters)
-        if unhonoured:
-            return self.run_native(parameters, context, feedback, unhonoured)
-        started = time.perf_counter()
-        source = self.parameterAsSource(parameters, self.INPUT, context)
-        if source is None:
-            raise QgsProcessingException(self.invalidSourceError(parameters, self.INPUT))
-        separate = self.parameterDefinition(
+    def prepare(self, run) -> None:
+        parameters, context = run.parameters, run.context
+        run.separate = self.parameterDefinition(
             self.SEPARATE_DISJOINT
         ) is not None and self.parameterAsBoolean(parameters, self.SEPARATE_DISJOINT, context)
+        run.dissolve = self.parameterAsBoolean(parameters, self.DISSOLVE, context)
+        run.segments = self.parameterAsInt(parameters, self.SEGMENTS, context)
+        run.end_cap = 1 + self.parameterAsInt(parameters, self.END_CAP_STYLE, context)
+        run.join = 1 + self.parameterAsInt(parameters, self.JOIN_STYLE, context)
+        run.miter = self.parameterAsDouble(parameters, self.MITER_LIMIT, context)
+        run.distance = self.parameterAsDouble(parameters, self.DISTANCE, context)
+        run.params = {
+            "segments": run.segments,
+            "cap": run.end_cap,
+            "join": run.join,
+            "miter": run.miter,
+        }
+        run.dynamic = QgsProcessingParameters.isDynamic(parameters, self.DISTANCE)
+        if run.dynamic:
+            run.expression_context = self.createExpressionContext(parameters, context, run.source)
+            run.distance_property = parameters.get(self.DISTANCE)
+            run.distance_property.prepare(run.expression_context)
+        else:
+            run.key_of = run.cache.key_function(
+                OP, OP_VERSION, {**run.params, "distance": run.distance}
+            )
+        # dissolving: every buffer, its feature id, and a digest of their keys
+        run.dissolved_values, run.dissolved_ids = [], []
+        run.dissolve_keys = hashlib.sha256()
+        run.first_attributes = None
+
+    def sink_flags(self, run) -> list:
         # as native: the parts of one feature share its "fid", which must not be a primary key
-        sink_flags = [QgsFeatureSink.SinkFlag.RegeneratePrimaryKey] if separate else []
-        sink, dest = self.parameterAsSink(
-            parameters,
-            self.OUTPUT,
-            context,
-            source.fields(),
-            QgsWkbTypes.Type.MultiPolygon,
-            source.sourceCrs(),
-            *sink_flags,
-        )
-        if sink is None:
-            raise QgsProcessingException(self.invalidSinkError(parameters, self.OUTPUT))
+        return [QgsFeatureSink.SinkFlag.RegeneratePrimaryKey] if run.separate else []
 
-        dissolve = self.parameterAsBoolean(parameters, self.DISSOLVE, context)
-        segments = self.parameterAsInt(parameters, self.SEGMENTS, context)
-        end_cap = 1 + self.parameterAsInt(parameters, self.END_CAP_STYLE, context)
-        join = 1 + self.parameterAsInt(parameters, self.JOIN_STYLE, context)
-        miter = self.parameterAsDouble(parameters, self.MITER_LIMIT, context)
-        distance = self.parameterAsDouble(parameters, self.DISTANCE, context)
-        dynamic = QgsProcessingParameters.isDynamic(parameters, self.DISTANCE)
-        expression_context = self.createExpressionContext(parameters, context, source)
-        distance_property = parameters.get(self.DISTANCE) if dynamic else None
-        if dynamic:
-            distance_property.prepare(expression_context)
+    def computing_message(self, count: int) -> str:
+        return self.tr("Computing {n} buffers…").format(n=count)
 
-        # 1. read every feature; buffer doesn't check validity (it can repair geometries)
-        count = source.featureCount()
-        step = 30.0 / count if count > 0 else 0
-        features, wkbs, distances, with_geometry = [], [], [], []
-        iterator = source.getFeatures(
-            QgsFeatureRequest(), QgsProcessingFeatureSource.Flag.FlagSkipGeometryValidityChecks
-        )
-        for current, feature in enumerate(iterator):
-            if feedback.isCanceled():
-                return {}
-            features.append(feature)
-            if feature.hasGeometry():
-                feature_distance = distance
-                if dynamic:
-                    expression_context.setFeature(feature)
-                    feature_distance, _ok = distance_property.valueAsDouble(
-                        expression_context, distance
-                    )
-                if not math.isfinite(feature_distance):
-                    # GEOS crashes on a NaN distance (QGIS's native Buffer brings QGIS down)
-                    raise QgsProcessingException(
-                        self.tr(
-                            "The buffer distance of feature {id} is {distance}, not a number "
-                            "GEOS can use. Give a finite distance (check the expression or "
-                            "field that defines it)."
-                        ).format(id=feature.id(), distance=feature_distance)
-                    )
-                with_geometry.append(current)
-                wkbs.append(bytes(feature.geometry().asWkb()))
-                distances.append(float(feature_distance))
-            if current % 256 == 0:
-                feedback.setProgress(current * step)
-
-        # 2. read back what the cache has, compute the rest
-        cache = self.open_cache(parameters, context)
-        params = {"segments": segments, "cap": end_cap, "join": join, "miter": miter}
-        if dynamic:
+    def chunk_keys(self, run, chunk) -> list:
+        if run.dynamic:
+            chunk.distances = [self._distance(run, chunk.features[row]) for row in chunk.rows]
             keys = [
-                cache.key(OP, OP_VERSION, {**params, "distance": d}, w)
-                for w, d in zip(wkbs, distances)
+                run.cache.key(OP, OP_VERSION, {**run.params, "distance": d}, w)
+                for w, d in zip(chunk.wkbs, chunk.distances)
             ]
         else:
-            key_of = cache.key_function(OP, OP_VERSION, {**params, "distance": distance})
-            keys = [key_of(w) for w in wkbs]
-        results = cache.get_many(keys, {MULTIPOLYGON}) if keys else []
-        feedback.setProgress(40)
-        missing = [i for i, value in enumerate(results) if value is None]
-        if missing:
-            feedback.pushInfo(self.tr("Computing {n} buffers…").format(n=len(missing)))
-            computed = buffer_many(
-                [wkbs[i] for i in missing],
-                [distances[i] for i in missing],
-                segments,
-                end_cap,
-                join,
-                miter,
-                cancelled=feedback.isCanceled,
-                progress=lambda fraction: feedback.setProgress(40 + 40 * fraction),
-            )
-            if computed is None:
-                return {}
-            for i, value in zip(missing, computed):
-                results[i] = value
-            cache.set_many(
-                [(keys[i], value) for i, value in zip(missing, computed) if value is not None]
-            )
-        feedback.setProgress(80)
+            if chunk.rows and not math.isfinite(run.distance):
+                self._refuse_distance(chunk.features[chunk.rows[0]].id(), run.distance)
+            chunk.distances = [run.distance] * len(chunk.wkbs)
+            keys = [run.key_of(wkb) for wkb in chunk.wkbs]
+        if run.dissolve:
+            run.dissolve_keys.update("".join(key + "\n" for key in keys).encode())
+        return keys
 
-        # 3. write, as native does: per feature, or one dissolved feature
-        if dissolve:
-            self._write_dissolved(
-                sink, features, results, keys, cache, separate, parameters, feedback
-            )
-        else:
-            self._write_features(
-                sink, features, with_geometry, results, separate, parameters, feedback
-            )
-        finalize_sink(sink)
-        outputs = {self.OUTPUT: dest}
-        outputs.update(self.finish_cache(cache, feedback, time.perf_counter() - started))
-        return outputs
+    def _distance(self, run, feature) -> float:
+        run.expression_context.setFeature(feature)
+        distance, _ok = run.distance_property.valueAsDouble(run.expression_context, run.distance)
+        if not math.isfinite(distance):
+            self._refuse_distance(feature.id(), distance)
+        return float(distance)
 
-    def _write_features(
-        self, sink, features, with_geometry, results, separate, parameters, feedback
-    ):
+    def _refuse_distance(self, feature_id, distance) -> None:
+        # GEOS crashes on a NaN distance (QGIS's native Buffer brings QGIS down)
+        raise QgsProcessingException(
+            self.tr(
+                "The buffer distance of feature {id} is {distance}, not a number "
+                "GEOS can use. Give a finite distance (check the expression or "
+                "field that defines it)."
+            ).format(id=feature_id, distance=distance)
+        )
+
+    def compute(self, run, chunk, missing, progress):
+        return buffer_many(
+            [chunk.wkbs[i] for i in missing],
+            [chunk.distances[i] for i in missing],
+            run.segments,
+            run.end_cap,
+            run.join,
+            run.miter,
+            cancelled=run.feedback.isCanceled,
+            progress=progress,
+        )
+
+    def chunk_features(self, run, chunk, values) -> list:
+        if run.first_attributes is None and chunk.features:
+            run.first_attributes = chunk.features[0].attributes()
+        if run.dissolve:
+            run.dissolved_values.extend(values)
+            run.dissolved_ids.extend(chunk.ids)
+            return []
         out = []
-        results_by_index = dict(zip(with_geometry, results))
-        for index, feature in enumerate(features):
-            if index not in results_by_index:
+        value_of = dict(zip(chunk.rows, values))
+        for row, feature in enumerate(chunk.features):
+            if row not in value_of:
                 out.append(feature)  # no geometry: written as it is
                 continue
-            geometry = self._geometry(results_by_index[index], feature)
-            if separate:
+            geometry = self._geometry(value_of[row], feature.id())
+            if run.separate:
                 # each part its own feature; a failed buffer (null) has none and is dropped
                 for part in _parts(geometry):
                     piece = QgsFeature(feature)
@@ -235,48 +198,53 @@ class BufferAlgorithm(CachedAlgorithm):
             else:
                 feature.setGeometry(geometry)
                 out.append(feature)
-        for start in range(0, len(out), WRITE_BATCH):
-            if feedback.isCanceled():
-                return
-            if not sink.addFeatures(
-                out[start : start + WRITE_BATCH], QgsFeatureSink.Flag.FastInsert
-            ):
-                raise QgsProcessingException(self.writeFeatureError(sink, parameters, self.OUTPUT))
-            feedback.setProgress(80 + 20 * min(1.0, (start + WRITE_BATCH) / len(out)))
+        return out
 
-    def _write_dissolved(
-        self, sink, features, results, keys, cache, separate, parameters, feedback
-    ):
-        if not results:
+    def finish(self, run) -> None:
+        """Dissolving: the union of every buffer, cached under a digest of their keys."""
+        if not run.dissolve or not run.dissolved_values:
             # QGIS 3.22 (fix for issue #46396): nothing to dissolve, no feature at all
             return
-        dissolve_key = cache.key(DISSOLVE_OP, OP_VERSION, {}, "\n".join(keys).encode())
-        (cached,) = cache.get_many([dissolve_key], {MULTIPOLYGON})
-        with_geometry = (f for f in features if f.hasGeometry())
-        parts = [self._geometry(value, f) for f, value in zip(with_geometry, results)]
-        if cached is not None:
-            merged = wkb_geometry(cached)
-        else:
+        parts = [
+            self._geometry(value, fid)
+            for value, fid in zip(run.dissolved_values, run.dissolved_ids)
+        ]
+        run.dissolved_values = []
+        merged = None
+
+        def union(_missing):
+            nonlocal merged
             merged = QgsGeometry.unaryUnion(parts)
             # as native, unchecked: False only for a null union, which is written null
             merged.convertToMultiType()  # noqa: QGS201
-            if not merged.isNull():
-                cache.set_many([(dissolve_key, bytes(merged.asWkb()))])
-        pieces = _parts(merged) if separate else [merged]
+            return [None if merged.isNull() else bytes(merged.asWkb())]
+
+        if run.cancelled:
+            # as native: the union of what was buffered, which is not the layer's: not stored
+            union([0])
+        else:
+            key = run.cache.key(DISSOLVE_OP, DISSOLVE_VERSION, {}, run.dissolve_keys.digest())
+            (value,) = run.cache_aside.values(
+                [key], lambda found: self.check_values(run, found), union
+            )
+            if merged is None:
+                merged = wkb_geometry(value)
+        pieces = _parts(merged) if run.separate else [merged]
+        out = []
         for piece in pieces:
-            out = QgsFeature()
-            out.setGeometry(piece)
-            out.setAttributes(features[0].attributes())
-            if not sink.addFeature(out, QgsFeatureSink.Flag.FastInsert):
-                raise QgsProcessingException(self.writeFeatureError(sink, parameters, self.OUTPUT))
+            feature = QgsFeature()
+            feature.setGeometry(piece)
+            feature.setAttributes(run.first_attributes)
+            out.append(feature)
+        self.write(run, out)
 
     @staticmethod
-    def _geometry(value, feature) -> QgsGeometry:
+    def _geometry(value, feature_id) -> QgsGeometry:
         """The buffer as a geometry; null where it failed, logged as native logs it."""
         if value is None:
             # the same message, tag and level as native:buffer, in QGIS's words
             QgsMessageLog.logMessage(
-                qgis_tr("Error calculating buffer for feature %1").replace("%1", str(feature.id())),
+                qgis_tr("Error calculating buffer for feature %1").replace("%1", str(feature_id)),
                 qgis_tr("Processing"),
                 Qgis.MessageLevel.Warning,
             )

@@ -15,7 +15,7 @@ from qgis.core import (
 )
 
 from ...core import settings
-from ...core.wkb_cache import WkbCache
+from ...core.wkb_cache import MAX_VALUE_BYTES, WkbCache
 from .base import GeoRedisAlgorithm
 
 CACHE_HELP = (
@@ -149,6 +149,14 @@ class CachedAlgorithm(GeoRedisAlgorithm):
                 self.tr("{n} damaged cache values were recomputed and overwritten.").format(
                     n=cache.rejected
                 )
+            )
+        if cache.oversized:
+            # sound values, only above the size a read accepts (they are no longer stored)
+            feedback.pushInfo(
+                self.tr(
+                    "{n} cache values larger than {mb} MB were not read; their results were "
+                    "computed instead."
+                ).format(n=cache.oversized, mb=MAX_VALUE_BYTES // (1024 * 1024))
             )
         feedback.pushInfo(
             self.tr("Cache: {hits} geometries read back, {misses} computed.").format(

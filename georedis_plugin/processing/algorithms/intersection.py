@@ -1,35 +1,29 @@
 """georedis:intersection: native:intersection's result, with every pair's result cached."""
 
 import hashlib
-import time
 
+import numpy as np
 from qgis.core import (
-    QgsApplication,
     QgsFeature,
     QgsFeatureRequest,
     QgsFeatureSink,
-    QgsProcessing,
     QgsProcessingException,
-    QgsProcessingFeatureSource,
-    QgsProcessingFeatureSourceDefinition,
-    QgsProcessingFeedback,
     QgsProcessingUtils,
     QgsWkbTypes,
 )
 
-from ...core.compat import finalize_sink
 from ...core.geometry_io import wkb_geometry
 from ...core.overlay import (
     IntersectionError,
     candidate_pairs,
     candidate_pairs_qgis,
-    geometry_validity,
     intersect_pairs,
     shapely_geometries,
 )
-from ...core.wkb_cache import MULTILINESTRING, MULTIPOINT, MULTIPOLYGON, wkb_base_type
+from ...core.wkb_cache import MULTILINESTRING, MULTIPOINT, MULTIPOLYGON, wkb_base_types
 from .base import qgis_tr
-from .cached import CACHE_HELP, CachedAlgorithm
+from .cached import CACHE_HELP
+from .cached_features import CachedFeatureAlgorithm
 
 OP = "intersection"
 CANDIDATES_OP = "intersection-candidates"
@@ -57,7 +51,6 @@ def unsealed_list(value: bytes):
 
 # cached in place of a result that native drops (wrong dimension, empty after filtering)
 DROPPED = bytes.fromhex("010700000000000000")
-WRITE_BATCH = 1000
 MULTI_TYPE_CODES = {
     QgsWkbTypes.GeometryType.PointGeometry: MULTIPOINT,
     QgsWkbTypes.GeometryType.LineGeometry: MULTILINESTRING,
@@ -65,11 +58,7 @@ MULTI_TYPE_CODES = {
 }
 
 
-def _digest(wkb: bytes) -> bytes:
-    return hashlib.sha256(wkb).digest()
-
-
-class IntersectionAlgorithm(CachedAlgorithm):
+class IntersectionAlgorithm(CachedFeatureAlgorithm):
     NATIVE_ID = "native:intersection"
     INPUT = "INPUT"
     OVERLAY = "OVERLAY"
@@ -81,6 +70,7 @@ class IntersectionAlgorithm(CachedAlgorithm):
     HONOURED = frozenset(
         (INPUT, OVERLAY, INPUT_FIELDS, OVERLAY_FIELDS, OVERLAY_FIELDS_PREFIX, OUTPUT, GRID_SIZE)
     )
+    CHECKS_VALIDITY = True
 
     def name(self) -> str:
         return "intersection"
@@ -124,78 +114,77 @@ class IntersectionAlgorithm(CachedAlgorithm):
         size = self.parameterAsDouble(parameters, self.GRID_SIZE, context)
         return size if size > 0 else None
 
-    def processAlgorithm(self, parameters, context, feedback):
-        self.require_native()
-        unhonoured = self.unhonoured_parameters(parameters)
-        if unhonoured:
-            return self.run_native(parameters, context, feedback, unhonoured)
-        started = time.perf_counter()
-        source_a = self.parameterAsSource(parameters, self.INPUT, context)
-        if source_a is None:
-            raise QgsProcessingException(self.invalidSourceError(parameters, self.INPUT))
-        source_b = self.parameterAsSource(parameters, self.OVERLAY, context)
-        if source_b is None:
+    def prepare(self, run) -> None:
+        parameters, context, source_a = run.parameters, run.context, run.source
+        run.overlay_source = self.parameterAsSource(parameters, self.OVERLAY, context)
+        if run.overlay_source is None:
             raise QgsProcessingException(self.invalidSourceError(parameters, self.OVERLAY))
-        geometry_type_code = QgsWkbTypes.multiType(source_a.wkbType())
-        geometry_type = QgsWkbTypes.geometryType(geometry_type_code)
+        source_b = run.overlay_source
+        run.type_code = QgsWkbTypes.multiType(source_a.wkbType())
+        run.geometry_type = QgsWkbTypes.geometryType(run.type_code)
         fields_a = self.field_names(parameters, self.INPUT_FIELDS, context)
         fields_b = self.field_names(parameters, self.OVERLAY_FIELDS, context)
-        grid_size = self.grid_size(parameters, context)
+        run.grid_size = self.grid_size(parameters, context)
         prefix = self.parameterAsString(parameters, self.OVERLAY_FIELDS_PREFIX, context)
-        indices_a = QgsProcessingUtils.fieldNamesToIndices(fields_a, source_a.fields())
-        indices_b = QgsProcessingUtils.fieldNamesToIndices(fields_b, source_b.fields())
-        output_fields = QgsProcessingUtils.combineFields(
-            QgsProcessingUtils.indicesToFields(indices_a, source_a.fields()),
-            QgsProcessingUtils.indicesToFields(indices_b, source_b.fields()),
+        run.indices_a = QgsProcessingUtils.fieldNamesToIndices(fields_a, source_a.fields())
+        run.indices_b = QgsProcessingUtils.fieldNamesToIndices(fields_b, source_b.fields())
+        run.fields = QgsProcessingUtils.combineFields(
+            QgsProcessingUtils.indicesToFields(run.indices_a, source_a.fields()),
+            QgsProcessingUtils.indicesToFields(run.indices_b, source_b.fields()),
             prefix,
         )
+        run.expected = MULTI_TYPE_CODES.get(run.geometry_type, MULTIPOLYGON)
+
+    def output_fields(self, run):
+        return run.fields
+
+    def output_wkb_type(self, run):
+        return run.type_code
+
+    def sink_flags(self, run) -> list:
         # as native: several pieces of one input feature share its "fid" value, which must
         # not become the primary key of a GeoPackage output
-        sink, dest = self.parameterAsSink(
-            parameters,
-            self.OUTPUT,
-            context,
-            output_fields,
-            geometry_type_code,
-            source_a.sourceCrs(),
-            QgsFeatureSink.SinkFlag.RegeneratePrimaryKey,
-        )
-        if sink is None:
-            raise QgsProcessingException(self.invalidSinkError(parameters, self.OUTPUT))
+        return [QgsFeatureSink.SinkFlag.RegeneratePrimaryKey]
 
-        # 1. read both layers (overlay in the input's CRS), as native does; the validity
-        # filter of the context is applied below with cached validity, overlay first
-        cache = self.open_cache(parameters, context)
-        request_b = QgsFeatureRequest().setSubsetOfAttributes(indices_b)
-        request_b.setDestinationCrs(source_a.sourceCrs(), context.transformContext())
-        layer_b = self._read(source_b, request_b, indices_b, feedback)
-        layer_a = self._read(
-            source_a, QgsFeatureRequest().setSubsetOfAttributes(indices_a), indices_a, feedback
-        )
-        if layer_a is None or layer_b is None:
-            return {}
+    def input_request(self, run):
+        return QgsFeatureRequest().setSubsetOfAttributes(run.indices_a)
+
+    def computing_message(self, count: int) -> str:
+        return self.tr("Computing {n} intersections…").format(n=count)
+
+    def start(self, run) -> bool:
+        """The whole overlay, in the input's CRS, with its validity setting applied first."""
+        source_a, source_b = run.source, run.overlay_source
+        request = QgsFeatureRequest().setSubsetOfAttributes(run.indices_b)
+        request.setDestinationCrs(source_a.sourceCrs(), run.context.transformContext())
         # QGIS tests the overlay's geometries as stored, before reprojecting them
         reprojected = source_b.sourceCrs() != source_a.sourceCrs()
-        for layer, source, name, stored_elsewhere in (
-            (layer_b, source_b, self.OVERLAY, reprojected),
-            (layer_a, source_a, self.INPUT, False),
-        ):
-            if not self._filter_invalid(
-                layer, source, name, stored_elsewhere, cache, parameters, context, feedback
-            ):
-                return {}
-        a_wkbs, a_attrs, a_digests = layer_a["wkbs"], layer_a["attrs"], layer_a["digests"]
-        b_wkbs, b_attrs, b_digests = layer_b["wkbs"], layer_b["attrs"], layer_b["digests"]
-        feedback.setProgress(20)
+        overlay = self.read_all(run, source_b, self.OVERLAY, request, reprojected)
+        if overlay is None:
+            return False
+        run.b_wkbs, run.b_digests = overlay.wkbs, overlay.digests
+        run.b_attrs = [
+            [overlay.features[row].attributes()[i] for i in run.indices_b] for row in overlay.rows
+        ]
+        run.b_all_valid = overlay.all_valid
+        run.b_geoms = None
+        run.b_by_digest = {}
+        for index, digest in enumerate(run.b_digests):
+            run.b_by_digest.setdefault(digest, []).append(index)
+        overlay_digest = hashlib.sha256(b"".join(sorted(run.b_by_digest))).digest()
+        params = {"type": int(run.geometry_type)}
+        candidates_key = run.cache.key_function(CANDIDATES_OP, CANDIDATES_VERSION, params)
+        run.list_key = lambda digest: candidates_key(digest, overlay_digest)
+        # the grid shapes every result; keys without it are those of runs without a grid
+        pair_params = params if run.grid_size is None else {**params, "grid": run.grid_size}
+        run.pair_key = run.cache.key_function(OP, OP_VERSION, pair_params)
+        return True
 
-        # 2. which overlay geometries each input geometry intersects: cached lists first
-        b_by_digest = {}
-        for index, digest in enumerate(b_digests):
-            b_by_digest.setdefault(digest, []).append(index)
-        overlay_digest = hashlib.sha256(b"".join(sorted(b_by_digest))).digest()
-        params = {"type": int(geometry_type)}
-        candidates_key = cache.key_function(CANDIDATES_OP, CANDIDATES_VERSION, params)
-        list_keys = [candidates_key(d, overlay_digest) for d in a_digests]
+    def chunk_keys(self, run, chunk):
+        """Keys of the chunk's pairs, from the cached lists of overlay geometries each
+        input geometry intersects (the lists missing are found and stored first)."""
+        b_by_digest = run.b_by_digest
+        chunk.a_geoms = None
 
         def names_overlay_geometries(value):
             # the key covers the overlay's digests, so a sound list names only those
@@ -204,196 +193,85 @@ class IntersectionAlgorithm(CachedAlgorithm):
                 body[start : start + DIGEST] in b_by_digest for start in range(0, len(body), DIGEST)
             )
 
-        lists = cache.get_values(list_keys, names_overlay_geometries, count=False)
-        candidates = {}
-        unknown = []
-        for a_index, value in enumerate(lists):
-            if value is None:
-                unknown.append(a_index)
-                continue
-            body = value[:-LIST_CHECK]
-            candidates[a_index] = [
-                b_index
-                for start in range(0, len(body), DIGEST)
-                for b_index in b_by_digest.get(body[start : start + DIGEST], ())
-            ]
-        a_geoms = b_geoms = None
-        if unknown:
-            a_geoms = shapely_geometries(a_wkbs)
-            b_geoms = shapely_geometries(b_wkbs)
-            found = self._find_candidates(a_wkbs, b_wkbs, a_geoms, b_geoms, unknown, feedback)
+        def find(unknown):
+            found = self._find_candidates(run, chunk, unknown)
             if found is None:
-                return {}
-            candidates.update(found)
-            cache.set_many(
-                [
-                    (list_keys[a], seal_list(b"".join(sorted({b_digests[b] for b in found[a]}))))
-                    for a in unknown
-                ]
-            )
-        feedback.setProgress(35)
+                return None
+            return [
+                seal_list(b"".join(sorted({run.b_digests[b] for b in found[a]}))) for a in unknown
+            ]
 
-        # 3. results per pair: cached ones, then the rest computed
-        pairs = [(a, b) for a in range(len(a_wkbs)) for b in candidates.get(a, ())]
-        # the grid shapes every result; keys without it are those of runs without a grid
-        pair_params = params if grid_size is None else {**params, "grid": grid_size}
-        pair_key = cache.key_function(OP, OP_VERSION, pair_params)
-        pair_keys = [pair_key(a_digests[a], b_digests[b]) for a, b in pairs]
-        expected = MULTI_TYPE_CODES.get(geometry_type, MULTIPOLYGON)
-        results = cache.get_values(
-            pair_keys, lambda value: value == DROPPED or wkb_base_type(value) == expected
+        lists = run.cache_aside.values(
+            [run.list_key(d) for d in chunk.digests],
+            lambda values: [names_overlay_geometries(v) for v in values],
+            find,
+            count=False,
         )
-        missing = [i for i, value in enumerate(results) if value is None]
-        feedback.setProgress(45)
-        if missing:
-            feedback.pushInfo(self.tr("Computing {n} intersections…").format(n=len(missing)))
-            if a_geoms is None:
-                a_geoms = shapely_geometries(a_wkbs)
-                b_geoms = shapely_geometries(b_wkbs)
-            try:
-                computed = intersect_pairs(
-                    a_wkbs,
-                    b_wkbs,
-                    a_geoms,
-                    b_geoms,
-                    [pairs[i] for i in missing],
-                    geometry_type,
-                    cancelled=feedback.isCanceled,
-                    known_valid=(layer_a["all_valid"], layer_b["all_valid"]),
-                    progress=lambda fraction: feedback.setProgress(45 + 40 * fraction),
-                    grid_size=grid_size,
-                )
-            except IntersectionError as exc:
-                raise QgsProcessingException(
-                    qgis_tr("GEOS geoprocessing error: intersection failed.") + f"\n\n{exc}"
-                ) from exc
-            if computed is None:
-                return {}
-            for i, value in zip(missing, computed):
-                results[i] = DROPPED if value is None else value
-            cache.set_many([(pair_keys[i], results[i]) for i in missing])
-        feedback.setProgress(85)
+        if lists is None:
+            return None
+        chunk.pairs = [
+            (a_index, b_index)
+            for a_index, value in enumerate(lists)
+            for start in range(0, len(value) - LIST_CHECK, DIGEST)
+            for b_index in b_by_digest.get(value[start : start + DIGEST], ())
+        ]
+        return [run.pair_key(chunk.digests[a], run.b_digests[b]) for a, b in chunk.pairs]
 
-        # 4. write
-        self._write(sink, output_fields, pairs, results, a_attrs, b_attrs, parameters, feedback)
-        finalize_sink(sink)
-        outputs = {self.OUTPUT: dest}
-        outputs.update(self.finish_cache(cache, feedback, time.perf_counter() - started))
-        return outputs
+    def check_values(self, run, values):
+        dropped = np.fromiter((v == DROPPED for v in values), dtype=bool, count=len(values))
+        return dropped | (wkb_base_types(values) == run.expected)
 
-    @staticmethod
-    def _read(source, request, indices, feedback):
-        """Features with geometry: their WKB, kept attributes, digests and ids."""
-        layer = {"wkbs": [], "attrs": [], "ids": [], "all_valid": False}
-        flags = QgsProcessingFeatureSource.Flag.FlagSkipGeometryValidityChecks
-        for feature in source.getFeatures(request, flags):
-            if feedback.isCanceled():
-                return None
-            if not feature.hasGeometry():
-                continue
-            layer["wkbs"].append(bytes(feature.geometry().asWkb()))
-            values = feature.attributes()
-            layer["attrs"].append([values[i] for i in indices])
-            layer["ids"].append(feature.id())
-        layer["digests"] = [_digest(w) for w in layer["wkbs"]]
-        return layer
+    def _geometries(self, run, chunk):
+        if chunk.a_geoms is None:
+            chunk.a_geoms = shapely_geometries(chunk.wkbs)
+        if run.b_geoms is None:
+            run.b_geoms = shapely_geometries(run.b_wkbs)
+        return chunk.a_geoms, run.b_geoms
 
-    def _filter_invalid(
-        self, layer, source, name, reprojected, cache, parameters, context, feedback
-    ):
-        """Apply the source's invalid-geometry setting as native does, with QGIS's messages.
-
-        Geometries are screened with GEOS (validity cached by WKB digest; a ``reprojected``
-        layer's as the source stores them). Those found invalid are requested again through
-        the source with QGIS's own checks, so that QGIS itself skips them with its message
-        (the context's callback), or stops the run with its message, as in native.
-        """
-        check = self._geometry_check(parameters.get(name), source, context)
-        no_check = QgsFeatureRequest.InvalidGeometryCheck.GeometryNoCheck
-        if check == no_check or source.wkbType() == QgsWkbTypes.Type.NoGeometry:
-            return True
-        wkbs, digests = layer["wkbs"], layer["digests"]
-        if reprojected:
-            wkbs = self._stored_wkbs(source, layer["ids"], feedback)
-            if wkbs is None:
-                return False
-            digests = [_digest(wkb) for wkb in wkbs]
-        valid = geometry_validity(wkbs, digests, cache, feedback.isCanceled)
-        if valid is None:
-            return False
-        # what is left is tested as it will be intersected (unless reprojected since)
-        layer["all_valid"] = not reprojected
-        if all(valid):
-            return True
-        layer["all_valid"] = False  # QGIS may keep a geometry the screen found invalid
-        if check == QgsFeatureRequest.InvalidGeometryCheck.GeometryAbortOnInvalid:
-            self._abort_as_native(parameters.get(name), context, feedback)
-            return not feedback.isCanceled()  # QGIS found every geometry valid after all
-        kept = list(valid)
-        request = QgsFeatureRequest().setNoAttributes()
-        for index in [i for i, ok in enumerate(valid) if not ok]:
-            if feedback.isCanceled():
-                return False
-            # QGIS's check skips it and reports it through the context's callback
-            request.setFilterFid(layer["ids"][index])
-            kept[index] = any(True for _ in source.getFeatures(request))
-        for key in ("wkbs", "attrs", "ids", "digests"):
-            layer[key] = [value for value, keep in zip(layer[key], kept) if keep]
-        return True
-
-    @staticmethod
-    def _abort_as_native(value, context, feedback):
-        """Raise QGIS's own error for the source's first invalid geometry.
-
-        A QgsProcessingException raised by QGIS's invalid-geometry check inside a Python
-        feature iteration would abort the interpreter, so the source is read by a QGIS
-        algorithm that checks geometries as native does (native:boundingboxes), whose
-        runPrepared() raises that error as a Python exception. If QGIS finds no invalid
-        geometry, nothing is raised.
-        """
-        parameters = {"INPUT": value, "OUTPUT": QgsProcessing.TEMPORARY_OUTPUT}
-        reader = QgsApplication.processingRegistry().createAlgorithmById("native:boundingboxes")
-        quiet = QgsProcessingFeedback()
-        feedback.canceled.connect(quiet.cancel)
+    def compute(self, run, chunk, missing, progress):
+        a_geoms, b_geoms = self._geometries(run, chunk)
         try:
-            if not reader.prepare(parameters, context, quiet):
-                return
-            outputs = reader.runPrepared(parameters, context, quiet)
-        finally:
-            feedback.canceled.disconnect(quiet.cancel)
-        context.temporaryLayerStore().removeMapLayer(outputs["OUTPUT"])
+            computed = intersect_pairs(
+                chunk.wkbs,
+                run.b_wkbs,
+                a_geoms,
+                b_geoms,
+                [chunk.pairs[i] for i in missing],
+                run.geometry_type,
+                cancelled=run.feedback.isCanceled,
+                known_valid=(chunk.all_valid, run.b_all_valid),
+                progress=progress,
+                grid_size=run.grid_size,
+            )
+        except IntersectionError as exc:
+            raise QgsProcessingException(
+                qgis_tr("GEOS geoprocessing error: intersection failed.") + f"\n\n{exc}"
+            ) from exc
+        if computed is None:
+            return None
+        return [DROPPED if value is None else value for value in computed]
 
-    @staticmethod
-    def _stored_wkbs(source, ids, feedback):
-        """WKB of the features ``ids`` as the source stores them (no reprojection)."""
-        stored = {}
-        request = QgsFeatureRequest().setNoAttributes()
-        flags = QgsProcessingFeatureSource.Flag.FlagSkipGeometryValidityChecks
-        for feature in source.getFeatures(request, flags):
-            if feedback.isCanceled():
-                return None
-            if feature.hasGeometry():
-                stored[feature.id()] = bytes(feature.geometry().asWkb())
-        return [stored[fid] for fid in ids]
+    def chunk_features(self, run, chunk, values) -> list:
+        a_attrs = [
+            [values_a[i] for i in run.indices_a]
+            for values_a in (chunk.features[row].attributes() for row in chunk.rows)
+        ]
+        out = []
+        for (a, b), value in zip(chunk.pairs, values):
+            if value == DROPPED:
+                continue
+            feature = QgsFeature(run.fields)
+            feature.setGeometry(wkb_geometry(value))
+            feature.setAttributes(a_attrs[a] + run.b_attrs[b])
+            out.append(feature)
+        return out
 
-    @staticmethod
-    def _geometry_check(value, source, context):
-        """The check QgsProcessingUtils::variantToSource gives the source of ``value``.
-
-        A layer's own setting in the algorithm dialog (the source definition's override flag)
-        wins over the context's; without one, point layers are never checked.
-        """
-        override = QgsProcessingFeatureSourceDefinition.Flag.FlagOverrideDefaultGeometryCheck
-        if isinstance(value, QgsProcessingFeatureSourceDefinition) and value.flags & override:
-            return value.geometryCheck
-        if QgsWkbTypes.geometryType(source.wkbType()) == QgsWkbTypes.GeometryType.PointGeometry:
-            return QgsFeatureRequest.InvalidGeometryCheck.GeometryNoCheck
-        return context.invalidGeometryCheck()
-
-    @staticmethod
-    def _find_candidates(a_wkbs, b_wkbs, a_geoms, b_geoms, unknown, feedback):
+    def _find_candidates(self, run, chunk, unknown):
+        """{input index: overlay indices} for the ``unknown`` input geometries of ``chunk``."""
+        a_wkbs, b_wkbs = chunk.wkbs, run.b_wkbs
+        a_geoms, b_geoms = self._geometries(run, chunk)
         readable_a = [a for a in unknown if a_geoms[a] is not None]
-        found = candidate_pairs(a_geoms, b_geoms, readable_a, cancelled=feedback.isCanceled)
+        found = candidate_pairs(a_geoms, b_geoms, readable_a, cancelled=run.feedback.isCanceled)
         if found is None:
             return None
         # curved geometries (unreadable by shapely): native's own bbox + intersects test
@@ -409,28 +287,4 @@ class IntersectionAlgorithm(CachedAlgorithm):
                 for a in readable_a:
                     extra = candidate_pairs_qgis(a_wkbs[a], curved_wkbs, curved_boxes)
                     found[a] = sorted(found[a] + [curved_b[i] for i in extra])
-        for a in found:
-            found[a] = sorted(found[a])
         return found
-
-    def _write(self, sink, fields, pairs, results, a_attrs, b_attrs, parameters, feedback):
-        batch = []
-        total = max(1, len(pairs))
-        for done, ((a, b), value) in enumerate(zip(pairs, results)):
-            if value == DROPPED:
-                continue
-            feature = QgsFeature(fields)
-            feature.setGeometry(wkb_geometry(value))
-            feature.setAttributes(a_attrs[a] + b_attrs[b])
-            batch.append(feature)
-            if len(batch) >= WRITE_BATCH:
-                if feedback.isCanceled():
-                    return
-                self._flush(sink, batch, parameters)
-                feedback.setProgress(85 + 15 * done / total)
-        self._flush(sink, batch, parameters)
-
-    def _flush(self, sink, batch, parameters):
-        if batch and not sink.addFeatures(batch, QgsFeatureSink.Flag.FastInsert):
-            raise QgsProcessingException(self.writeFeatureError(sink, parameters, self.OUTPUT))
-        batch.clear()

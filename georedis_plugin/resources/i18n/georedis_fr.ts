@@ -1013,6 +1013,16 @@ Avec « Regrouper le résultat », le tampon de chaque entité est mis en cache 
       <translation>{n} valeurs de cache endommagées ont été recalculées et remplacées.</translation>
     </message>
     <message>
+      <location filename="../../../georedis_plugin/processing/algorithms/cached.py" line="156" />
+      <source>{n} cache values larger than {mb} MB were not read; their results were computed instead.</source>
+      <translation>{n} valeurs de cache de plus de {mb} Mo n'ont pas été lues ; leurs résultats ont été calculés.</translation>
+    </message>
+    <message>
+      <location filename="../../../georedis_plugin/processing/algorithms/cached_features.py" line="184" />
+      <source>Computing {n} results…</source>
+      <translation>Calcul de {n} résultats…</translation>
+    </message>
+    <message>
       <location filename="../../../georedis_plugin/processing/algorithms/clear_cache.py" line="18" />
       <source>Clear the geometry cache</source>
       <translation>Vider le cache des géométries</translation>
