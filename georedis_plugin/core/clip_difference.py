@@ -23,7 +23,11 @@ NULL_GEOMETRY = "null"
 
 
 class OverlayError(Exception):
-    """GEOS failed on a geometry: the run is left to the native algorithm and its error."""
+    """GEOS failed where native reports an error; ``step`` is "union" or "intersection"."""
+
+    def __init__(self, step: str, message: str):
+        super().__init__(message)
+        self.step = step
 
 
 def _collection_fixed(geometry: QgsGeometry, geometry_type) -> QgsGeometry:
@@ -44,7 +48,7 @@ def _to_layer_type(geometry: QgsGeometry, geometry_type) -> bytes:
 def sanitize_clip(geometry: QgsGeometry, geometry_type):
     """QgsOverlayUtils::sanitizeIntersectionResult as native:clip calls it: WKB or None."""
     if geometry.isNull():
-        raise OverlayError(geometry.lastError())
+        raise OverlayError("intersection", geometry.lastError())
     if QgsWkbTypes.flatType(geometry.wkbType()) == QgsWkbTypes.Type.GeometryCollection:
         _collection_fixed(geometry, geometry_type)
         if geometry.isEmpty():
@@ -98,7 +102,7 @@ def qgis_clip(a_wkb, overlay_wkbs, geometry_type, single_overlay):
     else:
         union = _unary_union(overlay_wkbs)
         if union.isEmpty():
-            raise OverlayError(union.lastError())
+            raise OverlayError("union", union.lastError())
     engine = QgsGeometry.createGeometryEngine(union.constGet())
     engine.prepareGeometry()
     if not engine.intersects(a.constGet()):
@@ -123,7 +127,7 @@ def qgis_difference(a_wkb, overlay_wkbs, geometry_type, grid_size=None):
     if overlay_wkbs:
         union = _unary_union(overlay_wkbs, grid_size)
         if union.lastError():
-            raise OverlayError(union.lastError())
+            raise OverlayError("union", union.lastError())
         if grid_size is None:
             a = a.difference(union)
         else:
@@ -143,7 +147,7 @@ def _group_unions(b_geoms, overlay_sets, grid_size, cancelled):
             try:
                 out[n] = shapely.union_all(b_geoms[list(sets[position])], grid_size=grid_size)
             except shapely.errors.GEOSException as exc:
-                raise OverlayError(str(exc)) from exc
+                raise OverlayError("union", str(exc)) from exc
         return out
 
     unions = parallel_map(unite, np.arange(len(sets)), min_chunk=1, cancelled=cancelled)

@@ -36,11 +36,11 @@ class ClipAlgorithm(CoverAlgorithm):
             ),
         )
 
-    def reads_input(self, layer_b) -> bool:
-        if not layer_b["wkbs"]:
+    def reads_input(self, run) -> bool:
+        if not run.b_wkbs:
             return False  # native stops: nothing to clip with
-        if len(layer_b["wkbs"]) > 1 and all(len(wkb) <= 9 for wkb in layer_b["wkbs"]):
-            union = QgsGeometry.unaryUnion([wkb_geometry(wkb) for wkb in layer_b["wkbs"]])
+        if len(run.b_wkbs) > 1 and all(len(wkb) <= 9 for wkb in run.b_wkbs):
+            union = QgsGeometry.unaryUnion([wkb_geometry(wkb) for wkb in run.b_wkbs])
             raise QgsProcessingException(
                 qgis_tr("Could not create the combined clip geometry: %1").replace(
                     "%1", union.lastError()
@@ -48,27 +48,34 @@ class ClipAlgorithm(CoverAlgorithm):
             )
         return True
 
-    def input_rectangles(self, layer_b) -> list:
+    def input_rectangles(self, run) -> list:
         # native reads the input once per overlay geometry, within its bounding box
-        return [wkb_geometry(wkb).boundingBox() for wkb in layer_b["wkbs"]]
+        return [wkb_geometry(wkb).boundingBox() for wkb in run.b_wkbs]
 
     def wanted(self, overlays) -> bool:
         return bool(overlays)
 
-    def key_parameters(self, layer_b, grid_size) -> dict:
+    def key_parameters(self, run) -> dict:
         # an overlay of one geometry is used as it is, without a union
-        return {"single": True} if len(layer_b["wkbs"]) == 1 else {}
+        return {"single": True} if len(run.b_wkbs) == 1 else {}
 
-    def compute(self, layer_a, layer_b, geoms, jobs, geometry_type, grid_size, feedback):
-        self._geometries(layer_a, layer_b, geoms)
+    def failure_message(self, error) -> str:
+        if error.step == "union":
+            return qgis_tr("Could not create the combined clip geometry: %1").replace(
+                "%1", str(error)
+            )
+        return qgis_tr("GEOS geoprocessing error: intersection failed.") + f"\n\n{error}"
+
+    def compute_jobs(self, run, chunk, jobs, progress):
+        a_geoms, b_geoms = self._geometries(run, chunk)
         return clip_many(
-            layer_a["wkbs"],
-            layer_b["wkbs"],
-            geoms["a"],
-            geoms["b"],
+            chunk.wkbs,
+            run.b_wkbs,
+            a_geoms,
+            b_geoms,
             jobs,
-            geometry_type,
-            single_overlay=len(layer_b["wkbs"]) == 1,
-            cancelled=feedback.isCanceled,
-            progress=lambda fraction: feedback.setProgress(45 + 40 * fraction),
+            run.geometry_type,
+            single_overlay=len(run.b_wkbs) == 1,
+            cancelled=run.feedback.isCanceled,
+            progress=progress,
         )

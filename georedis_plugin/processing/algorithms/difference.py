@@ -2,6 +2,7 @@
 geometries it touches."""
 
 from ...core.clip_difference import difference_many
+from .base import qgis_tr
 from .cached import CACHE_HELP
 from .cover import CoverAlgorithm
 
@@ -41,16 +42,19 @@ class DifferenceAlgorithm(CoverAlgorithm):
             ),
         )
 
-    def compute(self, layer_a, layer_b, geoms, jobs, geometry_type, grid_size, feedback):
-        self._geometries(layer_a, layer_b, geoms)
+    def failure_message(self, error) -> str:
+        return qgis_tr("GEOS geoprocessing error: unary union failed.") + f"\n\n{error}"
+
+    def compute_jobs(self, run, chunk, jobs, progress):
+        a_geoms, b_geoms = self._geometries(run, chunk)
         return difference_many(
-            layer_a["wkbs"],
-            layer_b["wkbs"],
-            geoms["a"],
-            geoms["b"],
+            chunk.wkbs,
+            run.b_wkbs,
+            a_geoms,
+            b_geoms,
             jobs,
-            geometry_type,
-            grid_size=grid_size,
-            cancelled=feedback.isCanceled,
-            progress=lambda fraction: feedback.setProgress(45 + 40 * fraction),
+            run.geometry_type,
+            grid_size=run.grid_size,
+            cancelled=run.feedback.isCanceled,
+            progress=progress,
         )
