@@ -25,6 +25,7 @@ from tests.redis_server import RedisServer
 BENCHMARKS = [
     ("buffer", "scripts.bench_buffer"),
     ("intersection", "scripts.bench_intersection"),
+    ("clipdiff", "scripts.bench_clipdiff"),
     ("geosets", "scripts.bench_geoset"),
     ("cluster", "scripts.bench_cluster"),
 ]

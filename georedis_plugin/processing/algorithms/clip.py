@@ -30,7 +30,7 @@ class ClipAlgorithm(CoverAlgorithm):
             "attributes are not modified, and the overlay is reprojected to the input's CRS."
         ) + self.tr(CACHE_HELP).format(
             op=self.OP,
-            pair=(
+            pair=self.tr(
                 " and the WKB of the overlay geometries it intersects (a hash of each): "
                 "editing an overlay feature recomputes only the input features it touches"
             ),

@@ -304,7 +304,7 @@
       <translation>Redis ne peut pas chercher autour de la longitude {lon}, latitude {lat} : il couvre les latitudes jusqu'à ±85,05112878° et les longitudes jusqu'à ±180°. Choisissez un centre dans ces limites.</translation>
     </message>
     <message>
-      <location filename="../../../georedis_plugin/core/wkb_cache.py" line="170" />
+      <location filename="../../../georedis_plugin/core/wkb_cache.py" line="300" />
       <source>GeoRedis computes the results without the cache for the rest of this run.</source>
       <translation>GeoRedis calcule les résultats sans le cache pour le reste de ce traitement.</translation>
     </message>
@@ -929,12 +929,12 @@
       <translation>Taille nord-sud, dans l'unité de distance.</translation>
     </message>
     <message>
-      <location filename="../../../georedis_plugin/processing/algorithms/buffer.py" line="61" />
+      <location filename="../../../georedis_plugin/processing/algorithms/buffer.py" line="58" />
       <source>Buffer (cached)</source>
       <translation>Tampon (en cache)</translation>
     </message>
     <message>
-      <location filename="../../../georedis_plugin/processing/algorithms/buffer.py" line="87" />
+      <location filename="../../../georedis_plugin/processing/algorithms/buffer.py" line="84" />
       <source>
 
 With 'Dissolve result', the buffer of each feature is cached as above and the merged geometry too (one more entry, counted in CACHE_HITS / CACHE_MISSES), keyed by the keys of all the buffers it merges.</source>
@@ -943,22 +943,22 @@ With 'Dissolve result', the buffer of each feature is cached as above and the me
 Avec « Regrouper le résultat », le tampon de chaque entité est mis en cache comme ci-dessus, ainsi que la géométrie fusionnée (une entrée de plus, comptée dans CACHE_HITS / CACHE_MISSES), avec pour clé les clés de tous les tampons qu'elle fusionne.</translation>
     </message>
     <message>
-      <location filename="../../../georedis_plugin/processing/algorithms/buffer.py" line="75" />
+      <location filename="../../../georedis_plugin/processing/algorithms/buffer.py" line="72" />
       <source>buffer,grow,fixed,variable,distance,cache,redis</source>
       <translation>tampon,agrandir,fixe,variable,distance,cache,redis</translation>
     </message>
     <message>
-      <location filename="../../../georedis_plugin/processing/algorithms/buffer.py" line="79" />
+      <location filename="../../../georedis_plugin/processing/algorithms/buffer.py" line="76" />
       <source>Computes a buffer area for all the features in an input layer, using a fixed or dynamic distance, with exactly the result of QGIS's native Buffer algorithm (same parameters, fields, MultiPolygon output, or one Polygon feature per part when disjoint results are kept separate, null geometries kept, or dropped when dissolving).</source>
       <translation>Calcule une zone tampon pour toutes les entités d'une couche source, avec une distance fixe ou dynamique, en donnant exactement le résultat de l'algorithme Tampon natif de QGIS (mêmes paramètres, mêmes champs, sortie MultiPolygon, ou une entité Polygon par partie lorsque les résultats disjoints sont gardés séparés, géométries nulles conservées, ou écartées lors du regroupement).</translation>
     </message>
     <message>
-      <location filename="../../../georedis_plugin/processing/algorithms/buffer.py" line="184" />
+      <location filename="../../../georedis_plugin/processing/algorithms/buffer.py" line="131" />
       <source>Computing {n} buffers…</source>
       <translation>Calcul de {n} tampons…</translation>
     </message>
     <message>
-      <location filename="../../../georedis_plugin/processing/algorithms/buffer.py" line="157" />
+      <location filename="../../../georedis_plugin/processing/algorithms/buffer.py" line="159" />
       <source>The buffer distance of feature {id} is {distance}, not a number GEOS can use. Give a finite distance (check the expression or field that defines it).</source>
       <translation>La distance tampon de l'entité {id} vaut {distance}, un nombre que GEOS ne peut pas utiliser. Donnez une distance finie (vérifiez l'expression ou le champ qui la définit).</translation>
     </message>
@@ -988,32 +988,32 @@ Avec « Regrouper le résultat », le tampon de chaque entité est mis en cache 
       <translation>Géométries calculées</translation>
     </message>
     <message>
-      <location filename="../../../georedis_plugin/processing/algorithms/cached.py" line="111" />
-      <source>GeoRedis cannot honour {names} yet: running QGIS's {algorithm} instead, without the cache.</source>
-      <translation>GeoRedis ne sait pas encore appliquer {names} : exécution de {algorithm} de QGIS à la place, sans le cache.</translation>
-    </message>
-    <message>
-      <location filename="../../../georedis_plugin/processing/algorithms/cached.py" line="154" />
+      <location filename="../../../georedis_plugin/processing/algorithms/cached.py" line="165" />
       <source>Cache: {hits} geometries read back, {misses} computed.</source>
       <translation>Cache : {hits} géométries relues, {misses} calculées.</translation>
     </message>
     <message>
-      <location filename="../../../georedis_plugin/processing/algorithms/cached.py" line="120" />
+      <location filename="../../../georedis_plugin/processing/algorithms/cached.py" line="114" />
+      <source>GeoRedis cannot honour {names} yet: running QGIS's {algorithm} instead, without the cache.</source>
+      <translation>GeoRedis ne sait pas encore appliquer {names} : exécution de {algorithm} de QGIS à la place, sans le cache.</translation>
+    </message>
+    <message>
+      <location filename="../../../georedis_plugin/processing/algorithms/cached.py" line="123" />
       <source>QGIS's {algorithm} could not start.</source>
       <translation>{algorithm} de QGIS n’a pas pu démarrer.</translation>
     </message>
     <message>
-      <location filename="../../../georedis_plugin/processing/algorithms/cached.py" line="130" />
+      <location filename="../../../georedis_plugin/processing/algorithms/cached.py" line="133" />
       <source>QGIS's {algorithm} is not available, and this algorithm takes its parameters from it. Restart QGIS; if it persists, check that QGIS's own Processing algorithms load (Processing toolbox).</source>
       <translation>{algorithm} de QGIS n’est pas disponible, et cet algorithme en reprend les paramètres. Redémarrez QGIS ; si le problème persiste, vérifiez que les algorithmes de traitement de QGIS se chargent (boîte à outils de traitements).</translation>
     </message>
     <message>
-      <location filename="../../../georedis_plugin/processing/algorithms/cached.py" line="149" />
+      <location filename="../../../georedis_plugin/processing/algorithms/cached.py" line="152" />
       <source>{n} damaged cache values were recomputed and overwritten.</source>
       <translation>{n} valeurs de cache endommagées ont été recalculées et remplacées.</translation>
     </message>
     <message>
-      <location filename="../../../georedis_plugin/processing/algorithms/cached.py" line="156" />
+      <location filename="../../../georedis_plugin/processing/algorithms/cached.py" line="159" />
       <source>{n} cache values larger than {mb} MB were not read; their results were computed instead.</source>
       <translation>{n} valeurs de cache de plus de {mb} Mo n'ont pas été lues ; leurs résultats ont été calculés.</translation>
     </message>
@@ -1048,72 +1048,112 @@ Avec « Regrouper le résultat », le tampon de chaque entité est mis en cache 
       <translation>{n} entrées de cache supprimées.</translation>
     </message>
     <message>
-      <location filename="../../../georedis_plugin/processing/algorithms/geoset_base.py" line="41" />
+      <location filename="../../../georedis_plugin/processing/algorithms/clip.py" line="21" />
+      <source>Clip (cached)</source>
+      <translation>Couper (en cache)</translation>
+    </message>
+    <message>
+      <location filename="../../../georedis_plugin/processing/algorithms/clip.py" line="27" />
+      <source>Keeps the parts of the Input layer's features that fall within the polygons of the Overlay layer, with exactly the result of QGIS's native Clip algorithm: the attributes are not modified, and the overlay is reprojected to the input's CRS.</source>
+      <translation>Conserve les parties des entités de la couche source qui se trouvent dans les polygones de la couche de superposition, en donnant exactement le résultat de l'algorithme Couper natif de QGIS : les attributs ne sont pas modifiés, et la couche de superposition est reprojetée dans le SCR de la couche source.</translation>
+    </message>
+    <message>
+      <location filename="../../../georedis_plugin/processing/algorithms/clip.py" line="24" />
+      <source>clip,intersect,intersection,mask,overlay,cache,redis</source>
+      <translation>couper,intersecter,intersection,masque,superposition,cache,redis</translation>
+    </message>
+    <message>
+      <location filename="../../../georedis_plugin/processing/algorithms/clip.py" line="33" />
+      <source> and the WKB of the overlay geometries it intersects (a hash of each): editing an overlay feature recomputes only the input features it touches</source>
+      <translation> et le WKB des géométries de superposition qu'elle intersecte (une empreinte de chacun) : modifier une entité de superposition ne recalcule que les entités source qu'elle touche</translation>
+    </message>
+    <message>
+      <location filename="../../../georedis_plugin/processing/algorithms/cover.py" line="126" />
+      <source>Invalid geometries that QGIS does not skip: running QGIS's {algorithm} itself, without the cache.</source>
+      <translation>Géométries invalides que QGIS n'ignore pas : exécution de {algorithm} de QGIS lui-même, sans le cache.</translation>
+    </message>
+    <message>
+      <location filename="../../../georedis_plugin/processing/algorithms/difference.py" line="27" />
+      <source>Difference (cached)</source>
+      <translation>Différence (en cache)</translation>
+    </message>
+    <message>
+      <location filename="../../../georedis_plugin/processing/algorithms/difference.py" line="33" />
+      <source>Keeps the parts of the Input layer's features that fall outside the features of the Overlay layer, with exactly the result of QGIS's native Difference algorithm: the attributes are not modified, and the overlay is reprojected to the input's CRS.</source>
+      <translation>Conserve les parties des entités de la couche source qui se trouvent en dehors des entités de la couche de superposition, en donnant exactement le résultat de l'algorithme Différence natif de QGIS : les attributs ne sont pas modifiés, et la couche de superposition est reprojetée dans le SCR de la couche source.</translation>
+    </message>
+    <message>
+      <location filename="../../../georedis_plugin/processing/algorithms/difference.py" line="30" />
+      <source>difference,erase,not overlap,overlay,cache,redis</source>
+      <translation>différence,effacer,hors superposition,superposition,cache,redis</translation>
+    </message>
+    <message>
+      <location filename="../../../georedis_plugin/processing/algorithms/geoset_base.py" line="42" />
       <source>Geo set name</source>
       <translation>Nom de l'ensemble géo</translation>
     </message>
     <message>
-      <location filename="../../../georedis_plugin/processing/algorithms/geoset_base.py" line="42" />
+      <location filename="../../../georedis_plugin/processing/algorithms/geoset_base.py" line="43" />
       <source>Name of a geo set loaded with 'Load points into a geo set'.</source>
       <translation>Nom d'un ensemble géo chargé avec « Charger des points dans un ensemble géo ».</translation>
     </message>
     <message>
-      <location filename="../../../georedis_plugin/processing/algorithms/geoset_base.py" line="46" />
+      <location filename="../../../georedis_plugin/processing/algorithms/geoset_base.py" line="47" />
       <source>Distance unit</source>
       <translation>Unité de distance</translation>
     </message>
     <message>
-      <location filename="../../../georedis_plugin/processing/algorithms/geoset_base.py" line="49" />
+      <location filename="../../../georedis_plugin/processing/algorithms/geoset_base.py" line="50" />
       <source>Unit of the distances given above and of the 'distance' field of the hits.</source>
       <translation>Unité des distances ci-dessus et du champ « distance » des résultats.</translation>
     </message>
     <message>
-      <location filename="../../../georedis_plugin/processing/algorithms/geoset_base.py" line="53" />
+      <location filename="../../../georedis_plugin/processing/algorithms/geoset_base.py" line="54" />
       <source>Maximum number of hits (0 = all)</source>
       <translation>Nombre maximal de résultats (0 = tous)</translation>
     </message>
     <message>
-      <location filename="../../../georedis_plugin/processing/algorithms/geoset_base.py" line="55" />
+      <location filename="../../../georedis_plugin/processing/algorithms/geoset_base.py" line="56" />
       <source>Keep only this many hits, nearest first. 0 keeps them all.</source>
       <translation>Ne garder que ce nombre de résultats, du plus proche au plus lointain. 0 les garde tous.</translation>
     </message>
     <message>
-      <location filename="../../../georedis_plugin/processing/algorithms/geoset_base.py" line="57" />
+      <location filename="../../../georedis_plugin/processing/algorithms/geoset_base.py" line="58" />
       <source>Hits</source>
       <translation>Résultats</translation>
     </message>
     <message>
-      <location filename="../../../georedis_plugin/processing/algorithms/geoset_base.py" line="59" />
+      <location filename="../../../georedis_plugin/processing/algorithms/geoset_base.py" line="60" />
       <source>Points in WGS 84, nearest first, with 'member', 'distance' (in the chosen unit) and the attributes stored with the set.</source>
       <translation>Points en WGS 84, du plus proche au plus lointain, avec « member », « distance » (dans l'unité choisie) et les attributs stockés avec l'ensemble.</translation>
     </message>
     <message>
-      <location filename="../../../georedis_plugin/processing/algorithms/geoset_base.py" line="65" />
+      <location filename="../../../georedis_plugin/processing/algorithms/geoset_base.py" line="66" />
       <source>Number of hits</source>
       <translation>Nombre de résultats</translation>
     </message>
     <message>
-      <location filename="../../../georedis_plugin/processing/algorithms/geoset_base.py" line="104" />
+      <location filename="../../../georedis_plugin/processing/algorithms/geoset_base.py" line="106" />
       <source>{hits} hits in '{name}' ({seconds:.3f} s).</source>
       <translation>{hits} résultats dans '{name}' ({seconds:.3f} s).</translation>
     </message>
     <message>
-      <location filename="../../../georedis_plugin/processing/algorithms/intersection.py" line="88" />
+      <location filename="../../../georedis_plugin/processing/algorithms/intersection.py" line="78" />
       <source>Intersection (cached)</source>
       <translation>Intersection (en cache)</translation>
     </message>
     <message>
-      <location filename="../../../georedis_plugin/processing/algorithms/intersection.py" line="94" />
+      <location filename="../../../georedis_plugin/processing/algorithms/intersection.py" line="84" />
       <source>Extracts the overlapping portions of features in the Input and Overlay layers, with exactly the result of QGIS's native Intersection algorithm: output features carry the attributes of both, the overlay is reprojected to the input's CRS, and results of another dimension than the input are dropped.</source>
       <translation>Extrait les parties qui se chevauchent des entités des couches source et de superposition, en donnant exactement le résultat de l'algorithme Intersection natif de QGIS : les entités produites portent les attributs des deux couches, la couche de superposition est reprojetée dans le SCR de la couche source, et les résultats d'une autre dimension que la source sont écartés.</translation>
     </message>
     <message>
-      <location filename="../../../georedis_plugin/processing/algorithms/intersection.py" line="91" />
+      <location filename="../../../georedis_plugin/processing/algorithms/intersection.py" line="81" />
       <source>intersection,overlay,clip,cache,redis</source>
       <translation>intersection,superposition,découpage,cache,redis</translation>
     </message>
     <message>
-      <location filename="../../../georedis_plugin/processing/algorithms/intersection.py" line="248" />
+      <location filename="../../../georedis_plugin/processing/algorithms/intersection.py" line="152" />
       <source>Computing {n} intersections…</source>
       <translation>Calcul de {n} intersections…</translation>
     </message>
@@ -1233,7 +1273,7 @@ Avec « Regrouper le résultat », le tampon de chaque entité est mis en cache 
       <translation>Rayon de recherche, dans l'unité de distance choisie plus bas.</translation>
     </message>
     <message>
-      <location filename="../../../georedis_plugin/processing/provider.py" line="64" />
+      <location filename="../../../georedis_plugin/processing/provider.py" line="68" />
       <source>GeoRedis: Redis-cached geoprocessing and geo sets</source>
       <translation>GeoRedis : géotraitement mis en cache dans Redis et ensembles géo</translation>
     </message>
