@@ -1,6 +1,8 @@
 """georedis:difference: native:difference's result, cached per input geometry and the overlay
 geometries it touches."""
 
+from qgis.core import QgsProcessingException
+
 from ...core.clip_difference import difference_many
 from .base import qgis_tr
 from .cached import CACHE_HELP
@@ -41,6 +43,13 @@ class DifferenceAlgorithm(CoverAlgorithm):
                 "editing an overlay feature recomputes only the input features it touches"
             ),
         )
+
+    def write(self, run, features, report=None) -> None:
+        # a result the grid collapsed to lines does not fit the sink: native's words then
+        try:
+            super().write(run, features, report)
+        except QgsProcessingException as exc:
+            raise QgsProcessingException(qgis_tr("Could not write feature")) from exc
 
     def failure_message(self, error) -> str:
         return qgis_tr("GEOS geoprocessing error: unary union failed.") + f"\n\n{error}"
