@@ -205,7 +205,7 @@ def test_parity_on_world_map_states_and_countries(provider, redis_url, name):
 def test_parity_on_world_map_states_and_shifted_countries(provider, redis_url, name):
     states = world_layer("states_provinces", extent=EXTENT)
     countries = shifted(world_layer("countries", extent=EXTENT), 0.3)
-    ours, native, result = both(name, states, countries)
+    ours, native, _ = both(name, states, countries)
     assert native.featureCount() > 80
     assert_same_output(ours, native)
 
