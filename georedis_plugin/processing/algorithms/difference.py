@@ -1,7 +1,7 @@
 """georedis:difference: native:difference's result, cached per input geometry and the overlay
 geometries it touches."""
 
-from qgis.core import QgsProcessingException
+from qgis.core import QgsFeatureSink, QgsProcessingException
 
 from ...core.clip_difference import difference_many
 from .base import qgis_tr
@@ -45,11 +45,21 @@ class DifferenceAlgorithm(CoverAlgorithm):
         )
 
     def write(self, run, features, report=None) -> None:
-        # a result the grid collapsed to lines does not fit the sink: native's words then
-        try:
-            super().write(run, features, report)
-        except QgsProcessingException as exc:
-            raise QgsProcessingException(qgis_tr("Could not write feature")) from exc
+        # A piece the grid collapsed to a line does not fit the sink: native adds features
+        # one by one, and fails at the first such, with its words and the sink's message.
+        while features:
+            misfit = next(
+                (n for n, f in enumerate(features) if f.hasGeometry()
+                 and f.geometry().type() != run.geometry_type),
+                None,
+            )  # fmt: skip
+            if misfit is None:
+                super().write(run, features, report)
+                return
+            super().write(run, features[:misfit], report)
+            if not run.sink.addFeature(features[misfit], QgsFeatureSink.Flag.FastInsert):
+                raise QgsProcessingException(qgis_tr("Could not write feature"))
+            features = features[misfit + 1 :]
 
     def failure_message(self, error) -> str:
         return qgis_tr("GEOS geoprocessing error: unary union failed.") + f"\n\n{error}"
