@@ -428,3 +428,49 @@ def test_geopackage_in_and_out_as_native(provider, redis_url, tmp_path, name):
     native, _ = run(f"native:{name}", {**params, "OUTPUT": str(tmp_path / "native.gpkg")})
     assert ours.featureCount() == native.featureCount() > 0
     assert_same_output(ours, native)
+
+
+@pytest.mark.parametrize("name", ALGORITHMS)
+@pytest.mark.parametrize("chunk", [7, 1000])
+def test_streamed_in_chunks_the_output_is_natives(provider, redis_url, monkeypatch, name, chunk):
+    from georedis_plugin.processing.algorithms.cover import CoverAlgorithm
+
+    monkeypatch.setattr(CoverAlgorithm, "CHUNK_FEATURES", chunk)
+    states = world_layer("states_provinces", extent=EXTENT)
+    countries = shifted(world_layer("countries", extent=EXTENT), 0.3)
+    ours, native, _ = both(name, states, countries)
+    assert native.featureCount() > 80
+    assert_same_output(ours, native)
+
+
+@pytest.mark.parametrize("name", ALGORITHMS)
+def test_a_cancelled_run_returns_natives_output_for_the_chunks_it_wrote(
+    provider, redis_url, monkeypatch, name
+):
+    from qgis.core import QgsApplication, QgsProcessingFeedback
+
+    from georedis_plugin.processing.algorithms.cover import CoverAlgorithm
+
+    class CancellingFeedback(QgsProcessingFeedback):
+        def setProgress(self, progress):
+            if progress > 50:
+                self.cancel()
+            super().setProgress(progress)
+
+    monkeypatch.setattr(CoverAlgorithm, "CHUNK_FEATURES", 20)
+    states = world_layer("states_provinces", extent=EXTENT)
+    countries = shifted(world_layer("countries", extent=EXTENT), 0.3)
+    params = {"INPUT": states, "OVERLAY": countries, "OUTPUT": "memory:"}
+    algorithm = QgsApplication.processingRegistry().createAlgorithmById(f"georedis:{name}")
+    context, feedback = QgsProcessingContext(), CancellingFeedback()
+    result, _ok = algorithm.run(params, context, feedback)
+    assert feedback.isCanceled()
+    ours = context.getMapLayer(result["OUTPUT"])
+    position = {f["fid"]: n for n, f in enumerate(states.getFeatures())}
+    written = {position[f["fid"]] for f in ours.getFeatures()}
+    assert written
+    # the first chunks of the input, whole: native's output for them is ours
+    first = world_layer("states_provinces", extent=EXTENT, limit=(max(written) // 20 + 1) * 20)
+    native, _ = run(f"native:{name}", {**params, "INPUT": first})
+    assert_same_output(ours, native)
+    assert ours.featureCount() < run(f"native:{name}", params)[0].featureCount()
