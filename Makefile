@@ -91,8 +91,17 @@ deploy: setup translations
 package: setup translations
 	$(PY) -m scripts.package
 
+# `make bench` runs the default benchmarks; names after it run only those, and `scale` (not in
+# the default run: 10 million points) only on request: `make bench scale`
+BENCHMARK_NAMES := buffer points intersection geosets cluster scale
 bench: setup
-	$(PY) -m scripts.bench
+	$(PY) -m scripts.bench $(filter $(BENCHMARK_NAMES),$(MAKECMDGOALS))
+
+ifneq ($(filter bench,$(MAKECMDGOALS)),)
+.PHONY: $(BENCHMARK_NAMES)
+$(BENCHMARK_NAMES):
+	@:
+endif
 
 lint: setup
 	$(VENV)/bin/ruff check .

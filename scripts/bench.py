@@ -24,11 +24,14 @@ from tests.redis_server import RedisServer
 # (name, module) in the order they run
 BENCHMARKS = [
     ("buffer", "scripts.bench_buffer"),
+    ("points", "scripts.bench_points"),
     ("intersection", "scripts.bench_intersection"),
     ("clipdiff", "scripts.bench_clipdiff"),
     ("geosets", "scripts.bench_geoset"),
     ("cluster", "scripts.bench_cluster"),
 ]
+# run only when named (`make bench scale`): long, and heavy on memory
+ON_REQUEST = [("scale", "scripts.bench_points", "run_scale")]
 
 
 def platform_line(url: str) -> str:
@@ -66,7 +69,8 @@ def main(argv=None) -> int:
     parser.add_argument("only", nargs="*", help="names of the benchmarks to run (default: all)")
     args = parser.parse_args(argv)
     start_qgis()
-    selected = [(n, m) for n, m in BENCHMARKS if not args.only or n in args.only]
+    selected = [(n, m, "run") for n, m in BENCHMARKS if not args.only or n in args.only]
+    selected += [entry for entry in ON_REQUEST if entry[0] in args.only]
     if not selected:
         print("| benchmark | result |\n|---|---|\n| (none yet) | |")
         return 0
@@ -74,9 +78,9 @@ def main(argv=None) -> int:
         server = RedisServer(Path(workdir)).start()
         try:
             print(platform_line(server.url), flush=True)
-            for name, module_name in selected:
+            for name, module_name, function in selected:
                 print(f"\n## {name}\n\n{load_line()}\n", flush=True)
-                importlib.import_module(module_name).run(server.url, sys.stdout)
+                getattr(importlib.import_module(module_name), function)(server.url, sys.stdout)
         finally:
             server.stop()
     return 0

@@ -35,10 +35,12 @@ def shapely_geometries(wkbs):
     return geometries
 
 
-def candidate_pairs(a_geoms, b_geoms, a_indices, cancelled=None):
+def candidate_pairs(a_geoms, b_geoms, a_indices, cancelled=None, b_tree=None):
     """{a index: [b indices]} for pairs whose geometries intersect, for the given A indices.
 
     Geometries shapely cannot read (curves) are tested with QGIS's engine instead.
+    ``b_tree()``, if given, returns the STRtree of ``b_geoms``, built once for a run whose
+    input comes in chunks.
     """
     result = {int(i): [] for i in a_indices}
     if len(a_indices) == 0 or len(b_geoms) == 0:
@@ -49,7 +51,7 @@ def candidate_pairs(a_geoms, b_geoms, a_indices, cancelled=None):
     a_subset_indices = np.asarray(a_indices)
     a_subset = a_geoms[a_subset_indices]
     if _mean_size(a_subset) > _mean_size(b_geoms):
-        tree = shapely.STRtree(b_geoms)
+        tree = shapely.STRtree(b_geoms) if b_tree is None else b_tree()
 
         def query(a_positions):
             pairs = tree.query(a_subset[a_positions], predicate="intersects")
@@ -88,14 +90,14 @@ def candidate_pairs_qgis(a_wkb, b_wkbs, b_boxes):
     return found
 
 
-def find_candidates(a_wkbs, b_wkbs, a_geoms, b_geoms, unknown, cancelled=None):
+def find_candidates(a_wkbs, b_wkbs, a_geoms, b_geoms, unknown, cancelled=None, b_tree=None):
     """{a index: sorted b indices} of the geometries each A geometry of ``unknown`` intersects,
-    as native finds them (None when cancelled).
+    as native finds them (None when cancelled); ``b_tree`` as for ``candidate_pairs``.
 
     Geometries shapely cannot read (curves) are tested with QGIS's engine instead.
     """
     readable_a = [a for a in unknown if a_geoms[a] is not None]
-    found = candidate_pairs(a_geoms, b_geoms, readable_a, cancelled=cancelled)
+    found = candidate_pairs(a_geoms, b_geoms, readable_a, cancelled, b_tree)
     if found is None:
         return None
     curved_b = [b for b in range(len(b_wkbs)) if b_geoms[b] is None]

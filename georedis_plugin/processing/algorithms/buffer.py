@@ -182,13 +182,19 @@ class BufferAlgorithm(CachedFeatureAlgorithm):
             run.dissolved_values.extend(values)
             run.dissolved_ids.extend(chunk.ids)
             return []
+        if not run.separate and len(chunk.rows) == len(chunk.features):
+            # every feature has a geometry: the common case, without the lookups below
+            geometry = self._geometry
+            for feature, value in zip(chunk.features, values):
+                feature.setGeometry(geometry(value, feature))
+            return chunk.features
         out = []
         value_of = dict(zip(chunk.rows, values))
         for row, feature in enumerate(chunk.features):
             if row not in value_of:
                 out.append(feature)  # no geometry: written as it is
                 continue
-            geometry = self._geometry(value_of[row], feature.id())
+            geometry = self._geometry(value_of[row], feature)
             if run.separate:
                 # each part its own feature; a failed buffer (null) has none and is dropped
                 for part in _parts(geometry):
@@ -239,17 +245,21 @@ class BufferAlgorithm(CachedFeatureAlgorithm):
         self.write(run, out)
 
     @staticmethod
-    def _geometry(value, feature_id) -> QgsGeometry:
-        """The buffer as a geometry; null where it failed, logged as native logs it."""
-        if value is None:
-            # the same message, tag and level as native:buffer, in QGIS's words
-            QgsMessageLog.logMessage(
-                qgis_tr("Error calculating buffer for feature %1").replace("%1", str(feature_id)),
-                qgis_tr("Processing"),
-                Qgis.MessageLevel.Warning,
-            )
-            return QgsGeometry()
-        return wkb_geometry(value)
+    def _geometry(value, feature) -> QgsGeometry:
+        """The buffer as a geometry; null where it failed, logged as native logs it.
+
+        ``feature``: the feature (or its id) named in the log.
+        """
+        if value is not None:
+            return wkb_geometry(value)
+        feature_id = feature if isinstance(feature, int) else feature.id()
+        # the same message, tag and level as native:buffer, in QGIS's words
+        QgsMessageLog.logMessage(
+            qgis_tr("Error calculating buffer for feature %1").replace("%1", str(feature_id)),
+            qgis_tr("Processing"),
+            Qgis.MessageLevel.Warning,
+        )
+        return QgsGeometry()
 
 
 def _parts(geometry: QgsGeometry) -> list:

@@ -3,6 +3,7 @@
 import hashlib
 
 import numpy as np
+import shapely
 from qgis.core import (
     QgsFeature,
     QgsFeatureRequest,
@@ -166,7 +167,7 @@ class IntersectionAlgorithm(CachedFeatureAlgorithm):
             [overlay.features[row].attributes()[i] for i in run.indices_b] for row in overlay.rows
         ]
         run.b_all_valid = overlay.all_valid
-        run.b_geoms = None
+        run.b_geoms = run.b_tree = None
         run.b_by_digest = {}
         for index, digest in enumerate(run.b_digests):
             run.b_by_digest.setdefault(digest, []).append(index)
@@ -220,6 +221,13 @@ class IntersectionAlgorithm(CachedFeatureAlgorithm):
         dropped = np.fromiter((v == DROPPED for v in values), dtype=bool, count=len(values))
         return dropped | (wkb_base_types(values) == run.expected)
 
+    @staticmethod
+    def _b_tree(run):
+        """The overlay's index, built once for all the chunks of the input."""
+        if run.b_tree is None:
+            run.b_tree = shapely.STRtree(run.b_geoms)
+        return run.b_tree
+
     def _geometries(self, run, chunk):
         if chunk.a_geoms is None:
             chunk.a_geoms = shapely_geometries(chunk.wkbs)
@@ -269,5 +277,11 @@ class IntersectionAlgorithm(CachedFeatureAlgorithm):
         """{input index: overlay indices} for the ``unknown`` input geometries of ``chunk``."""
         a_geoms, b_geoms = self._geometries(run, chunk)
         return find_candidates(
-            chunk.wkbs, run.b_wkbs, a_geoms, b_geoms, unknown, run.feedback.isCanceled
+            chunk.wkbs,
+            run.b_wkbs,
+            a_geoms,
+            b_geoms,
+            unknown,
+            run.feedback.isCanceled,
+            lambda: self._b_tree(run),
         )

@@ -38,12 +38,14 @@ class FeatureBatch:
 
     def __init__(self, features):
         self.features = features
-        self.rows = []
-        self.wkbs = []
-        for row, feature in enumerate(features):
-            if feature.hasGeometry():
-                self.rows.append(row)
-                self.wkbs.append(bytes(feature.geometry().asWkb()))
+        # a feature without geometry has an empty WKB
+        wkbs = [bytes(feature.geometry().asWkb()) for feature in features]
+        if all(wkbs):
+            self.rows = list(range(len(features)))
+            self.wkbs = wkbs
+        else:
+            self.rows = [row for row, wkb in enumerate(wkbs) if wkb]
+            self.wkbs = [wkb for wkb in wkbs if wkb]
         self.all_valid = False
         self._digests = None
 
