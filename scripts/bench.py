@@ -26,6 +26,7 @@ BENCHMARKS = [
     ("buffer", "scripts.bench_buffer"),
     ("points", "scripts.bench_points"),
     ("intersection", "scripts.bench_intersection"),
+    ("clipdiff", "scripts.bench_clipdiff"),
     ("geosets", "scripts.bench_geoset"),
     ("cluster", "scripts.bench_cluster"),
 ]

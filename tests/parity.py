@@ -10,7 +10,7 @@ import math
 from collections import defaultdict
 
 import shapely
-from qgis.core import QgsApplication, QgsWkbTypes
+from qgis.core import QgsApplication, QgsGeometry, QgsWkbTypes
 
 AREA_TOLERANCE = 1e-6
 COORD_TOLERANCE = 1e-9
@@ -23,6 +23,9 @@ def _attributes_key(feature):
 def _shapely(geometry):
     if geometry.isNull():
         return None
+    if QgsWkbTypes.isCurvedType(geometry.wkbType()):
+        # compared as QGIS segmentizes them (equal curves give equal segments)
+        return shapely.from_wkb(bytes(QgsGeometry(geometry.constGet().segmentize()).asWkb()))
     return shapely.from_wkb(bytes(geometry.asWkb()))
 
 
@@ -140,3 +143,38 @@ def assert_parameters_mirror_native(native_id: str, ours_id: str):
         "CACHE_HITS": "outputNumber",
         "CACHE_MISSES": "outputNumber",
     }
+
+
+def assert_same_outcome(native_id, ours_id, params, context_check, project=None):
+    """Both algorithms fail with the same message, or report the same warnings (in the same
+    order) and give the same output, under the context's invalid-geometry check. Returns
+    native's output layer (None when it failed).
+
+    ``params`` may be a function giving fresh parameters (new layers) for each run: QGIS
+    finds an empty geometry invalid only the first time it tests it.
+    """
+    from qgis.core import QgsProcessingContext, QgsProcessingException
+
+    from tests.algorithm_runs import RecordingFeedback, run
+
+    outcomes = []
+    for algorithm in (native_id, ours_id):
+        context = QgsProcessingContext()
+        if project is not None:
+            context.setProject(project)
+        context.setInvalidGeometryCheck(context_check)
+        feedback = RecordingFeedback()
+        try:
+            given = params() if callable(params) else params
+            output, _ = run(algorithm, {**given, "OUTPUT": "memory:"}, context, feedback)
+        except QgsProcessingException as exc:
+            outcomes.append((None, str(exc), feedback.errors))
+        else:
+            outcomes.append((output, "", feedback.errors))
+    (native, native_error, native_messages), (ours, our_error, our_messages) = outcomes
+    assert (our_error, our_messages) == (native_error, native_messages), (
+        f"ours: {our_error!r} {our_messages}; native: {native_error!r} {native_messages}"
+    )
+    if native is not None:
+        assert_same_output(ours, native)
+    return native

@@ -90,6 +90,31 @@ def candidate_pairs_qgis(a_wkb, b_wkbs, b_boxes):
     return found
 
 
+def find_candidates(a_wkbs, b_wkbs, a_geoms, b_geoms, unknown, cancelled=None, b_tree=None):
+    """{a index: sorted b indices} of the geometries each A geometry of ``unknown`` intersects,
+    as native finds them (None when cancelled); ``b_tree`` as for ``candidate_pairs``.
+
+    Geometries shapely cannot read (curves) are tested with QGIS's engine instead.
+    """
+    readable_a = [a for a in unknown if a_geoms[a] is not None]
+    found = candidate_pairs(a_geoms, b_geoms, readable_a, cancelled, b_tree)
+    if found is None:
+        return None
+    curved_b = [b for b in range(len(b_wkbs)) if b_geoms[b] is None]
+    curved_a = [a for a in unknown if a_geoms[a] is None]
+    if curved_a or curved_b:
+        boxes = [wkb_geometry(wkb).boundingBox() for wkb in b_wkbs]
+        for a in curved_a:
+            found[a] = candidate_pairs_qgis(a_wkbs[a], b_wkbs, boxes)
+        if curved_b:
+            curved_wkbs = [b_wkbs[b] for b in curved_b]
+            curved_boxes = [boxes[b] for b in curved_b]
+            for a in readable_a:
+                extra = candidate_pairs_qgis(a_wkbs[a], curved_wkbs, curved_boxes)
+                found[a] = found[a] + [curved_b[i] for i in extra]
+    return {a: sorted(b) for a, b in found.items()}
+
+
 VALIDITY_OP = "validity"
 
 

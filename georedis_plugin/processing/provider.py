@@ -20,6 +20,8 @@ def algorithm_classes() -> list:
     from .algorithms.box_search import BoxSearchAlgorithm
     from .algorithms.buffer import BufferAlgorithm
     from .algorithms.clear_cache import ClearCacheAlgorithm
+    from .algorithms.clip import ClipAlgorithm
+    from .algorithms.difference import DifferenceAlgorithm
     from .algorithms.intersection import IntersectionAlgorithm
     from .algorithms.join_by_nearest import JoinByNearestAlgorithm
     from .algorithms.load_geoset import LoadGeoSetAlgorithm
@@ -30,6 +32,8 @@ def algorithm_classes() -> list:
     return [
         BufferAlgorithm,
         IntersectionAlgorithm,
+        ClipAlgorithm,
+        DifferenceAlgorithm,
         ClearCacheAlgorithm,
         LoadGeoSetAlgorithm,
         RadiusSearchAlgorithm,

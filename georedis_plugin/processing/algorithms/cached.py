@@ -109,13 +109,16 @@ class CachedAlgorithm(GeoRedisAlgorithm):
         ]
 
     def run_native(self, parameters, context, feedback, names) -> dict:
-        """This run, done by the native algorithm itself (uncached), with its outputs."""
-        feedback.pushInfo(
-            self.tr(
-                "GeoRedis cannot honour {names} yet: running QGIS's {algorithm} instead, "
-                "without the cache."
-            ).format(names=", ".join(names), algorithm=self.NATIVE_ID)
-        )
+        """This run, done by the native algorithm itself (uncached), with its outputs.
+
+        ``names``: the parameters that made it so (None: the caller said why)."""
+        if names is not None:
+            feedback.pushInfo(
+                self.tr(
+                    "GeoRedis cannot honour {names} yet: running QGIS's {algorithm} instead, "
+                    "without the cache."
+                ).format(names=", ".join(names), algorithm=self.NATIVE_ID)
+            )
         native = QgsApplication.processingRegistry().createAlgorithmById(self.NATIVE_ID)
         native_parameters = {k: v for k, v in parameters.items() if k != self.USE_CACHE}
         if not native.prepare(native_parameters, context, feedback):

@@ -16,8 +16,7 @@ from qgis.core import (
 from ...core.geometry_io import wkb_geometry
 from ...core.overlay import (
     IntersectionError,
-    candidate_pairs,
-    candidate_pairs_qgis,
+    find_candidates,
     intersect_pairs,
     shapely_geometries,
 )
@@ -276,25 +275,13 @@ class IntersectionAlgorithm(CachedFeatureAlgorithm):
 
     def _find_candidates(self, run, chunk, unknown):
         """{input index: overlay indices} for the ``unknown`` input geometries of ``chunk``."""
-        a_wkbs, b_wkbs = chunk.wkbs, run.b_wkbs
         a_geoms, b_geoms = self._geometries(run, chunk)
-        readable_a = [a for a in unknown if a_geoms[a] is not None]
-        found = candidate_pairs(
-            a_geoms, b_geoms, readable_a, run.feedback.isCanceled, lambda: self._b_tree(run)
+        return find_candidates(
+            chunk.wkbs,
+            run.b_wkbs,
+            a_geoms,
+            b_geoms,
+            unknown,
+            run.feedback.isCanceled,
+            lambda: self._b_tree(run),
         )
-        if found is None:
-            return None
-        # curved geometries (unreadable by shapely): native's own bbox + intersects test
-        curved_b = [b for b in range(len(b_wkbs)) if b_geoms[b] is None]
-        curved_a = [a for a in unknown if a_geoms[a] is None]
-        if curved_a or curved_b:
-            boxes = [wkb_geometry(wkb).boundingBox() for wkb in b_wkbs]
-            for a in curved_a:
-                found[a] = candidate_pairs_qgis(a_wkbs[a], b_wkbs, boxes)
-            if curved_b:
-                curved_wkbs = [b_wkbs[b] for b in curved_b]
-                curved_boxes = [boxes[b] for b in curved_b]
-                for a in readable_a:
-                    extra = candidate_pairs_qgis(a_wkbs[a], curved_wkbs, curved_boxes)
-                    found[a] = sorted(found[a] + [curved_b[i] for i in extra])
-        return found

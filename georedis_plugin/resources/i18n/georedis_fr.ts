@@ -1230,32 +1230,32 @@ Les sorties CACHE_HITS et CACHE_MISSES comptent les géométries relues et calcu
       <translation>Géométries calculées</translation>
     </message>
     <message>
-      <location filename="../../../georedis_plugin/processing/algorithms/cached.py" line="115" />
+      <location filename="../../../georedis_plugin/processing/algorithms/cached.py" line="118" />
       <source>GeoRedis cannot honour {names} yet: running QGIS's {algorithm} instead, without the cache.</source>
       <translation>GeoRedis ne sait pas encore appliquer {names} : exécution de {algorithm} de QGIS à la place, sans le cache.</translation>
     </message>
     <message>
-      <location filename="../../../georedis_plugin/processing/algorithms/cached.py" line="123" />
+      <location filename="../../../georedis_plugin/processing/algorithms/cached.py" line="126" />
       <source>QGIS's {algorithm} could not start.</source>
       <translation>{algorithm} de QGIS n’a pas pu démarrer.</translation>
     </message>
     <message>
-      <location filename="../../../georedis_plugin/processing/algorithms/cached.py" line="134" />
+      <location filename="../../../georedis_plugin/processing/algorithms/cached.py" line="137" />
       <source>QGIS's {algorithm} is not available, and this algorithm takes its parameters from it. Restart QGIS; if it persists, check that QGIS's own Processing algorithms load (Processing toolbox).</source>
       <translation>{algorithm} de QGIS n’est pas disponible, et cet algorithme en reprend les paramètres. Redémarrez QGIS ; si le problème persiste, vérifiez que les algorithmes de traitement de QGIS se chargent (boîte à outils de traitements).</translation>
     </message>
     <message>
-      <location filename="../../../georedis_plugin/processing/algorithms/cached.py" line="152" />
+      <location filename="../../../georedis_plugin/processing/algorithms/cached.py" line="155" />
       <source>{n} damaged cache values were recomputed and overwritten.</source>
       <translation>{n} valeurs de cache endommagées ont été recalculées et remplacées.</translation>
     </message>
     <message>
-      <location filename="../../../georedis_plugin/processing/algorithms/cached.py" line="160" />
+      <location filename="../../../georedis_plugin/processing/algorithms/cached.py" line="163" />
       <source>{n} cache values larger than {mb} MB were not read; their results were computed instead.</source>
       <translation>{n} valeurs de cache de plus de {mb} Mo n'ont pas été lues ; leurs résultats ont été calculés.</translation>
     </message>
     <message>
-      <location filename="../../../georedis_plugin/processing/algorithms/cached.py" line="165" />
+      <location filename="../../../georedis_plugin/processing/algorithms/cached.py" line="168" />
       <source>Cache: {hits} geometries read back, {misses} computed.</source>
       <translation>Cache : {hits} géométries relues, {misses} calculées.</translation>
     </message>
@@ -1288,6 +1288,46 @@ Les sorties CACHE_HITS et CACHE_MISSES comptent les géométries relues et calcu
       <location filename="../../../georedis_plugin/processing/algorithms/clear_cache.py" line="46" />
       <source>Deleted {n} cache entries.</source>
       <translation>{n} entrées de cache supprimées.</translation>
+    </message>
+    <message>
+      <location filename="../../../georedis_plugin/processing/algorithms/clip.py" line="21" />
+      <source>Clip (cached)</source>
+      <translation>Couper (en cache)</translation>
+    </message>
+    <message>
+      <location filename="../../../georedis_plugin/processing/algorithms/clip.py" line="24" />
+      <source>clip,intersect,intersection,mask,overlay,cache,redis</source>
+      <translation>couper,intersecter,intersection,masque,superposition,cache,redis</translation>
+    </message>
+    <message>
+      <location filename="../../../georedis_plugin/processing/algorithms/clip.py" line="28" />
+      <source>Keeps the parts of the Input layer's features that fall within the polygons of the Overlay layer, with exactly the result of QGIS's native Clip algorithm: the attributes are not modified, and the overlay is reprojected to the input's CRS.</source>
+      <translation>Conserve les parties des entités de la couche source qui se trouvent dans les polygones de la couche de superposition, en donnant exactement le résultat de l'algorithme Couper natif de QGIS : les attributs ne sont pas modifiés, et la couche de superposition est reprojetée dans le SCR de la couche source.</translation>
+    </message>
+    <message>
+      <location filename="../../../georedis_plugin/processing/algorithms/clip.py" line="34" />
+      <source> and the WKB of the overlay geometries it intersects (a hash of each): editing an overlay feature recomputes only the input features it touches</source>
+      <translation> et le WKB des géométries de superposition qu'elle intersecte (une empreinte de chacun) : modifier une entité de superposition ne recalcule que les entités source qu'elle touche</translation>
+    </message>
+    <message>
+      <location filename="../../../georedis_plugin/processing/algorithms/cover.py" line="127" />
+      <source>Invalid geometries that QGIS does not skip: running QGIS's {algorithm} itself, without the cache.</source>
+      <translation>Géométries invalides que QGIS n'ignore pas : exécution de {algorithm} de QGIS lui-même, sans le cache.</translation>
+    </message>
+    <message>
+      <location filename="../../../georedis_plugin/processing/algorithms/difference.py" line="29" />
+      <source>Difference (cached)</source>
+      <translation>Différence (en cache)</translation>
+    </message>
+    <message>
+      <location filename="../../../georedis_plugin/processing/algorithms/difference.py" line="32" />
+      <source>difference,erase,not overlap,overlay,cache,redis</source>
+      <translation>différence,effacer,hors superposition,superposition,cache,redis</translation>
+    </message>
+    <message>
+      <location filename="../../../georedis_plugin/processing/algorithms/difference.py" line="36" />
+      <source>Keeps the parts of the Input layer's features that fall outside the features of the Overlay layer, with exactly the result of QGIS's native Difference algorithm: the attributes are not modified, and the overlay is reprojected to the input's CRS.</source>
+      <translation>Conserve les parties des entités de la couche source qui se trouvent en dehors des entités de la couche de superposition, en donnant exactement le résultat de l'algorithme Différence natif de QGIS : les attributs ne sont pas modifiés, et la couche de superposition est reprojetée dans le SCR de la couche source.</translation>
     </message>
     <message>
       <location filename="../../../georedis_plugin/processing/algorithms/geoset_base.py" line="27" />
@@ -1370,22 +1410,22 @@ Les sorties CACHE_HITS et CACHE_MISSES comptent les géométries relues et calcu
       <translation>{hits} résultats dans '{name}' ({seconds:.3f} s).</translation>
     </message>
     <message>
-      <location filename="../../../georedis_plugin/processing/algorithms/intersection.py" line="80" />
+      <location filename="../../../georedis_plugin/processing/algorithms/intersection.py" line="79" />
       <source>Intersection (cached)</source>
       <translation>Intersection (en cache)</translation>
     </message>
     <message>
-      <location filename="../../../georedis_plugin/processing/algorithms/intersection.py" line="83" />
+      <location filename="../../../georedis_plugin/processing/algorithms/intersection.py" line="82" />
       <source>intersection,overlay,clip,cache,redis</source>
       <translation>intersection,superposition,découpage,cache,redis</translation>
     </message>
     <message>
-      <location filename="../../../georedis_plugin/processing/algorithms/intersection.py" line="87" />
+      <location filename="../../../georedis_plugin/processing/algorithms/intersection.py" line="86" />
       <source>Extracts the overlapping portions of features in the Input and Overlay layers, with exactly the result of QGIS's native Intersection algorithm: output features carry the attributes of both, the overlay is reprojected to the input's CRS, and results of another dimension than the input are dropped.</source>
       <translation>Extrait les parties qui se chevauchent des entités des couches source et de superposition, en donnant exactement le résultat de l'algorithme Intersection natif de QGIS : les entités produites portent les attributs des deux couches, la couche de superposition est reprojetée dans le SCR de la couche source, et les résultats d'une autre dimension que la source sont écartés.</translation>
     </message>
     <message>
-      <location filename="../../../georedis_plugin/processing/algorithms/intersection.py" line="154" />
+      <location filename="../../../georedis_plugin/processing/algorithms/intersection.py" line="153" />
       <source>Computing {n} intersections…</source>
       <translation>Calcul de {n} intersections…</translation>
     </message>
@@ -1620,12 +1660,12 @@ Les sorties CACHE_HITS et CACHE_MISSES comptent les géométries relues et calcu
       <translation>Rayon de recherche, dans l'unité de distance choisie plus bas.</translation>
     </message>
     <message>
-      <location filename="../../../georedis_plugin/processing/provider.py" line="55" />
+      <location filename="../../../georedis_plugin/processing/provider.py" line="59" />
       <source>Could not read the model {path}</source>
       <translation>Impossible de lire le modèle {path}</translation>
     </message>
     <message>
-      <location filename="../../../georedis_plugin/processing/provider.py" line="70" />
+      <location filename="../../../georedis_plugin/processing/provider.py" line="74" />
       <source>GeoRedis: Redis-cached geoprocessing and geo sets</source>
       <translation>GeoRedis : géotraitement mis en cache dans Redis et ensembles géo</translation>
     </message>
