@@ -84,21 +84,23 @@ def test_an_older_ts_never_replaces_a_newer_position(redis_client):
     assert [(p.lon, p.ts) for p in result.positions] == [(1.0, 2000)]
 
 
-def test_retention_trims_the_stream_and_forgets_ids_not_seen_since(redis_client):
+def test_retention_trims_the_stream_by_arrival_and_keeps_one_state_per_id(redis_client):
     k = LiveKeys.for_name(PREFIX, "retention")
     now = int(time.time() * 1000)
-    for n in range(3000):  # an hour ago, one entry a second: beyond a 10-minute retention
+    for n in range(3000):  # arrived an hour ago, one entry a second: beyond 10 minutes
         redis_client.xadd(
             k.stream,
-            {"id": f"gone{n % 10}", "lon": "1", "lat": "1"},
+            {"id": f"old{n % 10}", "lon": "1", "lat": "1"},
             id=f"{now - 3_600_000 + n * 1000}-0",
         )
     produce(redis_client, k, 5, ids=5)
     fold(redis_client, k, retention_s=600)
-    assert redis_client.zcard(k.seen) == redis_client.zcard(k.pos) == 5
-    assert redis_client.hlen(k.state) == 5
     # XTRIM ~ removes whole nodes of the stream (100 entries each): at most one node is left
     assert redis_client.xlen(k.stream) <= 5 + 100
+    assert redis_client.zcard(k.seen) == redis_client.zcard(k.pos) == 15
+    assert redis_client.hlen(k.state) == 15
+    recent = fold(redis_client, k, snapshot=True, ttl_s=60).positions
+    assert {p.id for p in recent} == {f"v{n}" for n in range(5)}
 
 
 def test_publish_trims_by_age_and_folds(redis_client):

@@ -21,6 +21,10 @@ def algorithm_classes() -> list:
     from .algorithms.buffer import BufferAlgorithm
     from .algorithms.clear_cache import ClearCacheAlgorithm
     from .algorithms.intersection import IntersectionAlgorithm
+    from .algorithms.live_geofence_events import GeofenceEventsAlgorithm
+    from .algorithms.live_history import PositionHistoryAlgorithm
+    from .algorithms.live_positions import LivePositionsAlgorithm
+    from .algorithms.live_publish import PublishPositionsAlgorithm
     from .algorithms.load_geoset import LoadGeoSetAlgorithm
     from .algorithms.polygon_search import PolygonSearchAlgorithm
     from .algorithms.radius_search import RadiusSearchAlgorithm
@@ -33,6 +37,10 @@ def algorithm_classes() -> list:
         RadiusSearchAlgorithm,
         BoxSearchAlgorithm,
         PolygonSearchAlgorithm,
+        PublishPositionsAlgorithm,
+        LivePositionsAlgorithm,
+        PositionHistoryAlgorithm,
+        GeofenceEventsAlgorithm,
     ]
 
 

@@ -124,12 +124,6 @@ if retention > 0 and more == 0 then
   local floor = now - retention
   local cursor_ms = split(cursor)
   redis.call('XTRIM', stream, 'MINID', '~', tostring(math.min(cursor_ms, floor)))
-  local old = redis.call('ZRANGEBYSCORE', seen, '-inf', '(' .. floor, 'LIMIT', 0, 1000)
-  if #old > 0 then
-    redis.call('ZREM', seen, unpack(old))
-    redis.call('ZREM', pos, unpack(old))
-    redis.call('HDEL', state, unpack(old))
-  end
 end
 local rows = {}
 if want and more == 0 then
@@ -201,9 +195,11 @@ def fold(
     """Fold the stream into the latest state until caught up (at most ``max_calls`` calls).
 
     ``window_s`` > 0 skips entries older than that (a state far behind catches up on the last
-    ``window_s`` seconds only: readers pass their TTL); ``retention_s`` > 0 trims the stream and
-    the state to that age. With ``snapshot`` the result carries the positions seen within
-    ``ttl_s`` (every id for 0), read in the same atomic call as the cursor.
+    ``window_s`` seconds only: readers pass their TTL); ``retention_s`` > 0 trims the stream to
+    the entries that arrived within that time (never past the cursor). The state keeps one
+    entry per id, however old: readers filter it by their TTL. With ``snapshot`` the result
+    carries the positions seen within ``ttl_s`` (every id for 0), read in the same atomic call
+    as the cursor.
     """
     positions, totals = (), [0, 0, 0]
     for _ in range(max_calls):
