@@ -16,6 +16,12 @@ SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 QGIS_PROFILE_DIR ?= $(if $(QGIS_CUSTOM_CONFIG_PATH),$(QGIS_CUSTOM_CONFIG_PATH)/profiles/default,$(HOME)/.local/share/QGIS/QGIS3/profiles/default)
 export QT_QPA_PLATFORM ?= offscreen
 
+# A simulated fleet writing to the live stream 'fleet' (scripts/fleet.py), for the Live panel.
+LIVE_DEMO_ARGS ?= --vehicles 500 --rate 1
+.PHONY: live-demo
+live-demo: setup
+	$(PY) -m scripts.fleet $(LIVE_DEMO_ARGS)
+
 .PHONY: setup translations translations-update screenshots test test-redis-py test-matrix demo run deploy package bench lint format clean
 
 # The venv, and the wheels `make package` vendors kept in build/wheels (so that building the zip

@@ -384,37 +384,37 @@
       <translation>tampon et intersection sur des tableaux ont donné {result}</translation>
     </message>
     <message>
-      <location filename="../../../georedis_plugin/gui/dock.py" line="18" />
+      <location filename="../../../georedis_plugin/gui/dock.py" line="19" />
       <source>GeoRedis</source>
       <translation>GeoRedis</translation>
     </message>
     <message>
-      <location filename="../../../georedis_plugin/gui/dock.py" line="30" />
+      <location filename="../../../georedis_plugin/gui/dock.py" line="31" />
       <source>Check</source>
       <translation>Vérifier</translation>
     </message>
     <message>
-      <location filename="../../../georedis_plugin/gui/dock.py" line="31" />
+      <location filename="../../../georedis_plugin/gui/dock.py" line="32" />
       <source>Check the connection to the Redis server</source>
       <translation>Vérifier la connexion au serveur Redis</translation>
     </message>
     <message>
-      <location filename="../../../georedis_plugin/gui/dock.py" line="67" />
+      <location filename="../../../georedis_plugin/gui/dock.py" line="69" />
       <source>GeoRedis: check connection</source>
       <translation>GeoRedis : vérification de la connexion</translation>
     </message>
     <message>
-      <location filename="../../../georedis_plugin/gui/dock.py" line="71" />
+      <location filename="../../../georedis_plugin/gui/dock.py" line="73" />
       <source>Connection check canceled.</source>
       <translation>Vérification de la connexion annulée.</translation>
     </message>
     <message>
-      <location filename="../../../georedis_plugin/gui/dock.py" line="51" />
+      <location filename="../../../georedis_plugin/gui/dock.py" line="53" />
       <source>Connecting to {where}…</source>
       <translation>Connexion à {where}…</translation>
     </message>
     <message>
-      <location filename="../../../georedis_plugin/gui/dock.py" line="58" />
+      <location filename="../../../georedis_plugin/gui/dock.py" line="60" />
       <source>{product} {version} at {where}, round trip {ms:.1f} ms</source>
       <translation>{product} {version} à {where}, aller-retour {ms:.1f} ms</translation>
     </message>
@@ -649,6 +649,141 @@
       <translation>Un polygone sélectionné ne peut pas être exprimé en WGS 84 ({error}). Sélectionnez des polygones dans l'emprise valide du SCR de leur couche.</translation>
     </message>
     <message>
+      <location filename="../../../georedis_plugin/gui/live_panel.py" line="92" />
+      <source>Live positions</source>
+      <translation>Positions en direct</translation>
+    </message>
+    <message>
+      <location filename="../../../georedis_plugin/gui/live_panel.py" line="97" />
+      <source>Name of the live stream (&lt;prefix&gt;:live:{&lt;name&gt;})</source>
+      <translation>Nom du flux en direct (&lt;prefix&gt;:live:{&lt;name&gt;})</translation>
+    </message>
+    <message>
+      <location filename="../../../georedis_plugin/gui/live_panel.py" line="100" />
+      <source>List</source>
+      <translation>Lister</translation>
+    </message>
+    <message>
+      <location filename="../../../georedis_plugin/gui/live_panel.py" line="101" />
+      <source>List the live streams on the server with their rates</source>
+      <translation>Lister les flux en direct du serveur avec leurs débits</translation>
+    </message>
+    <message>
+      <location filename="../../../georedis_plugin/gui/live_panel.py" line="104" />
+      <source>Stream</source>
+      <translation>Flux</translation>
+    </message>
+    <message>
+      <location filename="../../../georedis_plugin/gui/live_panel.py" line="108" />
+      <source> s</source>
+      <translation> s</translation>
+    </message>
+    <message>
+      <location filename="../../../georedis_plugin/gui/live_panel.py" line="109" />
+      <source>Ids not seen for this long leave the map (0: never)</source>
+      <translation>Les identifiants non vus depuis aussi longtemps quittent la carte (0 : jamais)</translation>
+    </message>
+    <message>
+      <location filename="../../../georedis_plugin/gui/live_panel.py" line="110" />
+      <source>Lifetime</source>
+      <translation>Durée de vie</translation>
+    </message>
+    <message>
+      <location filename="../../../georedis_plugin/gui/live_panel.py" line="115" />
+      <source>Polygons whose enters and exits are reported</source>
+      <translation>Polygones dont les entrées et sorties sont signalées</translation>
+    </message>
+    <message>
+      <location filename="../../../georedis_plugin/gui/live_panel.py" line="116" />
+      <source>Geofences</source>
+      <translation>Géorepères</translation>
+    </message>
+    <message>
+      <location filename="../../../georedis_plugin/gui/live_panel.py" line="117" />
+      <source>Start</source>
+      <translation>Début</translation>
+    </message>
+    <message>
+      <location filename="../../../georedis_plugin/gui/live_panel.py" line="125" />
+      <source> min</source>
+      <translation> min</translation>
+    </message>
+    <message>
+      <location filename="../../../georedis_plugin/gui/live_panel.py" line="127" />
+      <source>Last minutes</source>
+      <translation>Dernières minutes</translation>
+    </message>
+    <message>
+      <location filename="../../../georedis_plugin/gui/live_panel.py" line="129" />
+      <source>Load the positions of the last minutes, ready for the Temporal Controller</source>
+      <translation>Charger les positions des dernières minutes, prêtes pour le contrôleur temporel</translation>
+    </message>
+    <message>
+      <location filename="../../../georedis_plugin/gui/live_panel.py" line="133" />
+      <source>History</source>
+      <translation>Historique</translation>
+    </message>
+    <message>
+      <location filename="../../../georedis_plugin/gui/live_panel.py" line="182" />
+      <source>Stop</source>
+      <translation>Arrêter</translation>
+    </message>
+    <message>
+      <location filename="../../../georedis_plugin/gui/live_panel.py" line="233" />
+      <source>GeoRedis: list live streams</source>
+      <translation>GeoRedis : lister les flux en direct</translation>
+    </message>
+    <message>
+      <location filename="../../../georedis_plugin/gui/live_panel.py" line="276" />
+      <source>GeoRedis: read live history</source>
+      <translation>GeoRedis : lire l’historique en direct</translation>
+    </message>
+    <message>
+      <location filename="../../../georedis_plugin/gui/live_panel.py" line="170" />
+      <source>The live layer could not be added to the project.</source>
+      <translation>La couche en direct n’a pas pu être ajoutée au projet.</translation>
+    </message>
+    <message>
+      <location filename="../../../georedis_plugin/gui/live_panel.py" line="205" />
+      <source>Geofence</source>
+      <translation>Géorepère</translation>
+    </message>
+    <message>
+      <location filename="../../../georedis_plugin/gui/live_panel.py" line="269" />
+      <source>The history layer could not be built.</source>
+      <translation>La couche d’historique n’a pas pu être créée.</translation>
+    </message>
+    <message>
+      <location filename="../../../georedis_plugin/gui/live_panel.py" line="203" />
+      <source>{id} entered {fence}</source>
+      <translation>{id} est entré dans {fence}</translation>
+    </message>
+    <message>
+      <location filename="../../../georedis_plugin/gui/live_panel.py" line="203" />
+      <source>{id} left {fence}</source>
+      <translation>{id} est sorti de {fence}</translation>
+    </message>
+    <message>
+      <location filename="../../../georedis_plugin/gui/live_panel.py" line="230" />
+      <source>{n} live streams.</source>
+      <translation>{n} flux en direct.</translation>
+    </message>
+    <message>
+      <location filename="../../../georedis_plugin/gui/live_panel.py" line="260" />
+      <source>{name}, last {m} min</source>
+      <translation>{name}, dernières {m} min</translation>
+    </message>
+    <message>
+      <location filename="../../../georedis_plugin/gui/live_panel.py" line="274" />
+      <source>{n} positions loaded.</source>
+      <translation>{n} positions chargées.</translation>
+    </message>
+    <message>
+      <location filename="../../../georedis_plugin/gui/live_panel.py" line="221" />
+      <source>{name}  ({rate:.0f}/s, {length} entries)</source>
+      <translation>{name}  ({rate:.0f}/s, {length} entrées)</translation>
+    </message>
+    <message>
       <location filename="../../../georedis_plugin/gui/settings_dialog.py" line="35" />
       <source>GeoRedis settings</source>
       <translation>Paramètres GeoRedis</translation>
@@ -822,11 +957,6 @@
       <location filename="../../../georedis_plugin/gui/settings_dialog.py" line="147" />
       <source>Cache statistics</source>
       <translation>Statistiques du cache</translation>
-    </message>
-    <message>
-      <location filename="../../../georedis_plugin/gui/settings_dialog.py" line="171" />
-      <source> s</source>
-      <translation> s</translation>
     </message>
     <message>
       <location filename="../../../georedis_plugin/gui/settings_dialog.py" line="275" />
@@ -1184,11 +1314,6 @@ Avec « Regrouper le résultat », le tampon de chaque entité est mis en cache 
     </message>
     <message>
       <location filename="../../../georedis_plugin/processing/algorithms/live_geofence_events.py" line="61" />
-      <source>Start</source>
-      <translation>Début</translation>
-    </message>
-    <message>
-      <location filename="../../../georedis_plugin/processing/algorithms/live_geofence_events.py" line="61" />
       <source>End</source>
       <translation>Fin</translation>
     </message>
@@ -1236,11 +1361,6 @@ Avec « Regrouper le résultat », le tampon de chaque entité est mis en cache 
       <location filename="../../../georedis_plugin/processing/algorithms/live_history.py" line="56" />
       <source>Lines with start, end and the number of points of each id.</source>
       <translation>Des lignes avec le début, la fin et le nombre de points de chaque identifiant.</translation>
-    </message>
-    <message>
-      <location filename="../../../georedis_plugin/processing/algorithms/live_history.py" line="58" />
-      <source>History</source>
-      <translation>Historique</translation>
     </message>
     <message>
       <location filename="../../../georedis_plugin/processing/algorithms/live_history.py" line="59" />
