@@ -27,6 +27,7 @@ BENCHMARKS = [
     ("intersection", "scripts.bench_intersection"),
     ("geosets", "scripts.bench_geoset"),
     ("cluster", "scripts.bench_cluster"),
+    ("live", "scripts.bench_live"),
 ]
 
 

@@ -1,6 +1,10 @@
 """The live layer: a memory point layer showing a LiveReader's latest positions, updated on
-the main thread in batches (``apply``), with ``age_s`` computed when read (an expression field,
-so ages stay right between updates)."""
+the main thread in batches (``apply``). It stores ``ts_ms``; ``ts`` (date-time) and ``age_s``
+are expression fields computed when read, so ages stay right between updates and an update
+costs no QDateTime (each call into Qt takes the GIL again, which the reader thread holds
+while it parses)."""
+
+import itertools
 
 from qgis.core import (
     Qgis,
@@ -11,9 +15,11 @@ from qgis.core import (
     QgsPointXY,
     QgsVectorLayer,
 )
+from qgis.PyQt import sip
+from qgis.PyQt.QtCore import QTimer
 
 from ..core.compat import FieldType, make_field
-from ..core.live.features import utc
+from ..core.live.reader import Changes
 from ..core.live.wire import display
 
 
@@ -21,14 +27,16 @@ def _warn(message: str) -> None:
     QgsMessageLog.logMessage(message, "GeoRedis", Qgis.MessageLevel.Warning)
 
 
-AGE_EXPRESSION = '(epoch(now()) - epoch("ts")) / 1000.0'
+TS_EXPRESSION = 'datetime_from_epoch("ts_ms")'
+AGE_EXPRESSION = '(epoch(now()) - "ts_ms") / 1000.0'
 
 
 class LiveLayer:
     def __init__(self, name: str):
         self.layer = QgsVectorLayer(
-            "Point?crs=EPSG:4326&field=id:string&field=ts:datetime", name, "memory"
+            "Point?crs=EPSG:4326&field=id:string&field=ts_ms:long", name, "memory"
         )
+        self.layer.addExpressionField(TS_EXPRESSION, make_field("ts", FieldType.DATE_TIME))
         self.layer.addExpressionField(AGE_EXPRESSION, make_field("age_s", FieldType.DOUBLE))
         self.fids = {}  # id -> feature id
         self.attribute_index = {}  # attribute name -> field index
@@ -50,8 +58,8 @@ class LiveLayer:
         for name, field in fresh:
             self.attribute_index[name] = provider.fields().lookupField(field.name())
 
-    def apply(self, changes) -> None:
-        """Apply a LiveReader's ``Changes``: one provider call per kind, one repaint."""
+    def apply(self, changes, repaint: bool = True) -> None:
+        """Apply a LiveReader's ``Changes``: one provider call per kind, then a repaint."""
         provider = self.layer.dataProvider()
         updated = list(changes.updated.values())
         if updated:
@@ -64,7 +72,7 @@ class LiveLayer:
         fields = provider.fields()  # the expression field (age_s) is the layer's, not theirs
         for position in updated:
             geometry = QgsGeometry.fromPointXY(QgsPointXY(position.lon, position.lat))
-            row = {0: display(position.id), 1: utc(position.ts)}
+            row = {0: display(position.id), 1: position.ts}
             for name, value in position.attributes.items():
                 row[self.attribute_index[name]] = value
             fid = self.fids.get(position.id)
@@ -89,5 +97,55 @@ class LiveLayer:
                 _warn(f"the live layer could not add {len(new)} ids")
             for (ident, _), feature in zip(new, added if ok else ()):
                 self.fids[ident] = feature.id()
-        if updated or changes.removed:
+        if repaint:
             self.layer.triggerRepaint()
+
+
+class LayerFeed:
+    """Feeds a LiveLayer from a LiveReader without holding the event loop for long.
+
+    ``tick()`` (every 250 ms) takes the reader's changes and applies them ``CHUNK`` ids at a
+    time, going back to the event loop between chunks (``QTimer.singleShot(0)``) and repainting
+    once the batch is done: at most one repaint a tick. Applying 10,000 ids at once took
+    320 ms (2 cores, shared), 2,500 about 75 ms; with the reader thread busy, 1,000 took up to
+    135 ms. Changes arriving meanwhile are merged, one position per id (latest-position
+    semantics, bounded memory).
+    """
+
+    CHUNK = 500
+
+    def __init__(self, live_layer: LiveLayer, take):
+        self.live_layer, self.take = live_layer, take
+        self.updated, self.removed = {}, set()
+        self.working = False
+
+    def tick(self):
+        """The reader's status and the geofence events since the last tick."""
+        changes = self.take()
+        for ident in changes.removed:
+            self.updated.pop(ident, None)
+            self.removed.add(ident)
+        for ident, position in changes.updated.items():
+            self.removed.discard(ident)
+            self.updated[ident] = position
+        if not self.working:
+            self._work()
+        return changes.status, changes.events
+
+    @property
+    def pending(self) -> int:
+        return len(self.updated) + len(self.removed)
+
+    def _work(self) -> None:
+        if sip.isdeleted(self.live_layer.layer):
+            self.updated, self.removed, self.working = {}, set(), False
+            return
+        chunk = Changes(removed=self.removed)
+        self.removed = set()
+        for ident in list(itertools.islice(self.updated, self.CHUNK)):
+            chunk.updated[ident] = self.updated.pop(ident)
+        more = bool(self.updated)
+        self.live_layer.apply(chunk, repaint=not more)
+        self.working = more
+        if more:
+            QTimer.singleShot(0, self._work)

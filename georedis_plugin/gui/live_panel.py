@@ -24,7 +24,6 @@ from qgis.core import (
     QgsVectorLayer,
 )
 from qgis.gui import QgsMapLayerComboBox
-from qgis.PyQt import sip
 from qgis.PyQt.QtCore import QTimer
 from qgis.PyQt.QtWidgets import (
     QComboBox,
@@ -49,7 +48,7 @@ from ..core.live.keys import LiveKeys
 from ..core.live.reader import LiveReader, status_text
 from ..core.live.streams import list_streams
 from ..i18n import tr
-from .live_layer import LiveLayer
+from .live_layer import LayerFeed, LiveLayer
 from .tasks import BackgroundRunner
 
 REPAINT_MS = 250  # at most 4 repaints a second
@@ -86,6 +85,7 @@ class LivePanel(QWidget):
         self.runner = BackgroundRunner(self)
         self.reader = None
         self.live_layer = None
+        self.feed = None
         self.timer = QTimer(self)
         self.timer.setInterval(REPAINT_MS)
         self.timer.timeout.connect(self.drain)
@@ -178,6 +178,7 @@ class LivePanel(QWidget):
             tracker=tracker,
         )
         self.reader.start()
+        self.feed = LayerFeed(self.live_layer, self.reader.take)
         self.timer.start()
         self.start_button.setText(tr("Stop"))
         self.status_label.setText(tr("Connecting…"))
@@ -193,12 +194,9 @@ class LivePanel(QWidget):
     def drain(self) -> None:
         if self.reader is None:
             return
-        changes = self.reader.take()
-        layer = self.live_layer
-        if layer is not None and not sip.isdeleted(layer.layer):
-            layer.apply(changes)
-        self.status_label.setText(status_text(changes.status))
-        for event in changes.events:
+        status, events = self.feed.tick()
+        self.status_label.setText(status_text(status))
+        for event in events:
             text = (
                 tr("{id} entered {fence}") if event.kind == ENTER else tr("{id} left {fence}")
             ).format(id=event.id, fence=event.fence)

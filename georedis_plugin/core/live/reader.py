@@ -61,7 +61,7 @@ class LiveReader:
         tracker=None,
         observer=None,
         block_ms: int = 200,
-        batch: int = 10000,
+        batch: int = 2000,  # entries per XREAD: hiredis holds the GIL while it parses a reply
         fold_every_s: float = 1.0,
         clock=time.time,
     ):
@@ -131,6 +131,13 @@ class LiveReader:
             except (GeoRedisError, *REDIS_ERRORS) as exc:
                 message = str(exc) if isinstance(exc, GeoRedisError) else self.explain(exc)
                 self._set_status(state=DOWN, message=message, retry_in_s=backoff)
+                self._stop.wait(backoff)
+                backoff = min(backoff * 2, BACKOFF_MAX_S)
+            except Exception as exc:  # the thread must outlive any failure
+                # e.g. ValueError from redis-py when the pooled client is closed under a
+                # blocking XREAD (settings changed): log it, then retry like a Redis failure
+                _log(f"Live reader of {self.keys.stream}: {type(exc).__name__}: {exc}")
+                self._set_status(state=DOWN, message=str(exc), retry_in_s=backoff)
                 self._stop.wait(backoff)
                 backoff = min(backoff * 2, BACKOFF_MAX_S)
         self._set_status(state=STOPPED)
@@ -221,6 +228,12 @@ class LiveReader:
         if self.tracker is not None:
             for ident in gone:
                 self.tracker.forget(ident)
+
+
+def _log(message: str) -> None:
+    from qgis.core import Qgis, QgsMessageLog
+
+    QgsMessageLog.logMessage(message, "GeoRedis", Qgis.MessageLevel.Warning)
 
 
 def status_text(status: Status) -> str:

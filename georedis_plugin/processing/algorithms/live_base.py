@@ -87,6 +87,14 @@ class LiveAlgorithm(GeoRedisAlgorithm):
             context.layerToLoadOnCompletionDetails(dest_id).setPostProcessor(processor)
         return dest_id
 
+    def field_names(self, parameters, name, context) -> list:
+        """A multiple field parameter's names: parameterAsStrings from QGIS 3.40, which
+        deprecates parameterAsFields (3.22 has only the latter)."""
+        as_strings = getattr(self, "parameterAsStrings", None)
+        if as_strings is not None:
+            return as_strings(parameters, name, context)
+        return self.parameterAsFields(parameters, name, context)
+
     def time_range(self, parameters, context, start_name, end_name):
         """(start ms or None, end ms or None) of two optional date-time parameters."""
         values = []

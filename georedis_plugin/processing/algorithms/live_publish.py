@@ -118,7 +118,7 @@ class PublishPositionsAlgorithm(LiveAlgorithm):
         time_index = fields.lookupField(time_name) if time_name else -1
         sent = [
             (name, fields.lookupField(name))
-            for name in self.parameterAsFields(parameters, self.FIELDS, context)
+            for name in self.field_names(parameters, self.FIELDS, context)
         ]
         retention = self.parameterAsDouble(parameters, self.RETENTION, context)
         transform = QgsCoordinateTransform(

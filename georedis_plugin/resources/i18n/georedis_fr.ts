@@ -319,22 +319,22 @@
       <translation>Un flux en direct doit avoir un nom. Saisissez le nom du flux.</translation>
     </message>
     <message>
-      <location filename="../../../georedis_plugin/core/live/reader.py" line="233" />
+      <location filename="../../../georedis_plugin/core/live/reader.py" line="246" />
       <source>Connecting…</source>
       <translation>Connexion…</translation>
     </message>
     <message>
-      <location filename="../../../georedis_plugin/core/live/reader.py" line="235" />
+      <location filename="../../../georedis_plugin/core/live/reader.py" line="248" />
       <source>Stopped.</source>
       <translation>Arrêté.</translation>
     </message>
     <message>
-      <location filename="../../../georedis_plugin/core/live/reader.py" line="236" />
+      <location filename="../../../georedis_plugin/core/live/reader.py" line="249" />
       <source>{rate:.0f} updates/s, lag {lag:.2f} s, {ids} ids shown, {skipped} entries skipped</source>
       <translation>{rate:.0f} mises à jour/s, retard {lag:.2f} s, {ids} identifiants affichés, {skipped} entrées ignorées</translation>
     </message>
     <message>
-      <location filename="../../../georedis_plugin/core/live/reader.py" line="229" />
+      <location filename="../../../georedis_plugin/core/live/reader.py" line="242" />
       <source>Redis unreachable, retrying in {s:g} s: {error}</source>
       <translation>Redis injoignable, nouvel essai dans {s:g} s : {error}</translation>
     </message>
@@ -724,17 +724,17 @@
       <translation>Historique</translation>
     </message>
     <message>
-      <location filename="../../../georedis_plugin/gui/live_panel.py" line="182" />
+      <location filename="../../../georedis_plugin/gui/live_panel.py" line="183" />
       <source>Stop</source>
       <translation>Arrêter</translation>
     </message>
     <message>
-      <location filename="../../../georedis_plugin/gui/live_panel.py" line="233" />
+      <location filename="../../../georedis_plugin/gui/live_panel.py" line="231" />
       <source>GeoRedis: list live streams</source>
       <translation>GeoRedis : lister les flux en direct</translation>
     </message>
     <message>
-      <location filename="../../../georedis_plugin/gui/live_panel.py" line="276" />
+      <location filename="../../../georedis_plugin/gui/live_panel.py" line="274" />
       <source>GeoRedis: read live history</source>
       <translation>GeoRedis : lire l’historique en direct</translation>
     </message>
@@ -744,42 +744,42 @@
       <translation>La couche en direct n’a pas pu être ajoutée au projet.</translation>
     </message>
     <message>
-      <location filename="../../../georedis_plugin/gui/live_panel.py" line="205" />
+      <location filename="../../../georedis_plugin/gui/live_panel.py" line="203" />
       <source>Geofence</source>
       <translation>Géorepère</translation>
     </message>
     <message>
-      <location filename="../../../georedis_plugin/gui/live_panel.py" line="269" />
+      <location filename="../../../georedis_plugin/gui/live_panel.py" line="267" />
       <source>The history layer could not be built.</source>
       <translation>La couche d’historique n’a pas pu être créée.</translation>
     </message>
     <message>
-      <location filename="../../../georedis_plugin/gui/live_panel.py" line="203" />
+      <location filename="../../../georedis_plugin/gui/live_panel.py" line="201" />
       <source>{id} entered {fence}</source>
       <translation>{id} est entré dans {fence}</translation>
     </message>
     <message>
-      <location filename="../../../georedis_plugin/gui/live_panel.py" line="203" />
+      <location filename="../../../georedis_plugin/gui/live_panel.py" line="201" />
       <source>{id} left {fence}</source>
       <translation>{id} est sorti de {fence}</translation>
     </message>
     <message>
-      <location filename="../../../georedis_plugin/gui/live_panel.py" line="230" />
+      <location filename="../../../georedis_plugin/gui/live_panel.py" line="228" />
       <source>{n} live streams.</source>
       <translation>{n} flux en direct.</translation>
     </message>
     <message>
-      <location filename="../../../georedis_plugin/gui/live_panel.py" line="260" />
+      <location filename="../../../georedis_plugin/gui/live_panel.py" line="258" />
       <source>{name}, last {m} min</source>
       <translation>{name}, dernières {m} min</translation>
     </message>
     <message>
-      <location filename="../../../georedis_plugin/gui/live_panel.py" line="274" />
+      <location filename="../../../georedis_plugin/gui/live_panel.py" line="272" />
       <source>{n} positions loaded.</source>
       <translation>{n} positions chargées.</translation>
     </message>
     <message>
-      <location filename="../../../georedis_plugin/gui/live_panel.py" line="221" />
+      <location filename="../../../georedis_plugin/gui/live_panel.py" line="219" />
       <source>{name}  ({rate:.0f}/s, {length} entries)</source>
       <translation>{name}  ({rate:.0f}/s, {length} entrées)</translation>
     </message>
