@@ -97,8 +97,14 @@ deploy: setup translations
 package: setup translations
 	$(PY) -m scripts.package
 
+# `make bench` runs every benchmark, `make bench live` (or any names of scripts/bench.py) some.
+BENCH_NAMES := $(if $(filter bench,$(MAKECMDGOALS)),$(filter-out bench,$(MAKECMDGOALS)))
 bench: setup
-	$(PY) -m scripts.bench
+	$(PY) -m scripts.bench $(BENCH_NAMES)
+ifneq ($(BENCH_NAMES),)
+$(BENCH_NAMES):
+	@:
+endif
 
 lint: setup
 	$(VENV)/bin/ruff check .
