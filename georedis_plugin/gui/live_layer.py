@@ -5,6 +5,7 @@ costs no QDateTime (each call into Qt takes the GIL again, which the reader thre
 while it parses)."""
 
 import itertools
+import time
 
 from qgis.core import (
     Qgis,
@@ -118,6 +119,7 @@ class LayerFeed:
         self.live_layer, self.take = live_layer, take
         self.updated, self.removed = {}, set()
         self.working = False
+        self.lag_s = None  # now - ts of the newest position on the layer, at its last batch
 
     def tick(self):
         """The reader's status and the geofence events since the last tick."""
@@ -130,6 +132,8 @@ class LayerFeed:
             self.updated[ident] = position
         if not self.working:
             self._work()
+        if self.lag_s is not None:
+            changes.status.lag_s = self.lag_s  # what the map shows, not only the reader
         return changes.status, changes.events
 
     @property
@@ -146,6 +150,9 @@ class LayerFeed:
             chunk.updated[ident] = self.updated.pop(ident)
         more = bool(self.updated)
         self.live_layer.apply(chunk, repaint=not more)
+        if chunk.updated:
+            newest = max(p.ts for p in chunk.updated.values())
+            self.lag_s = max(0.0, time.time() - newest / 1000.0)
         self.working = more
         if more:
             QTimer.singleShot(0, self._work)
