@@ -218,3 +218,40 @@ def test_the_reader_reports_fence_enters_and_exits_to_the_events_stream(redis_ur
         ]
     finally:
         reader.stop()
+
+
+def test_a_slow_ui_keeps_one_position_per_id_and_sees_the_newest(redis_url, redis_client):
+    k = keys()
+    reader = start_reader(redis_url, k)
+    try:
+        drain(reader, lambda shown, s: s.state == live_reader.FOLLOWING)
+        pipe = redis_client.pipeline(transaction=False)
+        for n in range(20000):  # nobody takes the changes meanwhile
+            pipe.xadd(k.stream, {"id": f"v{n % 100}", "lon": "1", "lat": "1", "n": str(n)})
+        pipe.execute()
+        # the first take() after the reader has applied everything: poll its status only
+        wait_until(lambda: reader.status().applied == 20000, 10, "the reader to catch up")
+        changes = reader.take()
+        assert len(changes.updated) <= 100
+        assert {p.attributes["n"] for p in changes.updated.values()} <= {
+            str(n) for n in range(19900, 20000)
+        }
+    finally:
+        reader.stop()
+
+
+def test_a_reader_follows_a_stream_on_a_redis_cluster(cluster_url):
+    from georedis_plugin.core.clients import get_client
+
+    client = get_client(ConnectionConfig(url=cluster_url))
+    k = keys("cluster fleet")
+    client.xadd(k.stream, {"id": "a", "lon": "1", "lat": "1"})
+    reader = live_reader.LiveReader(lambda: client, k, 0)
+    reader.start()
+    try:
+        drain(reader, lambda shown, s: "a" in shown)
+        client.xadd(k.stream, {"id": "b", "lon": "2", "lat": "2"})
+        shown, status = drain(reader, lambda shown, s: s.applied == 1)
+        assert set(shown) == {"b"} and status.ids == 2
+    finally:
+        reader.stop()

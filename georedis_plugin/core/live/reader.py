@@ -98,6 +98,11 @@ class LiveReader:
     def running(self) -> bool:
         return self._thread is not None and self._thread.is_alive()
 
+    def status(self) -> Status:
+        """The status now, leaving the changes for ``take()``."""
+        with self._lock:
+            return Status(**vars(self._status))
+
     def take(self) -> Changes:
         """What changed since the last call, and the status now (thread-safe, never waits on
         the network)."""
