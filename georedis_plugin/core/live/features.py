@@ -30,7 +30,7 @@ def utc(ms: int) -> QDateTime:
     return QDateTime.fromMSecsSinceEpoch(int(ms), _UTC)
 
 
-def attribute_names(positions, fixed) -> list:
+def attribute_names(positions) -> list:
     names = set()
     for position in positions:
         names.update(position.attributes)
@@ -76,7 +76,7 @@ class PositionTable:
 
     def __init__(self, positions, with_age: bool):
         self.fixed = POSITION_FIXED if with_age else HISTORY_FIXED
-        self.names = attribute_names(positions, self.fixed)
+        self.names = attribute_names(positions)
         self.fields = _fields(self.fixed, self.names)
         self.with_age = with_age
 

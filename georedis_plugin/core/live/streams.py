@@ -3,7 +3,6 @@
 from dataclasses import dataclass
 
 from ..clients import is_cluster, on_slot
-from ..geoset import _glob_escape
 from . import wire
 from .keys import LiveKeys, stream_name
 
@@ -19,7 +18,9 @@ class LiveStream:
 
 def list_streams(client, prefix: str) -> list:
     """Every ``<prefix>:live:{<name>}`` stream, by name (SCAN with TYPE: Redis 6.0+)."""
-    pattern = _glob_escape(f"{prefix}:live:{{") + "*}"
+    # SCAN MATCH is a glob: the prefix's own *?[]\ are escaped
+    start = "".join("\\" + c if c in "*?[]\\" else c for c in f"{prefix}:live:{{")
+    pattern = start + "*}"
     nodes = client.get_primaries() if is_cluster(client) else [None]
     names = set()
     for node in nodes:
