@@ -229,3 +229,28 @@ def test_every_live_algorithm_is_in_the_toolbox(provider):
         algorithm = registry.algorithmById(f"georedis:{name}")
         assert algorithm is not None and algorithm.group() == "Live positions"
         assert algorithm.shortHelpString()
+
+
+def test_publish_and_geofence_events_run_inside_a_model(provider, redis_url, redis_client):
+    model = one_step_model(
+        "georedis:publishpositions",
+        ["INPUT"],
+        {"NAME": "modelled", "ID_FIELD": "vehicle", "TIME_FIELD": "when", "RETENTION": 0},
+    )
+    model.childAlgorithm("step").setModelOutputs({})  # its outputs are numbers, no layer
+    context = QgsProcessingContext()
+    result, ok = model.run({"INPUT": track_layer()}, context, QgsProcessingFeedback())
+    assert ok
+    assert redis_client.xlen(LiveKeys.for_name(PREFIX, "modelled").stream) == 120
+    model = one_step_model(
+        "georedis:geofenceevents", ["FENCES"], {"NAME": "modelled", "FENCE_FIELD": "name"}
+    )
+    context = QgsProcessingContext()
+    countries = world_layer("countries", extent=(5, 47, 11, 50))
+    result, ok = model.run(
+        {"FENCES": countries, "step:result": "memory:"}, context, QgsProcessingFeedback()
+    )
+    assert ok
+    events = context.takeResultLayer(result["step:result"])
+    assert events.featureCount() > 0
+    assert {f["kind"] for f in events.getFeatures()} == {"enter", "exit"}
