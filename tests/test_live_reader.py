@@ -255,3 +255,26 @@ def test_a_reader_follows_a_stream_on_a_redis_cluster(cluster_url):
         assert set(shown) == {"b"} and status.ids == 2
     finally:
         reader.stop()
+
+
+def test_a_reader_far_behind_the_state_catches_up_by_reading(redis_url, redis_client):
+    k = keys()
+    pipe = redis_client.pipeline(transaction=False)
+    for n in range(30000):  # nobody folded these: more than the reader folds at start
+        pipe.xadd(k.stream, {"id": f"v{n % 500}", "lon": "1", "lat": "1", "n": str(n)})
+    pipe.execute()
+    recorder = Recorder()
+    reader = start_reader(redis_url, k, observer=recorder)
+    try:
+        shown, _ = drain(
+            reader,
+            lambda shown, s: (
+                len(shown) == 500
+                and all(p.attributes["n"] == str(29500 + int(i[1:])) for i, p in shown.items())
+            ),
+        )
+        with recorder.lock:  # what the start fold left was read, each entry once
+            assert len(recorder.entry_ids) == len(set(recorder.entry_ids)) > 0
+        wait_until(lambda: redis_client.hget(k.meta, "folded") == b"30000", 10, "the folds")
+    finally:
+        reader.stop()

@@ -65,7 +65,10 @@ if window > 0 and now - window > 0 then
     cursor = floor
   end
 end
-local entries = redis.call('XRANGE', stream, '(' .. cursor, '+', 'COUNT', count)
+local entries = {}
+if ARGV[11] == '1' then
+  entries = redis.call('XRANGE', stream, '(' .. cursor, '+', 'COUNT', count)
+end
 local applied = 0
 local skipped = {}
 for _, entry in ipairs(entries) do
@@ -195,6 +198,7 @@ def fold(
     retention_s: float = DEFAULT_RETENTION_S,
     batch: int = FOLD_BATCH,
     max_calls: int = 10000,
+    read_entries: bool = True,
 ) -> FoldResult:
     """Fold the stream into the latest state until caught up (at most ``max_calls`` calls).
 
@@ -203,11 +207,12 @@ def fold(
     the entries that arrived within that time (never past the cursor). The state keeps one
     entry per id, however old: readers filter it by their TTL. With ``snapshot`` the result
     carries the positions seen within ``ttl_s`` (every id for 0), read in the same atomic call
-    as the cursor.
+    as the cursor. ``max_calls`` reached, the result says ``more`` and has no positions;
+    ``read_entries=False`` folds nothing (the state and its cursor as they are).
     """
     positions, totals = (), [0, 0, 0]
     for _ in range(max_calls):
-        reply = _call(client, keys, snapshot, ttl_s, window_s, retention_s, batch)
+        reply = _call(client, keys, snapshot, ttl_s, window_s, retention_s, batch, read_entries)
         cursor, read, applied, skipped, more, now, rows = reply
         totals = [totals[0] + read, totals[1] + applied, totals[2] + skipped]
         if not more:
@@ -227,7 +232,7 @@ _ARGS_TAIL = [
 ]
 
 
-def _call(client, keys, snapshot, ttl_s, window_s, retention_s, batch):
+def _call(client, keys, snapshot, ttl_s, window_s, retention_s, batch, read_entries):
     args = [
         int(batch),
         int(window_s * 1000),
@@ -235,6 +240,7 @@ def _call(client, keys, snapshot, ttl_s, window_s, retention_s, batch):
         "1" if snapshot else "0",
         int(ttl_s * 1000),
         *_ARGS_TAIL,
+        "1" if read_entries else "0",
     ]
 
     def work(node):
