@@ -14,6 +14,9 @@ an hour of history, and Redis memory per million entries.
    catches up on its 5-minute lifetime only).
 3. Memory: MEMORY USAGE of a stream of 1,000,000 simulator entries, and of the state of
    10,000 ids.
+
+GEOREDIS_BENCH_LIVE_PARTS=follow,open,memory chooses the parts; GEOREDIS_BENCH_LIVE_SECONDS
+the length of 1.
 """
 
 import os
@@ -206,6 +209,16 @@ def memory(client) -> dict:
 
 def run(redis_url: str, out) -> None:
     client = redis.Redis.from_url(redis_url)
+    parts = os.environ.get("GEOREDIS_BENCH_LIVE_PARTS", "follow,open,memory").split(",")
+    if "follow" in parts:
+        follow_table(redis_url, out)
+    if "open" in parts:
+        open_table(client, out)
+    if "memory" in parts:
+        memory_table(client, out)
+
+
+def follow_table(redis_url, out) -> None:
     followed = follow(redis_url)
     print(
         "| follow: 10,000 vehicles at 1 Hz, %d s | value | target |" % FOLLOW_SECONDS,
@@ -240,6 +253,8 @@ def run(redis_url: str, out) -> None:
         print("| %s | %s | %s |" % row, file=out)
     out.flush()
 
+
+def open_table(client, out) -> None:
     print(
         "\n| open on 10,000 vehicles, 1 h of history (600,000 entries) | time to the whole "
         "fleet | target |\n|---|---|---|",
@@ -258,6 +273,8 @@ def run(redis_url: str, out) -> None:
         client.delete(*keys.folded_keys)
     out.flush()
 
+
+def memory_table(client, out) -> None:
     measured = memory(client)
     print("\n| Redis memory | value |\n|---|---|", file=out)
     print(

@@ -3,7 +3,7 @@
 import time
 
 import pytest
-from qgis.core import Qgis, QgsFeature, QgsGeometry, QgsProject, QgsVectorLayer
+from qgis.core import NULL, Qgis, QgsFeature, QgsGeometry, QgsProject, QgsVectorLayer
 from qgis.PyQt.QtCore import QCoreApplication
 
 from georedis_plugin.core.live.keys import LiveKeys
@@ -51,7 +51,9 @@ def test_the_live_layer_shows_the_fleet_and_follows_it(panel, redis_client):
 
     wait_until(moved)
     rows = {f["id"]: f for f in layer.getFeatures()}
-    assert rows["v3"]["extra"] == "new field" and rows["v3"]["driver"] == "d3"
+    # the latest entry's attributes: one it lacks is NULL now
+    assert rows["v3"]["extra"] == "new field" and rows["v3"]["driver"] == NULL
+    assert rows["v4"]["driver"] == "d4" and rows["v4"]["extra"] == NULL
     assert 0 <= rows["v7"]["age_s"] < 60
     wait_until(lambda: "50 ids shown" in panel.status_label.text())
     panel.start_button.setChecked(False)

@@ -266,7 +266,7 @@ def test_a_reader_far_behind_the_state_catches_up_by_reading(redis_url, redis_cl
     recorder = Recorder()
     reader = start_reader(redis_url, k, observer=recorder)
     try:
-        shown, _ = drain(
+        drain(
             reader,
             lambda shown, s: (
                 len(shown) == 500

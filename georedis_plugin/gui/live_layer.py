@@ -40,6 +40,7 @@ class LiveLayer:
         self.layer.addExpressionField(TS_EXPRESSION, make_field("ts", FieldType.DATE_TIME))
         self.layer.addExpressionField(AGE_EXPRESSION, make_field("age_s", FieldType.DOUBLE))
         self.fids = {}  # id -> feature id
+        self.shown = {}  # id -> the Position on the layer
         self.attribute_index = {}  # attribute name -> field index
         QgsExpressionContextUtils.setLayerVariable(self.layer, "georedis_live", name)
 
@@ -66,32 +67,36 @@ class LiveLayer:
         if updated:
             self._add_attribute_fields(updated)
         if changes.removed:
+            for ident in changes.removed:
+                self.shown.pop(ident, None)
             gone = [self.fids.pop(i) for i in changes.removed if i in self.fids]
             if not provider.deleteFeatures(gone):
                 _warn(f"the live layer could not drop {len(gone)} expired ids")
         geometries, values, new = {}, {}, []
         fields = provider.fields()  # the expression field (age_s) is the layer's, not theirs
+        index = self.attribute_index
         for position in updated:
-            geometry = QgsGeometry.fromPointXY(QgsPointXY(position.lon, position.lat))
-            row = {0: display(position.id), 1: position.ts}
+            before = self.shown.get(position.id)
+            self.shown[position.id] = position
+            if before is None:
+                new.append((position.id, self._feature(fields, position)))
+                continue
+            # only what changed: each value crosses into Qt as a QVariant
+            fid = self.fids[position.id]
+            if (before.lon, before.lat) != (position.lon, position.lat):
+                geometries[fid] = QgsGeometry.fromPointXY(QgsPointXY(position.lon, position.lat))
+            row = {1: position.ts}
+            old = before.attributes
             for name, value in position.attributes.items():
-                row[self.attribute_index[name]] = value
-            fid = self.fids.get(position.id)
-            if fid is None:
-                feature = QgsFeature(fields)
-                feature.setGeometry(geometry)
-                attributes = [None] * fields.count()
-                for index, value in row.items():
-                    attributes[index] = value
-                feature.setAttributes(attributes)
-                new.append((position.id, feature))
-            else:
-                geometries[fid] = geometry
-                values[fid] = row
-        if geometries and not (
-            provider.changeGeometryValues(geometries) and provider.changeAttributeValues(values)
+                if old.get(name) != value:
+                    row[index[name]] = value
+            for name in old.keys() - position.attributes.keys():
+                row[index[name]] = None
+            values[fid] = row
+        if (geometries and not provider.changeGeometryValues(geometries)) or (
+            values and not provider.changeAttributeValues(values)
         ):
-            _warn(f"the live layer could not move {len(geometries)} ids")
+            _warn(f"the live layer could not update {len(values)} ids")
         if new:
             ok, added = provider.addFeatures([feature for _, feature in new])
             if not ok:
@@ -100,6 +105,16 @@ class LiveLayer:
                 self.fids[ident] = feature.id()
         if repaint:
             self.layer.triggerRepaint()
+
+    def _feature(self, fields, position) -> QgsFeature:
+        feature = QgsFeature(fields)
+        feature.setGeometry(QgsGeometry.fromPointXY(QgsPointXY(position.lon, position.lat)))
+        attributes = [None] * fields.count()
+        attributes[0], attributes[1] = display(position.id), position.ts
+        for name, value in position.attributes.items():
+            attributes[self.attribute_index[name]] = value
+        feature.setAttributes(attributes)
+        return feature
 
 
 class LayerFeed:
