@@ -278,3 +278,34 @@ def test_a_reader_far_behind_the_state_catches_up_by_reading(redis_url, redis_cl
         wait_until(lambda: redis_client.hget(k.meta, "folded") == b"30000", 10, "the folds")
     finally:
         reader.stop()
+
+
+def test_two_readers_with_the_same_fences_write_each_event_once(redis_url, redis_client):
+    k = keys()
+    fence = QgsGeometry.fromWkt("POLYGON((0 0, 10 0, 10 10, 0 10, 0 0))")
+    redis_client.xadd(k.stream, {"id": b"bus \xff", "lon": "-5", "lat": "5"})
+    readers = [
+        start_reader(redis_url, k, tracker=FenceTracker(Fences([("depot", fence)])))
+        for _ in range(2)
+    ]
+    try:
+        for reader in readers:
+            drain(reader, lambda shown, s: len(shown) == 1)
+        for lon in ("5", "15", "5"):
+            redis_client.xadd(k.stream, {"id": b"bus \xff", "lon": lon, "lat": "5"})
+        seen = [[], []]
+        deadline = time.monotonic() + 5
+        while min(len(s) for s in seen) < 3 and time.monotonic() < deadline:
+            for reader, events in zip(readers, seen):
+                events += reader.take().events
+            time.sleep(0.05)
+        assert [e.kind for e in seen[0]] == [e.kind for e in seen[1]] == ["enter", "exit", "enter"]
+        stored = [f for _, f in redis_client.xrange(k.events)]
+        assert [(f[b"id"], f[b"kind"]) for f in stored] == [
+            (b"bus \xff", b"enter"),
+            (b"bus \xff", b"exit"),
+            (b"bus \xff", b"enter"),
+        ]
+    finally:
+        for reader in readers:
+            reader.stop()

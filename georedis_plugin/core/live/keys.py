@@ -25,6 +25,10 @@ class LiveKeys:
     meta: str
     events: str
 
+    @property
+    def events_seen(self) -> str:
+        return f"{self.events}:seen"
+
     @classmethod
     def for_name(cls, prefix: str, name: str) -> "LiveKeys":
         name = (name or "").strip()

@@ -17,11 +17,11 @@ from dataclasses import dataclass, field
 from ...i18n import tr
 from ..errors import REDIS_ERRORS, GeoRedisError
 from . import wire
+from .events import publish_events
 from .fold import fold
 
 CONNECTING, FOLLOWING, DOWN, STOPPED = "connecting", "following", "down", "stopped"
 BACKOFF_FIRST_S, BACKOFF_MAX_S = 0.5, 10.0
-EVENTS_MAXLEN = 100_000
 EXPIRE_EVERY_S = 0.25
 # fold calls (of FOLD_BATCH entries) at start, and each second: 20,000 entries a second keep
 # up with 10,000 updates/s and catch up a backlog, without holding the reader long
@@ -193,8 +193,6 @@ class LiveReader:
                 events.extend(self.tracker.update(position))
         if entries:
             self.cursor = wire.text(entries[-1][0])
-        if events:
-            self._publish_events(client, events)
         now = self.clock()
         self._rate = [(t, n) for t, n in self._rate if now - t < 5.0] + [(now, len(entries))]
         span = max(now - self._rate[0][0], 1.0)
@@ -210,26 +208,18 @@ class LiveReader:
             if applied:
                 status.lag_s = max(0.0, now - max(p.ts for p in applied) / 1000.0)
             status.ids = len(self.latest)
+        if events:  # after the hand-over: a failure here loses no update
+            self._publish_events(client, events)
         if self.observer is not None and (applied or skipped):
             self.observer(applied)
 
     def _publish_events(self, client, events) -> None:
-        pipe = client.pipeline(transaction=False)
-        for event in events:
-            pipe.xadd(
-                self.keys.events,
-                {
-                    "id": event.id,
-                    "fence": event.fence,
-                    "kind": event.kind,
-                    "ts": event.ts,
-                    "lon": repr(event.lon),
-                    "lat": repr(event.lat),
-                },
-                maxlen=EVENTS_MAXLEN,
-                approximate=True,
-            )
-        pipe.execute()
+        try:
+            publish_events(client, self.keys, events)
+        except REDIS_ERRORS as exc:
+            # shown in QGIS all the same; only other systems miss them
+            _log(f"Could not write {len(events)} geofence events to {self.keys.events}: "
+                 f"{self.explain(exc)}")  # fmt: skip
 
     def _expire(self) -> None:
         if self.ttl_s <= 0 or time.monotonic() - self._last_expiry < EXPIRE_EVERY_S:
