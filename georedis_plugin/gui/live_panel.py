@@ -178,13 +178,16 @@ class LivePanel(QWidget):
             tracker=tracker,
         )
         self.reader.start()
-        self.feed = LayerFeed(self.live_layer, self.reader.take)
+        self.feed = LayerFeed(self.live_layer, self.reader.take, self.iface.mapCanvas())
         self.timer.start()
         self.start_button.setText(tr("Stop"))
         self.status_label.setText(tr("Connecting…"))
 
     def stop(self) -> None:
         self.timer.stop()
+        if self.feed is not None:
+            self.feed.close()
+            self.feed = None
         if self.reader is not None:
             self.reader.stop(timeout=0)  # the thread ends within its XREAD block time
             self.reader = None
@@ -275,6 +278,9 @@ class LivePanel(QWidget):
 
     def close_down(self) -> None:
         self.timer.stop()
+        if self.feed is not None:
+            self.feed.close()
+            self.feed = None
         if self.reader is not None:
             self.reader.stop(timeout=0.5)
             self.reader = None

@@ -176,6 +176,8 @@ def finish():
     keep["following"] = False
     result["status"] = panel.status_label.text()
     result["layer_count_end"] = panel.live_layer.layer.featureCount()
+    # hold the map still for the screenshot: the panel's timer paused, status line kept
+    panel.timer.stop()
     canvas = iface.mapCanvas()
     canvas.refresh()
     wait_for(lambda: not canvas.isDrawing(), screenshots, "the map to draw", 60)
