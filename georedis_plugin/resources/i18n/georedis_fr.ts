@@ -304,37 +304,37 @@
       <translation>Redis ne peut pas chercher autour de la longitude {lon}, latitude {lat} : il couvre les latitudes jusqu'à ±85,05112878° et les longitudes jusqu'à ±180°. Choisissez un centre dans ces limites.</translation>
     </message>
     <message>
-      <location filename="../../../georedis_plugin/core/live/fold.py" line="176" />
+      <location filename="../../../georedis_plugin/core/live/fold.py" line="183" />
       <source>The Redis server refused the script that keeps the latest positions of the live stream '{name}' ({error}). Allow EVAL and EVALSHA (the @scripting category) for the GeoRedis user, or ask the administrator to enable Lua scripts.</source>
       <translation>Le serveur Redis a refusé le script qui tient à jour les dernières positions du flux en direct « {name} » ({error}). Autorisez EVAL et EVALSHA (la catégorie @scripting) pour l’utilisateur de GeoRedis, ou demandez à l’administrateur d’activer les scripts Lua.</translation>
     </message>
     <message>
-      <location filename="../../../georedis_plugin/core/live/fold.py" line="249" />
+      <location filename="../../../georedis_plugin/core/live/fold.py" line="259" />
       <source>A key of the live stream '{name}' ({key}*) holds another type of data. Choose another stream name, or delete those keys.</source>
       <translation>Une clé du flux en direct « {name} » ({key}*) contient un autre type de données. Choisissez un autre nom de flux, ou supprimez ces clés.</translation>
     </message>
     <message>
-      <location filename="../../../georedis_plugin/core/live/keys.py" line="32" />
+      <location filename="../../../georedis_plugin/core/live/keys.py" line="36" />
       <source>A live stream needs a name. Type the stream's name.</source>
       <translation>Un flux en direct doit avoir un nom. Saisissez le nom du flux.</translation>
     </message>
     <message>
-      <location filename="../../../georedis_plugin/core/live/reader.py" line="246" />
+      <location filename="../../../georedis_plugin/core/live/reader.py" line="256" />
       <source>Connecting…</source>
       <translation>Connexion…</translation>
     </message>
     <message>
-      <location filename="../../../georedis_plugin/core/live/reader.py" line="248" />
+      <location filename="../../../georedis_plugin/core/live/reader.py" line="258" />
       <source>Stopped.</source>
       <translation>Arrêté.</translation>
     </message>
     <message>
-      <location filename="../../../georedis_plugin/core/live/reader.py" line="249" />
+      <location filename="../../../georedis_plugin/core/live/reader.py" line="259" />
       <source>{rate:.0f} updates/s, lag {lag:.2f} s, {ids} ids shown, {skipped} entries skipped</source>
       <translation>{rate:.0f} mises à jour/s, retard {lag:.2f} s, {ids} identifiants affichés, {skipped} entrées ignorées</translation>
     </message>
     <message>
-      <location filename="../../../georedis_plugin/core/live/reader.py" line="242" />
+      <location filename="../../../georedis_plugin/core/live/reader.py" line="252" />
       <source>Redis unreachable, retrying in {s:g} s: {error}</source>
       <translation>Redis injoignable, nouvel essai dans {s:g} s : {error}</translation>
     </message>
@@ -729,12 +729,12 @@
       <translation>Arrêter</translation>
     </message>
     <message>
-      <location filename="../../../georedis_plugin/gui/live_panel.py" line="231" />
+      <location filename="../../../georedis_plugin/gui/live_panel.py" line="234" />
       <source>GeoRedis: list live streams</source>
       <translation>GeoRedis : lister les flux en direct</translation>
     </message>
     <message>
-      <location filename="../../../georedis_plugin/gui/live_panel.py" line="274" />
+      <location filename="../../../georedis_plugin/gui/live_panel.py" line="277" />
       <source>GeoRedis: read live history</source>
       <translation>GeoRedis : lire l’historique en direct</translation>
     </message>
@@ -744,42 +744,42 @@
       <translation>La couche en direct n’a pas pu être ajoutée au projet.</translation>
     </message>
     <message>
-      <location filename="../../../georedis_plugin/gui/live_panel.py" line="203" />
+      <location filename="../../../georedis_plugin/gui/live_panel.py" line="206" />
       <source>Geofence</source>
       <translation>Géorepère</translation>
     </message>
     <message>
-      <location filename="../../../georedis_plugin/gui/live_panel.py" line="267" />
+      <location filename="../../../georedis_plugin/gui/live_panel.py" line="270" />
       <source>The history layer could not be built.</source>
       <translation>La couche d’historique n’a pas pu être créée.</translation>
     </message>
     <message>
-      <location filename="../../../georedis_plugin/gui/live_panel.py" line="201" />
+      <location filename="../../../georedis_plugin/gui/live_panel.py" line="204" />
       <source>{id} entered {fence}</source>
       <translation>{id} est entré dans {fence}</translation>
     </message>
     <message>
-      <location filename="../../../georedis_plugin/gui/live_panel.py" line="201" />
+      <location filename="../../../georedis_plugin/gui/live_panel.py" line="204" />
       <source>{id} left {fence}</source>
       <translation>{id} est sorti de {fence}</translation>
     </message>
     <message>
-      <location filename="../../../georedis_plugin/gui/live_panel.py" line="228" />
+      <location filename="../../../georedis_plugin/gui/live_panel.py" line="231" />
       <source>{n} live streams.</source>
       <translation>{n} flux en direct.</translation>
     </message>
     <message>
-      <location filename="../../../georedis_plugin/gui/live_panel.py" line="258" />
+      <location filename="../../../georedis_plugin/gui/live_panel.py" line="261" />
       <source>{name}, last {m} min</source>
       <translation>{name}, dernières {m} min</translation>
     </message>
     <message>
-      <location filename="../../../georedis_plugin/gui/live_panel.py" line="272" />
+      <location filename="../../../georedis_plugin/gui/live_panel.py" line="275" />
       <source>{n} positions loaded.</source>
       <translation>{n} positions chargées.</translation>
     </message>
     <message>
-      <location filename="../../../georedis_plugin/gui/live_panel.py" line="219" />
+      <location filename="../../../georedis_plugin/gui/live_panel.py" line="222" />
       <source>{name}  ({rate:.0f}/s, {length} entries)</source>
       <translation>{name}  ({rate:.0f}/s, {length} entrées)</translation>
     </message>
