@@ -10,13 +10,13 @@ from qgis.core import (
     QgsProcessing,
     QgsProcessingException,
     QgsProcessingOutputNumber,
-    QgsProcessingParameterDefinition,
     QgsProcessingParameterFeatureSource,
     QgsProcessingParameterField,
     QgsProcessingParameterNumber,
 )
 from qgis.PyQt.QtCore import QDate, QDateTime, Qt
 
+from ...core.compat import ADVANCED_PARAMETER
 from ...core.live import features, wire
 from ...core.live.fold import DEFAULT_RETENTION_S
 from ...core.live.publish import publish
@@ -103,7 +103,7 @@ class PublishPositionsAlgorithm(LiveAlgorithm):
             defaultValue=DEFAULT_RETENTION_S,
         )
         retention.setHelp(self.tr("Entries older than this are trimmed from the stream."))
-        retention.setFlags(retention.flags() | QgsProcessingParameterDefinition.Flag.FlagAdvanced)
+        retention.setFlags(retention.flags() | ADVANCED_PARAMETER)
         self.add_parameter(retention)
         self.add_output(QgsProcessingOutputNumber(self.COUNT, self.tr("Published positions")))
         self.add_output(QgsProcessingOutputNumber(self.SKIPPED, self.tr("Skipped features")))
