@@ -249,7 +249,7 @@ class LivePanel(QWidget):
         start_ms = end_ms - minutes * 60_000
 
         def read(task):
-            return list(History(get_client(config), keys, start_ms, end_ms))
+            return list(History(get_client(config), keys, start_ms, end_ms, feedback=task))
 
         def done(error, positions):
             if error:
