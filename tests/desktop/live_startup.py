@@ -162,7 +162,7 @@ def fleet_shown():
         for item in iface.messageBar().items():
             if item.text() not in result["messages"]:
                 result["messages"].append(item.text())
-        return any(" left " in t for t in result["messages"])
+        return any(t.startswith(LIVE["bus"]) and " left " in t for t in result["messages"])
 
     wait_for(events_seen, follow_for_a_while, "the bus's fence events", 60)
 

@@ -1,9 +1,9 @@
 """Geofence events written to ``<prefix>:live:{<name>}:events`` for other systems, once each.
 
 Every QGIS following a stream with the same fences computes the same events; a script adds an
-event to the stream only if its signature (id, fence, kind, ts) is new in the ``:events:seen``
-sorted set (scored by ts, trimmed to the last hour of ts), so two instances do not write it
-twice. Stream fields: ``id fence kind ts lon lat``.
+event to the stream only if its signature (the entry id of the position that gave it, fence,
+kind) is new in the ``:events:seen`` sorted set (scored by ts, trimmed to the last hour of ts),
+so two instances do not write it twice. Stream fields: ``id fence kind ts lon lat``.
 """
 
 from ..clients import on_slot
@@ -13,10 +13,10 @@ DEDUPE_MS = 3_600_000
 
 _EVENTS_SCRIPT = """
 local added, newest = 0, 0
-for i = 1, #ARGV, 6 do
+for i = 1, #ARGV, 7 do
   local id, fence, kind, ts, lon, lat = ARGV[i], ARGV[i+1], ARGV[i+2], ARGV[i+3], ARGV[i+4],
     ARGV[i+5]
-  local signature = id .. '\\0' .. fence .. '\\0' .. kind .. '\\0' .. ts
+  local signature = ARGV[i+6] .. '\\0' .. fence .. '\\0' .. kind
   if redis.call('ZADD', KEYS[2], 'NX', ts, signature) == 1 then
     redis.call('XADD', KEYS[1], 'MAXLEN', '~', %d, '*', 'id', id,
       'fence', fence, 'kind', kind, 'ts', ts, 'lon', lon, 'lat', lat)
@@ -39,7 +39,7 @@ def publish_events(client, keys, events) -> int:
     args = []
     for event in events:
         args += [_raw(event.id), _raw(event.fence), event.kind, str(event.ts), repr(event.lon),
-                 repr(event.lat)]  # fmt: skip
+                 repr(event.lat), event.entry_id]  # fmt: skip
     if not args:
         return 0
     return on_slot(

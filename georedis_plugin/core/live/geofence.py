@@ -21,6 +21,7 @@ class FenceEvent:
     ts: int
     lon: float
     lat: float
+    entry_id: str = ""  # of the position that gave it: the same for every reader
 
 
 class Fences:
@@ -65,7 +66,15 @@ class FenceTracker:
             return []
 
         def event(fence, kind):
-            return FenceEvent(position.id, fence, kind, position.ts, position.lon, position.lat)
+            return FenceEvent(
+                position.id,
+                fence,
+                kind,
+                position.ts,
+                position.lon,
+                position.lat,
+                position.entry_id,
+            )
 
         return [event(f, EXIT) for f in sorted(before - now)] + [
             event(f, ENTER) for f in sorted(now - before)
