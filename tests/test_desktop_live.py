@@ -92,7 +92,7 @@ def test_desktop_live_layer_follows_a_fleet_and_reports_the_fence(
 
     def bus():
         client = redis.Redis.from_url(redis_url)
-        while not (out / "fleet-shown").exists() and not stop.is_set():
+        while not signal.exists() and not stop.is_set():
             time.sleep(0.1)
         for lon, lat in BUS_ROUTE:
             client.xadd(
@@ -100,11 +100,13 @@ def test_desktop_live_layer_follows_a_fleet_and_reports_the_fence(
             )
             time.sleep(0.6)
 
+    signal = tmp_path / "fleet-shown"  # not in artifacts/: concurrent sessions share that
     bus_thread = threading.Thread(target=bus)
     env = {
         "GEOREDIS_E2E_OUT": str(out),
         "GEOREDIS_E2E_PROJECT": str(project),
         "GEOREDIS_E2E_LIVE": json.dumps(LIVE),
+        "GEOREDIS_E2E_SIGNAL": str(signal),
         "GEOREDIS_URL": redis_url,
     }
     if os.environ.get("GEOREDIS_SCREENSHOTS"):

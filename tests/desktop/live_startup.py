@@ -153,7 +153,7 @@ def fleet_shown():
                        "in_tree": QgsProject.instance().layerTreeRoot().findLayer(layer.id())
                        is not None}  # fmt: skip
     # the test's scripted bus drives through the fence now (it waits for this file)
-    Path(OUT, "fleet-shown").touch()
+    Path(os.environ["GEOREDIS_E2E_SIGNAL"]).touch()
 
     result["messages"] = []
 
