@@ -16,6 +16,12 @@ SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 QGIS_PROFILE_DIR ?= $(if $(QGIS_CUSTOM_CONFIG_PATH),$(QGIS_CUSTOM_CONFIG_PATH)/profiles/default,$(HOME)/.local/share/QGIS/QGIS3/profiles/default)
 export QT_QPA_PLATFORM ?= offscreen
 
+# A simulated fleet writing to the live stream 'fleet' (scripts/fleet.py), for the Live panel.
+LIVE_DEMO_ARGS ?= --vehicles 500 --rate 1
+.PHONY: live-demo
+live-demo: setup
+	$(PY) -m scripts.fleet $(LIVE_DEMO_ARGS)
+
 .PHONY: setup translations translations-update screenshots test test-redis-py test-matrix demo run deploy package bench lint format clean
 
 # The venv, and the wheels `make package` vendors kept in build/wheels (so that building the zip
@@ -91,15 +97,13 @@ deploy: setup translations
 package: setup translations
 	$(PY) -m scripts.package
 
-# `make bench` runs the default benchmarks; names after it run only those, and `scale` (not in
-# the default run: 10 million points) only on request: `make bench scale`
-BENCHMARK_NAMES := buffer points intersection geosets cluster scale
+# `make bench` runs the default benchmarks, `make bench NAME...` only those (names of
+# scripts/bench.py; `scale`, 10 million points, runs only when named).
+BENCH_NAMES := $(if $(filter bench,$(MAKECMDGOALS)),$(filter-out bench,$(MAKECMDGOALS)))
 bench: setup
-	$(PY) -m scripts.bench $(filter $(BENCHMARK_NAMES),$(MAKECMDGOALS))
-
-ifneq ($(filter bench,$(MAKECMDGOALS)),)
-.PHONY: $(BENCHMARK_NAMES)
-$(BENCHMARK_NAMES):
+	$(PY) -m scripts.bench $(BENCH_NAMES)
+ifneq ($(BENCH_NAMES),)
+$(BENCH_NAMES):
 	@:
 endif
 

@@ -29,6 +29,7 @@ BENCHMARKS = [
     ("clipdiff", "scripts.bench_clipdiff"),
     ("geosets", "scripts.bench_geoset"),
     ("cluster", "scripts.bench_cluster"),
+    ("live", "scripts.bench_live"),
 ]
 # run only when named (`make bench scale`): long, and heavy on memory
 ON_REQUEST = [("scale", "scripts.bench_points", "run_scale")]

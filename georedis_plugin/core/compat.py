@@ -91,3 +91,13 @@ def finalize_sink(sink) -> None:
     finalize = getattr(sink, "finalize", None)
     if finalize is not None:
         finalize()
+
+
+#: The "advanced" flag of a Processing parameter: Qgis.ProcessingParameterFlag from QGIS 3.36
+#: on, whose QGIS 4 drops the older QgsProcessingParameterDefinition.Flag.
+if hasattr(Qgis, "ProcessingParameterFlag"):
+    ADVANCED_PARAMETER = Qgis.ProcessingParameterFlag.Advanced
+else:
+    from qgis.core import QgsProcessingParameterDefinition
+
+    ADVANCED_PARAMETER = QgsProcessingParameterDefinition.Flag.FlagAdvanced

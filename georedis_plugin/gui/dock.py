@@ -8,6 +8,7 @@ from ..core.clients import check_connection
 from ..core.config import ConnectionConfig
 from ..i18n import tr
 from .geoset_panel import GeoSetPanel
+from .live_panel import LivePanel
 from .tasks import BackgroundRunner
 
 
@@ -38,6 +39,7 @@ class GeoRedisDock(QgsDockWidget):
         self.setWidget(body)
         self.panels = []
         self.add_panel(GeoSetPanel(iface))
+        self.add_panel(LivePanel(iface))
         self.check_connection()
 
     def add_panel(self, panel) -> None:

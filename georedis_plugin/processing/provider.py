@@ -24,6 +24,10 @@ def algorithm_classes() -> list:
     from .algorithms.difference import DifferenceAlgorithm
     from .algorithms.intersection import IntersectionAlgorithm
     from .algorithms.join_by_nearest import JoinByNearestAlgorithm
+    from .algorithms.live_geofence_events import GeofenceEventsAlgorithm
+    from .algorithms.live_history import PositionHistoryAlgorithm
+    from .algorithms.live_positions import LivePositionsAlgorithm
+    from .algorithms.live_publish import PublishPositionsAlgorithm
     from .algorithms.load_geoset import LoadGeoSetAlgorithm
     from .algorithms.nearest_search import NearestSearchAlgorithm
     from .algorithms.polygon_search import PolygonSearchAlgorithm
@@ -41,6 +45,10 @@ def algorithm_classes() -> list:
         PolygonSearchAlgorithm,
         NearestSearchAlgorithm,
         JoinByNearestAlgorithm,
+        PublishPositionsAlgorithm,
+        LivePositionsAlgorithm,
+        PositionHistoryAlgorithm,
+        GeofenceEventsAlgorithm,
     ]
 
 

@@ -424,6 +424,41 @@
       <translation>Il n'y a aucun polygone où chercher (aucune entité n'a de géométrie). Sélectionnez ou dessinez-en un.</translation>
     </message>
     <message>
+      <location filename="../../../georedis_plugin/core/live/fold.py" line="184" />
+      <source>The Redis server refused the script that keeps the latest positions of the live stream '{name}' ({error}). Allow EVAL and EVALSHA (the @scripting category) for the GeoRedis user, or ask the administrator to enable Lua scripts.</source>
+      <translation>Le serveur Redis a refusé le script qui tient à jour les dernières positions du flux en direct « {name} » ({error}). Autorisez EVAL et EVALSHA (la catégorie @scripting) pour l’utilisateur de GeoRedis, ou demandez à l’administrateur d’activer les scripts Lua.</translation>
+    </message>
+    <message>
+      <location filename="../../../georedis_plugin/core/live/fold.py" line="260" />
+      <source>A key of the live stream '{name}' ({key}*) holds another type of data. Choose another stream name, or delete those keys.</source>
+      <translation>Une clé du flux en direct « {name} » ({key}*) contient un autre type de données. Choisissez un autre nom de flux, ou supprimez ces clés.</translation>
+    </message>
+    <message>
+      <location filename="../../../georedis_plugin/core/live/keys.py" line="36" />
+      <source>A live stream needs a name. Type the stream's name.</source>
+      <translation>Un flux en direct doit avoir un nom. Saisissez le nom du flux.</translation>
+    </message>
+    <message>
+      <location filename="../../../georedis_plugin/core/live/reader.py" line="252" />
+      <source>Redis unreachable, retrying in {s:g} s: {error}</source>
+      <translation>Redis injoignable, nouvel essai dans {s:g} s : {error}</translation>
+    </message>
+    <message>
+      <location filename="../../../georedis_plugin/core/live/reader.py" line="256" />
+      <source>Connecting…</source>
+      <translation>Connexion…</translation>
+    </message>
+    <message>
+      <location filename="../../../georedis_plugin/core/live/reader.py" line="258" />
+      <source>Stopped.</source>
+      <translation>Arrêté.</translation>
+    </message>
+    <message>
+      <location filename="../../../georedis_plugin/core/live/reader.py" line="260" />
+      <source>{rate:.0f} updates/s, lag {lag:.2f} s, {ids} ids shown, {skipped} entries skipped</source>
+      <translation>{rate:.0f} mises à jour/s, retard {lag:.2f} s, {ids} identifiants affichés, {skipped} entrées ignorées</translation>
+    </message>
+    <message>
       <location filename="../../../georedis_plugin/core/wkb_cache.py" line="320" />
       <source>GeoRedis computes the results without the cache for the rest of this run.</source>
       <translation>GeoRedis calcule les résultats sans le cache pour le reste de ce traitement.</translation>
@@ -474,37 +509,37 @@
       <translation>{command}   (dans l'OSGeo4W Shell)</translation>
     </message>
     <message>
-      <location filename="../../../georedis_plugin/gui/dock.py" line="18" />
+      <location filename="../../../georedis_plugin/gui/dock.py" line="19" />
       <source>GeoRedis</source>
       <translation>GeoRedis</translation>
     </message>
     <message>
-      <location filename="../../../georedis_plugin/gui/dock.py" line="30" />
+      <location filename="../../../georedis_plugin/gui/dock.py" line="31" />
       <source>Check</source>
       <translation>Vérifier</translation>
     </message>
     <message>
-      <location filename="../../../georedis_plugin/gui/dock.py" line="31" />
+      <location filename="../../../georedis_plugin/gui/dock.py" line="32" />
       <source>Check the connection to the Redis server</source>
       <translation>Vérifier la connexion au serveur Redis</translation>
     </message>
     <message>
-      <location filename="../../../georedis_plugin/gui/dock.py" line="51" />
+      <location filename="../../../georedis_plugin/gui/dock.py" line="53" />
       <source>Connecting to {where}…</source>
       <translation>Connexion à {where}…</translation>
     </message>
     <message>
-      <location filename="../../../georedis_plugin/gui/dock.py" line="58" />
+      <location filename="../../../georedis_plugin/gui/dock.py" line="60" />
       <source>{product} {version} at {where}, round trip {ms:.1f} ms</source>
       <translation>{product} {version} à {where}, aller-retour {ms:.1f} ms</translation>
     </message>
     <message>
-      <location filename="../../../georedis_plugin/gui/dock.py" line="67" />
+      <location filename="../../../georedis_plugin/gui/dock.py" line="69" />
       <source>GeoRedis: check connection</source>
       <translation>GeoRedis : vérification de la connexion</translation>
     </message>
     <message>
-      <location filename="../../../georedis_plugin/gui/dock.py" line="71" />
+      <location filename="../../../georedis_plugin/gui/dock.py" line="73" />
       <source>Connection check canceled.</source>
       <translation>Vérification de la connexion annulée.</translation>
     </message>
@@ -839,6 +874,141 @@
       <translation>QGIS n'a pas ajouté la couche de résultats '{name}' au projet. Relancez la recherche.</translation>
     </message>
     <message>
+      <location filename="../../../georedis_plugin/gui/live_panel.py" line="92" />
+      <source>Live positions</source>
+      <translation>Positions en direct</translation>
+    </message>
+    <message>
+      <location filename="../../../georedis_plugin/gui/live_panel.py" line="97" />
+      <source>Name of the live stream (&lt;prefix&gt;:live:{&lt;name&gt;})</source>
+      <translation>Nom du flux en direct (&lt;prefix&gt;:live:{&lt;name&gt;})</translation>
+    </message>
+    <message>
+      <location filename="../../../georedis_plugin/gui/live_panel.py" line="100" />
+      <source>List</source>
+      <translation>Lister</translation>
+    </message>
+    <message>
+      <location filename="../../../georedis_plugin/gui/live_panel.py" line="101" />
+      <source>List the live streams on the server with their rates</source>
+      <translation>Lister les flux en direct du serveur avec leurs débits</translation>
+    </message>
+    <message>
+      <location filename="../../../georedis_plugin/gui/live_panel.py" line="104" />
+      <source>Stream</source>
+      <translation>Flux</translation>
+    </message>
+    <message>
+      <location filename="../../../georedis_plugin/gui/live_panel.py" line="108" />
+      <source> s</source>
+      <translation> s</translation>
+    </message>
+    <message>
+      <location filename="../../../georedis_plugin/gui/live_panel.py" line="109" />
+      <source>Ids not seen for this long leave the map (0: never)</source>
+      <translation>Les identifiants non vus depuis aussi longtemps quittent la carte (0 : jamais)</translation>
+    </message>
+    <message>
+      <location filename="../../../georedis_plugin/gui/live_panel.py" line="110" />
+      <source>Lifetime</source>
+      <translation>Durée de vie</translation>
+    </message>
+    <message>
+      <location filename="../../../georedis_plugin/gui/live_panel.py" line="115" />
+      <source>Polygons whose enters and exits are reported</source>
+      <translation>Polygones dont les entrées et sorties sont signalées</translation>
+    </message>
+    <message>
+      <location filename="../../../georedis_plugin/gui/live_panel.py" line="116" />
+      <source>Geofences</source>
+      <translation>Géorepères</translation>
+    </message>
+    <message>
+      <location filename="../../../georedis_plugin/gui/live_panel.py" line="117" />
+      <source>Start</source>
+      <translation>Début</translation>
+    </message>
+    <message>
+      <location filename="../../../georedis_plugin/gui/live_panel.py" line="125" />
+      <source> min</source>
+      <translation> min</translation>
+    </message>
+    <message>
+      <location filename="../../../georedis_plugin/gui/live_panel.py" line="127" />
+      <source>Last minutes</source>
+      <translation>Dernières minutes</translation>
+    </message>
+    <message>
+      <location filename="../../../georedis_plugin/gui/live_panel.py" line="129" />
+      <source>Load the positions of the last minutes, ready for the Temporal Controller</source>
+      <translation>Charger les positions des dernières minutes, prêtes pour le contrôleur temporel</translation>
+    </message>
+    <message>
+      <location filename="../../../georedis_plugin/gui/live_panel.py" line="133" />
+      <source>History</source>
+      <translation>Historique</translation>
+    </message>
+    <message>
+      <location filename="../../../georedis_plugin/gui/live_panel.py" line="170" />
+      <source>The live layer could not be added to the project.</source>
+      <translation>La couche en direct n’a pas pu être ajoutée au projet.</translation>
+    </message>
+    <message>
+      <location filename="../../../georedis_plugin/gui/live_panel.py" line="183" />
+      <source>Stop</source>
+      <translation>Arrêter</translation>
+    </message>
+    <message>
+      <location filename="../../../georedis_plugin/gui/live_panel.py" line="204" />
+      <source>{id} entered {fence}</source>
+      <translation>{id} est entré dans {fence}</translation>
+    </message>
+    <message>
+      <location filename="../../../georedis_plugin/gui/live_panel.py" line="204" />
+      <source>{id} left {fence}</source>
+      <translation>{id} est sorti de {fence}</translation>
+    </message>
+    <message>
+      <location filename="../../../georedis_plugin/gui/live_panel.py" line="206" />
+      <source>Geofence</source>
+      <translation>Géorepère</translation>
+    </message>
+    <message>
+      <location filename="../../../georedis_plugin/gui/live_panel.py" line="222" />
+      <source>{name}  ({rate:.0f}/s, {length} entries)</source>
+      <translation>{name}  ({rate:.0f}/s, {length} entrées)</translation>
+    </message>
+    <message>
+      <location filename="../../../georedis_plugin/gui/live_panel.py" line="231" />
+      <source>{n} live streams.</source>
+      <translation>{n} flux en direct.</translation>
+    </message>
+    <message>
+      <location filename="../../../georedis_plugin/gui/live_panel.py" line="234" />
+      <source>GeoRedis: list live streams</source>
+      <translation>GeoRedis : lister les flux en direct</translation>
+    </message>
+    <message>
+      <location filename="../../../georedis_plugin/gui/live_panel.py" line="261" />
+      <source>{name}, last {m} min</source>
+      <translation>{name}, dernières {m} min</translation>
+    </message>
+    <message>
+      <location filename="../../../georedis_plugin/gui/live_panel.py" line="270" />
+      <source>The history layer could not be built.</source>
+      <translation>La couche d’historique n’a pas pu être créée.</translation>
+    </message>
+    <message>
+      <location filename="../../../georedis_plugin/gui/live_panel.py" line="275" />
+      <source>{n} positions loaded.</source>
+      <translation>{n} positions chargées.</translation>
+    </message>
+    <message>
+      <location filename="../../../georedis_plugin/gui/live_panel.py" line="277" />
+      <source>GeoRedis: read live history</source>
+      <translation>GeoRedis : lire l’historique en direct</translation>
+    </message>
+    <message>
       <location filename="../../../georedis_plugin/gui/settings_dialog.py" line="35" />
       <source>GeoRedis settings</source>
       <translation>Paramètres GeoRedis</translation>
@@ -1017,11 +1187,6 @@
       <location filename="../../../georedis_plugin/gui/settings_dialog.py" line="147" />
       <source>Cache statistics</source>
       <translation>Statistiques du cache</translation>
-    </message>
-    <message>
-      <location filename="../../../georedis_plugin/gui/settings_dialog.py" line="171" />
-      <source> s</source>
-      <translation> s</translation>
     </message>
     <message>
       <location filename="../../../georedis_plugin/gui/settings_dialog.py" line="194" />
@@ -1525,6 +1690,221 @@ Les sorties CACHE_HITS et CACHE_MISSES comptent les géométries relues et calcu
       <translation>{joined} points joints, {unjoinable} n'ont pas pu être joints ({trips} séries de recherches en pipeline).</translation>
     </message>
     <message>
+      <location filename="../../../georedis_plugin/processing/algorithms/live_base.py" line="47" />
+      <source>Live stream name</source>
+      <translation>Nom du flux en direct</translation>
+    </message>
+    <message>
+      <location filename="../../../georedis_plugin/processing/algorithms/live_base.py" line="48" />
+      <source>Name of the live stream: its Redis key is &lt;prefix&gt;:live:{&lt;name&gt;}.</source>
+      <translation>Nom du flux en direct : sa clé Redis est &lt;prefix&gt;:live:{&lt;name&gt;}.</translation>
+    </message>
+    <message>
+      <location filename="../../../georedis_plugin/processing/algorithms/live_geofence_events.py" line="35" />
+      <source>Geofence events of a live stream</source>
+      <translation>Événements de géorepérage d’un flux en direct</translation>
+    </message>
+    <message>
+      <location filename="../../../georedis_plugin/processing/algorithms/live_geofence_events.py" line="39" />
+      <source>Replays the history of the live stream (entries whose ts lies between start and end) through the fences and reports every enter and exit: points where the event happened with id, fence, kind (enter or exit) and ts. An id's first position sets its state without an event; positions older than the id's latest are ignored, as in the live layer, which reports the same events.</source>
+      <translation>Rejoue l’historique du flux en direct (les entrées dont le ts est entre le début et la fin) à travers les géorepères et signale chaque entrée et sortie : des points là où l’événement a eu lieu, avec id, fence (le géorepère), kind (enter pour une entrée, exit pour une sortie) et ts. La première position d’un identifiant fixe son état sans événement ; les positions plus anciennes que la dernière de l’identifiant sont ignorées, comme dans la couche en direct, qui signale les mêmes événements.</translation>
+    </message>
+    <message>
+      <location filename="../../../georedis_plugin/processing/algorithms/live_geofence_events.py" line="49" />
+      <source>Fences</source>
+      <translation>Géorepères</translation>
+    </message>
+    <message>
+      <location filename="../../../georedis_plugin/processing/algorithms/live_geofence_events.py" line="51" />
+      <source>Polygons, in any CRS.</source>
+      <translation>Polygones, dans n’importe quel SCR.</translation>
+    </message>
+    <message>
+      <location filename="../../../georedis_plugin/processing/algorithms/live_geofence_events.py" line="55" />
+      <source>Fence name field</source>
+      <translation>Champ du nom des géorepères</translation>
+    </message>
+    <message>
+      <location filename="../../../georedis_plugin/processing/algorithms/live_geofence_events.py" line="59" />
+      <source>Field naming the fences. Empty: the feature id.</source>
+      <translation>Champ qui nomme les géorepères. Vide : l’identifiant de l’entité.</translation>
+    </message>
+    <message>
+      <location filename="../../../georedis_plugin/processing/algorithms/live_geofence_events.py" line="61" />
+      <source>End</source>
+      <translation>Fin</translation>
+    </message>
+    <message>
+      <location filename="../../../georedis_plugin/processing/algorithms/live_geofence_events.py" line="63" />
+      <source>Empty: no limit on that side.</source>
+      <translation>Vide : pas de limite de ce côté.</translation>
+    </message>
+    <message>
+      <location filename="../../../georedis_plugin/processing/algorithms/live_geofence_events.py" line="65" />
+      <source>Events</source>
+      <translation>Événements</translation>
+    </message>
+    <message>
+      <location filename="../../../georedis_plugin/processing/algorithms/live_geofence_events.py" line="97" />
+      <source>{count} events.</source>
+      <translation>{count} événements.</translation>
+    </message>
+    <message>
+      <location filename="../../../georedis_plugin/processing/algorithms/live_history.py" line="30" />
+      <source>Position history of a live stream</source>
+      <translation>Historique des positions d’un flux en direct</translation>
+    </message>
+    <message>
+      <location filename="../../../georedis_plugin/processing/algorithms/live_history.py" line="34" />
+      <source>The positions kept in the live stream whose ts lies between start and end (both optional), optionally of some ids only: points with id, ts (UTC) and their attributes, with temporal properties set so that the Temporal Controller animates them at once; or, as tracks, one line per id through its positions in time order (ids with a single position give no line and are counted as skipped). Entries breaking the wire format are skipped and counted.</source>
+      <translation>Les positions conservées dans le flux en direct dont le ts est entre le début et la fin (tous deux facultatifs), éventuellement de certains identifiants seulement : des points avec id, ts (UTC) et leurs attributs, dont les propriétés temporelles sont réglées pour que le contrôleur temporel les anime aussitôt ; ou, en traces, une ligne par identifiant passant par ses positions dans l’ordre chronologique (un identifiant d’une seule position ne donne pas de ligne et compte parmi les ignorés). Les entrées qui ne respectent pas le format sont ignorées et comptées.</translation>
+    </message>
+    <message>
+      <location filename="../../../georedis_plugin/processing/algorithms/live_history.py" line="49" />
+      <source>Ids (comma-separated)</source>
+      <translation>Identifiants (séparés par des virgules)</translation>
+    </message>
+    <message>
+      <location filename="../../../georedis_plugin/processing/algorithms/live_history.py" line="51" />
+      <source>Only these ids. Empty: every id.</source>
+      <translation>Seulement ces identifiants. Vide : tous les identifiants.</translation>
+    </message>
+    <message>
+      <location filename="../../../georedis_plugin/processing/algorithms/live_history.py" line="54" />
+      <source>One line per id</source>
+      <translation>Une ligne par identifiant</translation>
+    </message>
+    <message>
+      <location filename="../../../georedis_plugin/processing/algorithms/live_history.py" line="56" />
+      <source>Lines with start, end and the number of points of each id.</source>
+      <translation>Des lignes avec le début, la fin et le nombre de points de chaque identifiant.</translation>
+    </message>
+    <message>
+      <location filename="../../../georedis_plugin/processing/algorithms/live_history.py" line="59" />
+      <source>Positions</source>
+      <translation>Positions</translation>
+    </message>
+    <message>
+      <location filename="../../../georedis_plugin/processing/algorithms/live_history.py" line="60" />
+      <source>Skipped entries</source>
+      <translation>Entrées ignorées</translation>
+    </message>
+    <message>
+      <location filename="../../../georedis_plugin/processing/algorithms/live_history.py" line="106" />
+      <source>{count} positions of {read} entries read; {skipped} skipped.</source>
+      <translation>{count} positions sur {read} entrées lues ; {skipped} ignorées.</translation>
+    </message>
+    <message>
+      <location filename="../../../georedis_plugin/processing/algorithms/live_positions.py" line="24" />
+      <source>Latest positions of a live stream</source>
+      <translation>Dernières positions d’un flux en direct</translation>
+    </message>
+    <message>
+      <location filename="../../../georedis_plugin/processing/algorithms/live_positions.py" line="28" />
+      <source>Where the fleet is now: the latest position of every id of the live stream seen within the lifetime, from the state kept on the server (folded from the stream first, so it includes every entry written so far). Points in WGS 84 with id, ts (UTC), age_s (seconds since ts) and the attributes of the latest entry.</source>
+      <translation>Où se trouve la flotte maintenant : la dernière position de chaque identifiant du flux en direct vu pendant la durée de vie, d’après l’état tenu sur le serveur (mis à jour d’abord depuis le flux, il comprend donc toutes les entrées écrites jusqu’ici). Des points en WGS 84 avec id, ts (UTC), age_s (secondes depuis ts) et les attributs de la dernière entrée.</translation>
+    </message>
+    <message>
+      <location filename="../../../georedis_plugin/processing/algorithms/live_positions.py" line="37" />
+      <source>Lifetime (seconds, 0 = every id)</source>
+      <translation>Durée de vie (secondes, 0 = tous les identifiants)</translation>
+    </message>
+    <message>
+      <location filename="../../../georedis_plugin/processing/algorithms/live_positions.py" line="39" />
+      <source>Ids not seen for this long are left out.</source>
+      <translation>Les identifiants non vus depuis aussi longtemps sont laissés de côté.</translation>
+    </message>
+    <message>
+      <location filename="../../../georedis_plugin/processing/algorithms/live_positions.py" line="41" />
+      <source>Latest positions</source>
+      <translation>Dernières positions</translation>
+    </message>
+    <message>
+      <location filename="../../../georedis_plugin/processing/algorithms/live_positions.py" line="43" />
+      <source>Number of ids</source>
+      <translation>Nombre d’identifiants</translation>
+    </message>
+    <message>
+      <location filename="../../../georedis_plugin/processing/algorithms/live_positions.py" line="63" />
+      <source>{count} ids.</source>
+      <translation>{count} identifiants.</translation>
+    </message>
+    <message>
+      <location filename="../../../georedis_plugin/processing/algorithms/live_publish.py" line="53" />
+      <source>Publish positions to a live stream</source>
+      <translation>Publier des positions dans un flux en direct</translation>
+    </message>
+    <message>
+      <location filename="../../../georedis_plugin/processing/algorithms/live_publish.py" line="57" />
+      <source>Appends one entry per point to the live stream (XADD in GeoRedis's wire format, in WGS 84), for instance to replay a recorded track. Each entry carries the id field's value, the time field's value as ts (else the time of writing) and the chosen fields as attributes. Points without geometry or id, multipoints of several parts, points Redis cannot index and null or invalid times are skipped and counted. The stream is trimmed to the retention.</source>
+      <translation>Ajoute une entrée par point au flux en direct (XADD au format de GeoRedis, en WGS 84), par exemple pour rejouer une trace enregistrée. Chaque entrée porte la valeur du champ d’identifiant, celle du champ de temps comme ts (sinon l’heure de l’écriture) et les champs choisis comme attributs. Les points sans géométrie ou sans identifiant, les multipoints de plusieurs parties, les points que Redis ne peut pas indexer et les temps nuls ou invalides sont ignorés et comptés. Le flux est réduit à la durée de conservation.</translation>
+    </message>
+    <message>
+      <location filename="../../../georedis_plugin/processing/algorithms/live_publish.py" line="67" />
+      <source>Point layer</source>
+      <translation>Couche de points</translation>
+    </message>
+    <message>
+      <location filename="../../../georedis_plugin/processing/algorithms/live_publish.py" line="69" />
+      <source>The positions to publish, in any CRS.</source>
+      <translation>Les positions à publier, dans n’importe quel SCR.</translation>
+    </message>
+    <message>
+      <location filename="../../../georedis_plugin/processing/algorithms/live_publish.py" line="73" />
+      <source>Id field</source>
+      <translation>Champ d’identifiant</translation>
+    </message>
+    <message>
+      <location filename="../../../georedis_plugin/processing/algorithms/live_publish.py" line="75" />
+      <source>Field naming the vehicle (or other thing) that moves.</source>
+      <translation>Champ qui nomme le véhicule (ou l’objet) qui se déplace.</translation>
+    </message>
+    <message>
+      <location filename="../../../georedis_plugin/processing/algorithms/live_publish.py" line="79" />
+      <source>Time field</source>
+      <translation>Champ de temps</translation>
+    </message>
+    <message>
+      <location filename="../../../georedis_plugin/processing/algorithms/live_publish.py" line="85" />
+      <source>Date-time of each position (a date-time, an ISO 8601 text or ms since the epoch). Empty: the time of writing.</source>
+      <translation>Date et heure de chaque position (une date et heure, un texte ISO 8601 ou des ms depuis l’epoch). Vide : l’heure de l’écriture.</translation>
+    </message>
+    <message>
+      <location filename="../../../georedis_plugin/processing/algorithms/live_publish.py" line="92" />
+      <source>Fields to send</source>
+      <translation>Champs à envoyer</translation>
+    </message>
+    <message>
+      <location filename="../../../georedis_plugin/processing/algorithms/live_publish.py" line="97" />
+      <source>Attributes sent with each position, as text.</source>
+      <translation>Attributs envoyés avec chaque position, sous forme de texte.</translation>
+    </message>
+    <message>
+      <location filename="../../../georedis_plugin/processing/algorithms/live_publish.py" line="101" />
+      <source>Retention (seconds, 0 = keep everything)</source>
+      <translation>Conservation (secondes, 0 = tout garder)</translation>
+    </message>
+    <message>
+      <location filename="../../../georedis_plugin/processing/algorithms/live_publish.py" line="105" />
+      <source>Entries older than this are trimmed from the stream.</source>
+      <translation>Les entrées plus anciennes sont retirées du flux.</translation>
+    </message>
+    <message>
+      <location filename="../../../georedis_plugin/processing/algorithms/live_publish.py" line="108" />
+      <source>Published positions</source>
+      <translation>Positions publiées</translation>
+    </message>
+    <message>
+      <location filename="../../../georedis_plugin/processing/algorithms/live_publish.py" line="109" />
+      <source>Skipped features</source>
+      <translation>Entités ignorées</translation>
+    </message>
+    <message>
+      <location filename="../../../georedis_plugin/processing/algorithms/live_publish.py" line="150" />
+      <source>Published {count} positions; skipped {skipped} features.</source>
+      <translation>{count} positions publiées ; {skipped} entités ignorées.</translation>
+    </message>
+    <message>
       <location filename="../../../georedis_plugin/processing/algorithms/load_geoset.py" line="35" />
       <source>Load points into a geo set</source>
       <translation>Charger des points dans un ensemble géo</translation>
@@ -1533,11 +1913,6 @@ Les sorties CACHE_HITS et CACHE_MISSES comptent les géométries relues et calcu
       <location filename="../../../georedis_plugin/processing/algorithms/load_geoset.py" line="45" />
       <source>Loads the points of a layer into a Redis geo set, replacing the set atomically: readers see the old set or the new one, never a mix. Points are transformed to WGS 84. Each point is named by the id field (or the feature id); a multipoint gives one member per part, named '&lt;id&gt;#&lt;n&gt;' (n from 1). When names repeat, the last feature wins and the others are counted as duplicates. Points Redis cannot index (no geometry, latitude beyond ±85.05112878°, longitude beyond ±180°) are skipped and counted. Optionally the attributes are stored too, so search hits carry them with the same field names and types.</source>
       <translation>Charge les points d'une couche dans un ensemble géo Redis, en remplaçant l'ensemble de façon atomique : les lecteurs voient l'ancien ensemble ou le nouveau, jamais un mélange. Les points sont transformés en WGS 84. Chaque point est nommé par le champ identifiant (ou l'identifiant de l'entité) ; un multipoint donne un membre par partie, nommé '&lt;id&gt;#&lt;n&gt;' (n à partir de 1). Quand des noms se répètent, la dernière entité l'emporte et les autres sont comptées comme doublons. Les points que Redis ne peut pas indexer (sans géométrie, latitude au-delà de ±85,05112878°, longitude au-delà de ±180°) sont ignorés et comptés. Les attributs peuvent aussi être stockés, pour que les résultats de recherche les portent avec les mêmes noms et types de champs.</translation>
-    </message>
-    <message>
-      <location filename="../../../georedis_plugin/processing/algorithms/load_geoset.py" line="57" />
-      <source>Point layer</source>
-      <translation>Couche de points</translation>
     </message>
     <message>
       <location filename="../../../georedis_plugin/processing/algorithms/load_geoset.py" line="59" />
@@ -1660,12 +2035,12 @@ Les sorties CACHE_HITS et CACHE_MISSES comptent les géométries relues et calcu
       <translation>Rayon de recherche, dans l'unité de distance choisie plus bas.</translation>
     </message>
     <message>
-      <location filename="../../../georedis_plugin/processing/provider.py" line="59" />
+      <location filename="../../../georedis_plugin/processing/provider.py" line="67" />
       <source>Could not read the model {path}</source>
       <translation>Impossible de lire le modèle {path}</translation>
     </message>
     <message>
-      <location filename="../../../georedis_plugin/processing/provider.py" line="74" />
+      <location filename="../../../georedis_plugin/processing/provider.py" line="82" />
       <source>GeoRedis: Redis-cached geoprocessing and geo sets</source>
       <translation>GeoRedis : géotraitement mis en cache dans Redis et ensembles géo</translation>
     </message>
