@@ -274,14 +274,19 @@
       <translation>La clé {key} contient un {type}, pas un ensemble géo. Choisissez un autre nom d'ensemble, ou supprimez cette clé si elle est inutile.</translation>
     </message>
     <message>
-      <location filename="../../../georedis_plugin/core/geoset/distances.py" line="29" />
+      <location filename="../../../georedis_plugin/core/geoset/distances.py" line="36" />
       <source>Unknown distance unit '{unit}'. Use one of: {units}.</source>
       <translation>Unité de distance inconnue '{unit}'. Utilisez l'une de : {units}.</translation>
     </message>
     <message>
-      <location filename="../../../georedis_plugin/core/geoset/distances.py" line="40" />
+      <location filename="../../../georedis_plugin/core/geoset/distances.py" line="47" />
       <source>The search {what} is {value}: give a number of zero or more.</source>
       <translation>Recherche : {what} = {value} ; donnez un nombre positif ou nul.</translation>
+    </message>
+    <message>
+      <location filename="../../../georedis_plugin/core/geoset/distances.py" line="75" />
+      <source>Unknown distance mode '{mode}'. Use one of: {modes}.</source>
+      <translation>Mode de distance inconnu « {mode} ». Utilisez l'un de : {modes}.</translation>
     </message>
     <message>
       <location filename="../../../georedis_plugin/core/geoset/hits.py" line="177" />
@@ -334,77 +339,87 @@
       <translation>La couche n'a pas de champ '{field}'. Choisissez l'un de ses champs comme identifiant.</translation>
     </message>
     <message>
-      <location filename="../../../georedis_plugin/core/geoset/search.py" line="214" />
-      <source>The attributes of the geo set '{name}' are gone from the server (key {key} is missing: deleted, or evicted by a maxmemory-policy), though the set was loaded with them. Load the layer into the set again; keep geo sets on a server without eviction (maxmemory-policy noeviction).</source>
-      <translation>Les attributs de l'ensemble géo '{name}' ont disparu du serveur (la clé {key} manque : supprimée, ou évincée par une maxmemory-policy), alors que l'ensemble a été chargé avec eux. Chargez de nouveau la couche dans l'ensemble ; gardez les ensembles géo sur un serveur sans éviction (maxmemory-policy noeviction).</translation>
-    </message>
-    <message>
-      <location filename="../../../georedis_plugin/core/geoset/search.py" line="232" />
+      <location filename="../../../georedis_plugin/core/geoset/search.py" line="129" />
       <source>'{member}' is not a member of the geo set '{name}'. Check the member name (the id field's value, or the feature id).</source>
       <translation>'{member}' n'est pas un membre de l'ensemble géo '{name}'. Vérifiez le nom du membre (la valeur du champ identifiant, ou l'identifiant de l'entité).</translation>
     </message>
     <message>
-      <location filename="../../../georedis_plugin/core/geoset/search.py" line="239" />
+      <location filename="../../../georedis_plugin/core/geoset/search.py" line="285" />
+      <source>The attributes of the geo set '{name}' are gone from the server (key {key} is missing: deleted, or evicted by a maxmemory-policy), though the set was loaded with them. Load the layer into the set again; keep geo sets on a server without eviction (maxmemory-policy noeviction).</source>
+      <translation>Les attributs de l'ensemble géo '{name}' ont disparu du serveur (la clé {key} manque : supprimée, ou évincée par une maxmemory-policy), alors que l'ensemble a été chargé avec eux. Chargez de nouveau la couche dans l'ensemble ; gardez les ensembles géo sur un serveur sans éviction (maxmemory-policy noeviction).</translation>
+    </message>
+    <message>
+      <location filename="../../../georedis_plugin/core/geoset/search.py" line="305" />
       <source>Redis cannot search around longitude {lon}, latitude {lat}: it covers latitudes up to ±85.05112878° and longitudes up to ±180°. Choose a centre within that range.</source>
       <translation>Redis ne peut pas chercher autour de la longitude {lon}, latitude {lat} : il couvre les latitudes jusqu'à ±85,05112878° et les longitudes jusqu'à ±180°. Choisissez un centre dans ces limites.</translation>
     </message>
     <message>
-      <location filename="../../../georedis_plugin/core/geoset/search.py" line="245" />
+      <location filename="../../../georedis_plugin/core/geoset/search.py" line="311" />
       <source>Redis refused the search of '{name}': {error}</source>
       <translation>Redis a refusé la recherche dans '{name}' : {error}</translation>
     </message>
     <message>
-      <location filename="../../../georedis_plugin/core/geoset/shapes.py" line="63" />
+      <location filename="../../../georedis_plugin/core/geoset/shapes.py" line="97" />
       <source>radius</source>
       <translation>rayon</translation>
     </message>
     <message>
-      <location filename="../../../georedis_plugin/core/geoset/shapes.py" line="69" />
+      <location filename="../../../georedis_plugin/core/geoset/shapes.py" line="114" />
       <source>{radius:g} {unit} around {center}</source>
       <translation>{radius:g} {unit} autour de {center}</translation>
     </message>
     <message>
-      <location filename="../../../georedis_plugin/core/geoset/shapes.py" line="88" />
+      <location filename="../../../georedis_plugin/core/geoset/shapes.py" line="131" />
+      <source>maximum distance</source>
+      <translation>distance maximale</translation>
+    </message>
+    <message>
+      <location filename="../../../georedis_plugin/core/geoset/shapes.py" line="143" />
+      <source>{count} nearest {center}</source>
+      <translation>{count} plus proches de {center}</translation>
+    </message>
+    <message>
+      <location filename="../../../georedis_plugin/core/geoset/shapes.py" line="214" />
       <source>width</source>
       <translation>largeur</translation>
     </message>
     <message>
-      <location filename="../../../georedis_plugin/core/geoset/shapes.py" line="89" />
+      <location filename="../../../georedis_plugin/core/geoset/shapes.py" line="215" />
       <source>height</source>
       <translation>hauteur</translation>
     </message>
     <message>
-      <location filename="../../../georedis_plugin/core/geoset/shapes.py" line="99" />
+      <location filename="../../../georedis_plugin/core/geoset/shapes.py" line="239" />
       <source>{width:g}x{height:g} {unit} box at {center}</source>
       <translation>rectangle de {width:g}x{height:g} {unit} en {center}</translation>
     </message>
     <message>
-      <location filename="../../../georedis_plugin/core/geoset/shapes.py" line="119" />
+      <location filename="../../../georedis_plugin/core/geoset/shapes.py" line="275" />
       <source>The polygon is empty. Select or draw a polygon.</source>
       <translation>Le polygone est vide. Sélectionnez ou dessinez un polygone.</translation>
     </message>
     <message>
-      <location filename="../../../georedis_plugin/core/geoset/shapes.py" line="121" />
+      <location filename="../../../georedis_plugin/core/geoset/shapes.py" line="277" />
       <source>Polygon search needs a polygon geometry.</source>
       <translation>La recherche par polygone demande une géométrie polygonale.</translation>
     </message>
     <message>
-      <location filename="../../../georedis_plugin/core/geoset/shapes.py" line="160" />
+      <location filename="../../../georedis_plugin/core/geoset/shapes.py" line="319" />
       <source>within polygon</source>
       <translation>dans le polygone</translation>
     </message>
     <message>
-      <location filename="../../../georedis_plugin/core/geoset/shapes.py" line="174" />
+      <location filename="../../../georedis_plugin/core/geoset/shapes.py" line="333" />
       <source>The point cannot be expressed in WGS 84 ({error}). Pick a point on the map.</source>
       <translation>Le point ne peut pas être exprimé en WGS 84 ({error}). Choisissez un point sur la carte.</translation>
     </message>
     <message>
-      <location filename="../../../georedis_plugin/core/geoset/shapes.py" line="199" />
+      <location filename="../../../georedis_plugin/core/geoset/shapes.py" line="358" />
       <source>A polygon cannot be expressed in WGS 84 ({error}). Use polygons within the valid area of their layer's CRS.</source>
       <translation>Un polygone ne peut pas être exprimé en WGS 84 ({error}). Utilisez des polygones situés dans l'emprise valide du SCR de leur couche.</translation>
     </message>
     <message>
-      <location filename="../../../georedis_plugin/core/geoset/shapes.py" line="206" />
+      <location filename="../../../georedis_plugin/core/geoset/shapes.py" line="365" />
       <source>There is no polygon to search in (no feature with a geometry). Select or draw one.</source>
       <translation>Il n'y a aucun polygone où chercher (aucune entité n'a de géométrie). Sélectionnez ou dessinez-en un.</translation>
     </message>
@@ -494,242 +509,332 @@
       <translation>Vérification de la connexion annulée.</translation>
     </message>
     <message>
-      <location filename="../../../georedis_plugin/gui/geoset_panel.py" line="59" />
+      <location filename="../../../georedis_plugin/gui/geoset_panel.py" line="62" />
       <source>m</source>
       <translation>m</translation>
     </message>
     <message>
-      <location filename="../../../georedis_plugin/gui/geoset_panel.py" line="60" />
+      <location filename="../../../georedis_plugin/gui/geoset_panel.py" line="63" />
       <source>km</source>
       <translation>km</translation>
     </message>
     <message>
-      <location filename="../../../georedis_plugin/gui/geoset_panel.py" line="61" />
+      <location filename="../../../georedis_plugin/gui/geoset_panel.py" line="64" />
       <source>mi</source>
       <translation>mi</translation>
     </message>
     <message>
-      <location filename="../../../georedis_plugin/gui/geoset_panel.py" line="62" />
+      <location filename="../../../georedis_plugin/gui/geoset_panel.py" line="65" />
       <source>ft</source>
       <translation>ft</translation>
     </message>
     <message>
-      <location filename="../../../georedis_plugin/gui/geoset_panel.py" line="110" />
+      <location filename="../../../georedis_plugin/gui/geoset_panel.py" line="113" />
       <source>Load a point layer into a geo set</source>
       <translation>Charger une couche de points dans un ensemble géo</translation>
     </message>
     <message>
-      <location filename="../../../georedis_plugin/gui/geoset_panel.py" line="115" />
+      <location filename="../../../georedis_plugin/gui/geoset_panel.py" line="118" />
       <source>Layer</source>
       <translation>Couche</translation>
     </message>
     <message>
-      <location filename="../../../georedis_plugin/gui/geoset_panel.py" line="118" />
+      <location filename="../../../georedis_plugin/gui/geoset_panel.py" line="121" />
       <source>Field naming the members; empty = the feature id</source>
       <translation>Champ nommant les membres ; vide = l'identifiant de l'entité</translation>
     </message>
     <message>
-      <location filename="../../../georedis_plugin/gui/geoset_panel.py" line="119" />
+      <location filename="../../../georedis_plugin/gui/geoset_panel.py" line="122" />
       <source>Member name</source>
       <translation>Nom des membres</translation>
     </message>
     <message>
-      <location filename="../../../georedis_plugin/gui/geoset_panel.py" line="121" />
+      <location filename="../../../georedis_plugin/gui/geoset_panel.py" line="124" />
       <source>Name of the geo set; an existing set is replaced</source>
       <translation>Nom de l'ensemble géo ; un ensemble existant est remplacé</translation>
     </message>
     <message>
-      <location filename="../../../georedis_plugin/gui/geoset_panel.py" line="123" />
+      <location filename="../../../georedis_plugin/gui/geoset_panel.py" line="126" />
       <source>Geo set</source>
       <translation>Ensemble géo</translation>
     </message>
     <message>
-      <location filename="../../../georedis_plugin/gui/geoset_panel.py" line="124" />
+      <location filename="../../../georedis_plugin/gui/geoset_panel.py" line="127" />
       <source>Store the attributes with the points</source>
       <translation>Stocker les attributs avec les points</translation>
     </message>
     <message>
-      <location filename="../../../georedis_plugin/gui/geoset_panel.py" line="127" />
+      <location filename="../../../georedis_plugin/gui/geoset_panel.py" line="130" />
       <source>Load</source>
       <translation>Charger</translation>
     </message>
     <message>
-      <location filename="../../../georedis_plugin/gui/geoset_panel.py" line="134" />
+      <location filename="../../../georedis_plugin/gui/geoset_panel.py" line="137" />
       <source>Cancel</source>
       <translation>Annuler</translation>
     </message>
     <message>
-      <location filename="../../../georedis_plugin/gui/geoset_panel.py" line="142" />
+      <location filename="../../../georedis_plugin/gui/geoset_panel.py" line="145" />
       <source>Geo sets on the server</source>
       <translation>Ensembles géo sur le serveur</translation>
     </message>
     <message>
-      <location filename="../../../georedis_plugin/gui/geoset_panel.py" line="149" />
+      <location filename="../../../georedis_plugin/gui/geoset_panel.py" line="152" />
       <source>Refresh</source>
       <translation>Actualiser</translation>
     </message>
     <message>
-      <location filename="../../../georedis_plugin/gui/geoset_panel.py" line="153" />
+      <location filename="../../../georedis_plugin/gui/geoset_panel.py" line="156" />
       <source>Delete…</source>
       <translation>Supprimer…</translation>
     </message>
     <message>
-      <location filename="../../../georedis_plugin/gui/geoset_panel.py" line="161" />
+      <location filename="../../../georedis_plugin/gui/geoset_panel.py" line="164" />
       <source>Search the selected geo set</source>
       <translation>Rechercher dans l'ensemble géo sélectionné</translation>
     </message>
     <message>
-      <location filename="../../../georedis_plugin/gui/geoset_panel.py" line="169" />
+      <location filename="../../../georedis_plugin/gui/geoset_panel.py" line="172" />
       <source>Pick</source>
       <translation>Choisir</translation>
     </message>
     <message>
-      <location filename="../../../georedis_plugin/gui/geoset_panel.py" line="170" />
+      <location filename="../../../georedis_plugin/gui/geoset_panel.py" line="173" />
       <source>Click the map to set the centre</source>
       <translation>Cliquez sur la carte pour placer le centre</translation>
     </message>
     <message>
-      <location filename="../../../georedis_plugin/gui/geoset_panel.py" line="176" />
+      <location filename="../../../georedis_plugin/gui/geoset_panel.py" line="180" />
+      <source>Point on the map</source>
+      <translation>Point sur la carte</translation>
+    </message>
+    <message>
+      <location filename="../../../georedis_plugin/gui/geoset_panel.py" line="181" />
+      <source>Member of the set</source>
+      <translation>Membre de l'ensemble</translation>
+    </message>
+    <message>
+      <location filename="../../../georedis_plugin/gui/geoset_panel.py" line="183" />
+      <source>Search around a point (typed or picked) or around a member of the selected set</source>
+      <translation>Chercher autour d'un point (saisi ou choisi sur la carte) ou autour d'un membre de l'ensemble sélectionné</translation>
+    </message>
+    <message>
+      <location filename="../../../georedis_plugin/gui/geoset_panel.py" line="186" />
+      <source>Around</source>
+      <translation>Autour de</translation>
+    </message>
+    <message>
+      <location filename="../../../georedis_plugin/gui/geoset_panel.py" line="187" />
       <source>Centre</source>
       <translation>Centre</translation>
     </message>
     <message>
-      <location filename="../../../georedis_plugin/gui/geoset_panel.py" line="188" />
-      <source>Radius</source>
-      <translation>Rayon</translation>
-    </message>
-    <message>
       <location filename="../../../georedis_plugin/gui/geoset_panel.py" line="191" />
-      <source>all</source>
-      <translation>tous</translation>
+      <source>Member name: the id field's value, or the feature id</source>
+      <translation>Nom du membre : la valeur du champ identifiant, ou l'identifiant de l'entité</translation>
     </message>
     <message>
       <location filename="../../../georedis_plugin/gui/geoset_panel.py" line="192" />
-      <source>At most</source>
-      <translation>Au plus</translation>
+      <source>Member</source>
+      <translation>Membre</translation>
     </message>
     <message>
-      <location filename="../../../georedis_plugin/gui/geoset_panel.py" line="193" />
-      <source>Replace the previous hit layer</source>
-      <translation>Remplacer la couche de résultats précédente</translation>
+      <location filename="../../../georedis_plugin/gui/geoset_panel.py" line="195" />
+      <source>Within a radius</source>
+      <translation>Dans un rayon</translation>
+    </message>
+    <message>
+      <location filename="../../../georedis_plugin/gui/geoset_panel.py" line="196" />
+      <source>Within a box</source>
+      <translation>Dans un rectangle</translation>
     </message>
     <message>
       <location filename="../../../georedis_plugin/gui/geoset_panel.py" line="197" />
+      <source>Nearest</source>
+      <translation>Plus proches</translation>
+    </message>
+    <message>
+      <location filename="../../../georedis_plugin/gui/geoset_panel.py" line="199" />
       <source>Search</source>
       <translation>Rechercher</translation>
     </message>
     <message>
-      <location filename="../../../georedis_plugin/gui/geoset_panel.py" line="198" />
+      <location filename="../../../georedis_plugin/gui/geoset_panel.py" line="210" />
+      <source>Radius</source>
+      <translation>Rayon</translation>
+    </message>
+    <message>
+      <location filename="../../../georedis_plugin/gui/geoset_panel.py" line="219" />
+      <source>Width × height</source>
+      <translation>Largeur × hauteur</translation>
+    </message>
+    <message>
+      <location filename="../../../georedis_plugin/gui/geoset_panel.py" line="223" />
+      <source>all</source>
+      <translation>tous</translation>
+    </message>
+    <message>
+      <location filename="../../../georedis_plugin/gui/geoset_panel.py" line="224" />
+      <source>At most</source>
+      <translation>Au plus</translation>
+    </message>
+    <message>
+      <location filename="../../../georedis_plugin/gui/geoset_panel.py" line="227" />
+      <source>Ellipsoid (WGS 84, as QGIS measures)</source>
+      <translation>Ellipsoïde (WGS 84, comme QGIS mesure)</translation>
+    </message>
+    <message>
+      <location filename="../../../georedis_plugin/gui/geoset_panel.py" line="228" />
+      <source>Sphere (as Redis measures)</source>
+      <translation>Sphère (comme Redis mesure)</translation>
+    </message>
+    <message>
+      <location filename="../../../georedis_plugin/gui/geoset_panel.py" line="229" />
+      <source>Distances</source>
+      <translation>Distances</translation>
+    </message>
+    <message>
+      <location filename="../../../georedis_plugin/gui/geoset_panel.py" line="230" />
+      <source>Replace the previous hit layer</source>
+      <translation>Remplacer la couche de résultats précédente</translation>
+    </message>
+    <message>
+      <location filename="../../../georedis_plugin/gui/geoset_panel.py" line="235" />
       <source>Points within the radius of the centre</source>
       <translation>Points dans le rayon autour du centre</translation>
     </message>
     <message>
-      <location filename="../../../georedis_plugin/gui/geoset_panel.py" line="201" />
+      <location filename="../../../georedis_plugin/gui/geoset_panel.py" line="238" />
       <source>Within selected polygons</source>
       <translation>Dans les polygones sélectionnés</translation>
     </message>
     <message>
-      <location filename="../../../georedis_plugin/gui/geoset_panel.py" line="203" />
+      <location filename="../../../georedis_plugin/gui/geoset_panel.py" line="240" />
       <source>Points inside the selected features of the active polygon layer</source>
       <translation>Points à l'intérieur des entités sélectionnées de la couche de polygones active</translation>
     </message>
     <message>
-      <location filename="../../../georedis_plugin/gui/geoset_panel.py" line="208" />
+      <location filename="../../../georedis_plugin/gui/geoset_panel.py" line="245" />
       <source>Draw</source>
       <translation>Dessiner</translation>
     </message>
     <message>
-      <location filename="../../../georedis_plugin/gui/geoset_panel.py" line="211" />
+      <location filename="../../../georedis_plugin/gui/geoset_panel.py" line="248" />
       <source>Draw a polygon on the map and search within it: click the vertices, right-click to finish (Backspace removes a vertex, Esc starts over)</source>
       <translation>Dessinez un polygone sur la carte et cherchez à l'intérieur : cliquez les sommets, clic droit pour terminer (Retour arrière retire un sommet, Échap recommence)</translation>
     </message>
     <message>
-      <location filename="../../../georedis_plugin/gui/geoset_panel.py" line="242" />
+      <location filename="../../../georedis_plugin/gui/geoset_panel.py" line="286" />
+      <source>Within (0 = anywhere)</source>
+      <translation>À moins de (0 = partout)</translation>
+    </message>
+    <message>
+      <location filename="../../../georedis_plugin/gui/geoset_panel.py" line="287" />
+      <source>How many</source>
+      <translation>Combien</translation>
+    </message>
+    <message>
+      <location filename="../../../georedis_plugin/gui/geoset_panel.py" line="289" />
+      <source>The members nearest the centre</source>
+      <translation>Les membres les plus proches du centre</translation>
+    </message>
+    <message>
+      <location filename="../../../georedis_plugin/gui/geoset_panel.py" line="297" />
+      <source>Points within the box centred on the centre</source>
+      <translation>Les points du rectangle centré sur le centre</translation>
+    </message>
+    <message>
+      <location filename="../../../georedis_plugin/gui/geoset_panel.py" line="324" />
       <source>x, y in the map CRS ({crs})</source>
       <translation>x, y dans le SCR de la carte ({crs})</translation>
     </message>
     <message>
-      <location filename="../../../georedis_plugin/gui/geoset_panel.py" line="261" />
+      <location filename="../../../georedis_plugin/gui/geoset_panel.py" line="343" />
       <source>Choose a point layer to load.</source>
       <translation>Choisissez une couche de points à charger.</translation>
     </message>
     <message>
-      <location filename="../../../georedis_plugin/gui/geoset_panel.py" line="289" />
+      <location filename="../../../georedis_plugin/gui/geoset_panel.py" line="371" />
       <source>Loading '{name}' was canceled; the geo set is unchanged.</source>
       <translation>Le chargement de '{name}' a été annulé ; l'ensemble géo est inchangé.</translation>
     </message>
     <message>
-      <location filename="../../../georedis_plugin/gui/geoset_panel.py" line="301" />
+      <location filename="../../../georedis_plugin/gui/geoset_panel.py" line="383" />
       <source>Loaded {loaded} points into '{name}' in {seconds:.1f} s; skipped {skipped}, duplicate names {duplicates}.</source>
       <translation>{loaded} points chargés dans '{name}' en {seconds:.1f} s ; {skipped} ignorés, {duplicates} noms en double.</translation>
     </message>
     <message>
-      <location filename="../../../georedis_plugin/gui/geoset_panel.py" line="320" />
+      <location filename="../../../georedis_plugin/gui/geoset_panel.py" line="402" />
       <source>GeoRedis: load {name}</source>
       <translation>GeoRedis : chargement de {name}</translation>
     </message>
     <message>
-      <location filename="../../../georedis_plugin/gui/geoset_panel.py" line="352" />
+      <location filename="../../../georedis_plugin/gui/geoset_panel.py" line="434" />
       <source>{name} — {count} points</source>
       <translation>{name} — {count} points</translation>
     </message>
     <message>
-      <location filename="../../../georedis_plugin/gui/geoset_panel.py" line="356" />
+      <location filename="../../../georedis_plugin/gui/geoset_panel.py" line="438" />
       <source>From '{source}' ({crs}), loaded {when}</source>
       <translation>Depuis '{source}' ({crs}), chargé le {when}</translation>
     </message>
     <message>
-      <location filename="../../../georedis_plugin/gui/geoset_panel.py" line="367" />
+      <location filename="../../../georedis_plugin/gui/geoset_panel.py" line="449" />
       <source>GeoRedis: list geo sets</source>
       <translation>GeoRedis : liste des ensembles géo</translation>
     </message>
     <message>
-      <location filename="../../../georedis_plugin/gui/geoset_panel.py" line="376" />
+      <location filename="../../../georedis_plugin/gui/geoset_panel.py" line="458" />
       <source>Delete geo set</source>
       <translation>Supprimer l'ensemble géo</translation>
     </message>
     <message>
-      <location filename="../../../georedis_plugin/gui/geoset_panel.py" line="377" />
+      <location filename="../../../georedis_plugin/gui/geoset_panel.py" line="459" />
       <source>Delete the geo set '{name}' and its stored attributes from Redis?</source>
       <translation>Supprimer de Redis l'ensemble géo '{name}' et ses attributs stockés ?</translation>
     </message>
     <message>
-      <location filename="../../../georedis_plugin/gui/geoset_panel.py" line="386" />
+      <location filename="../../../georedis_plugin/gui/geoset_panel.py" line="468" />
       <source>Select a geo set in the list first.</source>
       <translation>Sélectionnez d'abord un ensemble géo dans la liste.</translation>
     </message>
     <message>
-      <location filename="../../../georedis_plugin/gui/geoset_panel.py" line="399" />
+      <location filename="../../../georedis_plugin/gui/geoset_panel.py" line="481" />
       <source>GeoRedis: delete {name}</source>
       <translation>GeoRedis : suppression de {name}</translation>
     </message>
     <message>
-      <location filename="../../../georedis_plugin/gui/geoset_panel.py" line="437" />
+      <location filename="../../../georedis_plugin/gui/geoset_panel.py" line="519" />
       <source>Select a geo set in the list (load one first if the list is empty).</source>
       <translation>Sélectionnez un ensemble géo dans la liste (chargez-en un d'abord si la liste est vide).</translation>
     </message>
     <message>
-      <location filename="../../../georedis_plugin/gui/geoset_panel.py" line="482" />
+      <location filename="../../../georedis_plugin/gui/geoset_panel.py" line="531" />
+      <source>Type the name of a member of the set to search around.</source>
+      <translation>Saisissez le nom d'un membre de l'ensemble autour duquel chercher.</translation>
+    </message>
+    <message>
+      <location filename="../../../georedis_plugin/gui/geoset_panel.py" line="599" />
       <source>Select one or more polygons in a polygon layer and make it the active layer (click it in the Layers panel), then search again.</source>
       <translation>Sélectionnez un ou plusieurs polygones dans une couche de polygones et faites-en la couche active (cliquez-la dans le panneau Couches), puis relancez la recherche.</translation>
     </message>
     <message>
-      <location filename="../../../georedis_plugin/gui/geoset_panel.py" line="544" />
+      <location filename="../../../georedis_plugin/gui/geoset_panel.py" line="674" />
       <source>{hits} hits in '{name}' in {ms:.0f} ms</source>
       <translation>{hits} résultats dans '{name}' en {ms:.0f} ms</translation>
     </message>
     <message>
-      <location filename="../../../georedis_plugin/gui/geoset_panel.py" line="553" />
+      <location filename="../../../georedis_plugin/gui/geoset_panel.py" line="683" />
       <source>Searching…</source>
       <translation>Recherche…</translation>
     </message>
     <message>
-      <location filename="../../../georedis_plugin/gui/geoset_panel.py" line="554" />
+      <location filename="../../../georedis_plugin/gui/geoset_panel.py" line="684" />
       <source>GeoRedis: search {name}</source>
       <translation>GeoRedis : recherche dans {name}</translation>
     </message>
     <message>
-      <location filename="../../../georedis_plugin/gui/geoset_panel.py" line="573" />
+      <location filename="../../../georedis_plugin/gui/geoset_panel.py" line="703" />
       <source>QGIS did not add the hit layer '{name}' to the project. Search again.</source>
       <translation>QGIS n'a pas ajouté la couche de résultats '{name}' au projet. Relancez la recherche.</translation>
     </message>
@@ -1014,37 +1119,37 @@
       <translation>redis-py analyse ici les réponses de Redis en Python (hiredis 3 n'est pas installé ; redis-py 6 et plus récents ignorent les hiredis plus anciens) : les recherches dans les geo sets prennent 2 à 3 fois plus de temps. Pour l'analyseur plus rapide : {command}</translation>
     </message>
     <message>
-      <location filename="../../../georedis_plugin/processing/algorithms/box_search.py" line="17" />
+      <location filename="../../../georedis_plugin/processing/algorithms/box_search.py" line="18" />
       <source>Search a geo set by box</source>
       <translation>Rechercher dans un ensemble géo par rectangle</translation>
     </message>
     <message>
-      <location filename="../../../georedis_plugin/processing/algorithms/box_search.py" line="21" />
-      <source>Finds the points of a geo set in a box centred on a point (GEOSEARCH BYBOX), nearest first. As in Redis, a point is inside when its north-south distance to the centre's parallel is at most half the height and its east-west distance along its own parallel at most half the width.</source>
-      <translation>Trouve les points d'un ensemble géo dans un rectangle centré sur un point (GEOSEARCH BYBOX), du plus proche au plus lointain. Comme dans Redis, un point est à l'intérieur si sa distance nord-sud au parallèle du centre vaut au plus la moitié de la hauteur et sa distance est-ouest, le long de son propre parallèle, au plus la moitié de la largeur.</translation>
+      <location filename="../../../georedis_plugin/processing/algorithms/box_search.py" line="22" />
+      <source>Finds the points of a geo set in a box centred on a point (GEOSEARCH BYBOX), nearest first. As in Redis, a point is inside when its north-south distance to the centre's parallel is at most half the height and its east-west distance along its own parallel at most half the width, both measured on the WGS 84 ellipsoid (or on Redis's sphere, with 'Distances: Sphere').</source>
+      <translation>Trouve les points d'un ensemble géo dans un rectangle centré sur un point (GEOSEARCH BYBOX), du plus proche au plus lointain. Comme dans Redis, un point est à l'intérieur si sa distance nord-sud au parallèle du centre vaut au plus la moitié de la hauteur et sa distance est-ouest, le long de son propre parallèle, au plus la moitié de la largeur, toutes deux mesurées sur l'ellipsoïde WGS 84 (ou sur la sphère de Redis, avec « Distances : Sphère »).</translation>
     </message>
     <message>
-      <location filename="../../../georedis_plugin/processing/algorithms/box_search.py" line="29" />
+      <location filename="../../../georedis_plugin/processing/algorithms/box_search.py" line="31" />
       <source>Centre of the box, in any CRS.</source>
       <translation>Centre du rectangle, dans n'importe quel SCR.</translation>
     </message>
     <message>
-      <location filename="../../../georedis_plugin/processing/algorithms/box_search.py" line="32" />
+      <location filename="../../../georedis_plugin/processing/algorithms/box_search.py" line="34" />
       <source>Width</source>
       <translation>Largeur</translation>
     </message>
     <message>
-      <location filename="../../../georedis_plugin/processing/algorithms/box_search.py" line="32" />
+      <location filename="../../../georedis_plugin/processing/algorithms/box_search.py" line="34" />
       <source>East-west size, in the distance unit.</source>
       <translation>Taille est-ouest, dans l'unité de distance.</translation>
     </message>
     <message>
-      <location filename="../../../georedis_plugin/processing/algorithms/box_search.py" line="33" />
+      <location filename="../../../georedis_plugin/processing/algorithms/box_search.py" line="35" />
       <source>Height</source>
       <translation>Hauteur</translation>
     </message>
     <message>
-      <location filename="../../../georedis_plugin/processing/algorithms/box_search.py" line="33" />
+      <location filename="../../../georedis_plugin/processing/algorithms/box_search.py" line="35" />
       <source>North-south size, in the distance unit.</source>
       <translation>Taille nord-sud, dans l'unité de distance.</translation>
     </message>
@@ -1185,99 +1290,199 @@ Les sorties CACHE_HITS et CACHE_MISSES comptent les géométries relues et calcu
       <translation>{n} entrées de cache supprimées.</translation>
     </message>
     <message>
-      <location filename="../../../georedis_plugin/processing/algorithms/geoset_base.py" line="23" />
+      <location filename="../../../georedis_plugin/processing/algorithms/geoset_base.py" line="27" />
       <source>Geo sets</source>
       <translation>Ensembles géo</translation>
     </message>
     <message>
-      <location filename="../../../georedis_plugin/processing/algorithms/geoset_base.py" line="26" />
+      <location filename="../../../georedis_plugin/processing/algorithms/geoset_base.py" line="30" />
       <source>meters</source>
       <translation>mètres</translation>
     </message>
     <message>
-      <location filename="../../../georedis_plugin/processing/algorithms/geoset_base.py" line="27" />
+      <location filename="../../../georedis_plugin/processing/algorithms/geoset_base.py" line="31" />
       <source>kilometers</source>
       <translation>kilomètres</translation>
     </message>
     <message>
-      <location filename="../../../georedis_plugin/processing/algorithms/geoset_base.py" line="28" />
+      <location filename="../../../georedis_plugin/processing/algorithms/geoset_base.py" line="32" />
       <source>miles</source>
       <translation>miles</translation>
     </message>
     <message>
-      <location filename="../../../georedis_plugin/processing/algorithms/geoset_base.py" line="29" />
+      <location filename="../../../georedis_plugin/processing/algorithms/geoset_base.py" line="33" />
       <source>feet</source>
       <translation>pieds</translation>
     </message>
     <message>
-      <location filename="../../../georedis_plugin/processing/algorithms/geoset_base.py" line="49" />
+      <location filename="../../../georedis_plugin/processing/algorithms/geoset_base.py" line="54" />
       <source>Geo set name</source>
       <translation>Nom de l'ensemble géo</translation>
     </message>
     <message>
-      <location filename="../../../georedis_plugin/processing/algorithms/geoset_base.py" line="50" />
+      <location filename="../../../georedis_plugin/processing/algorithms/geoset_base.py" line="55" />
       <source>Name of a geo set loaded with 'Load points into a geo set'.</source>
       <translation>Nom d'un ensemble géo chargé avec « Charger des points dans un ensemble géo ».</translation>
     </message>
     <message>
-      <location filename="../../../georedis_plugin/processing/algorithms/geoset_base.py" line="54" />
+      <location filename="../../../georedis_plugin/processing/algorithms/geoset_base.py" line="59" />
       <source>Distance unit</source>
       <translation>Unité de distance</translation>
     </message>
     <message>
-      <location filename="../../../georedis_plugin/processing/algorithms/geoset_base.py" line="57" />
+      <location filename="../../../georedis_plugin/processing/algorithms/geoset_base.py" line="62" />
       <source>Unit of the distances given above and of the 'distance' field of the hits.</source>
       <translation>Unité des distances ci-dessus et du champ « distance » des résultats.</translation>
     </message>
     <message>
-      <location filename="../../../georedis_plugin/processing/algorithms/geoset_base.py" line="61" />
-      <source>Maximum number of hits (0 = all)</source>
-      <translation>Nombre maximal de résultats (0 = tous)</translation>
+      <location filename="../../../georedis_plugin/processing/algorithms/geoset_base.py" line="78" />
+      <source>Ellipsoid: hits and distances measured on the WGS 84 ellipsoid, as QGIS's measure tool and $length do. Sphere: Redis's own figures, on its sphere of radius 6372797.56 m (they differ by up to 0.5%).</source>
+      <translation>Ellipsoïde : résultats et distances mesurés sur l'ellipsoïde WGS 84, comme le font l'outil de mesure de QGIS et $length. Sphère : les valeurs de Redis lui-même, sur sa sphère de rayon 6372797,56 m (elles diffèrent jusqu'à 0,5 %).</translation>
     </message>
     <message>
-      <location filename="../../../georedis_plugin/processing/algorithms/geoset_base.py" line="63" />
-      <source>Keep only this many hits, nearest first. 0 keeps them all.</source>
-      <translation>Ne garder que ce nombre de résultats, du plus proche au plus lointain. 0 les garde tous.</translation>
-    </message>
-    <message>
-      <location filename="../../../georedis_plugin/processing/algorithms/geoset_base.py" line="65" />
+      <location filename="../../../georedis_plugin/processing/algorithms/geoset_base.py" line="84" />
       <source>Hits</source>
       <translation>Résultats</translation>
     </message>
     <message>
-      <location filename="../../../georedis_plugin/processing/algorithms/geoset_base.py" line="68" />
+      <location filename="../../../georedis_plugin/processing/algorithms/geoset_base.py" line="87" />
       <source>Points in WGS 84, nearest first, with 'member', 'distance' (in the chosen unit) and the attributes stored with the set.</source>
       <translation>Points en WGS 84, du plus proche au plus lointain, avec « member », « distance » (dans l'unité choisie) et les attributs stockés avec l'ensemble.</translation>
     </message>
     <message>
-      <location filename="../../../georedis_plugin/processing/algorithms/geoset_base.py" line="73" />
+      <location filename="../../../georedis_plugin/processing/algorithms/geoset_base.py" line="92" />
       <source>Number of hits</source>
       <translation>Nombre de résultats</translation>
     </message>
     <message>
-      <location filename="../../../georedis_plugin/processing/algorithms/geoset_base.py" line="113" />
+      <location filename="../../../georedis_plugin/processing/algorithms/geoset_base.py" line="100" />
+      <source>Maximum number of hits (0 = all)</source>
+      <translation>Nombre maximal de résultats (0 = tous)</translation>
+    </message>
+    <message>
+      <location filename="../../../georedis_plugin/processing/algorithms/geoset_base.py" line="102" />
+      <source>Keep only this many hits, nearest first. 0 keeps them all.</source>
+      <translation>Ne garder que ce nombre de résultats, du plus proche au plus lointain. 0 les garde tous.</translation>
+    </message>
+    <message>
+      <location filename="../../../georedis_plugin/processing/algorithms/geoset_base.py" line="141" />
       <source>{hits} hits in '{name}' ({seconds:.3f} s).</source>
       <translation>{hits} résultats dans '{name}' ({seconds:.3f} s).</translation>
     </message>
     <message>
-      <location filename="../../../georedis_plugin/processing/algorithms/intersection.py" line="79" />
+      <location filename="../../../georedis_plugin/processing/algorithms/intersection.py" line="80" />
       <source>Intersection (cached)</source>
       <translation>Intersection (en cache)</translation>
     </message>
     <message>
-      <location filename="../../../georedis_plugin/processing/algorithms/intersection.py" line="82" />
+      <location filename="../../../georedis_plugin/processing/algorithms/intersection.py" line="83" />
       <source>intersection,overlay,clip,cache,redis</source>
       <translation>intersection,superposition,découpage,cache,redis</translation>
     </message>
     <message>
-      <location filename="../../../georedis_plugin/processing/algorithms/intersection.py" line="86" />
+      <location filename="../../../georedis_plugin/processing/algorithms/intersection.py" line="87" />
       <source>Extracts the overlapping portions of features in the Input and Overlay layers, with exactly the result of QGIS's native Intersection algorithm: output features carry the attributes of both, the overlay is reprojected to the input's CRS, and results of another dimension than the input are dropped.</source>
       <translation>Extrait les parties qui se chevauchent des entités des couches source et de superposition, en donnant exactement le résultat de l'algorithme Intersection natif de QGIS : les entités produites portent les attributs des deux couches, la couche de superposition est reprojetée dans le SCR de la couche source, et les résultats d'une autre dimension que la source sont écartés.</translation>
     </message>
     <message>
-      <location filename="../../../georedis_plugin/processing/algorithms/intersection.py" line="153" />
+      <location filename="../../../georedis_plugin/processing/algorithms/intersection.py" line="154" />
       <source>Computing {n} intersections…</source>
       <translation>Calcul de {n} intersections…</translation>
+    </message>
+    <message>
+      <location filename="../../../georedis_plugin/processing/algorithms/join_by_nearest.py" line="65" />
+      <source>Join attributes by nearest geo-set members</source>
+      <translation>Joindre les attributs des membres les plus proches d'un ensemble géo</translation>
+    </message>
+    <message>
+      <location filename="../../../georedis_plugin/processing/algorithms/join_by_nearest.py" line="75" />
+      <source>Joins each point of the input layer to its nearest members of a geo set, as 'Join attributes by nearest' does with a second layer: the output has the input fields, the member name and the attributes stored with the set (under the prefix), then n (1 for the nearest), distance, feature_x, feature_y, nearest_x and nearest_y (in the input layer's CRS), one feature per neighbour. Distances are geodesic on the WGS 84 ellipsoid, as QGIS measures them (or Redis's, on its sphere, with 'Distances: Sphere'); the geo set is already indexed, so nothing is indexed on each run.</source>
+      <translation>Joint chaque point de la couche en entrée à ses membres les plus proches d'un ensemble géo, comme « Joindre les attributs par le plus proche » le fait avec une seconde couche : la sortie a les champs en entrée, le nom du membre et les attributs stockés avec l'ensemble (sous le préfixe), puis n (1 pour le plus proche), distance, feature_x, feature_y, nearest_x et nearest_y (dans le SCR de la couche en entrée), une entité par voisin. Les distances sont géodésiques sur l'ellipsoïde WGS 84, comme QGIS les mesure (ou celles de Redis, sur sa sphère, avec « Distances : Sphère ») ; l'ensemble géo est déjà indexé, rien n'est donc indexé à chaque exécution.</translation>
+    </message>
+    <message>
+      <location filename="../../../georedis_plugin/processing/algorithms/join_by_nearest.py" line="87" />
+      <source>Input point layer</source>
+      <translation>Couche de points en entrée</translation>
+    </message>
+    <message>
+      <location filename="../../../georedis_plugin/processing/algorithms/join_by_nearest.py" line="89" />
+      <source>The points to join, in any CRS.</source>
+      <translation>Les points à joindre, dans n'importe quel SCR.</translation>
+    </message>
+    <message>
+      <location filename="../../../georedis_plugin/processing/algorithms/join_by_nearest.py" line="95" />
+      <source>Maximum nearest neighbors</source>
+      <translation>Nombre maximum de voisins les plus proches</translation>
+    </message>
+    <message>
+      <location filename="../../../georedis_plugin/processing/algorithms/join_by_nearest.py" line="97" />
+      <source>How many nearest members to join to each point.</source>
+      <translation>Combien de membres les plus proches joindre à chaque point.</translation>
+    </message>
+    <message>
+      <location filename="../../../georedis_plugin/processing/algorithms/join_by_nearest.py" line="101" />
+      <source>Maximum distance (0 = no limit)</source>
+      <translation>Distance maximale (0 = sans limite)</translation>
+    </message>
+    <message>
+      <location filename="../../../georedis_plugin/processing/algorithms/join_by_nearest.py" line="106" />
+      <source>Join only members within this distance, in the unit below.</source>
+      <translation>Ne joindre que les membres situés à moins de cette distance, dans l'unité ci-dessous.</translation>
+    </message>
+    <message>
+      <location filename="../../../georedis_plugin/processing/algorithms/join_by_nearest.py" line="111" />
+      <source>Unit of the maximum distance and of the 'distance' field.</source>
+      <translation>Unité de la distance maximale et du champ « distance ».</translation>
+    </message>
+    <message>
+      <location filename="../../../georedis_plugin/processing/algorithms/join_by_nearest.py" line="114" />
+      <source>Joined field prefix</source>
+      <translation>Préfixe des champs joints</translation>
+    </message>
+    <message>
+      <location filename="../../../georedis_plugin/processing/algorithms/join_by_nearest.py" line="117" />
+      <source>Put before the names of the joined fields (member and stored attributes).</source>
+      <translation>Placé devant le nom des champs joints (membre et attributs stockés).</translation>
+    </message>
+    <message>
+      <location filename="../../../georedis_plugin/processing/algorithms/join_by_nearest.py" line="121" />
+      <source>Discard records which could not be joined</source>
+      <translation>Supprimer les enregistrements qui n'ont pas pu être joints</translation>
+    </message>
+    <message>
+      <location filename="../../../georedis_plugin/processing/algorithms/join_by_nearest.py" line="123" />
+      <source>Leave out the points with no member within the maximum distance.</source>
+      <translation>Écarte les points sans aucun membre dans la distance maximale.</translation>
+    </message>
+    <message>
+      <location filename="../../../georedis_plugin/processing/algorithms/join_by_nearest.py" line="143" />
+      <source>Joined layer</source>
+      <translation>Couche jointe</translation>
+    </message>
+    <message>
+      <location filename="../../../georedis_plugin/processing/algorithms/join_by_nearest.py" line="144" />
+      <source>The input points with their nearest members' fields.</source>
+      <translation>Les points en entrée avec les champs de leurs membres les plus proches.</translation>
+    </message>
+    <message>
+      <location filename="../../../georedis_plugin/processing/algorithms/join_by_nearest.py" line="148" />
+      <source>Number of joined features from input table</source>
+      <translation>Nombre d'entités jointes de la table en entrée</translation>
+    </message>
+    <message>
+      <location filename="../../../georedis_plugin/processing/algorithms/join_by_nearest.py" line="153" />
+      <source>Number of unjoinable features from input table</source>
+      <translation>Nombre d'entités non jointes de la table en entrée</translation>
+    </message>
+    <message>
+      <location filename="../../../georedis_plugin/processing/algorithms/join_by_nearest.py" line="164" />
+      <source>'{name}' is not a point layer: a geo set is joined to points. Make points of it first (e.g. with 'Centroids' or 'Point on surface') and join those.</source>
+      <translation>« {name} » n'est pas une couche de points : un ensemble géo se joint à des points. Faites-en d'abord des points (par exemple avec « Centroïdes » ou « Point sur la surface ») et joignez ceux-ci.</translation>
+    </message>
+    <message>
+      <location filename="../../../georedis_plugin/processing/algorithms/join_by_nearest.py" line="251" />
+      <source>{joined} points joined, {unjoinable} could not be joined ({trips} rounds of pipelined searches).</source>
+      <translation>{joined} points joints, {unjoinable} n'ont pas pu être joints ({trips} séries de recherches en pipeline).</translation>
     </message>
     <message>
       <location filename="../../../georedis_plugin/processing/algorithms/load_geoset.py" line="35" />
@@ -1345,6 +1550,36 @@ Les sorties CACHE_HITS et CACHE_MISSES comptent les géométries relues et calcu
       <translation>{loaded} points chargés dans '{name}' ({key}) ; {skipped} ignorés, {duplicates} noms en double.</translation>
     </message>
     <message>
+      <location filename="../../../georedis_plugin/processing/algorithms/nearest_search.py" line="17" />
+      <source>Nearest members of a geo set</source>
+      <translation>Membres les plus proches d'un ensemble géo</translation>
+    </message>
+    <message>
+      <location filename="../../../georedis_plugin/processing/algorithms/nearest_search.py" line="21" />
+      <source>Finds the given number of members of a geo set nearest a point, nearest first, optionally within a maximum distance. No radius to guess: the search grows until the last of them is proven nearest, whatever the density of the set. Distances are geodesic on the WGS 84 ellipsoid, as QGIS measures them (or Redis's, on its sphere, with 'Distances: Sphere'). The centre may be given in any CRS.</source>
+      <translation>Trouve le nombre donné de membres d'un ensemble géo les plus proches d'un point, du plus proche au plus lointain, éventuellement dans une distance maximale. Aucun rayon à deviner : la recherche s'étend jusqu'à ce que le dernier d'entre eux soit prouvé le plus proche, quelle que soit la densité de l'ensemble. Les distances sont géodésiques sur l'ellipsoïde WGS 84, comme QGIS les mesure (ou celles de Redis, sur sa sphère, avec « Distances : Sphère »). Le centre peut être donné dans n'importe quel SCR.</translation>
+    </message>
+    <message>
+      <location filename="../../../georedis_plugin/processing/algorithms/nearest_search.py" line="30" />
+      <source>The point to search from, in any CRS (e.g. click the map).</source>
+      <translation>Le point à partir duquel chercher, dans n'importe quel SCR (par exemple en cliquant sur la carte).</translation>
+    </message>
+    <message>
+      <location filename="../../../georedis_plugin/processing/algorithms/nearest_search.py" line="33" />
+      <source>Number of nearest members</source>
+      <translation>Nombre de membres les plus proches</translation>
+    </message>
+    <message>
+      <location filename="../../../georedis_plugin/processing/algorithms/nearest_search.py" line="35" />
+      <source>How many members to find, nearest first.</source>
+      <translation>Combien de membres trouver, du plus proche au plus lointain.</translation>
+    </message>
+    <message>
+      <location filename="../../../georedis_plugin/processing/algorithms/nearest_search.py" line="45" />
+      <source>Leave out members farther than this, in the distance unit chosen below.</source>
+      <translation>Écarte les membres plus éloignés que cette distance, dans l'unité de distance choisie ci-dessous.</translation>
+    </message>
+    <message>
       <location filename="../../../georedis_plugin/processing/algorithms/polygon_search.py" line="21" />
       <source>Search a geo set by polygon</source>
       <translation>Rechercher dans un ensemble géo par polygone</translation>
@@ -1365,32 +1600,32 @@ Les sorties CACHE_HITS et CACHE_MISSES comptent les géométries relues et calcu
       <translation>Couche de polygones, dans n'importe quel SCR ; tous ses polygones (ou, avec « Entités sélectionnées uniquement », ceux sélectionnés) sont combinés.</translation>
     </message>
     <message>
-      <location filename="../../../georedis_plugin/processing/algorithms/radius_search.py" line="16" />
+      <location filename="../../../georedis_plugin/processing/algorithms/radius_search.py" line="17" />
       <source>Search a geo set by radius</source>
       <translation>Rechercher dans un ensemble géo par rayon</translation>
     </message>
     <message>
-      <location filename="../../../georedis_plugin/processing/algorithms/radius_search.py" line="20" />
-      <source>Finds the points of a geo set within a radius of a centre point (GEOSEARCH BYRADIUS), nearest first. Distances are great-circle distances on Redis's sphere (radius 6372797.56 m). The centre may be given in any CRS.</source>
-      <translation>Trouve les points d'un ensemble géo dans un rayon autour d'un point central (GEOSEARCH BYRADIUS), du plus proche au plus lointain. Les distances sont des distances orthodromiques sur la sphère de Redis (rayon 6372797,56 m). Le centre peut être donné dans n'importe quel SCR.</translation>
+      <location filename="../../../georedis_plugin/processing/algorithms/radius_search.py" line="21" />
+      <source>Finds the points of a geo set within a radius of a centre point (GEOSEARCH BYRADIUS), nearest first. Distances are geodesic on the WGS 84 ellipsoid, as QGIS measures them (or, with 'Distances: Sphere', Redis's great-circle distances on its sphere of radius 6372797.56 m). The centre may be given in any CRS.</source>
+      <translation>Trouve les points d'un ensemble géo dans un rayon autour d'un point central (GEOSEARCH BYRADIUS), du plus proche au plus lointain. Les distances sont géodésiques sur l'ellipsoïde WGS 84, comme QGIS les mesure (ou, avec « Distances : Sphère », les distances orthodromiques de Redis sur sa sphère de rayon 6372797,56 m). Le centre peut être donné dans n'importe quel SCR.</translation>
     </message>
     <message>
-      <location filename="../../../georedis_plugin/processing/algorithms/radius_search.py" line="27" />
+      <location filename="../../../georedis_plugin/processing/algorithms/radius_search.py" line="29" />
       <source>Centre of the search circle, in any CRS (e.g. click the map).</source>
       <translation>Centre du cercle de recherche, dans n'importe quel SCR (par exemple un clic sur la carte).</translation>
     </message>
     <message>
-      <location filename="../../../georedis_plugin/processing/algorithms/radius_search.py" line="36" />
+      <location filename="../../../georedis_plugin/processing/algorithms/radius_search.py" line="38" />
       <source>Search radius, in the distance unit chosen below.</source>
       <translation>Rayon de recherche, dans l'unité de distance choisie plus bas.</translation>
     </message>
     <message>
-      <location filename="../../../georedis_plugin/processing/provider.py" line="51" />
+      <location filename="../../../georedis_plugin/processing/provider.py" line="55" />
       <source>Could not read the model {path}</source>
       <translation>Impossible de lire le modèle {path}</translation>
     </message>
     <message>
-      <location filename="../../../georedis_plugin/processing/provider.py" line="66" />
+      <location filename="../../../georedis_plugin/processing/provider.py" line="70" />
       <source>GeoRedis: Redis-cached geoprocessing and geo sets</source>
       <translation>GeoRedis : géotraitement mis en cache dans Redis et ensembles géo</translation>
     </message>
