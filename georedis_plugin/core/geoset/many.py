@@ -29,6 +29,7 @@ from .distances import (
 from .geohash import decode_scores, valid_mask
 
 BATCH = 1000
+ALL = 2**31 - 1  # a COUNT no reply reaches
 FIRST_RADIUS_M = 1000.0
 
 
@@ -88,6 +89,7 @@ class NearestMany:
         pending = np.flatnonzero(valid_mask(lon, lat))
         radius = np.full(len(lon), self.radius)
         want = np.full(len(lon), self.want, dtype=np.int64)
+        final = np.zeros(len(lon), dtype=bool)  # searched in full: the reply holds the answer
         found = []
         reached = []
         while len(pending):
@@ -97,11 +99,18 @@ class NearestMany:
                 lambda node, p=pending: self._send(node, lon[p], lat[p], radius[p], want[p]),
             )
             self.round_trips += 1
-            done, full, rows = self._prove(pending, replies, lon, lat, radius, want)
+            done, full, needed, rows = self._prove(pending, replies, lon, lat, radius, want, final)
             found.append(rows)
             reached.extend(rows.distance_m[rows.rank == self.count].tolist())
-            more = pending[~done & full]  # enough hits, not proven: ask for more of them
-            want[more] *= 4
+            # Enough hits, not proven (far from the set, many members nearly as far): the
+            # count-th geodesic distance found bounds the answer, so a search of that
+            # distance / ratio on the sphere, without COUNT, holds all of it.
+            unproven = ~done & full
+            more = pending[unproven]
+            if len(more):  # never on the sphere, where a full reply is the answer
+                radius[more] = np.minimum(self.limit_s, needed[unproven] / self.ratio)
+                want[more] = ALL
+                final[more] = True
             wider = pending[~done & ~full]  # too few hits within the radius: widen it
             radius[wider] = np.minimum(self.limit_s, radius[wider] * 4)
             pending = pending[~done]
@@ -120,7 +129,7 @@ class NearestMany:
             connection.send_packed_command([commands])
             return _read_replies(connection, len(lon))
 
-    def _prove(self, pending, replies, lon, lat, radius, want):
+    def _prove(self, pending, replies, lon, lat, radius, want, final):
         """Which of ``pending`` have their answer proven by ``replies``, which replies hold
         all the hits asked for, and the matches proven."""
         sizes = np.fromiter((len(r) for r in replies), dtype=np.int64, count=len(replies))
@@ -131,8 +140,8 @@ class NearestMany:
         scores = np.fromiter((hit[2] for hit in hits), np.uint64, count=len(hits))
         hit_lon, hit_lat = decode_scores(scores)
         owner = pending[position]
-        full = sizes >= want[pending]
-        complete = ~full & (radius[pending] >= self.limit_s)
+        full = (sizes >= want[pending]) & ~final[pending]
+        complete = final[pending] | (~full & (radius[pending] >= self.limit_s))
         if self.sphere:
             distance = sphere_m
             done = full | complete
@@ -161,7 +170,7 @@ class NearestMany:
             hit_lon[chosen],
             hit_lat[chosen],
         )
-        return done, full, rows
+        return done, full, (needed if not self.sphere else None), rows
 
 
 _TAIL = b"$1\r\nm\r\n$3\r\nASC\r\n$5\r\nCOUNT\r\n"

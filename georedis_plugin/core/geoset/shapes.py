@@ -174,7 +174,7 @@ def nearest(geo_set, center, count: int, limit_m: float, unit: str, distances: s
             want,
             label,
         )
-        full = len(candidates) >= want
+        full = want > 0 and len(candidates) >= want
         complete = not full and radius >= limit_s  # every member within the limit is here
         if sphere:
             if full or complete:
@@ -190,6 +190,14 @@ def nearest(geo_set, center, count: int, limit_m: float, unit: str, distances: s
             if complete or needed <= known:
                 inside = geodesic <= limit_m if limit_m > 0 else None
                 return _by_distance(candidates, center.lon, center.lat, inside, unit, count, label)
+            if full:
+                # Not proven (far from the set, many members at nearly the same distance):
+                # the count-th geodesic distance found bounds the answer, so every member
+                # of it lies within that distance / ratio on the sphere. One search of that
+                # circle, without COUNT, holds the whole answer.
+                limit_s = min(needed / ratio, SPHERE_HALF_TURN_M)
+                radius, want = limit_s, 0
+                continue
         if full:
             want *= 4
         else:
