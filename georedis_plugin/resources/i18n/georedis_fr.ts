@@ -379,47 +379,47 @@
       <translation>{count} plus proches de {center}</translation>
     </message>
     <message>
-      <location filename="../../../georedis_plugin/core/geoset/shapes.py" line="214" />
+      <location filename="../../../georedis_plugin/core/geoset/shapes.py" line="222" />
       <source>width</source>
       <translation>largeur</translation>
     </message>
     <message>
-      <location filename="../../../georedis_plugin/core/geoset/shapes.py" line="215" />
+      <location filename="../../../georedis_plugin/core/geoset/shapes.py" line="223" />
       <source>height</source>
       <translation>hauteur</translation>
     </message>
     <message>
-      <location filename="../../../georedis_plugin/core/geoset/shapes.py" line="239" />
+      <location filename="../../../georedis_plugin/core/geoset/shapes.py" line="247" />
       <source>{width:g}x{height:g} {unit} box at {center}</source>
       <translation>rectangle de {width:g}x{height:g} {unit} en {center}</translation>
     </message>
     <message>
-      <location filename="../../../georedis_plugin/core/geoset/shapes.py" line="275" />
+      <location filename="../../../georedis_plugin/core/geoset/shapes.py" line="283" />
       <source>The polygon is empty. Select or draw a polygon.</source>
       <translation>Le polygone est vide. Sélectionnez ou dessinez un polygone.</translation>
     </message>
     <message>
-      <location filename="../../../georedis_plugin/core/geoset/shapes.py" line="277" />
+      <location filename="../../../georedis_plugin/core/geoset/shapes.py" line="285" />
       <source>Polygon search needs a polygon geometry.</source>
       <translation>La recherche par polygone demande une géométrie polygonale.</translation>
     </message>
     <message>
-      <location filename="../../../georedis_plugin/core/geoset/shapes.py" line="319" />
+      <location filename="../../../georedis_plugin/core/geoset/shapes.py" line="327" />
       <source>within polygon</source>
       <translation>dans le polygone</translation>
     </message>
     <message>
-      <location filename="../../../georedis_plugin/core/geoset/shapes.py" line="333" />
+      <location filename="../../../georedis_plugin/core/geoset/shapes.py" line="341" />
       <source>The point cannot be expressed in WGS 84 ({error}). Pick a point on the map.</source>
       <translation>Le point ne peut pas être exprimé en WGS 84 ({error}). Choisissez un point sur la carte.</translation>
     </message>
     <message>
-      <location filename="../../../georedis_plugin/core/geoset/shapes.py" line="358" />
+      <location filename="../../../georedis_plugin/core/geoset/shapes.py" line="366" />
       <source>A polygon cannot be expressed in WGS 84 ({error}). Use polygons within the valid area of their layer's CRS.</source>
       <translation>Un polygone ne peut pas être exprimé en WGS 84 ({error}). Utilisez des polygones situés dans l'emprise valide du SCR de leur couche.</translation>
     </message>
     <message>
-      <location filename="../../../georedis_plugin/core/geoset/shapes.py" line="365" />
+      <location filename="../../../georedis_plugin/core/geoset/shapes.py" line="373" />
       <source>There is no polygon to search in (no feature with a geometry). Select or draw one.</source>
       <translation>Il n'y a aucun polygone où chercher (aucune entité n'a de géométrie). Sélectionnez ou dessinez-en un.</translation>
     </message>
