@@ -209,11 +209,16 @@ class IntersectionAlgorithm(CachedFeatureAlgorithm):
         )
         if lists is None:
             return None
+        # pieces in native's order: per input feature, the overlay features in their order
+        # (the cached lists hold digests sorted by value, not by overlay position)
         chunk.pairs = [
             (a_index, b_index)
             for a_index, value in enumerate(lists)
-            for start in range(0, len(value) - LIST_CHECK, DIGEST)
-            for b_index in b_by_digest.get(value[start : start + DIGEST], ())
+            for b_index in sorted(
+                b_index
+                for start in range(0, len(value) - LIST_CHECK, DIGEST)
+                for b_index in b_by_digest.get(value[start : start + DIGEST], ())
+            )
         ]
         return [run.pair_key(chunk.digests[a], run.b_digests[b]) for a, b in chunk.pairs]
 
