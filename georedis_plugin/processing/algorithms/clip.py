@@ -5,7 +5,6 @@ from qgis.core import QgsGeometry, QgsProcessingException
 from ...core.clip_difference import clip_many
 from ...core.geometry_io import wkb_geometry
 from .base import qgis_tr
-from .cached import CACHE_HELP
 from .cover import CoverAlgorithm
 
 
@@ -23,17 +22,11 @@ class ClipAlgorithm(CoverAlgorithm):
     def tags(self):
         return self.tr("clip,intersect,intersection,mask,overlay,cache,redis").split(",")
 
-    def shortHelpString(self) -> str:
+    def summary(self) -> str:
         return self.tr(
             "Keeps the parts of the Input layer's features that fall within the polygons of the "
             "Overlay layer, with exactly the result of QGIS's native Clip algorithm: the "
             "attributes are not modified, and the overlay is reprojected to the input's CRS."
-        ) + self.tr(CACHE_HELP).format(
-            op=self.OP,
-            pair=self.tr(
-                " and the WKB of the overlay geometries it intersects (a hash of each): "
-                "editing an overlay feature recomputes only the input features it touches"
-            ),
         )
 
     def reads_input(self, run) -> bool:

@@ -26,6 +26,7 @@ from ...core.geometry_io import wkb_geometry
 from ...core.overlay import find_candidates, geometry_validity, shapely_geometries
 from ...core.wkb_cache import MULTILINESTRING, MULTIPOINT, MULTIPOLYGON, POINT, wkb_base_types
 from . import source_reading
+from .cached import CACHE_HELP
 from .cached_features import CachedFeatureAlgorithm
 from .intersection import (
     CANDIDATES_OP,
@@ -90,6 +91,19 @@ class CoverAlgorithm(CachedFeatureAlgorithm):
     def initAlgorithm(self, config=None):
         self.add_native_parameters()
         self.add_cache_parameters()
+
+    def summary(self) -> str:
+        """What the algorithm does, before the cache's part of the help."""
+        raise NotImplementedError
+
+    def shortHelpString(self) -> str:
+        return self.summary() + self.tr(CACHE_HELP).format(
+            op=self.OP,
+            pair=self.tr(
+                " and the WKB of the overlay geometries it intersects (a hash of each): "
+                "editing an overlay feature recomputes only the input features it touches"
+            ),
+        )
 
     # -- what clip and difference override ------------------------------------------------
 

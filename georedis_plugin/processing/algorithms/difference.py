@@ -5,7 +5,6 @@ from qgis.core import QgsFeatureSink, QgsProcessingException
 
 from ...core.clip_difference import difference_many
 from .base import qgis_tr
-from .cached import CACHE_HELP
 from .cover import CoverAlgorithm
 
 
@@ -31,17 +30,11 @@ class DifferenceAlgorithm(CoverAlgorithm):
     def tags(self):
         return self.tr("difference,erase,not overlap,overlay,cache,redis").split(",")
 
-    def shortHelpString(self) -> str:
+    def summary(self) -> str:
         return self.tr(
             "Keeps the parts of the Input layer's features that fall outside the features of "
             "the Overlay layer, with exactly the result of QGIS's native Difference algorithm: "
             "the attributes are not modified, and the overlay is reprojected to the input's CRS."
-        ) + self.tr(CACHE_HELP).format(
-            op=self.OP,
-            pair=self.tr(
-                " and the WKB of the overlay geometries it intersects (a hash of each): "
-                "editing an overlay feature recomputes only the input features it touches"
-            ),
         )
 
     def write(self, run, features, report=None) -> None:

@@ -1455,42 +1455,42 @@ Les sorties CACHE_HITS et CACHE_MISSES comptent les géométries relues et calcu
       <translation>{n} entrées de cache supprimées.</translation>
     </message>
     <message>
-      <location filename="../../../georedis_plugin/processing/algorithms/clip.py" line="21" />
+      <location filename="../../../georedis_plugin/processing/algorithms/clip.py" line="20" />
       <source>Clip (cached)</source>
       <translation>Couper (en cache)</translation>
     </message>
     <message>
-      <location filename="../../../georedis_plugin/processing/algorithms/clip.py" line="24" />
+      <location filename="../../../georedis_plugin/processing/algorithms/clip.py" line="23" />
       <source>clip,intersect,intersection,mask,overlay,cache,redis</source>
       <translation>couper,intersecter,intersection,masque,superposition,cache,redis</translation>
     </message>
     <message>
-      <location filename="../../../georedis_plugin/processing/algorithms/clip.py" line="28" />
+      <location filename="../../../georedis_plugin/processing/algorithms/clip.py" line="27" />
       <source>Keeps the parts of the Input layer's features that fall within the polygons of the Overlay layer, with exactly the result of QGIS's native Clip algorithm: the attributes are not modified, and the overlay is reprojected to the input's CRS.</source>
       <translation>Conserve les parties des entités de la couche source qui se trouvent dans les polygones de la couche de superposition, en donnant exactement le résultat de l'algorithme Couper natif de QGIS : les attributs ne sont pas modifiés, et la couche de superposition est reprojetée dans le SCR de la couche source.</translation>
     </message>
     <message>
-      <location filename="../../../georedis_plugin/processing/algorithms/clip.py" line="34" />
+      <location filename="../../../georedis_plugin/processing/algorithms/cover.py" line="103" />
       <source> and the WKB of the overlay geometries it intersects (a hash of each): editing an overlay feature recomputes only the input features it touches</source>
       <translation> et le WKB des géométries de superposition qu'elle intersecte (une empreinte de chacun) : modifier une entité de superposition ne recalcule que les entités source qu'elle touche</translation>
     </message>
     <message>
-      <location filename="../../../georedis_plugin/processing/algorithms/cover.py" line="127" />
+      <location filename="../../../georedis_plugin/processing/algorithms/cover.py" line="141" />
       <source>Invalid geometries that QGIS does not skip: running QGIS's {algorithm} itself, without the cache.</source>
       <translation>Géométries invalides que QGIS n'ignore pas : exécution de {algorithm} de QGIS lui-même, sans le cache.</translation>
     </message>
     <message>
-      <location filename="../../../georedis_plugin/processing/algorithms/difference.py" line="29" />
+      <location filename="../../../georedis_plugin/processing/algorithms/difference.py" line="28" />
       <source>Difference (cached)</source>
       <translation>Différence (en cache)</translation>
     </message>
     <message>
-      <location filename="../../../georedis_plugin/processing/algorithms/difference.py" line="32" />
+      <location filename="../../../georedis_plugin/processing/algorithms/difference.py" line="31" />
       <source>difference,erase,not overlap,overlay,cache,redis</source>
       <translation>différence,effacer,hors superposition,superposition,cache,redis</translation>
     </message>
     <message>
-      <location filename="../../../georedis_plugin/processing/algorithms/difference.py" line="36" />
+      <location filename="../../../georedis_plugin/processing/algorithms/difference.py" line="35" />
       <source>Keeps the parts of the Input layer's features that fall outside the features of the Overlay layer, with exactly the result of QGIS's native Difference algorithm: the attributes are not modified, and the overlay is reprojected to the input's CRS.</source>
       <translation>Conserve les parties des entités de la couche source qui se trouvent en dehors des entités de la couche de superposition, en donnant exactement le résultat de l'algorithme Différence natif de QGIS : les attributs ne sont pas modifiés, et la couche de superposition est reprojetée dans le SCR de la couche source.</translation>
     </message>
