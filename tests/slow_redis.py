@@ -44,19 +44,11 @@ def plain_reply(args) -> bytes:
     return b"+OK\r\n"
 
 
-class TrickleServer:
-    """Answers the handshake at once, then every reply one byte per ``interval`` seconds.
+class _LoopbackListener:
+    """A loopback TCP listener on a free port accepting in a thread; ``_connected(client)``
+    handles each connection. ``close()`` stops accepting and ends the handlers."""
 
-    ``reply(args) -> bytes`` chooses the replies (``plain_reply`` by default). Gives up on a
-    connection after ``give_up`` seconds, so a client without a deadline ends too.
-    """
-
-    def __init__(self, interval=0.1, reply=plain_reply, give_up=60.0):
-        self.interval = interval
-        self.reply = reply
-        self.give_up = give_up
-        self.handshake = set(HANDSHAKE)  # commands answered at once
-        self.commands = []
+    def __init__(self):
         self._socket = socket.socket()
         self._socket.bind(("127.0.0.1", 0))
         self._socket.listen(16)
@@ -79,7 +71,34 @@ class TrickleServer:
                 client, _ = self._socket.accept()
             except socket.timeout:
                 continue
-            threading.Thread(target=self._serve, args=(client,), daemon=True).start()
+            self._connected(client)
+
+    def _connected(self, client):
+        raise NotImplementedError
+
+    def close(self):
+        self._stop.set()
+        self._thread.join()
+        self._socket.close()
+
+
+class TrickleServer(_LoopbackListener):
+    """Answers the handshake at once, then every reply one byte per ``interval`` seconds.
+
+    ``reply(args) -> bytes`` chooses the replies (``plain_reply`` by default). Gives up on a
+    connection after ``give_up`` seconds, so a client without a deadline ends too.
+    """
+
+    def __init__(self, interval=0.1, reply=plain_reply, give_up=60.0):
+        self.interval = interval
+        self.reply = reply
+        self.give_up = give_up
+        self.handshake = set(HANDSHAKE)  # commands answered at once
+        self.commands = []
+        super().__init__()
+
+    def _connected(self, client):
+        threading.Thread(target=self._serve, args=(client,), daemon=True).start()
 
     def _serve(self, client):
         started = time.monotonic()
@@ -99,13 +118,8 @@ class TrickleServer:
                     client.sendall(bytes((byte,)))
                     time.sleep(self.interval)
 
-    def close(self):
-        self._stop.set()
-        self._thread.join()
-        self._socket.close()
 
-
-class ThrottledProxy:
+class ThrottledProxy(_LoopbackListener):
     """Forwards TCP connections to ``port`` with the server's replies limited to
     ``bytes_per_second`` (requests pass at full speed): a slow link to a real server.
 
@@ -118,33 +132,12 @@ class ThrottledProxy:
         self.rate = bytes_per_second
         self.cut_after = cut_after
         self.corrupt_every = corrupt_every
-        self._socket = socket.socket()
-        self._socket.bind(("127.0.0.1", 0))
-        self._socket.listen(16)
-        self._socket.settimeout(0.1)
-        self._stop = threading.Event()
-        self._thread = threading.Thread(target=self._accept, daemon=True)
-        self._thread.start()
+        super().__init__()
 
-    @property
-    def port(self) -> int:
-        return self._socket.getsockname()[1]
-
-    @property
-    def url(self) -> str:
-        return f"redis://127.0.0.1:{self.port}/0"
-
-    def _accept(self):
-        while not self._stop.is_set():
-            try:
-                client, _ = self._socket.accept()
-            except socket.timeout:
-                continue
-            upstream = socket.create_connection(("127.0.0.1", self.target))
-            for source, sink, replies in ((client, upstream, False), (upstream, client, True)):
-                threading.Thread(
-                    target=self._pump, args=(source, sink, replies), daemon=True
-                ).start()
+    def _connected(self, client):
+        upstream = socket.create_connection(("127.0.0.1", self.target))
+        for source, sink, replies in ((client, upstream, False), (upstream, client, True)):
+            threading.Thread(target=self._pump, args=(source, sink, replies), daemon=True).start()
 
     def _pump(self, source, sink, replies):
         rate = self.rate if replies else None
@@ -171,8 +164,3 @@ class ThrottledProxy:
         for each in (source, sink):
             with contextlib.suppress(OSError):
                 each.shutdown(socket.SHUT_RDWR)
-
-    def close(self):
-        self._stop.set()
-        self._thread.join()
-        self._socket.close()
