@@ -20,6 +20,7 @@ from qgis.PyQt.QtCore import QDate, QDateTime, QTime
 
 from georedis_plugin.core import geoset
 from georedis_plugin.core.compat import FieldType
+from georedis_plugin.core.errors import GeoRedisError
 from tests.red_team import admin, servers
 from tests.test_geoset_core import point_layer, random_points
 
@@ -196,3 +197,67 @@ def test_one_long_text_attribute_costs_its_own_size_at_search_time(provider, red
     out, peak = peak_bytes(lambda: geoset.hit_layer(result))
     assert peak < 40_000_000, peak
     assert sorted((f["t"] for f in out.getFeatures()), key=len)[-1] == "y" * 100_000
+
+
+def _generations(count: int):
+    lons, lats = random_points(count, seed=9, lon=(0.0, 1.0), lat=(45.0, 46.0))
+    fields = [QgsField("code", FieldType.STRING)]
+    return [
+        point_layer(lons, lats, fields=fields, values=[[f"{gen}-{i}"] for i in range(count)])
+        for gen in ("old", "new")
+    ]
+
+
+def test_a_load_between_the_hits_and_their_rows_makes_the_search_read_both_again(
+    redis_client, monkeypatch
+):
+    from georedis_plugin.core.geoset import search as search_module
+
+    old, new = _generations(500)
+    geoset.load_layer(redis_client, "georedis", "swap", old, id_field="code", store_attributes=True)
+    sent, real_send = [], search_module._send
+
+    def send_then_reload(connection, commands):
+        replies = real_send(connection, commands)
+        sent.append(commands[0])
+        if len(sent) == 1:  # the hits are read: a load replaces the set before the rows
+            geoset.load_layer(
+                redis_client, "georedis", "swap", new, id_field="code", store_attributes=True
+            )
+        return replies
+
+    monkeypatch.setattr(search_module, "_send", send_then_reload)
+    hits = geoset.GeoSet(redis_client, "georedis", "swap").radius(0.5, 45.5, 500, "km")
+    assert [c[0] for c in sent] == ["WATCH", "MULTI", "WATCH", "MULTI"]  # read again once
+    rows = geoset.decode_rows(hits.fields, hits.rows)
+    assert len(hits) == 500 and {m.split("-")[0] for m in hits.members} == {"new"}
+    assert [values[0] for values in rows] == hits.members
+
+
+def test_a_set_replaced_at_every_attempt_fails_with_advice(redis_client, monkeypatch):
+    from georedis_plugin.core.geoset import search as search_module
+
+    layers = _generations(50)
+    geoset.load_layer(
+        redis_client, "georedis", "busy", layers[0], id_field="code", store_attributes=True
+    )
+    real_send, loads = search_module._send, []
+
+    def send_then_reload(connection, commands):
+        replies = real_send(connection, commands)
+        if commands[0][0] == "WATCH":
+            loads.append(1)
+            geoset.load_layer(
+                redis_client,
+                "georedis",
+                "busy",
+                layers[len(loads) % 2],
+                id_field="code",
+                store_attributes=True,
+            )
+        return replies
+
+    monkeypatch.setattr(search_module, "_send", send_then_reload)
+    with pytest.raises(GeoRedisError, match="replaced 5 times while it was being searched"):
+        geoset.GeoSet(redis_client, "georedis", "busy").radius(0.5, 45.5, 500, "km")
+    assert len(loads) == search_module.SEARCH_ATTEMPTS

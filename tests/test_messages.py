@@ -9,7 +9,7 @@ import threading
 import pytest
 import redis
 from qgis import processing
-from qgis.core import QgsFeatureRequest, QgsField, QgsProcessingException
+from qgis.core import QgsFeatureRequest, QgsField
 
 from georedis_plugin.core import geoset, settings
 from georedis_plugin.core.clients import check_connection, reset_clients
@@ -105,20 +105,22 @@ def test_a_pipeline_error_keeps_the_command_name_and_drops_a_megabyte_value():
 
 
 @pytest.mark.parametrize("command", ["EVALSHA", "SCRIPT"])
-def test_searches_on_a_server_without_scripts_say_what_to_enable(provider, server_with, command):
+def test_searches_with_attributes_need_no_scripts(provider, server_with, command):
     server = server_with("--rename-command", command, f"hidden-{command.lower()}")
     with redis.Redis.from_url(server.url) as admin:
-        layer = point_layer(*random_points(50), fields=[QgsField("n", FieldType.INT)])
+        layer = point_layer(
+            *random_points(50),
+            fields=[QgsField("n", FieldType.INT)],
+            values=[[i] for i in range(50)],
+        )
         geoset.load_layer(admin, "georedis", "fleet", layer, store_attributes=True)
-    with pytest.raises(QgsProcessingException) as caught:
-        processing.run(
-            "georedis:radiussearch",
-            {"KEY": "fleet", "CENTER": "0,45 [EPSG:4326]", "RADIUS": 500, "UNIT": 1,
-             "OUTPUT": "memory:"},
-        )  # fmt: skip
-    assert_short_and_payload_free(
-        str(caught.value), command, "rename-command", "EVALSHA, EVAL and SCRIPT"
-    )
+    hits = processing.run(
+        "georedis:radiussearch",
+        {"KEY": "fleet", "CENTER": "0,45 [EPSG:4326]", "RADIUS": 20000, "UNIT": 1,
+         "OUTPUT": "memory:"},
+    )["OUTPUT"]  # fmt: skip
+    assert hits.featureCount() == 50
+    assert sorted(f["n"] for f in hits.getFeatures()) == list(range(50))
 
 
 # What nginx answers to bytes that are not HTTP (Python's http.server answers such a request

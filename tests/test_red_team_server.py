@@ -12,10 +12,11 @@ import time
 import pytest
 import redis
 from qgis import processing
-from qgis.core import QgsProcessingException
+from qgis.core import QgsField, QgsProcessingException
 
 from georedis_plugin.core import geoset, settings
 from georedis_plugin.core.clients import check_connection, get_client, reset_clients
+from georedis_plugin.core.compat import FieldType
 from georedis_plugin.core.config import ConnectionConfig
 from georedis_plugin.core.errors import GeoRedisError, explain_error
 from georedis_plugin.core.wkb_cache import WkbCache
@@ -237,12 +238,26 @@ def test_a_read_only_acl_user_reads_the_cache_and_warns_once_on_writes(provider,
     assert len(cold.errors) == 1 and "no permission" in cold.errors[0]
 
 
-def test_a_user_without_evalsha_is_told_searches_need_it(provider, red_server):
+def test_a_user_without_evalsha_still_searches_with_the_attributes(provider, red_server):
     server = red_server()
     with admin(server) as root:
-        layer = point_layer(*random_points(50))
+        layer = point_layer(*random_points(50), fields=[QgsField("n", FieldType.INT)])
         geoset.load_layer(root, "georedis", "fleet", layer, store_attributes=True)
     red_server.point_at(acl_user(server, "on", "~georedis:*", "+@all", "-evalsha", "-eval"))
+    hits = processing.run(
+        "georedis:radiussearch",
+        {"KEY": "fleet", "CENTER": "0,45 [EPSG:4326]", "RADIUS": 20000, "UNIT": 1,
+         "OUTPUT": "memory:"},
+    )["OUTPUT"]  # fmt: skip
+    assert hits.featureCount() == 50 and "n" in hits.fields().names()
+
+
+def test_a_user_without_watch_is_told_searches_with_attributes_need_it(provider, red_server):
+    server = red_server()
+    with admin(server) as root:
+        layer = point_layer(*random_points(50), fields=[QgsField("n", FieldType.INT)])
+        geoset.load_layer(root, "georedis", "fleet", layer, store_attributes=True)
+    red_server.point_at(acl_user(server, "on", "~georedis:*", "+@all", "-watch"))
     with pytest.raises(QgsProcessingException) as caught:
         processing.run(
             "georedis:radiussearch",
@@ -250,7 +265,7 @@ def test_a_user_without_evalsha_is_told_searches_need_it(provider, red_server):
              "OUTPUT": "memory:"},
         )  # fmt: skip
     message = str(caught.value)
-    assert "no permission" in message and "evalsha" in message.lower(), message
+    assert "no permission" in message and "watch" in message.lower(), message
 
 
 def test_a_user_without_scan_cannot_clear_and_nothing_is_deleted(provider, red_server):

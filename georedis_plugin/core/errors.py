@@ -181,8 +181,8 @@ def _explain_server_error(exc: BaseException, config, where: str, text: str) -> 
     if command in SCRIPT_COMMANDS:
         return tr(
             "Redis at {where} does not offer {command}: the administrator disabled it "
-            "(rename-command in the server's configuration). Geo-set searches run as a "
-            "server-side Lua script and need EVALSHA, EVAL and SCRIPT: ask for them to be "
+            "(rename-command in the server's configuration). Live positions are folded by a "
+            "server-side Lua script, which needs EVALSHA, EVAL and SCRIPT: ask for them to be "
             "enabled, or use a server that has them."
         ).format(where=where, command=command)
     if command:

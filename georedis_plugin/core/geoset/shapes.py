@@ -70,15 +70,21 @@ class Member:
         return LonLat(*geo_set.position(self.name))
 
 
-def _by_distance(candidates, lon: float, lat: float, keep, unit: str, count: int, label: str):
+def _by_distance(
+    candidates, lon: float, lat: float, keep, unit: str, count: int, label: str, distances=None
+):
     """``candidates`` where ``keep`` (a mask, or None for all), by geodesic distance from
-    (lon, lat), at most ``count``, distances in ``unit``."""
-    distances = geodesic_m(lon, lat, candidates.lon, candidates.lat)
+    (lon, lat), at most ``count``, distances in ``unit``. ``distances``: the candidates'
+    geodesic distances in metres, when the caller has measured them already."""
     index = np.arange(len(candidates)) if keep is None else np.flatnonzero(keep)
-    order = index[np.argsort(distances[index], kind="stable")]
+    if distances is None:  # only those kept
+        measured = geodesic_m(lon, lat, candidates.lon[index], candidates.lat[index])
+    else:
+        measured = distances[index]
+    ranks = np.argsort(measured, kind="stable")
     if count and count > 0:
-        order = order[:count]
-    return candidates.select(order, distances[order] / UNIT_METERS[unit], unit, label)
+        ranks = ranks[:count]
+    return candidates.select(index[ranks], measured[ranks] / UNIT_METERS[unit], unit, label)
 
 
 @dataclass(frozen=True)
@@ -107,8 +113,10 @@ class Radius:
         candidates = geo_set.geosearch(
             center.args(), ["BYRADIUS", radius_m / ELLIPSOID_PER_SPHERE_MIN], "m", 0, label
         )
-        inside = geodesic_m(center.lon, center.lat, candidates.lon, candidates.lat) <= radius_m
-        return _by_distance(candidates, center.lon, center.lat, inside, unit, 0, label)
+        geodesic = geodesic_m(center.lon, center.lat, candidates.lon, candidates.lat)
+        return _by_distance(
+            candidates, center.lon, center.lat, geodesic <= radius_m, unit, 0, label, geodesic
+        )
 
     def label(self, unit: str) -> str:
         return tr("{radius:g} {unit} around {center}").format(
@@ -189,7 +197,9 @@ def nearest(geo_set, center, count: int, limit_m: float, unit: str, distances: s
                 needed = min(needed, limit_m)
             if complete or needed <= known:
                 inside = geodesic <= limit_m if limit_m > 0 else None
-                return _by_distance(candidates, center.lon, center.lat, inside, unit, count, label)
+                return _by_distance(
+                    candidates, center.lon, center.lat, inside, unit, count, label, geodesic
+                )
             if full:
                 # Not proven (far from the set, many members at nearly the same distance):
                 # the count-th geodesic distance found bounds the answer, so every member

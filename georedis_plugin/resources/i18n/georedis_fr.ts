@@ -145,8 +145,8 @@
     </message>
     <message>
       <location filename="../../../georedis_plugin/core/errors.py" line="183" />
-      <source>Redis at {where} does not offer {command}: the administrator disabled it (rename-command in the server's configuration). Geo-set searches run as a server-side Lua script and need EVALSHA, EVAL and SCRIPT: ask for them to be enabled, or use a server that has them.</source>
-      <translation>Redis à {where} ne propose pas {command} : l'administrateur l'a désactivée (rename-command dans la configuration du serveur). Les recherches dans les ensembles géo s'exécutent comme un script Lua côté serveur et ont besoin d'EVALSHA, EVAL et SCRIPT : demandez leur activation, ou utilisez un serveur qui les propose.</translation>
+      <source>Redis at {where} does not offer {command}: the administrator disabled it (rename-command in the server's configuration). Live positions are folded by a server-side Lua script, which needs EVALSHA, EVAL and SCRIPT: ask for them to be enabled, or use a server that has them.</source>
+      <translation>Redis à {where} ne propose pas {command} : l'administrateur l'a désactivée (rename-command dans la configuration du serveur). Les positions en direct sont agrégées par un script Lua côté serveur, qui a besoin d'EVALSHA, EVAL et SCRIPT : demandez leur activation, ou utilisez un serveur qui les propose.</translation>
     </message>
     <message>
       <location filename="../../../georedis_plugin/core/errors.py" line="190" />
@@ -324,102 +324,107 @@
       <translation>Impossible de supprimer les clés temporaires {key}* : {error}</translation>
     </message>
     <message>
-      <location filename="../../../georedis_plugin/core/geoset/reading.py" line="223" />
+      <location filename="../../../georedis_plugin/core/geoset/reading.py" line="227" />
       <source>The field '{field}' ({type}) holds several values in each feature, which a geo set cannot give back as they were. Turn it into text first (Field calculator: to_json("{field}")), or load without storing the attributes.</source>
       <translation>Le champ '{field}' ({type}) contient plusieurs valeurs dans chaque entité, qu'un ensemble géo ne peut pas restituer telles quelles. Convertissez-le d'abord en texte (calculatrice de champ : to_json("{field}")), ou chargez sans stocker les attributs.</translation>
     </message>
     <message>
-      <location filename="../../../georedis_plugin/core/geoset/reading.py" line="245" />
+      <location filename="../../../georedis_plugin/core/geoset/reading.py" line="249" />
       <source>'{name}' is not a point layer. Choose a layer of points or multipoints.</source>
       <translation>'{name}' n'est pas une couche de points. Choisissez une couche de points ou de multipoints.</translation>
     </message>
     <message>
-      <location filename="../../../georedis_plugin/core/geoset/reading.py" line="255" />
+      <location filename="../../../georedis_plugin/core/geoset/reading.py" line="259" />
       <source>The layer has no field '{field}'. Choose one of its fields as id.</source>
       <translation>La couche n'a pas de champ '{field}'. Choisissez l'un de ses champs comme identifiant.</translation>
     </message>
     <message>
-      <location filename="../../../georedis_plugin/core/geoset/search.py" line="129" />
+      <location filename="../../../georedis_plugin/core/geoset/search.py" line="96" />
       <source>'{member}' is not a member of the geo set '{name}'. Check the member name (the id field's value, or the feature id).</source>
       <translation>'{member}' n'est pas un membre de l'ensemble géo '{name}'. Vérifiez le nom du membre (la valeur du champ identifiant, ou l'identifiant de l'entité).</translation>
     </message>
     <message>
-      <location filename="../../../georedis_plugin/core/geoset/search.py" line="285" />
+      <location filename="../../../georedis_plugin/core/geoset/search.py" line="249" />
       <source>The attributes of the geo set '{name}' are gone from the server (key {key} is missing: deleted, or evicted by a maxmemory-policy), though the set was loaded with them. Load the layer into the set again; keep geo sets on a server without eviction (maxmemory-policy noeviction).</source>
       <translation>Les attributs de l'ensemble géo '{name}' ont disparu du serveur (la clé {key} manque : supprimée, ou évincée par une maxmemory-policy), alors que l'ensemble a été chargé avec eux. Chargez de nouveau la couche dans l'ensemble ; gardez les ensembles géo sur un serveur sans éviction (maxmemory-policy noeviction).</translation>
     </message>
     <message>
-      <location filename="../../../georedis_plugin/core/geoset/search.py" line="305" />
+      <location filename="../../../georedis_plugin/core/geoset/search.py" line="269" />
       <source>Redis cannot search around longitude {lon}, latitude {lat}: it covers latitudes up to ±85.05112878° and longitudes up to ±180°. Choose a centre within that range.</source>
       <translation>Redis ne peut pas chercher autour de la longitude {lon}, latitude {lat} : il couvre les latitudes jusqu'à ±85,05112878° et les longitudes jusqu'à ±180°. Choisissez un centre dans ces limites.</translation>
     </message>
     <message>
-      <location filename="../../../georedis_plugin/core/geoset/search.py" line="311" />
+      <location filename="../../../georedis_plugin/core/geoset/search.py" line="275" />
       <source>Redis refused the search of '{name}': {error}</source>
       <translation>Redis a refusé la recherche dans '{name}' : {error}</translation>
     </message>
     <message>
-      <location filename="../../../georedis_plugin/core/geoset/shapes.py" line="97" />
+      <location filename="../../../georedis_plugin/core/geoset/search.py" line="326" />
+      <source>The geo set '{name}' was replaced {count} times while it was being searched. Search again once the loads into it have finished.</source>
+      <translation>L'ensemble géo '{name}' a été remplacé {count} fois pendant sa recherche. Relancez la recherche une fois ses chargements terminés.</translation>
+    </message>
+    <message>
+      <location filename="../../../georedis_plugin/core/geoset/shapes.py" line="103" />
       <source>radius</source>
       <translation>rayon</translation>
     </message>
     <message>
-      <location filename="../../../georedis_plugin/core/geoset/shapes.py" line="114" />
+      <location filename="../../../georedis_plugin/core/geoset/shapes.py" line="122" />
       <source>{radius:g} {unit} around {center}</source>
       <translation>{radius:g} {unit} autour de {center}</translation>
     </message>
     <message>
-      <location filename="../../../georedis_plugin/core/geoset/shapes.py" line="131" />
+      <location filename="../../../georedis_plugin/core/geoset/shapes.py" line="139" />
       <source>maximum distance</source>
       <translation>distance maximale</translation>
     </message>
     <message>
-      <location filename="../../../georedis_plugin/core/geoset/shapes.py" line="143" />
+      <location filename="../../../georedis_plugin/core/geoset/shapes.py" line="151" />
       <source>{count} nearest {center}</source>
       <translation>{count} plus proches de {center}</translation>
     </message>
     <message>
-      <location filename="../../../georedis_plugin/core/geoset/shapes.py" line="222" />
+      <location filename="../../../georedis_plugin/core/geoset/shapes.py" line="232" />
       <source>width</source>
       <translation>largeur</translation>
     </message>
     <message>
-      <location filename="../../../georedis_plugin/core/geoset/shapes.py" line="223" />
+      <location filename="../../../georedis_plugin/core/geoset/shapes.py" line="233" />
       <source>height</source>
       <translation>hauteur</translation>
     </message>
     <message>
-      <location filename="../../../georedis_plugin/core/geoset/shapes.py" line="247" />
+      <location filename="../../../georedis_plugin/core/geoset/shapes.py" line="257" />
       <source>{width:g}x{height:g} {unit} box at {center}</source>
       <translation>rectangle de {width:g}x{height:g} {unit} en {center}</translation>
     </message>
     <message>
-      <location filename="../../../georedis_plugin/core/geoset/shapes.py" line="283" />
+      <location filename="../../../georedis_plugin/core/geoset/shapes.py" line="293" />
       <source>The polygon is empty. Select or draw a polygon.</source>
       <translation>Le polygone est vide. Sélectionnez ou dessinez un polygone.</translation>
     </message>
     <message>
-      <location filename="../../../georedis_plugin/core/geoset/shapes.py" line="285" />
+      <location filename="../../../georedis_plugin/core/geoset/shapes.py" line="295" />
       <source>Polygon search needs a polygon geometry.</source>
       <translation>La recherche par polygone demande une géométrie polygonale.</translation>
     </message>
     <message>
-      <location filename="../../../georedis_plugin/core/geoset/shapes.py" line="327" />
+      <location filename="../../../georedis_plugin/core/geoset/shapes.py" line="337" />
       <source>within polygon</source>
       <translation>dans le polygone</translation>
     </message>
     <message>
-      <location filename="../../../georedis_plugin/core/geoset/shapes.py" line="341" />
+      <location filename="../../../georedis_plugin/core/geoset/shapes.py" line="351" />
       <source>The point cannot be expressed in WGS 84 ({error}). Pick a point on the map.</source>
       <translation>Le point ne peut pas être exprimé en WGS 84 ({error}). Choisissez un point sur la carte.</translation>
     </message>
     <message>
-      <location filename="../../../georedis_plugin/core/geoset/shapes.py" line="366" />
+      <location filename="../../../georedis_plugin/core/geoset/shapes.py" line="376" />
       <source>A polygon cannot be expressed in WGS 84 ({error}). Use polygons within the valid area of their layer's CRS.</source>
       <translation>Un polygone ne peut pas être exprimé en WGS 84 ({error}). Utilisez des polygones situés dans l'emprise valide du SCR de leur couche.</translation>
     </message>
     <message>
-      <location filename="../../../georedis_plugin/core/geoset/shapes.py" line="373" />
+      <location filename="../../../georedis_plugin/core/geoset/shapes.py" line="383" />
       <source>There is no polygon to search in (no feature with a geometry). Select or draw one.</source>
       <translation>Il n'y a aucun polygone où chercher (aucune entité n'a de géométrie). Sélectionnez ou dessinez-en un.</translation>
     </message>
