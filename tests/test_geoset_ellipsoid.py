@@ -320,3 +320,29 @@ def test_without_pyproj_qgs_distance_area_measures_the_same(world, redis_server,
         assert np.allclose(distances, radius.distances, rtol=0, atol=1e-9)
         assert near_members == nearest.members
         assert np.allclose(near_distances, nearest.distances, rtol=0, atol=1e-6)
+
+
+@pytest.mark.parametrize("extent", ["recorded", "missing (loaded before it)", "foreign text"])
+def test_nearest_sized_by_the_recorded_extent_or_without_it_are_the_brute_force_nearest(
+    world, extent
+):
+    client = world[0]
+    rng = np.random.default_rng(31)
+    dense_lon, dense_lat = rng.uniform(2.0, 2.2, 20_000), rng.uniform(48.8, 48.9, 20_000)
+    data = geoset.PointData(dense_lon, dense_lat, np.arange(20_000, dtype=np.int64))
+    geoset.load_points(client, PREFIX, "dense", data)
+    keys = geoset.GeoSetKeys.for_name(PREFIX, "dense")
+    assert client.hget(keys.meta, "extent") is not None
+    if extent.startswith("missing"):
+        client.hdel(keys.meta, "extent")
+    elif extent == "foreign text":
+        client.hset(keys.meta, "extent", "somewhere")
+    stored_lon, stored_lat = geoset.decode_scores(geoset.geohash_scores(dense_lon, dense_lat))
+    try:
+        for centre in [(2.1, 48.85), (2.0, 48.8), (-3.0, 40.0), (179.0, -80.0)]:
+            dense = geoset.GeoSet(client, PREFIX, "dense")
+            hits = dense.nearest(*centre, 10)
+            distance = brute_force(*centre, stored_lon, stored_lat)
+            assert hit_ids(hits).tolist() == np.argsort(distance, kind="stable")[:10].tolist()
+    finally:
+        geoset.delete_geoset(client, PREFIX, "dense")

@@ -16,6 +16,8 @@ from ..errors import GeoRedisError
 
 # The meta hash field holding the stored fields (JSON, see rows.fields_to_json).
 META_FIELDS_KEY = "fields"
+# The members' lon/lat extent "west,south,east,north" (sets loaded before it lack it).
+META_EXTENT_KEY = "extent"
 
 
 def encode_tag(name: str) -> str:

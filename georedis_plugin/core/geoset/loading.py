@@ -20,7 +20,7 @@ from ..clients import on_slot, pooled_connection
 from ..errors import REDIS_ERRORS, GeoRedisError, annotate
 from .catalog import check_type
 from .geohash import geohash_scores
-from .keys import META_FIELDS_KEY, GeoSetKeys
+from .keys import META_EXTENT_KEY, META_FIELDS_KEY, GeoSetKeys
 from .reading import PointData, read_points
 from .resp import encode_command, encode_hset, encode_zadd, member_bytes
 from .rows import fields_to_json
@@ -146,6 +146,13 @@ def _write_set(client, prefix, name, keys, data, members, scores, members_sorted
             META_FIELDS_KEY: json.dumps(fields_to_json(data.fields)) if data.fields else "[]",
             "loaded_at": datetime.now(timezone.utc).isoformat(timespec="seconds"),
         }
+        if count:  # sizes the first radius of a nearest search (GeoSet.spread)
+            meta[META_EXTENT_KEY] = "%r,%r,%r,%r" % (
+                float(data.lon.min()),
+                float(data.lat.min()),
+                float(data.lon.max()),
+                float(data.lat.max()),
+            )
         with client.pipeline(transaction=True) as pipe:
             # What the server holds is what is published: a server that evicts keys
             # (maxmemory-policy allkeys-*, or volatile-* for these expiring keys) may have

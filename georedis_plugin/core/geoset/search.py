@@ -6,6 +6,7 @@ keeps of Redis's candidates is up to its shape (see ``shapes``).
 
 import gc
 import json
+import math
 import threading
 import time
 from contextlib import contextmanager
@@ -19,9 +20,9 @@ from ...i18n import tr
 from ..clients import on_slot, pooled_connection
 from ..errors import GeoRedisError
 from .catalog import check_type
-from .distances import ELLIPSOID, check_distances, check_unit
+from .distances import EARTH_RADIUS_M, ELLIPSOID, check_distances, check_unit
 from .geohash import decode_scores
-from .keys import META_FIELDS_KEY, GeoSetKeys
+from .keys import META_EXTENT_KEY, META_FIELDS_KEY, GeoSetKeys
 from .resp import encode_command
 from .rows import fields_from_json
 from .shapes import Box, LonLat, Member, Nearest, Polygon, Radius
@@ -142,6 +143,7 @@ class GeoSet:
         self.name = name
         self.keys = GeoSetKeys.for_name(prefix, name)
         self._size = None
+        self._area = None
 
     def search(self, shape, unit: str = "m", count: int = 0, distances: str = ELLIPSOID):
         """The hits of ``shape`` (a shape of ``shapes``), nearest first, at most ``count``.
@@ -174,12 +176,36 @@ class GeoSet:
 
     def size(self) -> int:
         """The number of members (read once per GeoSet: it only sizes a first search radius)."""
+        return self.spread()[0]
+
+    def spread(self) -> tuple:
+        """(members, area in m² of Redis's sphere they spread over), read once per GeoSet:
+        they only size a first search radius. The area is the members' lon/lat extent as the
+        load recorded it, or the whole sphere for a set loaded without it."""
         if self._size is None:
+
+            def read(node):
+                with node.pipeline(transaction=False) as pipe:
+                    pipe.zcard(self.keys.geo)
+                    pipe.hget(self.keys.meta, META_EXTENT_KEY)
+                    return pipe.execute(raise_on_error=False)
+
+            size, extent = on_slot(self.client, self.keys.geo, read)
+            # not a sorted set: the search that follows says so
+            self._size = 0 if isinstance(size, Exception) else int(size)
+            self._area = 4 * math.pi * EARTH_RADIUS_M**2
             try:
-                self._size = int(self.client.zcard(self.keys.geo))
-            except redis.ResponseError:
-                self._size = 0  # not a sorted set: the search that follows says so
-        return self._size
+                west, south, east, north = map(float, extent.split(b","))
+            except (AttributeError, ValueError):
+                pass  # no extent recorded (or not ours): the whole sphere
+            else:
+                self._area = max(
+                    EARTH_RADIUS_M**2
+                    * math.radians(east - west)
+                    * (math.sin(math.radians(north)) - math.sin(math.radians(south))),
+                    1e6,  # 1 km², for members all at one place
+                )
+        return self._size, self._area
 
     def position(self, member: str) -> tuple:
         """(lon, lat) of ``member`` as GEOPOS reports it; GeoRedisError if it is none."""

@@ -156,8 +156,8 @@ class Nearest:
 def nearest(geo_set, center, count: int, limit_m: float, unit: str, distances: str, label: str):
     """The ``count`` members nearest ``center`` within ``limit_m`` metres (0 = no limit).
 
-    GEOSEARCH needs a radius: start from the one that would hold a few times ``count``
-    members were the set spread evenly over the Earth, and grow it until the reply proves the
+    GEOSEARCH needs a radius: start from the one that would hold twice what is asked were
+    the members spread evenly over their extent, and grow it until the reply proves the
     answer. On the sphere a reply with ``count`` hits is Redis's own nearest ``count``. On
     the ellipsoid Redis ranks by the sphere, so ask for more (2 ``count`` + 16): every member
     not returned is at least ELLIPSOID_PER_SPHERE_MIN times the last sphere distance away on
@@ -170,8 +170,9 @@ def nearest(geo_set, center, count: int, limit_m: float, unit: str, distances: s
         center = center.resolve(geo_set)
     limit_s = min(limit_m / ratio, SPHERE_HALF_TURN_M) if limit_m > 0 else SPHERE_HALF_TURN_M
     want = count if sphere else 2 * count + 16
-    size = max(geo_set.size(), 1)
-    radius = min(limit_s, 3 * EARTH_RADIUS_M * math.sqrt(want / size))
+    size, area = geo_set.spread()
+    # the circle that holds about twice ``want`` members, were they spread evenly
+    radius = min(limit_s, math.sqrt(2 * want * area / (math.pi * max(size, 1))))
     # on the sphere Redis's own figures in ``unit``; on the ellipsoid metres, to bound with
     query_unit = unit if sphere else "m"
     while True:
