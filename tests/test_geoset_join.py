@@ -219,9 +219,10 @@ def test_the_algorithm_is_registered_with_help(provider):
     definition = QgsApplication.processingRegistry().algorithmById("georedis:joinbynearest")
     assert definition.group() == "Geo sets" and definition.shortHelpString()
     assert all(p.help() for p in definition.parameterDefinitions())
+    native = QgsApplication.processingRegistry().algorithmById("native:joinbynearest")
     assert [o.name() for o in definition.outputDefinitions()] == [
-        "OUTPUT", "JOINED_COUNT", "UNJOINABLE_COUNT",
-    ]  # fmt: skip
+        o.name() for o in native.outputDefinitions()
+    ]
 
 
 def test_replies_read_by_redis_py_where_hiredis_is_missing_join_the_same(
@@ -236,3 +237,73 @@ def test_replies_read_by_redis_py_where_hiredis_is_missing_join_the_same(
     without, _ = run(parameters)
     rows = lambda out: [(f["id"], f["n"], f["member"], f["distance"]) for f in out.getFeatures()]  # noqa: E731
     assert rows(with_hiredis) == rows(without) and len(rows(without)) == 3000
+
+
+def test_unjoinable_features_go_to_non_matching_as_they_are(provider, redis_url, stops):
+    from qgis import processing
+
+    layer = QgsVectorLayer("Point?crs=EPSG:4326&field=id:integer", "mixed", "memory")
+    features = []
+    for number, wkt in enumerate(["Point (-30 40)", "Point (5 52)", None, "Point (60 10)"]):
+        feature = QgsFeature(layer.fields())
+        feature.setAttributes([number])
+        if wkt:
+            feature.setGeometry(QgsGeometry.fromWkt(wkt))
+        features.append(feature)
+    assert layer.dataProvider().addFeatures(features)[0]
+    parameters = {"INPUT": layer, "KEY": "stops", "MAX_DISTANCE": 500, "UNIT": 1}
+    for discard in (False, True):
+        result = processing.run(
+            "georedis:joinbynearest",
+            {**parameters, "DISCARD_NONMATCHING": discard, "OUTPUT": "memory:",
+             "NON_MATCHING": "memory:"},
+        )  # fmt: skip
+        unjoined = result["NON_MATCHING"]
+        assert unjoined.fields().names() == ["id"]
+        assert unjoined.wkbType() == layer.wkbType()
+        assert sorted(f["id"] for f in unjoined.getFeatures()) == [0, 2, 3]
+        by_id = {f["id"]: f.geometry().asWkt() for f in unjoined.getFeatures()}
+        assert by_id[0] == "Point (-30 40)" and by_id[2] == ""
+        assert result["OUTPUT"].featureCount() == (1 if discard else 4)
+    # only the unjoinable features asked for, as native allows
+    result = processing.run(
+        "georedis:joinbynearest", {**parameters, "OUTPUT": None, "NON_MATCHING": "memory:"}
+    )
+    assert "OUTPUT" not in result and result["NON_MATCHING"].featureCount() == 3
+    assert (result["JOINED_COUNT"], result["UNJOINABLE_COUNT"]) == (1, 3)
+
+
+def test_a_multipoint_joins_the_members_nearest_any_of_its_points(provider, redis_url, stops):
+    """As native:joinbynearest: distances from the nearest part, feature_x/y on that part,
+    the multipoint itself as geometry; several parts are joinable, not skipped."""
+    _, members, lon, lat, _ = stops
+    layer = QgsVectorLayer("MultiPoint?crs=EPSG:4326&field=id:integer", "multi", "memory")
+    rng = np.random.default_rng(47)
+    features, parts_of = [], {}
+    for number in range(60):
+        count = int(rng.integers(1, 5))
+        parts = list(zip(rng.uniform(3.5, 7.0, count), rng.uniform(50.8, 53.5, count)))
+        parts_of[number] = parts
+        feature = QgsFeature(layer.fields())
+        feature.setAttributes([number])
+        wkt = ", ".join(f"({x!r} {y!r})" for x, y in parts)
+        feature.setGeometry(QgsGeometry.fromWkt(f"MultiPoint ({wkt})"))
+        features.append(feature)
+    assert layer.dataProvider().addFeatures(features)[0]
+    joined, result = run({"INPUT": layer, "KEY": "stops", "NEIGHBORS": 3, "PREFIX": "stop_"})
+    assert (result["JOINED_COUNT"], result["UNJOINABLE_COUNT"]) == (60, 0)
+    assert joined.wkbType() == layer.wkbType()
+    got = {}
+    for feature in joined.getFeatures():
+        got.setdefault(feature["id"], []).append(feature)
+    for number, parts in parts_of.items():
+        by_part = np.array([geoset.geodesic_m(x, y, lon, lat) for x, y in parts])
+        nearest = np.argsort(by_part.min(axis=0), kind="stable")[:3]
+        rows = sorted(got[number], key=lambda f: f["n"])
+        assert [f["stop_member"] for f in rows] == members[nearest].tolist()
+        assert [f["n"] for f in rows] == [1, 2, 3]
+        for feature, index in zip(rows, nearest):
+            part = int(np.argmin(by_part[:, index]))
+            assert (feature["feature_x"], feature["feature_y"]) == parts[part]
+            assert feature["distance"] == pytest.approx(by_part[part, index], abs=1e-6)
+            assert feature.geometry().constGet().numGeometries() == len(parts)

@@ -4,11 +4,15 @@ Shaped as native:joinbynearest shapes its output (qgsalgorithmjoinbynearest.cpp)
 fields, then the joined fields under PREFIX (here the member name and the attributes stored
 with the set), then ``n``, ``distance``, ``feature_x``, ``feature_y``, ``nearest_x``,
 ``nearest_y`` (coordinates in the input CRS); one output feature per neighbour, the input
-geometry on each; unjoinable features kept with nulls unless DISCARD_NONMATCHING. The geo set
-is already indexed: the points are searched in pipelined batches (core.geoset.many).
+geometry on each; unjoinable features kept with nulls unless DISCARD_NONMATCHING, and written
+as they are to NON_MATCHING. A multipoint is joined as native joins it: to the members nearest
+any of its points (each part searched, the parts' answers merged), ``feature_x``/``feature_y``
+being the part nearest the member. The geo set is already indexed: the points are searched
+in pipelined batches (core.geoset.many).
 """
 
 from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass
 
 import numpy as np
 from qgis.core import (
@@ -37,7 +41,7 @@ from ...core import geoset
 from ...core.clients import get_client
 from ...core.compat import FieldType, finalize_sink
 from ...core.errors import REDIS_ERRORS, GeoRedisError, explain_error
-from ...core.geoset.many import BATCH, NearestMany
+from ...core.geoset.many import BATCH, Matches, NearestMany
 from ...core.geoset.reading import transform_arrays
 from .base import GeoRedisAlgorithm
 from .geoset_base import GEOSET_GROUP, GEOSET_GROUP_ID, UNIT_LABELS
@@ -55,6 +59,7 @@ class JoinByNearestAlgorithm(GeoRedisAlgorithm):
     DISCARD_NONMATCHING = "DISCARD_NONMATCHING"
     DISTANCES = "DISTANCES"
     OUTPUT = "OUTPUT"
+    NON_MATCHING = "NON_MATCHING"
     JOINED_COUNT = "JOINED_COUNT"
     UNJOINABLE_COUNT = "UNJOINABLE_COUNT"
 
@@ -140,9 +145,24 @@ class JoinByNearestAlgorithm(GeoRedisAlgorithm):
             )
         )
         self.add_parameter(distances)
-        sink = QgsProcessingParameterFeatureSink(self.OUTPUT, self.tr("Joined layer"))
+        sink = QgsProcessingParameterFeatureSink(
+            self.OUTPUT, self.tr("Joined layer"), optional=True, createByDefault=True
+        )
         sink.setHelp(self.tr("The input points with their nearest members' fields."))
         self.add_parameter(sink)
+        non_matching = QgsProcessingParameterFeatureSink(
+            self.NON_MATCHING,
+            self.tr("Unjoinable features from first layer"),
+            optional=True,
+            createByDefault=False,
+        )
+        non_matching.setHelp(
+            self.tr(
+                "The input features that could not be joined (no geometry, or no member "
+                "within the maximum distance), as they are."
+            )
+        )
+        self.add_parameter(non_matching)
         self.add_output(
             QgsProcessingOutputNumber(
                 self.JOINED_COUNT, self.tr("Number of joined features from input table")
@@ -202,8 +222,19 @@ class JoinByNearestAlgorithm(GeoRedisAlgorithm):
             source.sourceCrs(),
             QgsFeatureSink.SinkFlag.RegeneratePrimaryKey,
         )
-        if sink is None:
+        if sink is None and parameters.get(self.OUTPUT) is not None:
             raise QgsProcessingException(self.invalidSinkError(parameters, self.OUTPUT))
+        non_matching, non_matching_id = self.parameterAsSink(
+            parameters,
+            self.NON_MATCHING,
+            context,
+            source.fields(),
+            source.wkbType(),
+            source.sourceCrs(),
+            QgsFeatureSink.SinkFlag.RegeneratePrimaryKey,
+        )
+        if non_matching is None and parameters.get(self.NON_MATCHING) is not None:
+            raise QgsProcessingException(self.invalidSinkError(parameters, self.NON_MATCHING))
 
         joiner = _Joiner(
             searcher,
@@ -215,15 +246,24 @@ class JoinByNearestAlgorithm(GeoRedisAlgorithm):
             ),
             scale,
             [NULL] * (joined.count() + len(RESULT_FIELDS)),
-            discard,
+            discard or sink is None,
+            non_matching is not None,
         )
         total = source.featureCount() or 0
         done = 0
 
-        def write(batch, xs, ys, searching):
-            features = joiner.build(batch, xs, ys, *searching.result())
-            if not sink.addFeatures(features, QgsFeatureSink.Flag.FastInsert):
-                raise QgsProcessingException(self.writeFeatureError(sink, parameters, self.OUTPUT))
+        def write(batch, parts, searching):
+            features, unjoined = joiner.build(batch, parts, *searching.result())
+            for target, written, output in (
+                (sink, features, self.OUTPUT),
+                (non_matching, unjoined, self.NON_MATCHING),
+            ):
+                if (
+                    target is not None
+                    and written
+                    and not target.addFeatures(written, QgsFeatureSink.Flag.FastInsert)
+                ):
+                    raise QgsProcessingException(self.writeFeatureError(target, parameters, output))
             return len(batch)
 
         try:
@@ -232,20 +272,22 @@ class JoinByNearestAlgorithm(GeoRedisAlgorithm):
             with ThreadPoolExecutor(max_workers=1) as pool:
                 previous = None
                 for batch in _batches(source.getFeatures(QgsFeatureRequest()), feedback):
-                    xs, ys, lon, lat = joiner.positions(batch)
-                    searching = pool.submit(joiner.search, lon, lat)
+                    parts = joiner.positions(batch)
+                    searching = pool.submit(joiner.search, parts)
                     if previous is not None:
                         done += write(*previous)
                         if total:
                             feedback.setProgress(100.0 * done / total)
-                    previous = (batch, xs, ys, searching)
+                    previous = (batch, parts, searching)
                 if previous is not None:
                     done += write(*previous)
         except GeoRedisError as exc:
             raise QgsProcessingException(str(exc)) from exc
         except REDIS_ERRORS as exc:
             raise QgsProcessingException(explain_error(exc, config)) from exc
-        finalize_sink(sink)
+        for target in (sink, non_matching):
+            if target is not None:
+                finalize_sink(target)
         feedback.pushInfo(
             self.tr(
                 "{joined} points joined, {unjoinable} could not be joined ({trips} rounds of "
@@ -256,11 +298,12 @@ class JoinByNearestAlgorithm(GeoRedisAlgorithm):
                 trips=searcher.round_trips,
             )
         )
-        return {
-            self.OUTPUT: dest_id,
-            self.JOINED_COUNT: joiner.joined,
-            self.UNJOINABLE_COUNT: joiner.unjoinable,
-        }
+        outputs = {self.JOINED_COUNT: joiner.joined, self.UNJOINABLE_COUNT: joiner.unjoinable}
+        if sink is not None:
+            outputs[self.OUTPUT] = dest_id
+        if non_matching is not None:
+            outputs[self.NON_MATCHING] = non_matching_id
+        return outputs
 
 
 def _batches(features, feedback):
@@ -280,7 +323,7 @@ def _batches(features, feedback):
 class _Joiner:
     """Turns batches of input features into output features; counts joined and unjoinable."""
 
-    def __init__(self, searcher, stored, to_wgs84, scale, nulls, discard):
+    def __init__(self, searcher, stored, to_wgs84, scale, nulls, discard, keep_unjoined):
         self.searcher = searcher
         self.stored = stored
         self.to_wgs84 = to_wgs84
@@ -290,53 +333,65 @@ class _Joiner:
         self.scale = scale
         self.nulls = nulls
         self.discard = discard
+        self.keep_unjoined = keep_unjoined
         self.joined = 0
         self.unjoinable = 0
 
-    def positions(self, batch: list) -> tuple:
-        """(x, y) of each feature in the input CRS and (lon, lat) in WGS 84; NaN = none."""
-        xs = np.full(len(batch), np.nan)
-        ys = np.full(len(batch), np.nan)
+    def positions(self, batch: list) -> "_Parts":
+        """The batch's points: each feature's parts (a multipoint has several) in the input
+        CRS and in WGS 84, and the feature each part belongs to."""
+        owner, xs, ys = [], [], []
         for index, feature in enumerate(batch):
             geometry = feature.geometry()
             if geometry.isNull() or geometry.isEmpty():
                 continue
             point = geometry.constGet()
             if QgsWkbTypes.isMultiType(point.wkbType()):
-                if point.numGeometries() != 1:
-                    continue  # several points: which one to join is not defined, as for null
-                point = point.geometryN(0)
-            xs[index], ys[index] = point.x(), point.y()
+                for n in range(point.numGeometries()):
+                    part = point.geometryN(n)
+                    if not part.isEmpty():
+                        owner.append(index)
+                        xs.append(part.x())
+                        ys.append(part.y())
+            else:
+                owner.append(index)
+                xs.append(point.x())
+                ys.append(point.y())
+        xs, ys = np.asarray(xs, dtype=np.float64), np.asarray(ys, dtype=np.float64)
         lon, lat = transform_arrays(xs, ys, self.to_wgs84)
-        return xs, ys, lon, lat
+        return _Parts(np.asarray(owner, dtype=np.int64), xs, ys, lon, lat)
 
-    def search(self, lon, lat) -> tuple:
-        """The matches of the points and their stored rows (Redis I/O and numpy only)."""
-        matches = self.searcher.search(lon, lat)
+    def search(self, parts: "_Parts") -> tuple:
+        """The matches of the features and their stored rows (Redis I/O and numpy only)."""
+        matches = self.searcher.search(parts.lon, parts.lat)
+        matches = _by_feature(matches, parts.owner, self.searcher.count)
         rows = None
         if self.stored is not None and matches.members:
             stored_rows = self.searcher.geo_set.stored_rows(matches.members)
             rows = geoset.decode_rows(self.stored, stored_rows)
         return matches, rows
 
-    def build(self, batch: list, xs, ys, matches, rows) -> list:
-        """The output features of ``batch``: one per neighbour, or one with nulls."""
+    def build(self, batch: list, parts: "_Parts", matches, rows) -> tuple:
+        """The output features of ``batch`` (one per neighbour, or one with nulls) and the
+        unjoinable input features."""
         near_x, near_y = transform_arrays(matches.lon, matches.lat, self.from_wgs84)
-        owners = matches.owner.tolist()
+        # matches.owner is a part here: its feature, and the part's own position
+        owners = parts.owner[matches.owner].tolist()
+        feature_x = parts.x[matches.owner].tolist()
+        feature_y = parts.y[matches.owner].tolist()
         ranks = matches.rank.tolist()
         distance = (matches.distance_m / self.scale).tolist()
         near_x, near_y = near_x.tolist(), near_y.tolist()
-        feature_x, feature_y = xs.tolist(), ys.tolist()
         names = [m.decode("utf-8", "replace") for m in matches.members]
         width = len(self.stored) if self.stored is not None else 0
-        out = []
+        out, unjoined = [], []
         at = 0
         for index, feature in enumerate(batch):
             attributes = feature.attributes()
             first = at
             while at < len(owners) and owners[at] == index:
                 values = [names[at], *(rows[at][:width] if rows is not None else [])]
-                values += [ranks[at], distance[at], feature_x[index], feature_y[index]]
+                values += [ranks[at], distance[at], feature_x[at], feature_y[at]]
                 values += [near_x[at], near_y[at]]
                 # the input feature itself carries its first match (the sink regenerates ids)
                 output = feature if at == first else QgsFeature(feature)
@@ -347,7 +402,56 @@ class _Joiner:
                 self.joined += 1
                 continue
             self.unjoinable += 1
+            if self.keep_unjoined:
+                unjoined.append(QgsFeature(feature))
             if not self.discard:
                 feature.setAttributes(attributes + self.nulls)
                 out.append(feature)
-        return out
+        return out, unjoined
+
+
+@dataclass
+class _Parts:
+    """Points of a batch: the feature of each (its index in the batch), x/y in the input
+    CRS, lon/lat in WGS 84 (NaN where the transformation failed)."""
+
+    owner: np.ndarray
+    x: np.ndarray
+    y: np.ndarray
+    lon: np.ndarray
+    lat: np.ndarray
+
+
+def _by_feature(matches, part_owner: np.ndarray, count: int):
+    """The parts' matches as each feature's: a member matched by several parts of one
+    multipoint keeps its nearest part, and each feature its ``count`` nearest (ranked again).
+
+    The ``count`` nearest members of a multipoint are among the union of its parts' ``count``
+    nearest: a member missing from the list of the part nearest to it has ``count`` others
+    nearer that part, hence nearer the multipoint.
+    """
+    features = part_owner[matches.owner]
+    if len(features) == 0 or np.all(np.diff(part_owner) > 0):
+        return matches  # one part per feature: the parts' matches are the features'
+    order = np.lexsort((matches.distance_m, features))
+    keep, ranks = [], []
+    seen, current, rank = set(), -1, 0
+    members = matches.members
+    for i, feature in zip(order.tolist(), features[order].tolist()):
+        if feature != current:
+            seen, current, rank = set(), feature, 0
+        if rank >= count or members[i] in seen:
+            continue
+        seen.add(members[i])
+        rank += 1
+        keep.append(i)
+        ranks.append(rank)
+    index = np.asarray(keep, dtype=np.int64)
+    return Matches(
+        matches.owner[index],
+        np.asarray(ranks, dtype=np.int64),
+        [members[i] for i in keep],
+        matches.distance_m[index],
+        matches.lon[index],
+        matches.lat[index],
+    )

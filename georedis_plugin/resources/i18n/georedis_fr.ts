@@ -304,7 +304,7 @@
       <translation>sans raison donnée</translation>
     </message>
     <message>
-      <location filename="../../../georedis_plugin/core/geoset/keys.py" line="39" />
+      <location filename="../../../georedis_plugin/core/geoset/keys.py" line="41" />
       <source>A geo set needs a name. Type a key name and try again.</source>
       <translation>Un ensemble géo a besoin d'un nom. Saisissez un nom de clé et réessayez.</translation>
     </message>
@@ -314,12 +314,12 @@
       <translation>Le chargement de '{name}' a été annulé.</translation>
     </message>
     <message>
-      <location filename="../../../georedis_plugin/core/geoset/loading.py" line="198" />
+      <location filename="../../../georedis_plugin/core/geoset/loading.py" line="205" />
       <source>The server dropped part of the geo set '{name}' while it was loading: it held {held} of {count} points ({rows} attribute rows). Its maxmemory-policy evicts keys to make room. Nothing was changed. Keep geo sets on a server without eviction (maxmemory-policy noeviction) or raise its maxmemory, then load again.</source>
       <translation>Le serveur a supprimé une partie de l'ensemble géo '{name}' pendant son chargement : il en détenait {held} points sur {count} ({rows} lignes d'attributs). Sa maxmemory-policy évince des clés pour faire de la place. Rien n'a été modifié. Gardez les ensembles géo sur un serveur sans éviction (maxmemory-policy noeviction) ou augmentez son maxmemory, puis rechargez.</translation>
     </message>
     <message>
-      <location filename="../../../georedis_plugin/core/geoset/loading.py" line="224" />
+      <location filename="../../../georedis_plugin/core/geoset/loading.py" line="231" />
       <source>Could not delete the temporary keys {key}*: {error}</source>
       <translation>Impossible de supprimer les clés temporaires {key}* : {error}</translation>
     </message>
@@ -339,27 +339,27 @@
       <translation>La couche n'a pas de champ '{field}'. Choisissez l'un de ses champs comme identifiant.</translation>
     </message>
     <message>
-      <location filename="../../../georedis_plugin/core/geoset/search.py" line="96" />
+      <location filename="../../../georedis_plugin/core/geoset/search.py" line="97" />
       <source>'{member}' is not a member of the geo set '{name}'. Check the member name (the id field's value, or the feature id).</source>
       <translation>'{member}' n'est pas un membre de l'ensemble géo '{name}'. Vérifiez le nom du membre (la valeur du champ identifiant, ou l'identifiant de l'entité).</translation>
     </message>
     <message>
-      <location filename="../../../georedis_plugin/core/geoset/search.py" line="249" />
+      <location filename="../../../georedis_plugin/core/geoset/search.py" line="275" />
       <source>The attributes of the geo set '{name}' are gone from the server (key {key} is missing: deleted, or evicted by a maxmemory-policy), though the set was loaded with them. Load the layer into the set again; keep geo sets on a server without eviction (maxmemory-policy noeviction).</source>
       <translation>Les attributs de l'ensemble géo '{name}' ont disparu du serveur (la clé {key} manque : supprimée, ou évincée par une maxmemory-policy), alors que l'ensemble a été chargé avec eux. Chargez de nouveau la couche dans l'ensemble ; gardez les ensembles géo sur un serveur sans éviction (maxmemory-policy noeviction).</translation>
     </message>
     <message>
-      <location filename="../../../georedis_plugin/core/geoset/search.py" line="269" />
+      <location filename="../../../georedis_plugin/core/geoset/search.py" line="295" />
       <source>Redis cannot search around longitude {lon}, latitude {lat}: it covers latitudes up to ±85.05112878° and longitudes up to ±180°. Choose a centre within that range.</source>
       <translation>Redis ne peut pas chercher autour de la longitude {lon}, latitude {lat} : il couvre les latitudes jusqu'à ±85,05112878° et les longitudes jusqu'à ±180°. Choisissez un centre dans ces limites.</translation>
     </message>
     <message>
-      <location filename="../../../georedis_plugin/core/geoset/search.py" line="275" />
+      <location filename="../../../georedis_plugin/core/geoset/search.py" line="301" />
       <source>Redis refused the search of '{name}': {error}</source>
       <translation>Redis a refusé la recherche dans '{name}' : {error}</translation>
     </message>
     <message>
-      <location filename="../../../georedis_plugin/core/geoset/search.py" line="326" />
+      <location filename="../../../georedis_plugin/core/geoset/search.py" line="352" />
       <source>The geo set '{name}' was replaced {count} times while it was being searched. Search again once the loads into it have finished.</source>
       <translation>L'ensemble géo '{name}' a été remplacé {count} fois pendant sa recherche. Relancez la recherche une fois ses chargements terminés.</translation>
     </message>
@@ -384,47 +384,47 @@
       <translation>{count} plus proches de {center}</translation>
     </message>
     <message>
-      <location filename="../../../georedis_plugin/core/geoset/shapes.py" line="232" />
+      <location filename="../../../georedis_plugin/core/geoset/shapes.py" line="233" />
       <source>width</source>
       <translation>largeur</translation>
     </message>
     <message>
-      <location filename="../../../georedis_plugin/core/geoset/shapes.py" line="233" />
+      <location filename="../../../georedis_plugin/core/geoset/shapes.py" line="234" />
       <source>height</source>
       <translation>hauteur</translation>
     </message>
     <message>
-      <location filename="../../../georedis_plugin/core/geoset/shapes.py" line="257" />
+      <location filename="../../../georedis_plugin/core/geoset/shapes.py" line="258" />
       <source>{width:g}x{height:g} {unit} box at {center}</source>
       <translation>rectangle de {width:g}x{height:g} {unit} en {center}</translation>
     </message>
     <message>
-      <location filename="../../../georedis_plugin/core/geoset/shapes.py" line="293" />
+      <location filename="../../../georedis_plugin/core/geoset/shapes.py" line="294" />
       <source>The polygon is empty. Select or draw a polygon.</source>
       <translation>Le polygone est vide. Sélectionnez ou dessinez un polygone.</translation>
     </message>
     <message>
-      <location filename="../../../georedis_plugin/core/geoset/shapes.py" line="295" />
+      <location filename="../../../georedis_plugin/core/geoset/shapes.py" line="296" />
       <source>Polygon search needs a polygon geometry.</source>
       <translation>La recherche par polygone demande une géométrie polygonale.</translation>
     </message>
     <message>
-      <location filename="../../../georedis_plugin/core/geoset/shapes.py" line="337" />
+      <location filename="../../../georedis_plugin/core/geoset/shapes.py" line="338" />
       <source>within polygon</source>
       <translation>dans le polygone</translation>
     </message>
     <message>
-      <location filename="../../../georedis_plugin/core/geoset/shapes.py" line="351" />
+      <location filename="../../../georedis_plugin/core/geoset/shapes.py" line="352" />
       <source>The point cannot be expressed in WGS 84 ({error}). Pick a point on the map.</source>
       <translation>Le point ne peut pas être exprimé en WGS 84 ({error}). Choisissez un point sur la carte.</translation>
     </message>
     <message>
-      <location filename="../../../georedis_plugin/core/geoset/shapes.py" line="376" />
+      <location filename="../../../georedis_plugin/core/geoset/shapes.py" line="377" />
       <source>A polygon cannot be expressed in WGS 84 ({error}). Use polygons within the valid area of their layer's CRS.</source>
       <translation>Un polygone ne peut pas être exprimé en WGS 84 ({error}). Utilisez des polygones situés dans l'emprise valide du SCR de leur couche.</translation>
     </message>
     <message>
-      <location filename="../../../georedis_plugin/core/geoset/shapes.py" line="383" />
+      <location filename="../../../georedis_plugin/core/geoset/shapes.py" line="384" />
       <source>There is no polygon to search in (no feature with a geometry). Select or draw one.</source>
       <translation>Il n'y a aucun polygone où chercher (aucune entité n'a de géométrie). Sélectionnez ou dessinez-en un.</translation>
     </message>
@@ -1600,97 +1600,107 @@ Les sorties CACHE_HITS et CACHE_MISSES comptent les géométries relues et calcu
       <translation>Calcul de {n} intersections…</translation>
     </message>
     <message>
-      <location filename="../../../georedis_plugin/processing/algorithms/join_by_nearest.py" line="65" />
+      <location filename="../../../georedis_plugin/processing/algorithms/join_by_nearest.py" line="70" />
       <source>Join attributes by nearest geo-set members</source>
       <translation>Joindre les attributs des membres les plus proches d'un ensemble géo</translation>
     </message>
     <message>
-      <location filename="../../../georedis_plugin/processing/algorithms/join_by_nearest.py" line="75" />
+      <location filename="../../../georedis_plugin/processing/algorithms/join_by_nearest.py" line="80" />
       <source>Joins each point of the input layer to its nearest members of a geo set, as 'Join attributes by nearest' does with a second layer: the output has the input fields, the member name and the attributes stored with the set (under the prefix), then n (1 for the nearest), distance, feature_x, feature_y, nearest_x and nearest_y (in the input layer's CRS), one feature per neighbour. Distances are geodesic on the WGS 84 ellipsoid, as QGIS measures them (or Redis's, on its sphere, with 'Distances: Sphere'); the geo set is already indexed, so nothing is indexed on each run.</source>
       <translation>Joint chaque point de la couche en entrée à ses membres les plus proches d'un ensemble géo, comme « Joindre les attributs par le plus proche » le fait avec une seconde couche : la sortie a les champs en entrée, le nom du membre et les attributs stockés avec l'ensemble (sous le préfixe), puis n (1 pour le plus proche), distance, feature_x, feature_y, nearest_x et nearest_y (dans le SCR de la couche en entrée), une entité par voisin. Les distances sont géodésiques sur l'ellipsoïde WGS 84, comme QGIS les mesure (ou celles de Redis, sur sa sphère, avec « Distances : Sphère ») ; l'ensemble géo est déjà indexé, rien n'est donc indexé à chaque exécution.</translation>
     </message>
     <message>
-      <location filename="../../../georedis_plugin/processing/algorithms/join_by_nearest.py" line="87" />
+      <location filename="../../../georedis_plugin/processing/algorithms/join_by_nearest.py" line="92" />
       <source>Input point layer</source>
       <translation>Couche de points en entrée</translation>
     </message>
     <message>
-      <location filename="../../../georedis_plugin/processing/algorithms/join_by_nearest.py" line="89" />
+      <location filename="../../../georedis_plugin/processing/algorithms/join_by_nearest.py" line="94" />
       <source>The points to join, in any CRS.</source>
       <translation>Les points à joindre, dans n'importe quel SCR.</translation>
     </message>
     <message>
-      <location filename="../../../georedis_plugin/processing/algorithms/join_by_nearest.py" line="95" />
+      <location filename="../../../georedis_plugin/processing/algorithms/join_by_nearest.py" line="100" />
       <source>Maximum nearest neighbors</source>
       <translation>Nombre maximum de voisins les plus proches</translation>
     </message>
     <message>
-      <location filename="../../../georedis_plugin/processing/algorithms/join_by_nearest.py" line="97" />
+      <location filename="../../../georedis_plugin/processing/algorithms/join_by_nearest.py" line="102" />
       <source>How many nearest members to join to each point.</source>
       <translation>Combien de membres les plus proches joindre à chaque point.</translation>
     </message>
     <message>
-      <location filename="../../../georedis_plugin/processing/algorithms/join_by_nearest.py" line="101" />
+      <location filename="../../../georedis_plugin/processing/algorithms/join_by_nearest.py" line="106" />
       <source>Maximum distance (0 = no limit)</source>
       <translation>Distance maximale (0 = sans limite)</translation>
     </message>
     <message>
-      <location filename="../../../georedis_plugin/processing/algorithms/join_by_nearest.py" line="106" />
+      <location filename="../../../georedis_plugin/processing/algorithms/join_by_nearest.py" line="111" />
       <source>Join only members within this distance, in the unit below.</source>
       <translation>Ne joindre que les membres situés à moins de cette distance, dans l'unité ci-dessous.</translation>
     </message>
     <message>
-      <location filename="../../../georedis_plugin/processing/algorithms/join_by_nearest.py" line="111" />
+      <location filename="../../../georedis_plugin/processing/algorithms/join_by_nearest.py" line="116" />
       <source>Unit of the maximum distance and of the 'distance' field.</source>
       <translation>Unité de la distance maximale et du champ « distance ».</translation>
     </message>
     <message>
-      <location filename="../../../georedis_plugin/processing/algorithms/join_by_nearest.py" line="114" />
+      <location filename="../../../georedis_plugin/processing/algorithms/join_by_nearest.py" line="119" />
       <source>Joined field prefix</source>
       <translation>Préfixe des champs joints</translation>
     </message>
     <message>
-      <location filename="../../../georedis_plugin/processing/algorithms/join_by_nearest.py" line="117" />
+      <location filename="../../../georedis_plugin/processing/algorithms/join_by_nearest.py" line="122" />
       <source>Put before the names of the joined fields (member and stored attributes).</source>
       <translation>Placé devant le nom des champs joints (membre et attributs stockés).</translation>
     </message>
     <message>
-      <location filename="../../../georedis_plugin/processing/algorithms/join_by_nearest.py" line="121" />
+      <location filename="../../../georedis_plugin/processing/algorithms/join_by_nearest.py" line="126" />
       <source>Discard records which could not be joined</source>
       <translation>Supprimer les enregistrements qui n'ont pas pu être joints</translation>
     </message>
     <message>
-      <location filename="../../../georedis_plugin/processing/algorithms/join_by_nearest.py" line="123" />
+      <location filename="../../../georedis_plugin/processing/algorithms/join_by_nearest.py" line="128" />
       <source>Leave out the points with no member within the maximum distance.</source>
       <translation>Écarte les points sans aucun membre dans la distance maximale.</translation>
     </message>
     <message>
-      <location filename="../../../georedis_plugin/processing/algorithms/join_by_nearest.py" line="143" />
+      <location filename="../../../georedis_plugin/processing/algorithms/join_by_nearest.py" line="149" />
       <source>Joined layer</source>
       <translation>Couche jointe</translation>
     </message>
     <message>
-      <location filename="../../../georedis_plugin/processing/algorithms/join_by_nearest.py" line="144" />
+      <location filename="../../../georedis_plugin/processing/algorithms/join_by_nearest.py" line="151" />
       <source>The input points with their nearest members' fields.</source>
       <translation>Les points en entrée avec les champs de leurs membres les plus proches.</translation>
     </message>
     <message>
-      <location filename="../../../georedis_plugin/processing/algorithms/join_by_nearest.py" line="148" />
+      <location filename="../../../georedis_plugin/processing/algorithms/join_by_nearest.py" line="155" />
+      <source>Unjoinable features from first layer</source>
+      <translation>Entités non joignables de la première couche</translation>
+    </message>
+    <message>
+      <location filename="../../../georedis_plugin/processing/algorithms/join_by_nearest.py" line="161" />
+      <source>The input features that could not be joined (no geometry, or no member within the maximum distance), as they are.</source>
+      <translation>Les entités en entrée qui n'ont pu être jointes (sans géométrie, ou sans membre dans la distance maximale), telles quelles.</translation>
+    </message>
+    <message>
+      <location filename="../../../georedis_plugin/processing/algorithms/join_by_nearest.py" line="168" />
       <source>Number of joined features from input table</source>
       <translation>Nombre d'entités jointes de la table en entrée</translation>
     </message>
     <message>
-      <location filename="../../../georedis_plugin/processing/algorithms/join_by_nearest.py" line="153" />
+      <location filename="../../../georedis_plugin/processing/algorithms/join_by_nearest.py" line="173" />
       <source>Number of unjoinable features from input table</source>
       <translation>Nombre d'entités non jointes de la table en entrée</translation>
     </message>
     <message>
-      <location filename="../../../georedis_plugin/processing/algorithms/join_by_nearest.py" line="164" />
+      <location filename="../../../georedis_plugin/processing/algorithms/join_by_nearest.py" line="184" />
       <source>'{name}' is not a point layer: a geo set is joined to points. Make points of it first (e.g. with 'Centroids' or 'Point on surface') and join those.</source>
       <translation>« {name} » n'est pas une couche de points : un ensemble géo se joint à des points. Faites-en d'abord des points (par exemple avec « Centroïdes » ou « Point sur la surface ») et joignez ceux-ci.</translation>
     </message>
     <message>
-      <location filename="../../../georedis_plugin/processing/algorithms/join_by_nearest.py" line="251" />
+      <location filename="../../../georedis_plugin/processing/algorithms/join_by_nearest.py" line="292" />
       <source>{joined} points joined, {unjoinable} could not be joined ({trips} rounds of pipelined searches).</source>
       <translation>{joined} points joints, {unjoinable} n'ont pas pu être joints ({trips} séries de recherches en pipeline).</translation>
     </message>
