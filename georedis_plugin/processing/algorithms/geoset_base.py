@@ -1,4 +1,5 @@
-"""Shared base of the geo-set search algorithms: set name, unit, count, distances, hit sink.
+"""Shared bases of the geo-set algorithms: ``GeoSetAlgorithm`` (group, set name, distances)
+for all of them, ``GeoSetSearchAlgorithm`` (unit, count, hit sink) for the searches.
 
 A search algorithm adds its shape's parameters and turns them into a shape of
 ``core.geoset.shapes``; the base runs it and writes the hits straight into the sink.
@@ -34,15 +35,11 @@ UNIT_LABELS = (
 )
 
 
-class GeoSetSearchAlgorithm(GeoRedisAlgorithm):
-    """Subclasses add their shape parameters and implement ``shape``."""
+class GeoSetAlgorithm(GeoRedisAlgorithm):
+    """What every geo-set algorithm shares: its group, the set name and distances parameters."""
 
     KEY = "KEY"
-    UNIT = "UNIT"
-    COUNT = "COUNT"
     DISTANCES = "DISTANCES"
-    OUTPUT = "OUTPUT"
-    HITS = "HITS"
 
     def group(self) -> str:
         return self.tr(GEOSET_GROUP)
@@ -50,19 +47,12 @@ class GeoSetSearchAlgorithm(GeoRedisAlgorithm):
     def groupId(self) -> str:
         return GEOSET_GROUP_ID
 
-    def initAlgorithm(self, config=None):
+    def add_key_parameter(self) -> None:
         key = QgsProcessingParameterString(self.KEY, self.tr("Geo set name"))
         key.setHelp(self.tr("Name of a geo set loaded with 'Load points into a geo set'."))
-        self.addParameter(key)  # noqa: QGS202 fails only on a duplicate name
-        self.init_shape_parameters()
-        unit = QgsProcessingParameterEnum(
-            self.UNIT, self.tr("Distance unit"), [self.tr(u) for u in UNIT_LABELS], False, 0
-        )
-        unit.setHelp(
-            self.tr("Unit of the distances given above and of the 'distance' field of the hits.")
-        )
-        self.addParameter(unit)  # noqa: QGS202 fails only on a duplicate name
-        self.init_count_parameter()
+        self.add_parameter(key)
+
+    def add_distances_parameter(self) -> None:
         distances = QgsProcessingParameterEnum(
             self.DISTANCES,
             self.tr("Distances"),
@@ -80,7 +70,29 @@ class GeoSetSearchAlgorithm(GeoRedisAlgorithm):
                 "radius 6372797.56 m (they differ by up to 0.5%)."
             )
         )
-        self.addParameter(distances)  # noqa: QGS202 fails only on a duplicate name
+        self.add_parameter(distances)
+
+
+class GeoSetSearchAlgorithm(GeoSetAlgorithm):
+    """Subclasses add their shape parameters and implement ``shape``."""
+
+    UNIT = "UNIT"
+    COUNT = "COUNT"
+    OUTPUT = "OUTPUT"
+    HITS = "HITS"
+
+    def initAlgorithm(self, config=None):
+        self.add_key_parameter()
+        self.init_shape_parameters()
+        unit = QgsProcessingParameterEnum(
+            self.UNIT, self.tr("Distance unit"), [self.tr(u) for u in UNIT_LABELS], False, 0
+        )
+        unit.setHelp(
+            self.tr("Unit of the distances given above and of the 'distance' field of the hits.")
+        )
+        self.addParameter(unit)  # noqa: QGS202 fails only on a duplicate name
+        self.init_count_parameter()
+        self.add_distances_parameter()
         sink = QgsProcessingParameterFeatureSink(self.OUTPUT, self.tr("Hits"))
         sink.setHelp(
             self.tr(

@@ -43,21 +43,18 @@ from ...core.compat import FieldType, finalize_sink
 from ...core.errors import REDIS_ERRORS, GeoRedisError, explain_error
 from ...core.geoset.many import BATCH, Matches, NearestMany
 from ...core.geoset.reading import transform_arrays
-from .base import GeoRedisAlgorithm
-from .geoset_base import GEOSET_GROUP, GEOSET_GROUP_ID, UNIT_LABELS
+from .geoset_base import UNIT_LABELS, GeoSetAlgorithm
 
 RESULT_FIELDS = ("n", "distance", "feature_x", "feature_y", "nearest_x", "nearest_y")
 
 
-class JoinByNearestAlgorithm(GeoRedisAlgorithm):
+class JoinByNearestAlgorithm(GeoSetAlgorithm):
     INPUT = "INPUT"
-    KEY = "KEY"
     NEIGHBORS = "NEIGHBORS"
     MAX_DISTANCE = "MAX_DISTANCE"
     UNIT = "UNIT"
     PREFIX = "PREFIX"
     DISCARD_NONMATCHING = "DISCARD_NONMATCHING"
-    DISTANCES = "DISTANCES"
     OUTPUT = "OUTPUT"
     NON_MATCHING = "NON_MATCHING"
     JOINED_COUNT = "JOINED_COUNT"
@@ -68,12 +65,6 @@ class JoinByNearestAlgorithm(GeoRedisAlgorithm):
 
     def displayName(self) -> str:
         return self.tr("Join attributes by nearest geo-set members")
-
-    def group(self) -> str:
-        return self.tr(GEOSET_GROUP)
-
-    def groupId(self) -> str:
-        return GEOSET_GROUP_ID
 
     def shortHelpString(self) -> str:
         return self.tr(
@@ -93,9 +84,7 @@ class JoinByNearestAlgorithm(GeoRedisAlgorithm):
         )
         source.setHelp(self.tr("The points to join, in any CRS."))
         self.add_parameter(source)
-        key = QgsProcessingParameterString(self.KEY, self.tr("Geo set name"))
-        key.setHelp(self.tr("Name of a geo set loaded with 'Load points into a geo set'."))
-        self.add_parameter(key)
+        self.add_key_parameter()
         neighbors = QgsProcessingParameterNumber(
             self.NEIGHBORS, self.tr("Maximum nearest neighbors"), minValue=1, defaultValue=1
         )
@@ -127,24 +116,7 @@ class JoinByNearestAlgorithm(GeoRedisAlgorithm):
         )
         discard.setHelp(self.tr("Leave out the points with no member within the maximum distance."))
         self.add_parameter(discard)
-        distances = QgsProcessingParameterEnum(
-            self.DISTANCES,
-            self.tr("Distances"),
-            [
-                self.tr("Ellipsoid (WGS 84, as QGIS measures)"),
-                self.tr("Sphere (as Redis measures)"),
-            ],
-            False,
-            0,
-        )
-        distances.setHelp(
-            self.tr(
-                "Ellipsoid: hits and distances measured on the WGS 84 ellipsoid, as QGIS's "
-                "measure tool and $length do. Sphere: Redis's own figures, on its sphere of "
-                "radius 6372797.56 m (they differ by up to 0.5%)."
-            )
-        )
-        self.add_parameter(distances)
+        self.add_distances_parameter()
         sink = QgsProcessingParameterFeatureSink(
             self.OUTPUT, self.tr("Joined layer"), optional=True, createByDefault=True
         )

@@ -15,13 +15,11 @@ from qgis.core import (
 from ...core import geoset
 from ...core.clients import get_client
 from ...core.errors import REDIS_ERRORS, GeoRedisError, explain_error
-from .base import GeoRedisAlgorithm
-from .geoset_base import GEOSET_GROUP, GEOSET_GROUP_ID
+from .geoset_base import GeoSetAlgorithm
 
 
-class LoadGeoSetAlgorithm(GeoRedisAlgorithm):
+class LoadGeoSetAlgorithm(GeoSetAlgorithm):
     INPUT = "INPUT"
-    KEY = "KEY"
     ID_FIELD = "ID_FIELD"
     STORE_ATTRIBUTES = "STORE_ATTRIBUTES"
     LOADED = "LOADED"
@@ -33,12 +31,6 @@ class LoadGeoSetAlgorithm(GeoRedisAlgorithm):
 
     def displayName(self) -> str:
         return self.tr("Load points into a geo set")
-
-    def group(self) -> str:
-        return self.tr(GEOSET_GROUP)
-
-    def groupId(self) -> str:
-        return GEOSET_GROUP_ID
 
     def shortHelpString(self) -> str:
         return self.tr(

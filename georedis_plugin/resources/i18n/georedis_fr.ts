@@ -1500,82 +1500,82 @@ Les sorties CACHE_HITS et CACHE_MISSES comptent les géométries relues et calcu
       <translation>Conserve les parties des entités de la couche source qui se trouvent en dehors des entités de la couche de superposition, en donnant exactement le résultat de l'algorithme Différence natif de QGIS : les attributs ne sont pas modifiés, et la couche de superposition est reprojetée dans le SCR de la couche source.</translation>
     </message>
     <message>
-      <location filename="../../../georedis_plugin/processing/algorithms/geoset_base.py" line="27" />
+      <location filename="../../../georedis_plugin/processing/algorithms/geoset_base.py" line="28" />
       <source>Geo sets</source>
       <translation>Ensembles géo</translation>
     </message>
     <message>
-      <location filename="../../../georedis_plugin/processing/algorithms/geoset_base.py" line="30" />
+      <location filename="../../../georedis_plugin/processing/algorithms/geoset_base.py" line="31" />
       <source>meters</source>
       <translation>mètres</translation>
     </message>
     <message>
-      <location filename="../../../georedis_plugin/processing/algorithms/geoset_base.py" line="31" />
+      <location filename="../../../georedis_plugin/processing/algorithms/geoset_base.py" line="32" />
       <source>kilometers</source>
       <translation>kilomètres</translation>
     </message>
     <message>
-      <location filename="../../../georedis_plugin/processing/algorithms/geoset_base.py" line="32" />
+      <location filename="../../../georedis_plugin/processing/algorithms/geoset_base.py" line="33" />
       <source>miles</source>
       <translation>miles</translation>
     </message>
     <message>
-      <location filename="../../../georedis_plugin/processing/algorithms/geoset_base.py" line="33" />
+      <location filename="../../../georedis_plugin/processing/algorithms/geoset_base.py" line="34" />
       <source>feet</source>
       <translation>pieds</translation>
     </message>
     <message>
-      <location filename="../../../georedis_plugin/processing/algorithms/geoset_base.py" line="54" />
+      <location filename="../../../georedis_plugin/processing/algorithms/geoset_base.py" line="51" />
       <source>Geo set name</source>
       <translation>Nom de l'ensemble géo</translation>
     </message>
     <message>
-      <location filename="../../../georedis_plugin/processing/algorithms/geoset_base.py" line="55" />
+      <location filename="../../../georedis_plugin/processing/algorithms/geoset_base.py" line="52" />
       <source>Name of a geo set loaded with 'Load points into a geo set'.</source>
       <translation>Nom d'un ensemble géo chargé avec « Charger des points dans un ensemble géo ».</translation>
     </message>
     <message>
-      <location filename="../../../georedis_plugin/processing/algorithms/geoset_base.py" line="59" />
-      <source>Distance unit</source>
-      <translation>Unité de distance</translation>
-    </message>
-    <message>
-      <location filename="../../../georedis_plugin/processing/algorithms/geoset_base.py" line="62" />
-      <source>Unit of the distances given above and of the 'distance' field of the hits.</source>
-      <translation>Unité des distances ci-dessus et du champ « distance » des résultats.</translation>
-    </message>
-    <message>
-      <location filename="../../../georedis_plugin/processing/algorithms/geoset_base.py" line="78" />
+      <location filename="../../../georedis_plugin/processing/algorithms/geoset_base.py" line="68" />
       <source>Ellipsoid: hits and distances measured on the WGS 84 ellipsoid, as QGIS's measure tool and $length do. Sphere: Redis's own figures, on its sphere of radius 6372797.56 m (they differ by up to 0.5%).</source>
       <translation>Ellipsoïde : résultats et distances mesurés sur l'ellipsoïde WGS 84, comme le font l'outil de mesure de QGIS et $length. Sphère : les valeurs de Redis lui-même, sur sa sphère de rayon 6372797,56 m (elles diffèrent jusqu'à 0,5 %).</translation>
     </message>
     <message>
-      <location filename="../../../georedis_plugin/processing/algorithms/geoset_base.py" line="84" />
+      <location filename="../../../georedis_plugin/processing/algorithms/geoset_base.py" line="88" />
+      <source>Distance unit</source>
+      <translation>Unité de distance</translation>
+    </message>
+    <message>
+      <location filename="../../../georedis_plugin/processing/algorithms/geoset_base.py" line="91" />
+      <source>Unit of the distances given above and of the 'distance' field of the hits.</source>
+      <translation>Unité des distances ci-dessus et du champ « distance » des résultats.</translation>
+    </message>
+    <message>
+      <location filename="../../../georedis_plugin/processing/algorithms/geoset_base.py" line="96" />
       <source>Hits</source>
       <translation>Résultats</translation>
     </message>
     <message>
-      <location filename="../../../georedis_plugin/processing/algorithms/geoset_base.py" line="87" />
+      <location filename="../../../georedis_plugin/processing/algorithms/geoset_base.py" line="99" />
       <source>Points in WGS 84, nearest first, with 'member', 'distance' (in the chosen unit) and the attributes stored with the set.</source>
       <translation>Points en WGS 84, du plus proche au plus lointain, avec « member », « distance » (dans l'unité choisie) et les attributs stockés avec l'ensemble.</translation>
     </message>
     <message>
-      <location filename="../../../georedis_plugin/processing/algorithms/geoset_base.py" line="92" />
+      <location filename="../../../georedis_plugin/processing/algorithms/geoset_base.py" line="104" />
       <source>Number of hits</source>
       <translation>Nombre de résultats</translation>
     </message>
     <message>
-      <location filename="../../../georedis_plugin/processing/algorithms/geoset_base.py" line="100" />
+      <location filename="../../../georedis_plugin/processing/algorithms/geoset_base.py" line="112" />
       <source>Maximum number of hits (0 = all)</source>
       <translation>Nombre maximal de résultats (0 = tous)</translation>
     </message>
     <message>
-      <location filename="../../../georedis_plugin/processing/algorithms/geoset_base.py" line="102" />
+      <location filename="../../../georedis_plugin/processing/algorithms/geoset_base.py" line="114" />
       <source>Keep only this many hits, nearest first. 0 keeps them all.</source>
       <translation>Ne garder que ce nombre de résultats, du plus proche au plus lointain. 0 les garde tous.</translation>
     </message>
     <message>
-      <location filename="../../../georedis_plugin/processing/algorithms/geoset_base.py" line="141" />
+      <location filename="../../../georedis_plugin/processing/algorithms/geoset_base.py" line="153" />
       <source>{hits} hits in '{name}' ({seconds:.3f} s).</source>
       <translation>{hits} résultats dans '{name}' ({seconds:.3f} s).</translation>
     </message>
@@ -1600,107 +1600,107 @@ Les sorties CACHE_HITS et CACHE_MISSES comptent les géométries relues et calcu
       <translation>Calcul de {n} intersections…</translation>
     </message>
     <message>
-      <location filename="../../../georedis_plugin/processing/algorithms/join_by_nearest.py" line="70" />
+      <location filename="../../../georedis_plugin/processing/algorithms/join_by_nearest.py" line="67" />
       <source>Join attributes by nearest geo-set members</source>
       <translation>Joindre les attributs des membres les plus proches d'un ensemble géo</translation>
     </message>
     <message>
-      <location filename="../../../georedis_plugin/processing/algorithms/join_by_nearest.py" line="80" />
+      <location filename="../../../georedis_plugin/processing/algorithms/join_by_nearest.py" line="71" />
       <source>Joins each point of the input layer to its nearest members of a geo set, as 'Join attributes by nearest' does with a second layer: the output has the input fields, the member name and the attributes stored with the set (under the prefix), then n (1 for the nearest), distance, feature_x, feature_y, nearest_x and nearest_y (in the input layer's CRS), one feature per neighbour. Distances are geodesic on the WGS 84 ellipsoid, as QGIS measures them (or Redis's, on its sphere, with 'Distances: Sphere'); the geo set is already indexed, so nothing is indexed on each run.</source>
       <translation>Joint chaque point de la couche en entrée à ses membres les plus proches d'un ensemble géo, comme « Joindre les attributs par le plus proche » le fait avec une seconde couche : la sortie a les champs en entrée, le nom du membre et les attributs stockés avec l'ensemble (sous le préfixe), puis n (1 pour le plus proche), distance, feature_x, feature_y, nearest_x et nearest_y (dans le SCR de la couche en entrée), une entité par voisin. Les distances sont géodésiques sur l'ellipsoïde WGS 84, comme QGIS les mesure (ou celles de Redis, sur sa sphère, avec « Distances : Sphère ») ; l'ensemble géo est déjà indexé, rien n'est donc indexé à chaque exécution.</translation>
     </message>
     <message>
-      <location filename="../../../georedis_plugin/processing/algorithms/join_by_nearest.py" line="92" />
+      <location filename="../../../georedis_plugin/processing/algorithms/join_by_nearest.py" line="83" />
       <source>Input point layer</source>
       <translation>Couche de points en entrée</translation>
     </message>
     <message>
-      <location filename="../../../georedis_plugin/processing/algorithms/join_by_nearest.py" line="94" />
+      <location filename="../../../georedis_plugin/processing/algorithms/join_by_nearest.py" line="85" />
       <source>The points to join, in any CRS.</source>
       <translation>Les points à joindre, dans n'importe quel SCR.</translation>
     </message>
     <message>
-      <location filename="../../../georedis_plugin/processing/algorithms/join_by_nearest.py" line="100" />
+      <location filename="../../../georedis_plugin/processing/algorithms/join_by_nearest.py" line="89" />
       <source>Maximum nearest neighbors</source>
       <translation>Nombre maximum de voisins les plus proches</translation>
     </message>
     <message>
-      <location filename="../../../georedis_plugin/processing/algorithms/join_by_nearest.py" line="102" />
+      <location filename="../../../georedis_plugin/processing/algorithms/join_by_nearest.py" line="91" />
       <source>How many nearest members to join to each point.</source>
       <translation>Combien de membres les plus proches joindre à chaque point.</translation>
     </message>
     <message>
-      <location filename="../../../georedis_plugin/processing/algorithms/join_by_nearest.py" line="106" />
+      <location filename="../../../georedis_plugin/processing/algorithms/join_by_nearest.py" line="95" />
       <source>Maximum distance (0 = no limit)</source>
       <translation>Distance maximale (0 = sans limite)</translation>
     </message>
     <message>
-      <location filename="../../../georedis_plugin/processing/algorithms/join_by_nearest.py" line="111" />
+      <location filename="../../../georedis_plugin/processing/algorithms/join_by_nearest.py" line="100" />
       <source>Join only members within this distance, in the unit below.</source>
       <translation>Ne joindre que les membres situés à moins de cette distance, dans l'unité ci-dessous.</translation>
     </message>
     <message>
-      <location filename="../../../georedis_plugin/processing/algorithms/join_by_nearest.py" line="116" />
+      <location filename="../../../georedis_plugin/processing/algorithms/join_by_nearest.py" line="105" />
       <source>Unit of the maximum distance and of the 'distance' field.</source>
       <translation>Unité de la distance maximale et du champ « distance ».</translation>
     </message>
     <message>
-      <location filename="../../../georedis_plugin/processing/algorithms/join_by_nearest.py" line="119" />
+      <location filename="../../../georedis_plugin/processing/algorithms/join_by_nearest.py" line="108" />
       <source>Joined field prefix</source>
       <translation>Préfixe des champs joints</translation>
     </message>
     <message>
-      <location filename="../../../georedis_plugin/processing/algorithms/join_by_nearest.py" line="122" />
+      <location filename="../../../georedis_plugin/processing/algorithms/join_by_nearest.py" line="111" />
       <source>Put before the names of the joined fields (member and stored attributes).</source>
       <translation>Placé devant le nom des champs joints (membre et attributs stockés).</translation>
     </message>
     <message>
-      <location filename="../../../georedis_plugin/processing/algorithms/join_by_nearest.py" line="126" />
+      <location filename="../../../georedis_plugin/processing/algorithms/join_by_nearest.py" line="115" />
       <source>Discard records which could not be joined</source>
       <translation>Supprimer les enregistrements qui n'ont pas pu être joints</translation>
     </message>
     <message>
-      <location filename="../../../georedis_plugin/processing/algorithms/join_by_nearest.py" line="128" />
+      <location filename="../../../georedis_plugin/processing/algorithms/join_by_nearest.py" line="117" />
       <source>Leave out the points with no member within the maximum distance.</source>
       <translation>Écarte les points sans aucun membre dans la distance maximale.</translation>
     </message>
     <message>
-      <location filename="../../../georedis_plugin/processing/algorithms/join_by_nearest.py" line="149" />
+      <location filename="../../../georedis_plugin/processing/algorithms/join_by_nearest.py" line="121" />
       <source>Joined layer</source>
       <translation>Couche jointe</translation>
     </message>
     <message>
-      <location filename="../../../georedis_plugin/processing/algorithms/join_by_nearest.py" line="151" />
+      <location filename="../../../georedis_plugin/processing/algorithms/join_by_nearest.py" line="123" />
       <source>The input points with their nearest members' fields.</source>
       <translation>Les points en entrée avec les champs de leurs membres les plus proches.</translation>
     </message>
     <message>
-      <location filename="../../../georedis_plugin/processing/algorithms/join_by_nearest.py" line="155" />
+      <location filename="../../../georedis_plugin/processing/algorithms/join_by_nearest.py" line="127" />
       <source>Unjoinable features from first layer</source>
       <translation>Entités non joignables de la première couche</translation>
     </message>
     <message>
-      <location filename="../../../georedis_plugin/processing/algorithms/join_by_nearest.py" line="161" />
+      <location filename="../../../georedis_plugin/processing/algorithms/join_by_nearest.py" line="133" />
       <source>The input features that could not be joined (no geometry, or no member within the maximum distance), as they are.</source>
       <translation>Les entités en entrée qui n'ont pu être jointes (sans géométrie, ou sans membre dans la distance maximale), telles quelles.</translation>
     </message>
     <message>
-      <location filename="../../../georedis_plugin/processing/algorithms/join_by_nearest.py" line="168" />
+      <location filename="../../../georedis_plugin/processing/algorithms/join_by_nearest.py" line="140" />
       <source>Number of joined features from input table</source>
       <translation>Nombre d'entités jointes de la table en entrée</translation>
     </message>
     <message>
-      <location filename="../../../georedis_plugin/processing/algorithms/join_by_nearest.py" line="173" />
+      <location filename="../../../georedis_plugin/processing/algorithms/join_by_nearest.py" line="145" />
       <source>Number of unjoinable features from input table</source>
       <translation>Nombre d'entités non jointes de la table en entrée</translation>
     </message>
     <message>
-      <location filename="../../../georedis_plugin/processing/algorithms/join_by_nearest.py" line="184" />
+      <location filename="../../../georedis_plugin/processing/algorithms/join_by_nearest.py" line="156" />
       <source>'{name}' is not a point layer: a geo set is joined to points. Make points of it first (e.g. with 'Centroids' or 'Point on surface') and join those.</source>
       <translation>« {name} » n'est pas une couche de points : un ensemble géo se joint à des points. Faites-en d'abord des points (par exemple avec « Centroïdes » ou « Point sur la surface ») et joignez ceux-ci.</translation>
     </message>
     <message>
-      <location filename="../../../georedis_plugin/processing/algorithms/join_by_nearest.py" line="292" />
+      <location filename="../../../georedis_plugin/processing/algorithms/join_by_nearest.py" line="265" />
       <source>{joined} points joined, {unjoinable} could not be joined ({trips} rounds of pipelined searches).</source>
       <translation>{joined} points joints, {unjoinable} n'ont pas pu être joints ({trips} séries de recherches en pipeline).</translation>
     </message>
@@ -1920,62 +1920,62 @@ Les sorties CACHE_HITS et CACHE_MISSES comptent les géométries relues et calcu
       <translation>{count} positions publiées ; {skipped} entités ignorées.</translation>
     </message>
     <message>
-      <location filename="../../../georedis_plugin/processing/algorithms/load_geoset.py" line="35" />
+      <location filename="../../../georedis_plugin/processing/algorithms/load_geoset.py" line="33" />
       <source>Load points into a geo set</source>
       <translation>Charger des points dans un ensemble géo</translation>
     </message>
     <message>
-      <location filename="../../../georedis_plugin/processing/algorithms/load_geoset.py" line="45" />
+      <location filename="../../../georedis_plugin/processing/algorithms/load_geoset.py" line="37" />
       <source>Loads the points of a layer into a Redis geo set, replacing the set atomically: readers see the old set or the new one, never a mix. Points are transformed to WGS 84. Each point is named by the id field (or the feature id); a multipoint gives one member per part, named '&lt;id&gt;#&lt;n&gt;' (n from 1). When names repeat, the last feature wins and the others are counted as duplicates. Points Redis cannot index (no geometry, latitude beyond ±85.05112878°, longitude beyond ±180°) are skipped and counted. Optionally the attributes are stored too, so search hits carry them with the same field names and types.</source>
       <translation>Charge les points d'une couche dans un ensemble géo Redis, en remplaçant l'ensemble de façon atomique : les lecteurs voient l'ancien ensemble ou le nouveau, jamais un mélange. Les points sont transformés en WGS 84. Chaque point est nommé par le champ identifiant (ou l'identifiant de l'entité) ; un multipoint donne un membre par partie, nommé '&lt;id&gt;#&lt;n&gt;' (n à partir de 1). Quand des noms se répètent, la dernière entité l'emporte et les autres sont comptées comme doublons. Les points que Redis ne peut pas indexer (sans géométrie, latitude au-delà de ±85,05112878°, longitude au-delà de ±180°) sont ignorés et comptés. Les attributs peuvent aussi être stockés, pour que les résultats de recherche les portent avec les mêmes noms et types de champs.</translation>
     </message>
     <message>
-      <location filename="../../../georedis_plugin/processing/algorithms/load_geoset.py" line="59" />
+      <location filename="../../../georedis_plugin/processing/algorithms/load_geoset.py" line="51" />
       <source>The points (or multipoints) to load, in any CRS.</source>
       <translation>Les points (ou multipoints) à charger, dans n'importe quel SCR.</translation>
     </message>
     <message>
-      <location filename="../../../georedis_plugin/processing/algorithms/load_geoset.py" line="66" />
+      <location filename="../../../georedis_plugin/processing/algorithms/load_geoset.py" line="58" />
       <source>Name of the geo set; an existing set of that name is replaced. Empty: a slug of the layer name. Any characters are allowed.</source>
       <translation>Nom de l'ensemble géo ; un ensemble existant de ce nom est remplacé. Vide : une version simplifiée du nom de la couche. Tous les caractères sont permis.</translation>
     </message>
     <message>
-      <location filename="../../../georedis_plugin/processing/algorithms/load_geoset.py" line="73" />
+      <location filename="../../../georedis_plugin/processing/algorithms/load_geoset.py" line="65" />
       <source>Member name field</source>
       <translation>Champ nommant les membres</translation>
     </message>
     <message>
-      <location filename="../../../georedis_plugin/processing/algorithms/load_geoset.py" line="77" />
+      <location filename="../../../georedis_plugin/processing/algorithms/load_geoset.py" line="69" />
       <source>Field whose values name the members. Empty: the feature id.</source>
       <translation>Champ dont les valeurs nomment les membres. Vide : l'identifiant de l'entité.</translation>
     </message>
     <message>
-      <location filename="../../../georedis_plugin/processing/algorithms/load_geoset.py" line="80" />
+      <location filename="../../../georedis_plugin/processing/algorithms/load_geoset.py" line="72" />
       <source>Store the attributes</source>
       <translation>Stocker les attributs</translation>
     </message>
     <message>
-      <location filename="../../../georedis_plugin/processing/algorithms/load_geoset.py" line="84" />
+      <location filename="../../../georedis_plugin/processing/algorithms/load_geoset.py" line="76" />
       <source>Keep every feature's attributes in a hash next to the set, so search results carry them. Costs memory and loading time.</source>
       <translation>Conserver les attributs de chaque entité dans un hachage à côté de l'ensemble, pour que les résultats de recherche les portent. Coûte de la mémoire et du temps de chargement.</translation>
     </message>
     <message>
-      <location filename="../../../georedis_plugin/processing/algorithms/load_geoset.py" line="91" />
+      <location filename="../../../georedis_plugin/processing/algorithms/load_geoset.py" line="83" />
       <source>Loaded points</source>
       <translation>Points chargés</translation>
     </message>
     <message>
-      <location filename="../../../georedis_plugin/processing/algorithms/load_geoset.py" line="92" />
+      <location filename="../../../georedis_plugin/processing/algorithms/load_geoset.py" line="84" />
       <source>Skipped points</source>
       <translation>Points ignorés</translation>
     </message>
     <message>
-      <location filename="../../../georedis_plugin/processing/algorithms/load_geoset.py" line="93" />
+      <location filename="../../../georedis_plugin/processing/algorithms/load_geoset.py" line="85" />
       <source>Duplicate member names</source>
       <translation>Noms de membres en double</translation>
     </message>
     <message>
-      <location filename="../../../georedis_plugin/processing/algorithms/load_geoset.py" line="129" />
+      <location filename="../../../georedis_plugin/processing/algorithms/load_geoset.py" line="121" />
       <source>Loaded {loaded} points into '{name}' ({key}); skipped {skipped}, duplicate names {duplicates}.</source>
       <translation>{loaded} points chargés dans '{name}' ({key}) ; {skipped} ignorés, {duplicates} noms en double.</translation>
     </message>
