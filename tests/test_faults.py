@@ -261,10 +261,10 @@ def test_the_dock_stays_responsive_while_redis_stalls(qgis_iface, harness, qgis_
         timer = QTimer()
         timer.timeout.connect(lambda: ticks.append(time.monotonic()))
         timer.start(20)
-        panel.layer_combo.setLayer(layer)
+        panel.load_box.layer_combo.setLayer(layer)
         started = time.monotonic()
-        panel.load_button.click()
-        wait_until(lambda: panel.load_button.isEnabled(), timeout=TIMEOUT * 4 + MARGIN + 5)
+        panel.load_box.load_button.click()
+        wait_until(lambda: panel.load_box.load_button.isEnabled(), timeout=TIMEOUT * 4 + MARGIN + 5)
         timer.stop()
         waited = time.monotonic() - started
         # the event loop ran throughout: the 20 ms timer fired all along the wait

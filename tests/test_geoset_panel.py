@@ -59,12 +59,12 @@ def to_map(point, canvas):
 
 
 def load_and_select(panel, project_points, **options):
-    panel.layer_combo.setLayer(project_points)
-    panel.store_check.setChecked(options.get("store", True))
+    panel.load_box.layer_combo.setLayer(project_points)
+    panel.load_box.store_check.setChecked(options.get("store", True))
     if "id_field" in options:
-        panel.id_field_combo.setField(options["id_field"])
-    panel.load_button.click()
-    assert not panel.load_button.isEnabled()
+        panel.load_box.id_field_combo.setField(options["id_field"])
+    panel.load_box.load_button.click()
+    assert not panel.load_box.load_button.isEnabled()
     wait_for_tasks()
     wait_for_tasks()  # the list refresh that the load starts
 
@@ -72,12 +72,13 @@ def load_and_select(panel, project_points, **options):
 def test_layer_picker_offers_point_layers_only_and_suggests_a_key(panel, project_points):
     lines = point_layer([], [], kind="LineString")
     assert QgsProject.instance().addMapLayer(lines) is not None
-    offered = [panel.layer_combo.layer(i) for i in range(panel.layer_combo.count())]
+    combo = panel.load_box.layer_combo
+    offered = [combo.layer(i) for i in range(combo.count())]
     assert project_points in offered
     assert lines not in offered
-    panel.layer_combo.setLayer(project_points)
-    assert panel.key_edit.text() == "berlin_stops"
-    assert panel.id_field_combo.currentField() == ""
+    panel.load_box.layer_combo.setLayer(project_points)
+    assert panel.load_box.key_edit.text() == "berlin_stops"
+    assert panel.load_box.id_field_combo.currentField() == ""
 
 
 def test_load_lists_the_set_with_its_size(panel, project_points, redis_client, qgis_iface):
@@ -87,7 +88,7 @@ def test_load_lists_the_set_with_its_size(panel, project_points, redis_client, q
     assert redis_client.zcard(geoset.GeoSetKeys.for_name(PREFIX, "berlin_stops").geo) == 5000
     messages = qgis_iface.messageBar().get_messages(Qgis.MessageLevel.Success)
     assert any("Loaded 5000 points into 'berlin_stops'" in m for m in messages)
-    assert panel.progress_bar.isHidden() and panel.load_button.isEnabled()
+    assert panel.load_box.progress_bar.isHidden() and panel.load_box.load_button.isEnabled()
 
 
 def test_load_without_attributes_stores_every_feature_id(panel, project_points, redis_client):
@@ -130,7 +131,7 @@ def test_click_then_search_adds_the_hit_layer_and_draws_the_circle(
     assert layer.fields().field("rank").type() == FieldType.INT
     assert layer.crs().authid() == "EPSG:4326"
     assert panel.status_label.text().startswith(f"{len(expected)} hits in 'berlin_stops' in ")
-    band = panel.rubber_band
+    band = panel.outline.rubber_band
     assert band.numberOfVertices() == 96
     # the drawn circle is ~2.5 km from the centre (geodesic, in the map CRS)
     back = QgsCoordinateTransform(
@@ -150,7 +151,7 @@ def band_vertices_wgs84(panel):
         QgsCoordinateReferenceSystem("EPSG:4326"),
         QgsProject.instance(),
     )
-    ring = panel.rubber_band.asGeometry()
+    ring = panel.outline.rubber_band.asGeometry()
     return [back.transform(v.x(), v.y()) for v in ring.vertices()]
 
 
@@ -360,7 +361,7 @@ def test_draw_a_polygon_on_the_map_and_search_within_it(
     layer = panel.last_hit_layer
     assert QgsProject.instance().mapLayer(layer.id()) is layer
     assert sorted(f["member"] for f in layer.getFeatures()) == sorted(expected.members)
-    assert panel.rubber_band.asGeometry().type() == QgsWkbTypes.GeometryType.PolygonGeometry
+    assert panel.outline.rubber_band.asGeometry().type() == QgsWkbTypes.GeometryType.PolygonGeometry
     # fewer than three vertices is not a polygon: nothing is searched
     release(13.30, 52.45)
     release(13.50, 52.44)
@@ -439,16 +440,16 @@ def test_delete_asks_then_removes_the_set(panel, project_points, redis_client):
 
 
 def test_cancel_stops_a_load_and_leaves_no_keys(panel, project_points, redis_client, qgis_iface):
-    panel.layer_combo.setLayer(project_points)
-    panel.store_check.setChecked(True)
-    panel.load()
-    panel.cancel_button.click()
+    panel.load_box.layer_combo.setLayer(project_points)
+    panel.load_box.store_check.setChecked(True)
+    panel.load_box.load()
+    panel.load_box.cancel_button.click()
     wait_for_tasks()
     assert not redis_client.keys(f"{PREFIX}:geo:*")
     infos = qgis_iface.messageBar().get_messages(Qgis.MessageLevel.Info)
     assert any("Loading 'berlin_stops' was canceled; the geo set is unchanged." in m for m in infos)
     assert not qgis_iface.messageBar().get_messages(Qgis.MessageLevel.Critical)
-    assert panel.load_button.isEnabled()
+    assert panel.load_box.load_button.isEnabled()
 
 
 def test_dock_holds_the_panel_and_closes_it_down(qgis_iface, redis_url):

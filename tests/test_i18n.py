@@ -214,7 +214,7 @@ def test_qgis_in_french_shows_the_plugin_in_french(plugin_in, french, redis_url)
 
     plugin.toggle_dock(True)
     panel = plugin.dock.findChild(QWidget, "geoset_panel")
-    assert panel.load_button.text() == french["Load"] == "Charger"
+    assert panel.load_box.load_button.text() == french["Load"] == "Charger"
     assert panel.search_button.text() == "Rechercher"
     assert panel.draw_button.text() == french["Draw"]
     assert panel.count_spin.specialValueText() == "tous"

@@ -1,21 +1,17 @@
-"""Dock panel for geo sets: load a point layer, list and delete sets, search around a point.
+"""Dock panel for geo sets: the load box (geoset_load_box), the sets on the server (list,
+delete) and the searches, whose area search_outline draws on the map.
 
 Redis I/O and layer reading run in QgsTasks (through BackgroundRunner); the callbacks, on the
 main thread, touch the project, the canvas and the message bar.
 """
 
-import math
 import time
 
 from qgis.core import (
     Qgis,
     QgsCoordinateReferenceSystem,
-    QgsCoordinateTransform,
-    QgsCsException,
-    QgsDistanceArea,
     QgsFeatureRequest,
     QgsGeometry,
-    QgsMapLayerProxyModel,
     QgsMarkerSymbol,
     QgsPointXY,
     QgsProject,
@@ -23,10 +19,8 @@ from qgis.core import (
     QgsVectorLayer,
     QgsWkbTypes,
 )
-from qgis.gui import QgsDoubleSpinBox, QgsFieldComboBox, QgsMapLayerComboBox, QgsRubberBand
-from qgis.PyQt import sip
+from qgis.gui import QgsDoubleSpinBox
 from qgis.PyQt.QtCore import QT_TRANSLATE_NOOP, QCoreApplication, Qt
-from qgis.PyQt.QtGui import QColor
 from qgis.PyQt.QtWidgets import (
     QCheckBox,
     QComboBox,
@@ -38,7 +32,6 @@ from qgis.PyQt.QtWidgets import (
     QListWidget,
     QListWidgetItem,
     QMessageBox,
-    QProgressBar,
     QPushButton,
     QSpinBox,
     QToolButton,
@@ -51,10 +44,11 @@ from ..core.clients import get_client
 from ..core.config import ConnectionConfig
 from ..core.errors import GeoRedisError
 from ..i18n import tr
+from .geoset_load_box import GeoSetLoadBox
 from .point_tool import PointPickTool, PolygonDrawTool
+from .search_outline import SearchOutline
 from .tasks import BackgroundRunner
 
-CIRCLE_VERTICES = 96
 CENTER_POINT, CENTER_MEMBER = "point", "member"
 MODE_RADIUS, MODE_BOX, MODE_NEAREST = "radius", "box", "nearest"
 HIT_COLOR = "255,90,0"
@@ -66,19 +60,6 @@ UNIT_LABELS = {  # translated where they are shown (tr), marked here as Qt marks
 }
 
 
-class TaskFeedback:
-    """The feedback interface core expects, backed by the running QgsTask."""
-
-    def __init__(self, task):
-        self.task = task
-
-    def isCanceled(self) -> bool:
-        return self.task.isCanceled()
-
-    def setProgress(self, value: float) -> None:
-        self.task.setProgress(value)
-
-
 class GeoSetPanel(QWidget):
     """Load, list, delete and search geo sets from the GeoRedis dock."""
 
@@ -88,59 +69,25 @@ class GeoSetPanel(QWidget):
         self.iface = iface
         self.canvas = iface.mapCanvas()
         self.runner = BackgroundRunner(self)
-        self.load_task = None
-        self.load_canceled = False
         self.hit_layer_ids = []
         self.last_hit_layer = None
-        self.key_edited = False
-        self.rubber_band = None
+        self.outline = SearchOutline(self.canvas)
         self.pick_tool = PointPickTool(self.canvas)
         self.pick_tool.picked.connect(self.set_center)
         self.draw_tool = PolygonDrawTool(self.canvas)
         self.draw_tool.drawn.connect(self.search_drawn)
         layout = QVBoxLayout(self)
         layout.setContentsMargins(0, 0, 0, 0)
-        layout.addWidget(self._build_load_group())
+        self.load_box = GeoSetLoadBox(self.runner, self.message)
+        self.load_box.loaded.connect(lambda name: self.refresh_sets(select=name))
+        layout.addWidget(self.load_box)
         layout.addWidget(self._build_sets_group())
         layout.addWidget(self._build_search_group())
-        self.layer_changed(self.layer_combo.currentLayer())
         self.update_crs_label()
         self.canvas.destinationCrsChanged.connect(self.update_crs_label)
         self.refresh_sets()
 
     # -- building --------------------------------------------------------------------------
-    def _build_load_group(self) -> QGroupBox:
-        group = QGroupBox(tr("Load a point layer into a geo set"))
-        form = QFormLayout(group)
-        self.layer_combo = QgsMapLayerComboBox()
-        self.layer_combo.setFilters(QgsMapLayerProxyModel.Filter.PointLayer)
-        self.layer_combo.layerChanged.connect(self.layer_changed)
-        form.addRow(tr("Layer"), self.layer_combo)
-        self.id_field_combo = QgsFieldComboBox()
-        self.id_field_combo.setAllowEmptyFieldName(True)
-        self.id_field_combo.setToolTip(tr("Field naming the members; empty = the feature id"))
-        form.addRow(tr("Member name"), self.id_field_combo)
-        self.key_edit = QLineEdit()
-        self.key_edit.setToolTip(tr("Name of the geo set; an existing set is replaced"))
-        self.key_edit.textEdited.connect(self._key_typed)
-        form.addRow(tr("Geo set"), self.key_edit)
-        self.store_check = QCheckBox(tr("Store the attributes with the points"))
-        form.addRow(self.store_check)
-        row = QHBoxLayout()
-        self.load_button = QPushButton(tr("Load"))
-        self.load_button.clicked.connect(self.load)
-        row.addWidget(self.load_button)
-        self.progress_bar = QProgressBar()
-        self.progress_bar.setRange(0, 100)
-        self.progress_bar.setVisible(False)
-        row.addWidget(self.progress_bar, 1)
-        self.cancel_button = QPushButton(tr("Cancel"))
-        self.cancel_button.setEnabled(False)
-        self.cancel_button.clicked.connect(self.cancel_load)
-        row.addWidget(self.cancel_button)
-        form.addRow(row)
-        return group
-
     def _build_sets_group(self) -> QGroupBox:
         group = QGroupBox(tr("Geo sets on the server"))
         layout = QVBoxLayout(group)
@@ -327,98 +274,6 @@ class GeoSetPanel(QWidget):
         item = self.sets_list.currentItem()
         return item.data(Qt.ItemDataRole.UserRole) if item is not None else ""
 
-    # -- loading ---------------------------------------------------------------------------
-    def layer_changed(self, layer) -> None:
-        self.id_field_combo.setLayer(layer)
-        self.id_field_combo.setField("")
-        if layer is not None and not self.key_edited:
-            self.key_edit.setText(geoset.slug(layer.name()))
-
-    def _key_typed(self, text: str) -> None:
-        self.key_edited = bool(text)
-
-    def load(self):
-        layer = self.layer_combo.currentLayer()
-        if not isinstance(layer, QgsVectorLayer):
-            self.message(tr("Choose a point layer to load."), Qgis.MessageLevel.Warning, 5)
-            return None
-        name = self.key_edit.text().strip() or geoset.slug(layer.name())
-        id_field = self.id_field_combo.currentField()
-        store = self.store_check.isChecked()
-        source = geoset.background_source(layer)
-        transform_context = QgsProject.instance().transformContext()
-        config = ConnectionConfig.from_settings()
-
-        def work(task):
-            return geoset.load_layer(
-                get_client(config),
-                config.key_prefix,
-                name,
-                source,
-                id_field,
-                store,
-                transform_context,
-                TaskFeedback(task),
-                layer.name(),
-            )
-
-        def done(error, result):
-            canceled = self.load_canceled
-            self._load_finished()
-            if canceled and error:
-                # canceled before or while running: the set on the server is unchanged
-                self.message(
-                    tr("Loading '{name}' was canceled; the geo set is unchanged.").format(
-                        name=name
-                    ),
-                    Qgis.MessageLevel.Info,
-                    5,
-                )
-                return
-            if error:
-                self.message(error)
-                return
-            self.message(
-                tr(
-                    "Loaded {loaded} points into '{name}' in {seconds:.1f} s; skipped "
-                    "{skipped}, duplicate names {duplicates}."
-                ).format(
-                    loaded=result.loaded,
-                    name=name,
-                    seconds=result.seconds,
-                    skipped=result.skipped,
-                    duplicates=result.duplicates,
-                ),
-                Qgis.MessageLevel.Success,
-                5,
-            )
-            self.refresh_sets(select=name)
-
-        self.load_canceled = False
-        self.load_button.setEnabled(False)
-        self.cancel_button.setEnabled(True)
-        self.progress_bar.setValue(0)  # noqa: QGS202 a widget setter, no result
-        self.progress_bar.setVisible(True)
-        task = self.runner.run(tr("GeoRedis: load {name}").format(name=name), work, done, config)
-        task.progressChanged.connect(self._load_progress)
-        self.load_task = task
-        return task
-
-    def _load_progress(self, value: float) -> None:
-        if not sip.isdeleted(self.progress_bar):
-            self.progress_bar.setValue(int(value))  # noqa: QGS202 a widget setter, no result
-
-    def _load_finished(self) -> None:
-        self.load_task = None
-        self.load_button.setEnabled(True)
-        self.cancel_button.setEnabled(False)
-        self.progress_bar.setVisible(False)
-
-    def cancel_load(self) -> None:
-        if self.load_task is not None:
-            self.load_canceled = True
-            self.load_task.cancel()
-
     # -- listing and deleting --------------------------------------------------------------
     def refresh_sets(self, checked=False, select: str = ""):
         config = ConnectionConfig.from_settings()
@@ -564,7 +419,7 @@ class GeoSetPanel(QWidget):
         distances = self.distances_combo.currentData()
         replace = self.replace_check.isChecked()
         started = time.perf_counter()
-        self.clear_circle()
+        self.outline.clear()
 
         def query(geo_set):
             return geo_set.search(shape, unit, count, distances)
@@ -605,7 +460,7 @@ class GeoSetPanel(QWidget):
             return None
         request = QgsFeatureRequest().setNoAttributes()
         geometries = [f.geometry() for f in layer.getSelectedFeatures(request)]
-        self.clear_circle()
+        self.outline.clear()
         return self._search_within(name, geometries, layer.crs())
 
     def search_drawn(self, polygon: QgsGeometry):
@@ -613,13 +468,7 @@ class GeoSetPanel(QWidget):
         name = self._set_to_search()
         if not name:
             return None
-        self.clear_circle()
-        band = QgsRubberBand(self.canvas, QgsWkbTypes.GeometryType.PolygonGeometry)
-        band.setStrokeColor(QColor(255, 90, 0, 220))
-        band.setFillColor(QColor(255, 90, 0, 30))
-        band.setWidth(2)
-        band.setToGeometry(polygon, None)
-        self.rubber_band = band
+        self.outline.polygon(polygon)
         return self._search_within(name, [QgsGeometry(polygon)], self.map_crs())
 
     def _search_within(self, name: str, geometries: list, crs: QgsCoordinateReferenceSystem):
@@ -665,9 +514,9 @@ class GeoSetPanel(QWidget):
             if drawn is not None:
                 center, radius_m, box = drawn
                 if box is not None:
-                    self.draw_box(center, *box, distances)
+                    self.outline.box(center, *box, distances)
                 else:
-                    self.draw_circle(center, radius_m, distances)
+                    self.outline.circle(center, radius_m, distances)
             if self.add_hit_layer(layer, replace) is None:
                 return
             self.status_label.setText(
@@ -708,73 +557,6 @@ class GeoSetPanel(QWidget):
         self.hit_layer_ids.append(layer.id())
         return layer
 
-    def _measure(self, distances: str) -> QgsDistanceArea:
-        measure = QgsDistanceArea()
-        # the overload taking the two semi-axes cannot fail (it returns True)
-        if distances == geoset.SPHERE:
-            measure.setEllipsoid(geoset.EARTH_RADIUS_M, geoset.EARTH_RADIUS_M)  # noqa: QGS201
-        else:
-            measure.setEllipsoid(geoset.WGS84_A, geoset.WGS84_B)  # noqa: QGS201
-        return measure
-
-    def _outline_band(self, points_wgs84: list) -> None:
-        """A closed outline on the canvas through ``points_wgs84``, in the map CRS."""
-        self.clear_circle()
-        to_map = QgsCoordinateTransform(
-            QgsCoordinateReferenceSystem(geoset.WGS84),
-            self.map_crs(),
-            QgsProject.instance().transformContext(),
-        )
-        band = QgsRubberBand(self.canvas, QgsWkbTypes.GeometryType.PolygonGeometry)
-        band.setStrokeColor(QColor(255, 90, 0, 220))
-        band.setFillColor(QColor(255, 90, 0, 30))
-        band.setWidth(2)
-        last = len(points_wgs84) - 1
-        for index, point in enumerate(points_wgs84):
-            try:
-                band.addPoint(to_map.transform(point), index == last)
-            except QgsCsException:
-                continue  # a vertex outside the map CRS's domain: leave it out
-        self.rubber_band = band
-
-    def draw_circle(self, center_wgs84, radius_m: float, distances: str = "") -> None:
-        """The searched circle on the canvas, in the map CRS.
-
-        Geodesic on the WGS 84 ellipsoid (or on Redis's sphere, for searches measured there):
-        each vertex is ``radius_m`` from the centre as the search measures, so the circle
-        passes exactly where the hits stop.
-        """
-        measure = self._measure(distances or geoset.ELLIPSOID)
-        center = QgsPointXY(center_wgs84.lon, center_wgs84.lat)
-        self._outline_band(
-            [
-                measure.computeSpheroidProject(
-                    center, radius_m, 2 * math.pi * step / CIRCLE_VERTICES
-                )
-                for step in range(CIRCLE_VERTICES)
-            ]
-        )
-
-    def draw_box(self, center_wgs84, half_width_m, half_height_m, distances: str = "") -> None:
-        """The searched box: its north and south edges are parallels, its sides the points
-        whose distance along their parallel to the centre's meridian is half the width."""
-        measure = self._measure(distances or geoset.ELLIPSOID)
-        center = QgsPointXY(center_wgs84.lon, center_wgs84.lat)
-        north = measure.computeSpheroidProject(center, half_height_m, 0.0).y()
-        south = measure.computeSpheroidProject(center, half_height_m, math.pi).y()
-        steps = CIRCLE_VERTICES // 4
-        lats = [south + (north - south) * i / steps for i in range(steps + 1)]
-
-        offsets = geoset.box_side_offsets(center.x(), lats, half_width_m, distances)
-        east = [QgsPointXY(center.x() + d, lat) for d, lat in zip(offsets, lats)]
-        west = [QgsPointXY(center.x() - d, lat) for d, lat in zip(offsets, lats)]
-        self._outline_band(east + west[::-1])
-
-    def clear_circle(self) -> None:
-        if self.rubber_band is not None:
-            self.canvas.scene().removeItem(self.rubber_band)
-            self.rubber_band = None
-
     # -- shutdown --------------------------------------------------------------------------
     def close_down(self) -> None:
         """Cancel tasks, drop the map tool and the circle (the plugin is unloading)."""
@@ -783,4 +565,4 @@ class GeoSetPanel(QWidget):
             if self.canvas.mapTool() is tool:
                 self.canvas.unsetMapTool(tool)
         self.draw_tool.reset()
-        self.clear_circle()
+        self.outline.clear()

@@ -141,16 +141,16 @@ def load_points():
 def choose_and_load():
     panel = keep["panel"]
     points = layer_named("State centroids")
-    combo = panel.layer_combo
+    combo = panel.load_box.layer_combo
     combo.setCurrentIndex(combo.findText(points.name()))  # what a click on the entry does
     assert combo.currentLayer() is points, combo.currentText()
-    type_into(panel.key_edit, SEARCH["key"])
-    panel.store_check.setChecked(True)
-    QTest.mouseClick(panel.load_button, Qt.MouseButton.LeftButton)
-    result["load_button_disabled_while_loading"] = not panel.load_button.isEnabled()
-    result["load_started"] = panel.load_task is not None
+    type_into(panel.load_box.key_edit, SEARCH["key"])
+    panel.load_box.store_check.setChecked(True)
+    QTest.mouseClick(panel.load_box.load_button, Qt.MouseButton.LeftButton)
+    result["load_button_disabled_while_loading"] = not panel.load_box.load_button.isEnabled()
+    result["load_started"] = panel.load_box.load_task is not None
     wait_for(
-        lambda: panel.load_task is None and panel.selected_set() == SEARCH["key"],
+        lambda: panel.load_box.load_task is None and panel.selected_set() == SEARCH["key"],
         search,
         "the load and the refreshed list of sets",
     )
@@ -184,7 +184,7 @@ def check_hits():
         "fields": hits.fields().names(),
     }
     result["status"] = panel.status_label.text()
-    band = panel.rubber_band
+    band = panel.outline.rubber_band
     result["circle"] = {
         "visible": band is not None and band.isVisible(),
         "vertices": band.numberOfVertices() if band is not None else 0,
@@ -225,7 +225,7 @@ def search_nearest_member():
 def check_nearest():
     panel = keep["panel"]
     hits = panel.last_hit_layer
-    band = panel.rubber_band
+    band = panel.outline.rubber_band
     result["nearest"] = {
         "members": [str(f["member"]) for f in hits.getFeatures()],
         "in_layer_tree": QgsProject.instance().layerTreeRoot().findLayer(hits.id()) is not None,

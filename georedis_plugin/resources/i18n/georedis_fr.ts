@@ -549,332 +549,332 @@
       <translation>Vérification de la connexion annulée.</translation>
     </message>
     <message>
-      <location filename="../../../georedis_plugin/gui/geoset_panel.py" line="62" />
-      <source>m</source>
-      <translation>m</translation>
-    </message>
-    <message>
-      <location filename="../../../georedis_plugin/gui/geoset_panel.py" line="63" />
-      <source>km</source>
-      <translation>km</translation>
-    </message>
-    <message>
-      <location filename="../../../georedis_plugin/gui/geoset_panel.py" line="64" />
-      <source>mi</source>
-      <translation>mi</translation>
-    </message>
-    <message>
-      <location filename="../../../georedis_plugin/gui/geoset_panel.py" line="65" />
-      <source>ft</source>
-      <translation>ft</translation>
-    </message>
-    <message>
-      <location filename="../../../georedis_plugin/gui/geoset_panel.py" line="113" />
+      <location filename="../../../georedis_plugin/gui/geoset_load_box.py" line="47" />
       <source>Load a point layer into a geo set</source>
       <translation>Charger une couche de points dans un ensemble géo</translation>
     </message>
     <message>
-      <location filename="../../../georedis_plugin/gui/geoset_panel.py" line="118" />
+      <location filename="../../../georedis_plugin/gui/geoset_load_box.py" line="57" />
       <source>Layer</source>
       <translation>Couche</translation>
     </message>
     <message>
-      <location filename="../../../georedis_plugin/gui/geoset_panel.py" line="121" />
+      <location filename="../../../georedis_plugin/gui/geoset_load_box.py" line="60" />
       <source>Field naming the members; empty = the feature id</source>
       <translation>Champ nommant les membres ; vide = l'identifiant de l'entité</translation>
     </message>
     <message>
-      <location filename="../../../georedis_plugin/gui/geoset_panel.py" line="122" />
+      <location filename="../../../georedis_plugin/gui/geoset_load_box.py" line="61" />
       <source>Member name</source>
       <translation>Nom des membres</translation>
     </message>
     <message>
-      <location filename="../../../georedis_plugin/gui/geoset_panel.py" line="124" />
+      <location filename="../../../georedis_plugin/gui/geoset_load_box.py" line="63" />
       <source>Name of the geo set; an existing set is replaced</source>
       <translation>Nom de l'ensemble géo ; un ensemble existant est remplacé</translation>
     </message>
     <message>
-      <location filename="../../../georedis_plugin/gui/geoset_panel.py" line="126" />
+      <location filename="../../../georedis_plugin/gui/geoset_load_box.py" line="65" />
       <source>Geo set</source>
       <translation>Ensemble géo</translation>
     </message>
     <message>
-      <location filename="../../../georedis_plugin/gui/geoset_panel.py" line="127" />
+      <location filename="../../../georedis_plugin/gui/geoset_load_box.py" line="66" />
       <source>Store the attributes with the points</source>
       <translation>Stocker les attributs avec les points</translation>
     </message>
     <message>
-      <location filename="../../../georedis_plugin/gui/geoset_panel.py" line="130" />
+      <location filename="../../../georedis_plugin/gui/geoset_load_box.py" line="69" />
       <source>Load</source>
       <translation>Charger</translation>
     </message>
     <message>
-      <location filename="../../../georedis_plugin/gui/geoset_panel.py" line="137" />
+      <location filename="../../../georedis_plugin/gui/geoset_load_box.py" line="76" />
       <source>Cancel</source>
       <translation>Annuler</translation>
     </message>
     <message>
-      <location filename="../../../georedis_plugin/gui/geoset_panel.py" line="145" />
-      <source>Geo sets on the server</source>
-      <translation>Ensembles géo sur le serveur</translation>
-    </message>
-    <message>
-      <location filename="../../../georedis_plugin/gui/geoset_panel.py" line="152" />
-      <source>Refresh</source>
-      <translation>Actualiser</translation>
-    </message>
-    <message>
-      <location filename="../../../georedis_plugin/gui/geoset_panel.py" line="156" />
-      <source>Delete…</source>
-      <translation>Supprimer…</translation>
-    </message>
-    <message>
-      <location filename="../../../georedis_plugin/gui/geoset_panel.py" line="164" />
-      <source>Search the selected geo set</source>
-      <translation>Rechercher dans l'ensemble géo sélectionné</translation>
-    </message>
-    <message>
-      <location filename="../../../georedis_plugin/gui/geoset_panel.py" line="172" />
-      <source>Pick</source>
-      <translation>Choisir</translation>
-    </message>
-    <message>
-      <location filename="../../../georedis_plugin/gui/geoset_panel.py" line="173" />
-      <source>Click the map to set the centre</source>
-      <translation>Cliquez sur la carte pour placer le centre</translation>
-    </message>
-    <message>
-      <location filename="../../../georedis_plugin/gui/geoset_panel.py" line="180" />
-      <source>Point on the map</source>
-      <translation>Point sur la carte</translation>
-    </message>
-    <message>
-      <location filename="../../../georedis_plugin/gui/geoset_panel.py" line="181" />
-      <source>Member of the set</source>
-      <translation>Membre de l'ensemble</translation>
-    </message>
-    <message>
-      <location filename="../../../georedis_plugin/gui/geoset_panel.py" line="183" />
-      <source>Search around a point (typed or picked) or around a member of the selected set</source>
-      <translation>Chercher autour d'un point (saisi ou choisi sur la carte) ou autour d'un membre de l'ensemble sélectionné</translation>
-    </message>
-    <message>
-      <location filename="../../../georedis_plugin/gui/geoset_panel.py" line="186" />
-      <source>Around</source>
-      <translation>Autour de</translation>
-    </message>
-    <message>
-      <location filename="../../../georedis_plugin/gui/geoset_panel.py" line="187" />
-      <source>Centre</source>
-      <translation>Centre</translation>
-    </message>
-    <message>
-      <location filename="../../../georedis_plugin/gui/geoset_panel.py" line="191" />
-      <source>Member name: the id field's value, or the feature id</source>
-      <translation>Nom du membre : la valeur du champ identifiant, ou l'identifiant de l'entité</translation>
-    </message>
-    <message>
-      <location filename="../../../georedis_plugin/gui/geoset_panel.py" line="192" />
-      <source>Member</source>
-      <translation>Membre</translation>
-    </message>
-    <message>
-      <location filename="../../../georedis_plugin/gui/geoset_panel.py" line="195" />
-      <source>Within a radius</source>
-      <translation>Dans un rayon</translation>
-    </message>
-    <message>
-      <location filename="../../../georedis_plugin/gui/geoset_panel.py" line="196" />
-      <source>Within a box</source>
-      <translation>Dans un rectangle</translation>
-    </message>
-    <message>
-      <location filename="../../../georedis_plugin/gui/geoset_panel.py" line="197" />
-      <source>Nearest</source>
-      <translation>Plus proches</translation>
-    </message>
-    <message>
-      <location filename="../../../georedis_plugin/gui/geoset_panel.py" line="199" />
-      <source>Search</source>
-      <translation>Rechercher</translation>
-    </message>
-    <message>
-      <location filename="../../../georedis_plugin/gui/geoset_panel.py" line="210" />
-      <source>Radius</source>
-      <translation>Rayon</translation>
-    </message>
-    <message>
-      <location filename="../../../georedis_plugin/gui/geoset_panel.py" line="219" />
-      <source>Width × height</source>
-      <translation>Largeur × hauteur</translation>
-    </message>
-    <message>
-      <location filename="../../../georedis_plugin/gui/geoset_panel.py" line="223" />
-      <source>all</source>
-      <translation>tous</translation>
-    </message>
-    <message>
-      <location filename="../../../georedis_plugin/gui/geoset_panel.py" line="224" />
-      <source>At most</source>
-      <translation>Au plus</translation>
-    </message>
-    <message>
-      <location filename="../../../georedis_plugin/gui/geoset_panel.py" line="227" />
-      <source>Ellipsoid (WGS 84, as QGIS measures)</source>
-      <translation>Ellipsoïde (WGS 84, comme QGIS mesure)</translation>
-    </message>
-    <message>
-      <location filename="../../../georedis_plugin/gui/geoset_panel.py" line="228" />
-      <source>Sphere (as Redis measures)</source>
-      <translation>Sphère (comme Redis mesure)</translation>
-    </message>
-    <message>
-      <location filename="../../../georedis_plugin/gui/geoset_panel.py" line="229" />
-      <source>Distances</source>
-      <translation>Distances</translation>
-    </message>
-    <message>
-      <location filename="../../../georedis_plugin/gui/geoset_panel.py" line="230" />
-      <source>Replace the previous hit layer</source>
-      <translation>Remplacer la couche de résultats précédente</translation>
-    </message>
-    <message>
-      <location filename="../../../georedis_plugin/gui/geoset_panel.py" line="235" />
-      <source>Points within the radius of the centre</source>
-      <translation>Points dans le rayon autour du centre</translation>
-    </message>
-    <message>
-      <location filename="../../../georedis_plugin/gui/geoset_panel.py" line="238" />
-      <source>Within selected polygons</source>
-      <translation>Dans les polygones sélectionnés</translation>
-    </message>
-    <message>
-      <location filename="../../../georedis_plugin/gui/geoset_panel.py" line="240" />
-      <source>Points inside the selected features of the active polygon layer</source>
-      <translation>Points à l'intérieur des entités sélectionnées de la couche de polygones active</translation>
-    </message>
-    <message>
-      <location filename="../../../georedis_plugin/gui/geoset_panel.py" line="245" />
-      <source>Draw</source>
-      <translation>Dessiner</translation>
-    </message>
-    <message>
-      <location filename="../../../georedis_plugin/gui/geoset_panel.py" line="248" />
-      <source>Draw a polygon on the map and search within it: click the vertices, right-click to finish (Backspace removes a vertex, Esc starts over)</source>
-      <translation>Dessinez un polygone sur la carte et cherchez à l'intérieur : cliquez les sommets, clic droit pour terminer (Retour arrière retire un sommet, Échap recommence)</translation>
-    </message>
-    <message>
-      <location filename="../../../georedis_plugin/gui/geoset_panel.py" line="286" />
-      <source>Within (0 = anywhere)</source>
-      <translation>À moins de (0 = partout)</translation>
-    </message>
-    <message>
-      <location filename="../../../georedis_plugin/gui/geoset_panel.py" line="287" />
-      <source>How many</source>
-      <translation>Combien</translation>
-    </message>
-    <message>
-      <location filename="../../../georedis_plugin/gui/geoset_panel.py" line="289" />
-      <source>The members nearest the centre</source>
-      <translation>Les membres les plus proches du centre</translation>
-    </message>
-    <message>
-      <location filename="../../../georedis_plugin/gui/geoset_panel.py" line="297" />
-      <source>Points within the box centred on the centre</source>
-      <translation>Les points du rectangle centré sur le centre</translation>
-    </message>
-    <message>
-      <location filename="../../../georedis_plugin/gui/geoset_panel.py" line="324" />
-      <source>x, y in the map CRS ({crs})</source>
-      <translation>x, y dans le SCR de la carte ({crs})</translation>
-    </message>
-    <message>
-      <location filename="../../../georedis_plugin/gui/geoset_panel.py" line="343" />
+      <location filename="../../../georedis_plugin/gui/geoset_load_box.py" line="95" />
       <source>Choose a point layer to load.</source>
       <translation>Choisissez une couche de points à charger.</translation>
     </message>
     <message>
-      <location filename="../../../georedis_plugin/gui/geoset_panel.py" line="371" />
+      <location filename="../../../georedis_plugin/gui/geoset_load_box.py" line="123" />
       <source>Loading '{name}' was canceled; the geo set is unchanged.</source>
       <translation>Le chargement de '{name}' a été annulé ; l'ensemble géo est inchangé.</translation>
     </message>
     <message>
-      <location filename="../../../georedis_plugin/gui/geoset_panel.py" line="383" />
+      <location filename="../../../georedis_plugin/gui/geoset_load_box.py" line="135" />
       <source>Loaded {loaded} points into '{name}' in {seconds:.1f} s; skipped {skipped}, duplicate names {duplicates}.</source>
       <translation>{loaded} points chargés dans '{name}' en {seconds:.1f} s ; {skipped} ignorés, {duplicates} noms en double.</translation>
     </message>
     <message>
-      <location filename="../../../georedis_plugin/gui/geoset_panel.py" line="402" />
+      <location filename="../../../georedis_plugin/gui/geoset_load_box.py" line="154" />
       <source>GeoRedis: load {name}</source>
       <translation>GeoRedis : chargement de {name}</translation>
     </message>
     <message>
-      <location filename="../../../georedis_plugin/gui/geoset_panel.py" line="434" />
+      <location filename="../../../georedis_plugin/gui/geoset_panel.py" line="56" />
+      <source>m</source>
+      <translation>m</translation>
+    </message>
+    <message>
+      <location filename="../../../georedis_plugin/gui/geoset_panel.py" line="57" />
+      <source>km</source>
+      <translation>km</translation>
+    </message>
+    <message>
+      <location filename="../../../georedis_plugin/gui/geoset_panel.py" line="58" />
+      <source>mi</source>
+      <translation>mi</translation>
+    </message>
+    <message>
+      <location filename="../../../georedis_plugin/gui/geoset_panel.py" line="59" />
+      <source>ft</source>
+      <translation>ft</translation>
+    </message>
+    <message>
+      <location filename="../../../georedis_plugin/gui/geoset_panel.py" line="92" />
+      <source>Geo sets on the server</source>
+      <translation>Ensembles géo sur le serveur</translation>
+    </message>
+    <message>
+      <location filename="../../../georedis_plugin/gui/geoset_panel.py" line="99" />
+      <source>Refresh</source>
+      <translation>Actualiser</translation>
+    </message>
+    <message>
+      <location filename="../../../georedis_plugin/gui/geoset_panel.py" line="103" />
+      <source>Delete…</source>
+      <translation>Supprimer…</translation>
+    </message>
+    <message>
+      <location filename="../../../georedis_plugin/gui/geoset_panel.py" line="111" />
+      <source>Search the selected geo set</source>
+      <translation>Rechercher dans l'ensemble géo sélectionné</translation>
+    </message>
+    <message>
+      <location filename="../../../georedis_plugin/gui/geoset_panel.py" line="119" />
+      <source>Pick</source>
+      <translation>Choisir</translation>
+    </message>
+    <message>
+      <location filename="../../../georedis_plugin/gui/geoset_panel.py" line="120" />
+      <source>Click the map to set the centre</source>
+      <translation>Cliquez sur la carte pour placer le centre</translation>
+    </message>
+    <message>
+      <location filename="../../../georedis_plugin/gui/geoset_panel.py" line="127" />
+      <source>Point on the map</source>
+      <translation>Point sur la carte</translation>
+    </message>
+    <message>
+      <location filename="../../../georedis_plugin/gui/geoset_panel.py" line="128" />
+      <source>Member of the set</source>
+      <translation>Membre de l'ensemble</translation>
+    </message>
+    <message>
+      <location filename="../../../georedis_plugin/gui/geoset_panel.py" line="130" />
+      <source>Search around a point (typed or picked) or around a member of the selected set</source>
+      <translation>Chercher autour d'un point (saisi ou choisi sur la carte) ou autour d'un membre de l'ensemble sélectionné</translation>
+    </message>
+    <message>
+      <location filename="../../../georedis_plugin/gui/geoset_panel.py" line="133" />
+      <source>Around</source>
+      <translation>Autour de</translation>
+    </message>
+    <message>
+      <location filename="../../../georedis_plugin/gui/geoset_panel.py" line="134" />
+      <source>Centre</source>
+      <translation>Centre</translation>
+    </message>
+    <message>
+      <location filename="../../../georedis_plugin/gui/geoset_panel.py" line="138" />
+      <source>Member name: the id field's value, or the feature id</source>
+      <translation>Nom du membre : la valeur du champ identifiant, ou l'identifiant de l'entité</translation>
+    </message>
+    <message>
+      <location filename="../../../georedis_plugin/gui/geoset_panel.py" line="139" />
+      <source>Member</source>
+      <translation>Membre</translation>
+    </message>
+    <message>
+      <location filename="../../../georedis_plugin/gui/geoset_panel.py" line="142" />
+      <source>Within a radius</source>
+      <translation>Dans un rayon</translation>
+    </message>
+    <message>
+      <location filename="../../../georedis_plugin/gui/geoset_panel.py" line="143" />
+      <source>Within a box</source>
+      <translation>Dans un rectangle</translation>
+    </message>
+    <message>
+      <location filename="../../../georedis_plugin/gui/geoset_panel.py" line="144" />
+      <source>Nearest</source>
+      <translation>Plus proches</translation>
+    </message>
+    <message>
+      <location filename="../../../georedis_plugin/gui/geoset_panel.py" line="146" />
+      <source>Search</source>
+      <translation>Rechercher</translation>
+    </message>
+    <message>
+      <location filename="../../../georedis_plugin/gui/geoset_panel.py" line="157" />
+      <source>Radius</source>
+      <translation>Rayon</translation>
+    </message>
+    <message>
+      <location filename="../../../georedis_plugin/gui/geoset_panel.py" line="166" />
+      <source>Width × height</source>
+      <translation>Largeur × hauteur</translation>
+    </message>
+    <message>
+      <location filename="../../../georedis_plugin/gui/geoset_panel.py" line="170" />
+      <source>all</source>
+      <translation>tous</translation>
+    </message>
+    <message>
+      <location filename="../../../georedis_plugin/gui/geoset_panel.py" line="171" />
+      <source>At most</source>
+      <translation>Au plus</translation>
+    </message>
+    <message>
+      <location filename="../../../georedis_plugin/gui/geoset_panel.py" line="174" />
+      <source>Ellipsoid (WGS 84, as QGIS measures)</source>
+      <translation>Ellipsoïde (WGS 84, comme QGIS mesure)</translation>
+    </message>
+    <message>
+      <location filename="../../../georedis_plugin/gui/geoset_panel.py" line="175" />
+      <source>Sphere (as Redis measures)</source>
+      <translation>Sphère (comme Redis mesure)</translation>
+    </message>
+    <message>
+      <location filename="../../../georedis_plugin/gui/geoset_panel.py" line="176" />
+      <source>Distances</source>
+      <translation>Distances</translation>
+    </message>
+    <message>
+      <location filename="../../../georedis_plugin/gui/geoset_panel.py" line="177" />
+      <source>Replace the previous hit layer</source>
+      <translation>Remplacer la couche de résultats précédente</translation>
+    </message>
+    <message>
+      <location filename="../../../georedis_plugin/gui/geoset_panel.py" line="182" />
+      <source>Points within the radius of the centre</source>
+      <translation>Points dans le rayon autour du centre</translation>
+    </message>
+    <message>
+      <location filename="../../../georedis_plugin/gui/geoset_panel.py" line="185" />
+      <source>Within selected polygons</source>
+      <translation>Dans les polygones sélectionnés</translation>
+    </message>
+    <message>
+      <location filename="../../../georedis_plugin/gui/geoset_panel.py" line="187" />
+      <source>Points inside the selected features of the active polygon layer</source>
+      <translation>Points à l'intérieur des entités sélectionnées de la couche de polygones active</translation>
+    </message>
+    <message>
+      <location filename="../../../georedis_plugin/gui/geoset_panel.py" line="192" />
+      <source>Draw</source>
+      <translation>Dessiner</translation>
+    </message>
+    <message>
+      <location filename="../../../georedis_plugin/gui/geoset_panel.py" line="195" />
+      <source>Draw a polygon on the map and search within it: click the vertices, right-click to finish (Backspace removes a vertex, Esc starts over)</source>
+      <translation>Dessinez un polygone sur la carte et cherchez à l'intérieur : cliquez les sommets, clic droit pour terminer (Retour arrière retire un sommet, Échap recommence)</translation>
+    </message>
+    <message>
+      <location filename="../../../georedis_plugin/gui/geoset_panel.py" line="233" />
+      <source>Within (0 = anywhere)</source>
+      <translation>À moins de (0 = partout)</translation>
+    </message>
+    <message>
+      <location filename="../../../georedis_plugin/gui/geoset_panel.py" line="234" />
+      <source>How many</source>
+      <translation>Combien</translation>
+    </message>
+    <message>
+      <location filename="../../../georedis_plugin/gui/geoset_panel.py" line="236" />
+      <source>The members nearest the centre</source>
+      <translation>Les membres les plus proches du centre</translation>
+    </message>
+    <message>
+      <location filename="../../../georedis_plugin/gui/geoset_panel.py" line="244" />
+      <source>Points within the box centred on the centre</source>
+      <translation>Les points du rectangle centré sur le centre</translation>
+    </message>
+    <message>
+      <location filename="../../../georedis_plugin/gui/geoset_panel.py" line="271" />
+      <source>x, y in the map CRS ({crs})</source>
+      <translation>x, y dans le SCR de la carte ({crs})</translation>
+    </message>
+    <message>
+      <location filename="../../../georedis_plugin/gui/geoset_panel.py" line="289" />
       <source>{name} — {count} points</source>
       <translation>{name} — {count} points</translation>
     </message>
     <message>
-      <location filename="../../../georedis_plugin/gui/geoset_panel.py" line="438" />
+      <location filename="../../../georedis_plugin/gui/geoset_panel.py" line="293" />
       <source>From '{source}' ({crs}), loaded {when}</source>
       <translation>Depuis '{source}' ({crs}), chargé le {when}</translation>
     </message>
     <message>
-      <location filename="../../../georedis_plugin/gui/geoset_panel.py" line="449" />
+      <location filename="../../../georedis_plugin/gui/geoset_panel.py" line="304" />
       <source>GeoRedis: list geo sets</source>
       <translation>GeoRedis : liste des ensembles géo</translation>
     </message>
     <message>
-      <location filename="../../../georedis_plugin/gui/geoset_panel.py" line="458" />
+      <location filename="../../../georedis_plugin/gui/geoset_panel.py" line="313" />
       <source>Delete geo set</source>
       <translation>Supprimer l'ensemble géo</translation>
     </message>
     <message>
-      <location filename="../../../georedis_plugin/gui/geoset_panel.py" line="459" />
+      <location filename="../../../georedis_plugin/gui/geoset_panel.py" line="314" />
       <source>Delete the geo set '{name}' and its stored attributes from Redis?</source>
       <translation>Supprimer de Redis l'ensemble géo '{name}' et ses attributs stockés ?</translation>
     </message>
     <message>
-      <location filename="../../../georedis_plugin/gui/geoset_panel.py" line="468" />
+      <location filename="../../../georedis_plugin/gui/geoset_panel.py" line="323" />
       <source>Select a geo set in the list first.</source>
       <translation>Sélectionnez d'abord un ensemble géo dans la liste.</translation>
     </message>
     <message>
-      <location filename="../../../georedis_plugin/gui/geoset_panel.py" line="481" />
+      <location filename="../../../georedis_plugin/gui/geoset_panel.py" line="336" />
       <source>GeoRedis: delete {name}</source>
       <translation>GeoRedis : suppression de {name}</translation>
     </message>
     <message>
-      <location filename="../../../georedis_plugin/gui/geoset_panel.py" line="519" />
+      <location filename="../../../georedis_plugin/gui/geoset_panel.py" line="374" />
       <source>Select a geo set in the list (load one first if the list is empty).</source>
       <translation>Sélectionnez un ensemble géo dans la liste (chargez-en un d'abord si la liste est vide).</translation>
     </message>
     <message>
-      <location filename="../../../georedis_plugin/gui/geoset_panel.py" line="531" />
+      <location filename="../../../georedis_plugin/gui/geoset_panel.py" line="386" />
       <source>Type the name of a member of the set to search around.</source>
       <translation>Saisissez le nom d'un membre de l'ensemble autour duquel chercher.</translation>
     </message>
     <message>
-      <location filename="../../../georedis_plugin/gui/geoset_panel.py" line="599" />
+      <location filename="../../../georedis_plugin/gui/geoset_panel.py" line="454" />
       <source>Select one or more polygons in a polygon layer and make it the active layer (click it in the Layers panel), then search again.</source>
       <translation>Sélectionnez un ou plusieurs polygones dans une couche de polygones et faites-en la couche active (cliquez-la dans le panneau Couches), puis relancez la recherche.</translation>
     </message>
     <message>
-      <location filename="../../../georedis_plugin/gui/geoset_panel.py" line="674" />
+      <location filename="../../../georedis_plugin/gui/geoset_panel.py" line="523" />
       <source>{hits} hits in '{name}' in {ms:.0f} ms</source>
       <translation>{hits} résultats dans '{name}' en {ms:.0f} ms</translation>
     </message>
     <message>
-      <location filename="../../../georedis_plugin/gui/geoset_panel.py" line="683" />
+      <location filename="../../../georedis_plugin/gui/geoset_panel.py" line="532" />
       <source>Searching…</source>
       <translation>Recherche…</translation>
     </message>
     <message>
-      <location filename="../../../georedis_plugin/gui/geoset_panel.py" line="684" />
+      <location filename="../../../georedis_plugin/gui/geoset_panel.py" line="533" />
       <source>GeoRedis: search {name}</source>
       <translation>GeoRedis : recherche dans {name}</translation>
     </message>
     <message>
-      <location filename="../../../georedis_plugin/gui/geoset_panel.py" line="703" />
+      <location filename="../../../georedis_plugin/gui/geoset_panel.py" line="552" />
       <source>QGIS did not add the hit layer '{name}' to the project. Search again.</source>
       <translation>QGIS n'a pas ajouté la couche de résultats '{name}' au projet. Relancez la recherche.</translation>
     </message>
