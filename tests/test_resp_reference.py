@@ -89,6 +89,13 @@ def test_any_command_is_hiredis_pack_command(args):
     assert encode_command(*args) == hiredis.pack_command(tuple(args))
 
 
+@BOUNDED
+@given(st.lists(st.binary(max_size=30), min_size=0, max_size=3000))
+def test_a_command_of_thousands_of_arguments_is_hiredis_pack_command(members):
+    args = [b"HMGET", b"key", *members]
+    assert encode_command(*args) == hiredis.pack_command(tuple(args))
+
+
 def test_a_long_member_and_a_long_row_are_framed_as_hiredis_frames_them():
     member = "é" * 70_000  # 140,000 bytes: a six-digit length
     row = b"x" * 1_000_001
@@ -96,6 +103,9 @@ def test_a_long_member_and_a_long_row_are_framed_as_hiredis_frames_them():
     assert zadd == zadd_reference(b"k", [1, 2], [member.encode(), b"b"])
     assert encode_hset(b"k", [member.encode()], [row]) == hiredis.pack_command(
         ("HSET", b"k", member.encode(), row)
+    )
+    assert encode_command(b"HMGET", b"k", member.encode(), row) == hiredis.pack_command(
+        ("HMGET", b"k", member.encode(), row)
     )
 
 

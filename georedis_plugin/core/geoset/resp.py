@@ -128,28 +128,8 @@ def encode_command(*args: bytes) -> bytes:
 
 
 def encode_hset(key: bytes, members: list, rows: list) -> bytes:
-    """One RESP ``HSET key member row ...`` of bytes ``members`` and ``rows``.
-
-    Interleaves the ``$<length>`` headers, members and rows in one list joined by CRLF:
-    no per-pair formatting, 0.45 s for 1M pairs against 1.6 s for ``b"$%d\\r\\n%b..." %``
-    of each pair.
-    """
-    count = len(members)
-    pieces = [None] * (4 * count)
-    pieces[0::4] = _length_headers(members)
-    pieces[1::4] = members
-    pieces[2::4] = _length_headers(rows)
-    pieces[3::4] = rows
-    header = b"*%d\r\n$4\r\nHSET\r\n$%d\r\n%b\r\n" % (2 + 2 * count, len(key), key)
-    return header + b"\r\n".join(pieces) + (b"\r\n" if count else b"")
-
-
-_HEADERS = [b"$%d" % n for n in range(1024)]
-
-
-def _length_headers(values: list) -> list:
-    """``$<length>`` of each value: short lengths looked up, longer ones formatted."""
-    lengths = list(map(len, values))
-    if max(lengths, default=0) < len(_HEADERS):
-        return list(map(_HEADERS.__getitem__, lengths))
-    return [b"$%d" % n for n in lengths]
+    parts = [b"*%d\r\n$4\r\nHSET\r\n$%d\r\n%b\r\n" % (2 + 2 * len(members), len(key), key)]
+    parts.extend(
+        b"$%d\r\n%b\r\n$%d\r\n%b\r\n" % (len(m), m, len(r), r) for m, r in zip(members, rows)
+    )
+    return b"".join(parts)

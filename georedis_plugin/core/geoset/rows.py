@@ -131,8 +131,8 @@ def encode_columns(columns: list, count: int) -> list:
     """``count`` rows as ``encode_row`` encodes them, from attribute columns (lists of values).
 
     A column of one plain type (text, integer, float, boolean) is written by one C-level
-    map and the rows joined by one format per row: 1M rows of 3 attributes in 0.9 s, against
-    2.8 s for ``encode_row`` of each (which builds one JSON encoder call per row).
+    map and the rows joined by one format per row: 1M rows of (text, integer, float) in 1.4 s,
+    against 3.7 s for ``encode_row`` of each (one JSON encoder call per row).
     """
     if not columns:
         return [b"[]"] * count
