@@ -231,6 +231,9 @@ def check_nearest():
         "in_layer_tree": QgsProject.instance().layerTreeRoot().findLayer(hits.id()) is not None,
         "circle_vertices": band.numberOfVertices() if band is not None else 0,
     }
+    # the screenshot shows the nearest hits alone; the radius hits come back after it
+    radius_node = QgsProject.instance().layerTreeRoot().findLayer(keep["radius_hits"].id())
+    radius_node.setItemVisibilityChecked(False)
     canvas = iface.mapCanvas()
     canvas.setExtent(band.asGeometry().boundingBox().buffered(300_000))
     canvas.refresh()
@@ -239,6 +242,8 @@ def check_nearest():
 
 def screenshot_nearest():
     grab(iface.mainWindow(), "qgis-window-nearest.png", "georedis-nearest.png")
+    root = QgsProject.instance().layerTreeRoot()
+    root.findLayer(keep["radius_hits"].id()).setItemVisibilityChecked(True)
     later(run_cached_buffer)
 
 
