@@ -282,7 +282,9 @@ def test_a_multipoint_joins_the_members_nearest_any_of_its_points(provider, redi
     features, parts_of = [], {}
     for number in range(60):
         count = int(rng.integers(1, 5))
-        parts = list(zip(rng.uniform(3.5, 7.0, count), rng.uniform(50.8, 53.5, count)))
+        parts = list(
+            zip(rng.uniform(3.5, 7.0, count).tolist(), rng.uniform(50.8, 53.5, count).tolist())
+        )
         parts_of[number] = parts
         feature = QgsFeature(layer.fields())
         feature.setAttributes([number])

@@ -253,7 +253,9 @@ class GeoSet:
 
     def geosearch(self, origin: list, shape: list, unit: str, count: int, description: str):
         """One GEOSEARCH ``origin`` ``shape`` ``unit`` ASC [COUNT] with the hits' stored rows."""
-        args = ["GEOSEARCH", self.keys.geo, *origin, *shape, unit, "ASC"]
+        # numpy numbers as Python ones: numpy 2 writes np.float64(1.5) as "np.float64(1.5)"
+        plain = [v.item() if isinstance(v, np.generic) else v for v in (*origin, *shape)]
+        args = ["GEOSEARCH", self.keys.geo, *plain, unit, "ASC"]
         if count and count > 0:
             args += ["COUNT", int(count)]
         args += ["WITHDIST", "WITHHASH"]

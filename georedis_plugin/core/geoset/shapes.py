@@ -193,7 +193,8 @@ def nearest(geo_set, center, count: int, limit_m: float, unit: str, distances: s
             ranked = np.sort(geodesic)
             # how far on the ellipsoid every member missing from this reply is, at least
             known = ratio * (float(candidates.distances[-1]) - 1e-4) if full else ratio * radius
-            needed = ranked[count - 1] if len(ranked) >= count else math.inf
+            # Python floats: numpy 2 writes np.float64 as "np.float64(…)", not a number
+            needed = float(ranked[count - 1]) if len(ranked) >= count else math.inf
             if limit_m > 0:
                 needed = min(needed, limit_m)
             if complete or needed <= known:
