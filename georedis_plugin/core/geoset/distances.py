@@ -106,9 +106,11 @@ def geodesic_m(lon1, lat1, lon2, lat2) -> np.ndarray:
     if lon1.size == 0:
         return np.empty(lon1.shape)
     if _GEOD is not None:
-        _azimuth, _back, distance = _GEOD.inv(
-            lon1.ravel(), lat1.ravel(), lon2.ravel(), lat2.ravel()
-        )
+        if lon1.size == 1:  # pyproj takes one-element arrays as scalars, which numpy 2 deprecates
+            coordinates = (float(v.item()) for v in (lon1, lat1, lon2, lat2))
+        else:
+            coordinates = (v.ravel() for v in (lon1, lat1, lon2, lat2))
+        _azimuth, _back, distance = _GEOD.inv(*coordinates)
         return np.asarray(distance, dtype=np.float64).reshape(lon1.shape)
     return _distance_area_m(lon1, lat1, lon2, lat2)
 
