@@ -5,7 +5,9 @@ an hour of history, and Redis memory per million entries.
    (default 60); this process runs the panel's pipeline (LiveReader thread, 250 ms drain into
    the memory layer) in a Qt event loop. Lag = time an update reaches the layer minus its ts
    (same clock); a 20 ms QTimer records the event loop's longest stall; CPU and RSS of this
-   process are sampled every 10 s (drift = last sample minus the one after warm-up). Lag and
+   process, the server's CPU (INFO cpu) and its time in the fold, XADD and XREAD (INFO
+   commandstats) are sampled every 10 s on a thread of their own (drift = last sample minus
+   the one after warm-up); the producer reports the rate it achieved. Lag and
    stalls are counted after a 10 s warm-up (the opening on the fleet is measured in 2.). The layer
    is not drawn (no canvas offscreen): QGIS draws layers on worker threads anyway.
 2. Open: 10,000 vehicles reporting once a minute for the past hour (600,000 entries); time
@@ -19,10 +21,12 @@ GEOREDIS_BENCH_LIVE_PARTS=follow,open,memory chooses the parts; GEOREDIS_BENCH_L
 the length of 1.
 """
 
+import json
 import os
 import resource
 import subprocess
 import sys
+import threading
 import time
 
 import numpy
@@ -37,6 +41,10 @@ PREFIX = "georedis"
 VEHICLES = 10_000
 FOLLOW_SECONDS = int(os.environ.get("GEOREDIS_BENCH_LIVE_SECONDS", "60"))
 WARM_UP_S = 10 if FOLLOW_SECONDS > 20 else 2
+SAMPLE_EVERY_S = 10 if FOLLOW_SECONDS > 20 else 2
+# the server's time per command (INFO commandstats): the fold is the EVALSHA; the commands it
+# runs inside are counted again under their own names, so they are left out
+COMMANDS = ("xadd", "xread", "evalsha")
 
 
 def rss_mb() -> float:
@@ -59,7 +67,7 @@ def percentile(values, share: float) -> float:
 def follow(redis_url: str) -> dict:
     from qgis.PyQt.QtCore import QEventLoop, QTimer
 
-    from georedis_plugin.gui.live_layer import LayerFeed, LiveLayer
+    from georedis_plugin.gui.live_layer import LayerFeed, LiveLayer, point_geometry
 
     client = redis.Redis.from_url(redis_url)
     keys = LiveKeys.for_name(PREFIX, "bench follow")
@@ -78,10 +86,12 @@ def follow(redis_url: str) -> dict:
             "1",
             "--duration",
             str(FOLLOW_SECONDS),
+            "--json",
         ],
-        stdout=subprocess.DEVNULL,
+        stdout=subprocess.PIPE,
+        text=True,
     )
-    reader = LiveReader(lambda: client, keys, ttl_s=60)
+    reader = LiveReader(lambda: client, keys, ttl_s=60, prepare=point_geometry)
     lags, stalls, samples = [], [], []
     started = time.monotonic()
 
@@ -107,30 +117,55 @@ def follow(redis_url: str) -> dict:
         last_tick[0] = now
 
     def sample():
-        samples.append((time.monotonic() - started, cpu_s(), rss_mb()))
+        # on its own thread: the INFO calls stay out of the event loop being measured
+        server = redis.Redis.from_url(redis_url)
+        while True:
+            info = server.info("cpu")
+            calls = server.info("commandstats")
+            samples.append(
+                (
+                    time.monotonic() - started,
+                    cpu_s(),
+                    rss_mb(),
+                    info["used_cpu_user"] + info["used_cpu_sys"],
+                    {name: calls.get(f"cmdstat_{name}", {}).get("usec", 0) for name in COMMANDS},
+                )
+            )
+            if done.is_set():
+                return
+            done.wait(SAMPLE_EVERY_S)  # then one last sample
 
+    done = threading.Event()
+    sampler = threading.Thread(target=sample, daemon=True)
+    sampler.start()
     loop = QEventLoop()
     timers = []
-    for interval, slot in ((250, drain), (20, probe), (10_000, sample)):
+    for interval, slot in ((250, drain), (20, probe)):
         timer = QTimer()
         timer.setInterval(interval)
         timer.timeout.connect(slot)
         timer.start()
         timers.append(timer)
-    sample()
     QTimer.singleShot(int((FOLLOW_SECONDS + 1) * 1000), loop.quit)
     loop.exec()
     for timer in timers:
         timer.stop()
-    producer.wait(timeout=30)
+    done.set()
+    sampler.join()
+    produced = json.loads(producer.communicate(timeout=30)[0].strip().splitlines()[-1])
+    feed.close()
     status = reader.take().status
     reader.stop()
     written = client.xlen(keys.stream)
     warm = [s for s in samples if s[0] >= WARM_UP_S] or samples
     span = warm[-1][0] - warm[0][0] or 1.0
     client.delete(*keys.folded_keys)
+    server_s = {name: (warm[-1][4][name] - warm[0][4][name]) / 1e6 / span for name in COMMANDS}
     return {
         "written": written,
+        "produced": produced,
+        "redis_cpu": (warm[-1][3] - warm[0][3]) / span,
+        "server_s": server_s,
         "applied": status.applied,
         "lag_p50": percentile(lags, 0.5),
         "lag_p99": percentile(lags, 0.99),
@@ -166,13 +201,13 @@ def history_hour(client, keys, vehicles=VEHICLES, every_s=60) -> int:
 def open_fleet(client, keys, folded: bool) -> dict:
     from qgis.PyQt.QtCore import QCoreApplication
 
-    from georedis_plugin.gui.live_layer import LiveLayer
+    from georedis_plugin.gui.live_layer import LiveLayer, point_geometry
 
     if folded:
         fold(client, keys, retention_s=0)
     layer = LiveLayer(keys.name)
     started = time.perf_counter()
-    reader = LiveReader(lambda: client, keys, ttl_s=300)
+    reader = LiveReader(lambda: client, keys, ttl_s=300, prepare=point_geometry)
     reader.start()
     while layer.layer.featureCount() < VEHICLES and time.perf_counter() - started < 60:
         layer.apply(reader.take())
@@ -226,7 +261,15 @@ def follow_table(redis_url, out) -> None:
         sep="\n",
         file=out,
     )
+    produced = followed["produced"]
+    server = followed["server_s"]
     rows = [
+        (
+            "producer (scripts/fleet.py, one process): rate achieved",
+            f"{produced['rate']:,.0f} updates/s over {produced['seconds']:.1f} s "
+            f"(slowest second {produced['slowest_second']:,})",
+            "10,000/s",
+        ),
         (
             "entries written / applied to the layer",
             f"{followed['written']:,} / {followed['applied']:,}",
@@ -248,6 +291,17 @@ def follow_table(redis_url, out) -> None:
             "",
         ),
         ("ids on the layer at the end", f"{followed['ids']:,}", ""),
+        (
+            "Redis CPU after warm-up (INFO cpu)",
+            f"{followed['redis_cpu'] * 100:.0f} % of a core",
+            "",
+        ),
+        (
+            "of which the fold (EVALSHA) / XADD / XREAD (INFO commandstats)",
+            f"{server['evalsha'] * 100:.1f} / {server['xadd'] * 100:.1f} / "
+            f"{server['xread'] * 100:.1f} % of a core",
+            "",
+        ),
     ]
     for row in rows:
         print("| %s | %s | %s |" % row, file=out)

@@ -1,13 +1,19 @@
 """The Live part of the dock: the live layer follows a stream without blocking the UI."""
 
+import gc
+import threading
 import time
 
 import pytest
-from qgis.core import NULL, Qgis, QgsFeature, QgsGeometry, QgsProject, QgsVectorLayer
+from qgis.core import NULL, Qgis, QgsFeature, QgsGeometry, QgsPoint, QgsProject, QgsVectorLayer
 from qgis.PyQt.QtCore import QCoreApplication
 
+from georedis_plugin.core.live import wire
 from georedis_plugin.core.live.keys import LiveKeys
+from georedis_plugin.core.live.reader import Changes
+from georedis_plugin.gui import live_panel as live_panel_module
 from georedis_plugin.gui.dock import GeoRedisDock
+from georedis_plugin.gui.live_layer import LayerFeed, LiveLayer, point_geometry
 from georedis_plugin.gui.live_panel import LivePanel
 from tests.gui_wait import wait_for_tasks, wait_until
 
@@ -127,3 +133,55 @@ def test_the_dock_has_the_live_panel(qgis_iface, redis_url):
     finally:
         dock.close_down()
         wait_for_tasks()
+
+
+def test_the_reader_builds_the_layer_geometries_on_its_own_thread(panel, redis_client):
+    k = LiveKeys.for_name(PREFIX, "fleet")
+    now = int(time.time() * 1000)
+    for n in range(20):
+        redis_client.xadd(k.stream, {"id": f"v{n}", "lon": str(n), "lat": "5", "ts": str(now)})
+    threads = set()
+
+    def counting(position):
+        threads.add(threading.current_thread().name)
+        return point_geometry(position)
+
+    monkeypatch_target = live_panel_module.point_geometry
+    live_panel_module.point_geometry = counting
+    try:
+        panel.stream_combo.setEditText("fleet")
+        panel.start_button.setChecked(True)
+        layer = panel.live_layer.layer
+        wait_until(lambda: layer.featureCount() == 20)
+    finally:
+        live_panel_module.point_geometry = monkeypatch_target
+    assert threads == {"georedis-live"}
+    points = {f["id"]: f.geometry().constGet() for f in layer.getFeatures()}
+    assert (points["v7"].x(), points["v7"].y(), points["v7"].m()) == (7.0, 5.0, float(now))
+
+
+def test_a_prepared_geometry_is_what_the_layer_shows(qgis_new_project):
+    layer = LiveLayer("prepared")
+    position = wire.Position("a", 1.0, 2.0, 3000, "3000-0")
+    changes = Changes(updated={"a": position})
+    changes.prepared["a"] = QgsGeometry(QgsPoint(9.0, 8.0, None, 3000.0))
+    layer.apply(changes)
+    moved = wire.Position("a", 4.0, 5.0, 4000, "4000-0")
+    layer.apply(Changes(updated={"a": moved}))  # nothing prepared: built from the position
+    (feature,) = layer.layer.getFeatures()
+    assert feature.geometry().asWkt() == "PointM (4 5 4000)"
+    layer.apply(Changes(updated={"a": position}, prepared={"a": changes.prepared["a"]}))
+    (feature,) = layer.layer.getFeatures()
+    assert feature.geometry().asWkt() == "PointM (9 8 3000)"
+
+
+def test_the_heap_is_frozen_only_while_a_feed_is_open(qgis_new_project):
+    before = gc.get_freeze_count()
+    first = LayerFeed(LiveLayer("one"), Changes)
+    second = LayerFeed(LiveLayer("two"), Changes)
+    assert gc.get_freeze_count() > before
+    first.close()
+    first.close()  # twice: counted once
+    assert gc.get_freeze_count() > before
+    second.close()
+    assert gc.get_freeze_count() == 0

@@ -9,6 +9,7 @@ date-time attribute, 30 ms as a number attribute, 25-40 ms as M values (2 cores,
 load 6).
 """
 
+import gc
 import itertools
 import time
 
@@ -38,7 +39,9 @@ TS_EXPRESSION = "datetime_from_epoch(m($geometry))"
 AGE_EXPRESSION = "(epoch(now()) - m($geometry)) / 1000.0"
 
 
-def _point(position) -> QgsGeometry:
+def point_geometry(position) -> QgsGeometry:
+    """The live layer's geometry of ``position``: the reader builds them on its thread
+    (``LiveReader(prepare=point_geometry)``)."""
     # positional z=None, m: a PointM, 30 % quicker through sip than the m= keyword
     return QgsGeometry(QgsPoint(position.lon, position.lat, None, float(position.ts)))
 
@@ -75,7 +78,8 @@ class LiveLayer:
             self.attribute_index[name] = provider.fields().lookupField(field.name())
 
     def apply(self, changes, repaint: bool = True) -> None:
-        """Apply a LiveReader's ``Changes``: one provider call per kind, then a repaint."""
+        """Apply a LiveReader's ``Changes``: one provider call per kind, then a repaint. The
+        geometries come from ``changes.prepared`` where the reader built them."""
         provider = self.layer.dataProvider()
         updated = list(changes.updated.values())
         if updated:
@@ -89,15 +93,19 @@ class LiveLayer:
         geometries, values, new = {}, {}, []
         fields = provider.fields()  # the expression field (age_s) is the layer's, not theirs
         index = self.attribute_index
+        prepared = changes.prepared
         for position in updated:
             before = self.shown.get(position.id)
             self.shown[position.id] = position
+            geometry = prepared.get(position.id)
+            if geometry is None:
+                geometry = point_geometry(position)
             if before is None:
-                new.append((position.id, self._feature(fields, position)))
+                new.append((position.id, self._feature(fields, position, geometry)))
                 continue
             # only what changed: each value crosses into Qt as a QVariant
             fid = self.fids[position.id]
-            geometries[fid] = _point(position)
+            geometries[fid] = geometry
             row = {}
             old = before.attributes
             for name, value in position.attributes.items():
@@ -120,9 +128,9 @@ class LiveLayer:
         if repaint:
             self.layer.triggerRepaint()
 
-    def _feature(self, fields, position) -> QgsFeature:
+    def _feature(self, fields, position, geometry) -> QgsFeature:
         feature = QgsFeature(fields)
-        feature.setGeometry(_point(position))
+        feature.setGeometry(geometry)
         attributes = [None] * fields.count()
         attributes[0] = display(position.id)
         for name, value in position.attributes.items():
@@ -131,15 +139,41 @@ class LiveLayer:
         return feature
 
 
+_following = 0  # LayerFeeds open: the heap stays frozen while there is one
+
+
+def _freeze_heap() -> None:
+    """Keep Python's full garbage collections off what QGIS had before following.
+
+    Following 10,000 updates/s keeps that many objects alive for about a second, which makes
+    Python run a full collection every 2 s; each walked the whole QGIS heap in 40-66 ms
+    (250 ms on a loaded machine) holding the GIL, and was the longest event-loop stall of
+    ``make bench live``. Frozen (``gc.freeze``), the objects already there are skipped: the
+    collections took 7-14 ms. Frozen objects are still freed by reference counting; only
+    garbage cycles among them wait until the last feed closes (``gc.unfreeze``)."""
+    global _following
+    if _following == 0:
+        gc.freeze()
+    _following += 1
+
+
+def _unfreeze_heap() -> None:
+    global _following
+    _following -= 1
+    if _following == 0:
+        gc.unfreeze()
+
+
 class LayerFeed:
     """Feeds a LiveLayer from a LiveReader without holding the event loop for long.
 
     ``tick()`` (every 250 ms) takes the reader's changes and applies them ``CHUNK`` ids at a
-    time, going back to the event loop between chunks (``QTimer.singleShot(0)``) and repainting
-    once the batch is done: at most one repaint a tick. Applying 10,000 ids at once took
-    320 ms (2 cores, shared), 2,500 about 75 ms; with the reader thread busy, 1,000 took up to
-    135 ms. Changes arriving meanwhile are merged, one position per id (latest-position
-    semantics, bounded memory).
+    time, going back to the event loop between chunks (a 0 ms timer) and repainting once the
+    batch is done: at most one repaint a tick. Applying 10,000 ids at once took 320 ms
+    (2 cores, shared), 2,500 about 75 ms; with the reader thread busy, 1,000 took up to
+    135 ms. The geometries come built by the reader's thread (``point_geometry``): a chunk of
+    500 then takes about 2 ms instead of 4. Changes arriving meanwhile are merged, one
+    position per id (latest-position semantics, bounded memory).
     """
 
     CHUNK = 500
@@ -152,19 +186,34 @@ class LayerFeed:
         self.repaint_due = False
         if canvas is not None:
             canvas.mapCanvasRefreshed.connect(self._canvas_drawn)
-        self.updated, self.removed = {}, set()
+        self.updated, self.removed, self.prepared = {}, set(), {}
         self.working = False
+        # the next chunk, as a timer: QTimer.singleShot(0) posts an event instead, and posted
+        # events ran chunk after chunk before any timer that was due (stalls of 107 ms)
+        self.next_chunk = QTimer()
+        self.next_chunk.setSingleShot(True)
+        self.next_chunk.setInterval(0)
+        self.next_chunk.timeout.connect(self._work)
+        self.open = True
+        _freeze_heap()
         self.lag_s = None  # now - ts of the newest position on the layer, at its last batch
 
     def tick(self):
         """The reader's status and the geofence events since the last tick."""
         changes = self.take()
+        prepared = changes.prepared
         for ident in changes.removed:
             self.updated.pop(ident, None)
+            self.prepared.pop(ident, None)
             self.removed.add(ident)
         for ident, position in changes.updated.items():
             self.removed.discard(ident)
             self.updated[ident] = position
+            geometry = prepared.get(ident)
+            if geometry is None:
+                self.prepared.pop(ident, None)  # built from the position when applied
+            else:
+                self.prepared[ident] = geometry
         if not self.working:
             self._work()
         if self.lag_s is not None:
@@ -183,6 +232,10 @@ class LayerFeed:
             self.live_layer.layer.triggerRepaint()
 
     def close(self) -> None:
+        if self.open:
+            self.open = False
+            self.next_chunk.stop()
+            _unfreeze_heap()
         if self.canvas is not None:
             self.canvas.mapCanvasRefreshed.disconnect(self._canvas_drawn)
             self.canvas = None
@@ -193,12 +246,15 @@ class LayerFeed:
 
     def _work(self) -> None:
         if sip.isdeleted(self.live_layer.layer):
-            self.updated, self.removed, self.working = {}, set(), False
+            self.updated, self.removed, self.prepared, self.working = {}, set(), {}, False
             return
         chunk = Changes(removed=self.removed)
         self.removed = set()
         for ident in list(itertools.islice(self.updated, self.CHUNK)):
             chunk.updated[ident] = self.updated.pop(ident)
+            geometry = self.prepared.pop(ident, None)
+            if geometry is not None:
+                chunk.prepared[ident] = geometry
         more = bool(self.updated)
         self.live_layer.apply(chunk, repaint=False)
         if not more:
@@ -208,4 +264,4 @@ class LayerFeed:
             self.lag_s = max(0.0, time.time() - newest / 1000.0)
         self.working = more
         if more:
-            QTimer.singleShot(0, self._work)
+            self.next_chunk.start()

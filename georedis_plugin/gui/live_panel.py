@@ -48,7 +48,7 @@ from ..core.live.keys import LiveKeys
 from ..core.live.reader import LiveReader, status_text
 from ..core.live.streams import list_streams
 from ..i18n import tr
-from .live_layer import LayerFeed, LiveLayer
+from .live_layer import LayerFeed, LiveLayer, point_geometry
 from .tasks import BackgroundRunner
 
 REPAINT_MS = 250  # at most 4 repaints a second
@@ -176,6 +176,7 @@ class LivePanel(QWidget):
             self.ttl_spin.value(),
             explain=lambda exc: explain_error(exc, config),
             tracker=tracker,
+            prepare=point_geometry,
         )
         self.reader.start()
         self.feed = LayerFeed(self.live_layer, self.reader.take, self.iface.mapCanvas())

@@ -46,13 +46,17 @@ class Changes:
     removed: set = field(default_factory=set)
     events: list = field(default_factory=list)  # FenceEvent
     status: Status = field(default_factory=Status)
+    prepared: dict = field(default_factory=dict)  # id -> prepare(position), see LiveReader
 
 
 class LiveReader:
     """``client_factory()`` gives the redis-py client (called again after a failure);
     ``explain(exc)`` turns a Redis error into the status message; ``tracker`` (a
     FenceTracker) adds geofence events, also XADDed to the stream's events key;
-    ``observer(positions)``, if given, is called on the worker thread with every batch."""
+    ``observer(positions)``, if given, is called on the worker thread with every batch;
+    ``prepare(position)``, if given, is called on the worker thread for every position handed
+    over, its result in ``Changes.prepared`` (the live layer builds its geometries there, so
+    that the UI thread makes one Qt call per batch instead of two per position)."""
 
     def __init__(
         self,
@@ -63,6 +67,7 @@ class LiveReader:
         explain=str,
         tracker=None,
         observer=None,
+        prepare=None,
         block_ms: int = 200,
         batch: int = 2000,  # entries per XREAD: hiredis holds the GIL while it parses a reply
         fold_every_s: float = 1.0,
@@ -70,6 +75,7 @@ class LiveReader:
     ):
         self.client_factory, self.keys, self.ttl_s = client_factory, keys, float(ttl_s)
         self.explain, self.tracker, self.observer = explain, tracker, observer
+        self.prepare = prepare
         self.block_ms, self.batch, self.fold_every_s, self.clock = (
             block_ms,
             batch,
@@ -165,10 +171,12 @@ class LiveReader:
             # server's state up meanwhile)
             result = fold(client, self.keys, snapshot=True, ttl_s=self.ttl_s, read_entries=False)
         self.cursor = result.cursor
+        prepared = self._prepared(result.positions)
         with self._lock:
             for position in result.positions:
                 self.latest[position.id] = position
                 self._pending.updated[position.id] = position
+            self._pending.prepared.update(prepared)
             self._status.ids = len(self.latest)
         if self.tracker is not None:
             for position in result.positions:
@@ -196,9 +204,11 @@ class LiveReader:
         now = self.clock()
         self._rate = [(t, n) for t, n in self._rate if now - t < 5.0] + [(now, len(entries))]
         span = max(now - self._rate[0][0], 1.0)
+        prepared = self._prepared(applied)
         with self._lock:
             for position in applied:
                 self._pending.updated[position.id] = position
+            self._pending.prepared.update(prepared)
             self._pending.events.extend(events)
             status = self._status
             status.state, status.message, status.retry_in_s = FOLLOWING, "", 0.0
@@ -212,6 +222,11 @@ class LiveReader:
             self._publish_events(client, events)
         if self.observer is not None and (applied or skipped):
             self.observer(applied)
+
+    def _prepared(self, positions) -> dict:
+        if self.prepare is None:
+            return {}
+        return {position.id: self.prepare(position) for position in positions}
 
     def _publish_events(self, client, events) -> None:
         try:
@@ -233,6 +248,7 @@ class LiveReader:
             for ident in gone:
                 del self.latest[ident]
                 self._pending.updated.pop(ident, None)
+                self._pending.prepared.pop(ident, None)
                 self._pending.removed.add(ident)
             self._status.ids = len(self.latest)
         if self.tracker is not None:
