@@ -9,6 +9,7 @@ from qgis.core import NULL, Qgis, QgsFeature, QgsGeometry, QgsPoint, QgsProject,
 from qgis.PyQt.QtCore import QCoreApplication
 
 from georedis_plugin.core.live import wire
+from georedis_plugin.core.live.geofence import Fences
 from georedis_plugin.core.live.keys import LiveKeys
 from georedis_plugin.core.live.reader import Changes
 from georedis_plugin.gui import live_panel as live_panel_module
@@ -84,6 +85,25 @@ def test_fence_enters_and_exits_reach_the_message_bar(panel, qgis_iface, redis_c
     assert [f[b"kind"] for _, f in redis_client.xrange(k.events)] == [b"enter", b"exit"]
 
 
+def test_the_fences_are_read_and_prepared_on_the_reader_thread(panel, redis_client, monkeypatch):
+    k = LiveKeys.for_name(PREFIX, "fleet")
+    redis_client.xadd(k.stream, {"id": "bus", "lon": "-5", "lat": "5"})
+    built = []
+
+    def recording(fences):
+        built.append((threading.current_thread().name, [name for name, _ in fences]))
+        return Fences(fences)
+
+    monkeypatch.setattr(live_panel_module, "Fences", recording)
+    panel.fence_combo.setLayer(fence_layer())
+    panel.stream_combo.setEditText("fleet")
+    panel.start_button.setChecked(True)
+    wait_until(lambda: panel.live_layer.layer.featureCount() == 1)
+    assert built == [("georedis-live", ["depot"])]
+    redis_client.xadd(k.stream, {"id": "bus", "lon": "5", "lat": "5"})
+    wait_until(lambda: redis_client.xlen(k.events) == 1)
+
+
 def test_streams_are_listed_with_their_rates(panel, redis_client):
     for name in ("north", "south"):
         k = LiveKeys.for_name(PREFIX, name)
@@ -135,7 +155,7 @@ def test_the_dock_has_the_live_panel(qgis_iface, redis_url):
         wait_for_tasks()
 
 
-def test_the_reader_builds_the_layer_geometries_on_its_own_thread(panel, redis_client):
+def test_the_reader_builds_the_layer_geometries_on_its_own_thread(panel, redis_client, monkeypatch):
     k = LiveKeys.for_name(PREFIX, "fleet")
     now = int(time.time() * 1000)
     for n in range(20):
@@ -146,15 +166,11 @@ def test_the_reader_builds_the_layer_geometries_on_its_own_thread(panel, redis_c
         threads.add(threading.current_thread().name)
         return point_geometry(position)
 
-    monkeypatch_target = live_panel_module.point_geometry
-    live_panel_module.point_geometry = counting
-    try:
-        panel.stream_combo.setEditText("fleet")
-        panel.start_button.setChecked(True)
-        layer = panel.live_layer.layer
-        wait_until(lambda: layer.featureCount() == 20)
-    finally:
-        live_panel_module.point_geometry = monkeypatch_target
+    monkeypatch.setattr(live_panel_module, "point_geometry", counting)
+    panel.stream_combo.setEditText("fleet")
+    panel.start_button.setChecked(True)
+    layer = panel.live_layer.layer
+    wait_until(lambda: layer.featureCount() == 20)
     assert threads == {"georedis-live"}
     points = {f["id"]: f.geometry().constGet() for f in layer.getFeatures()}
     assert (points["v7"].x(), points["v7"].y(), points["v7"].m()) == (7.0, 5.0, float(now))

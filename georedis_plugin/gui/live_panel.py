@@ -3,8 +3,8 @@
 A LiveReader (core) follows the stream on a worker thread; a 250 ms QTimer on the main thread
 takes its changes and applies them to the live layer in one batch (at most 4 repaints a
 second), shows the status line and reports geofence events (message bar and log; the reader
-also writes them to the stream's events key). Listing streams and reading history run in
-QgsTasks. Nothing here waits on Redis.
+also writes them to the stream's events key; it reads and prepares the fences on its
+thread too). Listing streams and reading history run in QgsTasks. Nothing here waits on Redis.
 """
 
 import time
@@ -22,6 +22,7 @@ from qgis.core import (
     QgsMessageLog,
     QgsProject,
     QgsVectorLayer,
+    QgsVectorLayerFeatureSource,
 )
 from qgis.gui import QgsMapLayerComboBox
 from qgis.PyQt.QtCore import QTimer
@@ -54,27 +55,34 @@ from .tasks import BackgroundRunner
 REPAINT_MS = 250  # at most 4 repaints a second
 
 
-def fence_list(layer) -> list:
-    """(name, geometry in WGS 84) of a polygon layer's features, named by its display
-    expression."""
+def fence_reader(layer):
+    """A function giving the FenceTracker of a polygon layer's features in WGS 84, each named
+    by the layer's display expression. What needs the layer is taken here, on the UI thread;
+    the function reads the features and prepares the polygons wherever it is called (the
+    live reader's thread)."""
+    source = QgsVectorLayerFeatureSource(layer)
     transform = QgsCoordinateTransform(
         layer.crs(), QgsCoordinateReferenceSystem(features.WGS84), QgsProject.instance()
     )
     expression = QgsExpression(layer.displayExpression())
     context = QgsExpressionContext(QgsExpressionContextUtils.globalProjectLayerScopes(layer))
-    fences = []
-    for feature in layer.getFeatures():
-        geometry = feature.geometry()
-        if geometry.isNull() or geometry.isEmpty():
-            continue
-        try:
-            geometry.transform(transform)
-        except QgsCsException:
-            continue
-        context.setFeature(feature)
-        name = expression.evaluate(context)
-        fences.append((str(name if name is not None else feature.id()), geometry))
-    return fences
+
+    def read() -> FenceTracker:
+        fences = []
+        for feature in source.getFeatures():
+            geometry = feature.geometry()
+            if geometry.isNull() or geometry.isEmpty():
+                continue
+            try:
+                geometry.transform(transform)
+            except QgsCsException:
+                continue
+            context.setFeature(feature)
+            name = expression.evaluate(context)
+            fences.append((str(name if name is not None else feature.id()), geometry))
+        return FenceTracker(Fences(fences))
+
+    return read
 
 
 class LivePanel(QWidget):
@@ -164,7 +172,7 @@ class LivePanel(QWidget):
             self.start_button.setChecked(False)
             return
         fences = self.fence_combo.currentLayer()
-        tracker = FenceTracker(Fences(fence_list(fences))) if fences is not None else None
+        make_tracker = fence_reader(fences) if fences is not None else None
         self.live_layer = LiveLayer(keys.name)
         if QgsProject.instance().addMapLayer(self.live_layer.layer) is None:
             self.status_label.setText(tr("The live layer could not be added to the project."))
@@ -175,7 +183,7 @@ class LivePanel(QWidget):
             keys,
             self.ttl_spin.value(),
             explain=lambda exc: explain_error(exc, config),
-            tracker=tracker,
+            make_tracker=make_tracker,
             prepare=point_geometry,
         )
         self.reader.start()
