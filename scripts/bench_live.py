@@ -16,8 +16,10 @@ an hour of history, and Redis memory per million entries.
    catches up on its 5-minute lifetime only).
 3. Memory: MEMORY USAGE of a stream of 1,000,000 simulator entries, and of the state of
    10,000 ids.
+4. History: georedis:positionhistory of a stream of 1,000,000 entries to a GeoPackage, points
+   and tracks, each in a process of its own: time and peak RSS.
 
-GEOREDIS_BENCH_LIVE_PARTS=follow,open,memory chooses the parts; GEOREDIS_BENCH_LIVE_SECONDS
+GEOREDIS_BENCH_LIVE_PARTS=follow,open,memory,history chooses the parts; GEOREDIS_BENCH_LIVE_SECONDS
 the length of 1.
 """
 
@@ -218,16 +220,21 @@ def open_fleet(client, keys, folded: bool) -> dict:
     return {"seconds": seconds, "ids": layer.layer.featureCount()}
 
 
-def memory(client) -> dict:
-    keys = LiveKeys.for_name(PREFIX, "bench memory")
+def fill(client, keys, rounds: int) -> None:
+    """``rounds`` reports of each of the 10,000 simulated vehicles."""
     fleet = Fleet(VEHICLES)
     pipe = client.pipeline(transaction=False)
     which = numpy.arange(VEHICLES)
-    for _ in range(100):
+    for _ in range(rounds):
         fleet.move(1, which)
         for fields in fleet.entries(which, int(time.time() * 1000)):
             pipe.xadd(keys.stream, fields)
         pipe.execute()
+
+
+def memory(client) -> dict:
+    keys = LiveKeys.for_name(PREFIX, "bench memory")
+    fill(client, keys, 100)
     entries = client.xlen(keys.stream)
     stream_bytes = client.memory_usage(keys.stream, samples=0)
     fold(client, keys, retention_s=0)
@@ -242,15 +249,88 @@ def memory(client) -> dict:
     }
 
 
+HISTORY_ROUNDS = 100  # 1,000,000 entries
+
+
+def history_child(redis_url: str, name: str, destination: str, as_tracks: bool) -> None:
+    """In its own process: georedis:positionhistory of the whole stream to a GeoPackage; prints
+    its time, count and the process's peak RSS as JSON."""
+    from scripts.qgis_headless import start_qgis
+
+    start_qgis()
+    from qgis import processing
+    from qgis.core import QgsApplication, QgsProcessingContext, QgsProcessingFeedback
+
+    from georedis_plugin.processing.provider import GeoRedisProvider
+
+    os.environ["GEOREDIS_URL"] = redis_url
+    provider = GeoRedisProvider()
+    if not QgsApplication.processingRegistry().addProvider(provider):
+        raise RuntimeError("the GeoRedis provider could not be registered")
+    before = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024.0
+    started = time.perf_counter()
+    result = processing.run(
+        "georedis:positionhistory",
+        {"NAME": name, "AS_TRACKS": as_tracks, "OUTPUT": destination},
+        context=QgsProcessingContext(),
+        feedback=QgsProcessingFeedback(),
+    )
+    seconds = time.perf_counter() - started
+    peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024.0
+    print(
+        json.dumps({"seconds": seconds, "count": result["COUNT"], "before": before, "peak": peak})
+    )
+
+
+def history(redis_url: str, client) -> list:
+    """Peak RSS of positionhistory over a stream of a million entries, points and tracks."""
+    import tempfile
+
+    keys = LiveKeys.for_name(PREFIX, "bench history")
+    fill(client, keys, HISTORY_ROUNDS)
+    rows = []
+    with tempfile.TemporaryDirectory(prefix="georedis-history-") as workdir:
+        for as_tracks in (False, True):
+            destination = os.path.join(workdir, f"history-{as_tracks}.gpkg")
+            child = subprocess.run(
+                [sys.executable, "-m", "scripts.bench_live", "history-child", redis_url,
+                 keys.name, destination, "1" if as_tracks else "0"],
+                capture_output=True, text=True, check=True,
+            )  # fmt: skip
+            rows.append((as_tracks, json.loads(child.stdout.strip().splitlines()[-1])))
+    entries = client.xlen(keys.stream)
+    client.delete(*keys.folded_keys)
+    return entries, rows
+
+
+def history_table(redis_url, client, out) -> None:
+    entries, rows = history(redis_url, client)
+    print(
+        f"\n| positionhistory of {entries:,} entries to a GeoPackage (own process) | time | "
+        "positions | peak RSS (after start-up) |\n|---|---|---|---|",
+        file=out,
+    )
+    for as_tracks, measured in rows:
+        print(
+            f"| {'one line per id (AS_TRACKS)' if as_tracks else 'points'} | "
+            f"{measured['seconds']:.1f} s | {measured['count']:,} | {measured['peak']:.0f} MB "
+            f"({measured['before']:.0f} MB) |",
+            file=out,
+        )
+    out.flush()
+
+
 def run(redis_url: str, out) -> None:
     client = redis.Redis.from_url(redis_url)
-    parts = os.environ.get("GEOREDIS_BENCH_LIVE_PARTS", "follow,open,memory").split(",")
+    parts = os.environ.get("GEOREDIS_BENCH_LIVE_PARTS", "follow,open,memory,history").split(",")
     if "follow" in parts:
         follow_table(redis_url, out)
     if "open" in parts:
         open_table(client, out)
     if "memory" in parts:
         memory_table(client, out)
+    if "history" in parts:
+        history_table(redis_url, client, out)
 
 
 def follow_table(redis_url, out) -> None:
@@ -341,3 +421,8 @@ def memory_table(client, out) -> None:
         f"{measured['state_bytes_per_id']:.0f} bytes |",
         file=out,
     )
+
+
+if __name__ == "__main__" and sys.argv[1:2] == ["history-child"]:
+    url, stream_name, destination_path, tracks = sys.argv[2:6]
+    history_child(url, stream_name, destination_path, tracks == "1")

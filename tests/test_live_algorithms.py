@@ -174,6 +174,41 @@ def test_history_as_tracks_gives_one_line_per_id_in_time_order(provider, redis_u
     assert lines["truck 1"]["end"].toMSecsSinceEpoch() == T0 + 39 * 60_000
 
 
+def test_history_is_written_a_chunk_at_a_time_with_every_position(
+    provider, redis_url, redis_client, monkeypatch
+):
+    from georedis_plugin.processing.algorithms import live_base
+
+    monkeypatch.setattr(live_base, "WRITE_CHUNK", 7)  # 120 = 17 chunks and one of 1
+    publish(track_layer())
+    points, result = run("georedis:positionhistory", {"NAME": "trucks", "OUTPUT": "memory:"})
+    assert result["COUNT"] == points.featureCount() == 120
+    got = sorted((f["id"], f["ts"].toMSecsSinceEpoch(), f["speed"]) for f in points.getFeatures())
+    assert got == sorted(
+        (f"truck {n}", T0 + m * 60_000, f"{50.0 + n}") for n in range(3) for m in range(40)
+    )
+    tracks, result = run(
+        "georedis:positionhistory", {"NAME": "trucks", "AS_TRACKS": True, "OUTPUT": "memory:"}
+    )
+    assert tracks.featureCount() == 3 and result["COUNT"] == 120
+
+
+def test_history_reads_no_entry_after_its_until_id(redis_client):
+    from georedis_plugin.core.live.history import History
+
+    k = LiveKeys.for_name(PREFIX, "until")
+    ids = [
+        redis_client.xadd(k.stream, {"id": f"v{n}", "lon": "1", "lat": "2"}).decode()
+        for n in range(5)
+    ]
+    first = History(redis_client, k)
+    assert [p.id for p in first] == ["v0", "v1", "v2", "v3", "v4"]
+    assert first.last_id == ids[-1]
+    redis_client.xadd(k.stream, {"id": "late", "lon": "1", "lat": "2", "new": "field"})
+    second = History(redis_client, k, until_id=ids[2])
+    assert [p.id for p in second] == ["v0", "v1", "v2"] and second.last_id == ids[2]
+
+
 def brute_force_events(positions, fences):
     """Enter/exit by testing every position against every fence polygon."""
     inside, events = {}, []

@@ -14,7 +14,6 @@ from qgis.core import (
     QgsFields,
     QgsGeometry,
     QgsLineString,
-    QgsPoint,
     QgsPointXY,
 )
 from qgis.PyQt.QtCore import QDateTime, QTimeZone
@@ -74,9 +73,10 @@ EVENT_FIXED = [
 class PositionTable:
     """Fields and features for positions: ``with_age`` for latest positions (age from now)."""
 
-    def __init__(self, positions, with_age: bool):
+    def __init__(self, positions, with_age: bool, names=None):
+        """``names``: the attribute names, if known (else those of ``positions``)."""
         self.fixed = POSITION_FIXED if with_age else HISTORY_FIXED
-        self.names = attribute_names(positions)
+        self.names = sorted(names) if names is not None else attribute_names(positions)
         self.fields = _fields(self.fixed, self.names)
         self.with_age = with_age
 
@@ -96,14 +96,11 @@ def track_fields() -> QgsFields:
     return _fields(TRACK_FIXED, [])
 
 
-def track_feature(ident: str, positions: list) -> QgsFeature:
-    """One line through ``positions`` (at least 2, sorted by ts)."""
+def track_feature(ident: str, ts: list, lon: list, lat: list) -> QgsFeature:
+    """One line through the points ``lon``, ``lat`` (at least 2, in ts order)."""
     feature = QgsFeature(track_fields())
-    line = QgsLineString([QgsPoint(p.lon, p.lat) for p in positions])
-    feature.setGeometry(QgsGeometry(line))
-    feature.setAttributes(
-        [display(ident), utc(positions[0].ts), utc(positions[-1].ts), len(positions)]
-    )
+    feature.setGeometry(QgsGeometry(QgsLineString(lon, lat)))
+    feature.setAttributes([display(ident), utc(ts[0]), utc(ts[-1]), len(ts)])
     return feature
 
 

@@ -1,6 +1,8 @@
 """Shared parts of the live-position algorithms: the stream name, Redis errors, sinks and the
 temporal properties set on loaded outputs."""
 
+import itertools
+
 from qgis.core import (
     QgsCoordinateReferenceSystem,
     QgsFeatureSink,
@@ -17,6 +19,7 @@ from ...core.live.keys import LiveKeys
 from .base import GeoRedisAlgorithm
 
 LIVE_GROUP = "Live positions"
+WRITE_CHUNK = 10_000  # features handed to the sink at once
 LIVE_GROUP_ID = "live"
 
 # Post-processors must outlive the algorithm run (QGIS does not own them); one per output
@@ -63,7 +66,8 @@ class LiveAlgorithm(GeoRedisAlgorithm):
             raise QgsProcessingException(explain_error(exc, config)) from exc
 
     def write(self, parameters, name, context, fields, wkb_type, feature_list, animate=None):
-        """Write ``feature_list`` to the sink ``name`` (WGS 84); its destination id.
+        """Write ``feature_list`` (any iterable: it is taken ``WRITE_CHUNK`` features at a
+        time) to the sink ``name`` (WGS 84); its destination id.
 
         ``animate`` = (start field, end field or ''): set the temporal properties of the
         layer loaded at the end.
@@ -78,8 +82,15 @@ class LiveAlgorithm(GeoRedisAlgorithm):
         )
         if sink is None:
             raise QgsProcessingException(self.invalidSinkError(parameters, name))
-        if not sink.addFeatures(feature_list, QgsFeatureSink.Flag.FastInsert):
-            raise QgsProcessingException(self.writeFeatureError(sink, parameters, name))
+        chunk = []
+        for feature in itertools.chain(feature_list, [None]):
+            if feature is not None:
+                chunk.append(feature)
+                if len(chunk) < WRITE_CHUNK:
+                    continue
+            if chunk and not sink.addFeatures(chunk, QgsFeatureSink.Flag.FastInsert):
+                raise QgsProcessingException(self.writeFeatureError(sink, parameters, name))
+            chunk = []
         finalize_sink(sink)
         if animate is not None and context.willLoadLayerOnCompletion(dest_id):
             processor = AnimateOnLoad(*animate)
