@@ -72,7 +72,8 @@ def run_qgis_with_script(
         env.pop("PYTHONPATH", None)
         env.update(DISPLAY=f":{display}", **env_extra)
         if with_venv:
-            env["PYTHONPATH"] = os.pathsep.join(site.getsitepackages())
+            # the script's folder too: the sessions import what they share (desktop_steps)
+            env["PYTHONPATH"] = os.pathsep.join([str(script.parent), *site.getsitepackages()])
         elif sys.prefix != sys.base_prefix:
             # QGIS as a user starts it: the venv's bin/ first on PATH would make QGIS's Python
             # take itself for the venv's (and name it in the install advice)

@@ -4,78 +4,27 @@
 # while a 20 ms timer probes the event loop, takes screenshots, writes result.json and quits.
 import json
 import os
-import subprocess
 import time
-import traceback
 from pathlib import Path
 
-import qgis.utils
-from qgis.core import QgsMarkerSymbol, QgsProject, QgsRectangle, QgsSettings
+from desktop_steps import (
+    grab,
+    keep,
+    later,
+    open_project_with_dock,
+    result,
+    run_session,
+    save_json,
+    wait_for,
+)
+from qgis.core import QgsMarkerSymbol, QgsProject, QgsRectangle
 from qgis.PyQt.QtCore import Qt, QTimer
 from qgis.PyQt.QtTest import QTest
-from qgis.PyQt.QtWidgets import QApplication, QDockWidget
+from qgis.PyQt.QtWidgets import QApplication
 from qgis.utils import iface
 
-OUT = os.environ["GEOREDIS_E2E_OUT"]
-PROJECT = os.environ["GEOREDIS_E2E_PROJECT"]
 LIVE = json.loads(os.environ["GEOREDIS_E2E_LIVE"])
-SHOTS = os.environ.get("GEOREDIS_E2E_SHOTS", "")
-result = {"steps": [], "stalls_ms": []}
-keep = {}
-
-
-def save_json():
-    with open(os.path.join(OUT, "result.json"), "w") as handle:
-        json.dump(result, handle, indent=1, default=str)
-
-
-def fail(message):
-    subprocess.run(["import", "-window", "root", os.path.join(OUT, "failure.png")], check=False)
-    result["error"] = message
-    save_json()
-    QApplication.instance().exit(1)
-
-
-def step(function):
-    def wrapped(*args):
-        try:
-            result["steps"].append(function.__name__)
-            function(*args)
-        except Exception:
-            fail(traceback.format_exc())
-
-    return wrapped
-
-
-def later(function, delay_ms=0):
-    QTimer.singleShot(delay_ms, step(function))
-
-
-def wait_for(condition, then, what, timeout_s=90):
-    deadline = time.monotonic() + timeout_s
-
-    def poll():
-        try:
-            done = condition()
-        except Exception:
-            fail(traceback.format_exc())
-            return
-        if done:
-            later(then)
-        elif time.monotonic() > deadline:
-            fail(f"timed out waiting for {what}")
-        else:
-            QTimer.singleShot(100, poll)
-
-    QTimer.singleShot(100, poll)
-
-
-def grab(widget, name, readme_name=""):
-    artifact = os.path.join(OUT, name)
-    widget.grab().toImage().save(artifact)
-    if SHOTS and readme_name:
-        subprocess.run(["convert", artifact, "+dither", "-colors", "192",
-                        "PNG8:" + os.path.join(SHOTS, readme_name)], check=True)  # fmt: skip
+result["stalls_ms"] = []
 
 
 def probe():
@@ -86,19 +35,7 @@ def probe():
 
 
 def open_project():
-    for section in (QgsSettings.Section.App, QgsSettings.Section.NoSection):
-        QgsSettings().setValue("/projections/promptWhenMultipleTransformsExist", False, section)  # noqa: QGS202 QgsSettings.setValue has no result
-    window = iface.mainWindow()
-    window.resize(1440, 880)
-    window.showNormal()
-    for name in ("Browser", "Browser2"):
-        browser = window.findChild(QDockWidget, name)
-        if browser is not None:
-            browser.hide()
-    assert QgsProject.instance().read(PROJECT), f"could not open {PROJECT}"
-    plugin = qgis.utils.plugins["georedis_plugin"]
-    plugin.toggle_dock(True)
-    keep["dock"] = plugin.dock
+    plugin = open_project_with_dock()
     (panel,) = [p for p in plugin.dock.panels if type(p).__name__ == "LivePanel"]
     keep["panel"] = panel
     wait_for(lambda: not plugin.dock.runner.busy, list_streams, "the dock's connection check")
@@ -194,19 +131,4 @@ def screenshots():
     QApplication.instance().exit(0)
 
 
-def wait_for_plugin(attempts_left=300):
-    if "georedis_plugin" in qgis.utils.plugins:
-        later(open_project, 500)
-    elif attempts_left == 0:
-        fail("GeoRedis never loaded")
-    else:
-        QTimer.singleShot(200, lambda: wait_for_plugin(attempts_left - 1))
-
-
-def watchdog():
-    if "done" not in result:
-        fail(f"the session took too long; last step: {result['steps'][-1:]}")
-
-
-QTimer.singleShot(int(os.environ.get("GEOREDIS_E2E_WATCHDOG_MS", 200_000)), watchdog)
-wait_for_plugin()
+run_session(open_project)
