@@ -81,9 +81,10 @@ test-redis-py: setup translations
 test-matrix:
 	/usr/bin/python3 -m scripts.matrix test $(MATRIX_ARGS)
 
-# The README's screenshots, from a real QGIS desktop under Xvfb (tests/test_desktop_end_to_end.py)
+# The README's screenshots, from a real QGIS desktop under Xvfb (tests/test_desktop_end_to_end.py and
+# tests/test_desktop_live.py)
 screenshots: setup translations
-	GEOREDIS_SCREENSHOTS=georedis_plugin/resources/screenshots $(PY) -m pytest -q -p no:cacheprovider tests/test_desktop_end_to_end.py
+	GEOREDIS_SCREENSHOTS=georedis_plugin/resources/screenshots $(PY) -m pytest -q -p no:cacheprovider tests/test_desktop_end_to_end.py tests/test_desktop_live.py
 
 demo: setup translations
 	$(PY) -m scripts.demo
