@@ -66,6 +66,26 @@ def percentile(values, share: float) -> float:
     return float(numpy.percentile(numpy.asarray(values), share * 100)) if values else float("nan")
 
 
+class LagCounts:
+    """Lags counted in 1 ms bins (up to 60 s): constant memory, so that the RSS drift is the
+    reader's (a list of the 500,000 lags of a run took 16 MB)."""
+
+    def __init__(self, most_s: float = 60.0):
+        self.counts = numpy.zeros(int(most_s * 1000) + 1, dtype=numpy.int64)
+
+    def add(self, lags) -> None:
+        if lags:
+            bins = numpy.clip(numpy.asarray(lags) * 1000.0, 0, len(self.counts) - 1)
+            numpy.add.at(self.counts, bins.astype(numpy.int64), 1)
+
+    def percentile(self, share: float) -> float:
+        total = int(self.counts.sum())
+        if not total:
+            return float("nan")
+        rank = int(numpy.searchsorted(numpy.cumsum(self.counts), share * total))
+        return (rank + 0.5) / 1000.0  # the bin's middle
+
+
 def follow(redis_url: str) -> dict:
     from qgis.PyQt.QtCore import QEventLoop, QTimer
 
@@ -94,7 +114,7 @@ def follow(redis_url: str) -> dict:
         text=True,
     )
     reader = LiveReader(lambda: client, keys, ttl_s=60, prepare=point_geometry)
-    lags, stalls, samples = [], [], []
+    lags, stalls, samples = LagCounts(), [], []
     started = time.monotonic()
 
     class TimedLayer(LiveLayer):
@@ -102,7 +122,7 @@ def follow(redis_url: str) -> dict:
             super().apply(changes, repaint)
             if time.monotonic() - started > WARM_UP_S:  # past the opening on the fleet
                 now = time.time()
-                lags.extend(now - p.ts / 1000.0 for p in changes.updated.values())
+                lags.add([now - p.ts / 1000.0 for p in changes.updated.values()])
 
     layer = TimedLayer(keys.name)
     feed = LayerFeed(layer, reader.take)
@@ -169,8 +189,8 @@ def follow(redis_url: str) -> dict:
         "redis_cpu": (warm[-1][3] - warm[0][3]) / span,
         "server_s": server_s,
         "applied": status.applied,
-        "lag_p50": percentile(lags, 0.5),
-        "lag_p99": percentile(lags, 0.99),
+        "lag_p50": lags.percentile(0.5),
+        "lag_p99": lags.percentile(0.99),
         "stall_max_ms": (max(stalls) - 0.020) * 1000 if stalls else float("nan"),
         "stall_p99_ms": (percentile(stalls, 0.99) - 0.020) * 1000,
         "cpu_share": (warm[-1][1] - warm[0][1]) / span,
