@@ -1,0 +1,48 @@
+"""The live layer repaints at most once a tick (4 times a second), however many updates."""
+
+import time
+
+from qgis.PyQt.QtCore import QEventLoop, QTimer
+
+from georedis_plugin.core.live import wire
+from georedis_plugin.core.live.reader import Changes
+from georedis_plugin.gui.live_layer import LayerFeed, LiveLayer, point_geometry
+
+IDS = 5000
+PER_TICK = 2500  # 10,000 updates/s at 4 ticks a second
+
+
+def test_ten_thousand_updates_a_second_give_at_most_four_repaints_a_second(qgis_new_project):
+    layer = LiveLayer("repaints")
+    now = int(time.time() * 1000)
+    state = {"n": 0}
+
+    def take():
+        changes = Changes()
+        for _ in range(PER_TICK):
+            n = state["n"]
+            state["n"] += 1
+            position = wire.Position(f"v{n % IDS}", (n % 360) - 180.0, 10.0, now + n, f"{n}-0")
+            changes.updated[position.id] = position
+            changes.prepared[position.id] = point_geometry(position)
+        return changes
+
+    feed = LayerFeed(layer, take)
+    repaints = []
+    layer.layer.repaintRequested.connect(lambda *_: repaints.append(time.monotonic()))
+    loop = QEventLoop()
+    ticks = QTimer()
+    ticks.setInterval(250)
+    ticks.timeout.connect(feed.tick)
+    ticks.start()
+    QTimer.singleShot(3000, loop.quit)
+    started = time.monotonic()
+    loop.exec()
+    ticks.stop()
+    feed.close()
+    seconds = time.monotonic() - started
+    assert state["n"] >= 8 * PER_TICK  # the updates kept coming
+    assert 1 <= len(repaints) <= 4 * seconds + 1
+    gaps = [b - a for a, b in zip(repaints, repaints[1:])]
+    assert all(gap > 0.2 for gap in gaps), gaps  # never two repaints within a tick
+    assert layer.layer.featureCount() == IDS
