@@ -33,7 +33,8 @@ def test_ten_thousand_updates_a_second_give_at_most_four_repaints_a_second(qgis_
     loop = QEventLoop()
     ticks = QTimer()
     ticks.setInterval(250)
-    ticks.timeout.connect(feed.tick)
+    ticked = []
+    ticks.timeout.connect(lambda: ticked.append(feed.tick()))
     ticks.start()
     QTimer.singleShot(3000, loop.quit)
     started = time.monotonic()
@@ -42,7 +43,6 @@ def test_ten_thousand_updates_a_second_give_at_most_four_repaints_a_second(qgis_
     feed.close()
     seconds = time.monotonic() - started
     assert state["n"] >= 8 * PER_TICK  # the updates kept coming
-    assert 1 <= len(repaints) <= 4 * seconds + 1
-    gaps = [b - a for a, b in zip(repaints, repaints[1:])]
-    assert all(gap > 0.2 for gap in gaps), gaps  # never two repaints within a tick
+    # one repaint a tick at most (a late tick may come closer than 250 ms to the next)
+    assert 1 <= len(repaints) <= len(ticked) <= 4 * seconds + 1
     assert layer.layer.featureCount() == IDS
