@@ -131,14 +131,17 @@ def run(
     started = time.monotonic()
     written, next_vehicle, last_fold = 0, 0, started
     period = 1.0 / rate if rate > 0 else 1.0
+    last_tick = round(duration * TICKS_PER_SECOND) if duration else None
     while not (stop is not None and stop.is_set()):
         now = time.monotonic()
         elapsed = now - started
-        if duration and elapsed >= duration:
-            break
         ticks = math.floor(elapsed / tick) + 1
-        if duration:
-            ticks = min(ticks, round(duration * TICKS_PER_SECOND))
+        if last_tick is not None:
+            ticks = min(ticks, last_tick)
+            # the end: once the last tick's reports are written (a last tick that woke after
+            # the end still writes the reports it owes)
+            if elapsed >= duration and written >= int(last_tick * per_tick):
+                break
         count = min(int(ticks * per_tick) - written, most)
         if count > 0:
             which = (numpy.arange(count) + next_vehicle) % vehicles
