@@ -3,6 +3,7 @@
 import os
 import socket
 import struct
+import threading
 
 import pytest
 import redis
@@ -150,10 +151,13 @@ def test_set_replies_are_read_in_bulk_and_an_error_named_by_its_number(split):
     with ours, server:
         server.sendall(b"+OK\r\n" * 1000)
         _read_ok_replies(_Connection(ours), 1000, 0)
-        for start in range(0, len(replies), split):  # a line end may straddle two reads
-            server.sendall(replies[start : start + split])
+        # a line end may straddle two reads; sent beside the reading, as a server does
+        pieces = [replies[start : start + split] for start in range(0, len(replies), split)]
+        sender = threading.Thread(target=lambda: [server.sendall(p) for p in pieces])
+        sender.start()
         with pytest.raises(redis.ReadOnlyError) as raised:
             _read_ok_replies(_Connection(ours), 1000, 500)
+        sender.join()
         assert "Command # 1201 (SET)" in str(raised.value)
 
 

@@ -11,6 +11,7 @@ the run (one warning), so callers compute instead and never wait past the config
 import hashlib
 import json
 import re
+import socket
 import struct
 import threading
 import time
@@ -502,7 +503,12 @@ def _read_ok_replies(connection, count: int, first: int) -> None:
     data = bytearray()
     lines = 0
     while lines < count:
-        chunk = sock.recv(1 << 16)
+        try:
+            chunk = sock.recv(1 << 16)
+        except socket.timeout as exc:  # as redis-py's parsers raise them
+            raise redis.TimeoutError("Timeout reading from socket") from exc
+        except OSError as exc:
+            raise redis.ConnectionError(f"Error while reading from socket: {exc}") from exc
         if not chunk:
             raise redis.ConnectionError("Connection closed by server.")
         tail = data[-1:]  # a line end may straddle two reads
