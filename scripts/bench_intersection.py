@@ -7,16 +7,9 @@ variants run REPEATS times: cold = cache cleared before each run, warm = everyth
 edited = a different 1% of the input features changed before each run.
 """
 
-import shutil
-import tempfile
-from pathlib import Path
-
-from qgis.core import QgsVectorLayer
-
 from georedis_plugin.core.config import ConnectionConfig
-from georedis_plugin.core.wkb_cache import cache_statistics, clear_cache
+from georedis_plugin.core.wkb_cache import clear_cache
 from scripts.bench_common import (
-    WORLD_MAP,
     edit_share,
     georedis_on,
     median,
@@ -24,6 +17,7 @@ from scripts.bench_common import (
     run_algorithm,
     world_layer,
 )
+from scripts.bench_overlay import cold_and_warm, print_memory, rows, world_map_copy
 
 REPEATS = 5
 EDITED_SHARE = 0.01
@@ -31,25 +25,7 @@ EDITED_SHARE = 0.01
 
 def measure(client, prefix, states, countries, out, label) -> None:
     parameters = {"INPUT": states, "OVERLAY": countries, "OUTPUT": "memory:"}
-    native, result = run_algorithm("native:intersection", parameters)
-    native_count = result["OUTPUT_FEATURES"]
-
-    cold = []
-    for _ in range(REPEATS):
-        clear_cache(client, prefix)
-        seconds, result = run_algorithm("georedis:intersection", parameters)
-        assert result["CACHE_HITS"] == 0, result
-        assert result["OUTPUT_FEATURES"] == native_count, result
-        cold.append(seconds)
-    pairs = result["CACHE_MISSES"]
-    memory = cache_statistics(client, prefix)
-
-    warm = []
-    for _ in range(REPEATS):
-        seconds, result = run_algorithm("georedis:intersection", parameters)
-        assert (result["CACHE_HITS"], result["CACHE_MISSES"]) == (pairs, 0), result
-        warm.append(seconds)
-
+    runs = cold_and_warm(client, prefix, "intersection", parameters, REPEATS)
     edited, edited_count, recomputed = [], 0, []
     for round_number in range(REPEATS):
         edited_count = edit_share(states, round_number, EDITED_SHARE)
@@ -57,11 +33,8 @@ def measure(client, prefix, states, countries, out, label) -> None:
         recomputed.append(result["CACHE_MISSES"])
         edited.append(seconds)
     clear_cache(client, prefix)
-
-    rows = [
-        ("native:intersection (1 run)", native),
-        ("georedis:intersection cold (cache cleared)", median(cold)),
-        ("georedis:intersection warm (all cached)", median(warm)),
+    table = [
+        *rows("intersection", runs),
         (
             f"georedis:intersection after editing {edited_count} input features (1%), "
             f"{median(recomputed):.0f} pairs recomputed",
@@ -70,27 +43,20 @@ def measure(client, prefix, states, countries, out, label) -> None:
     ]
     title = (
         f"**{label}**: `states_provinces` ({states.featureCount()} features) x `countries` "
-        f"({countries.featureCount()}), {pairs} intersecting pairs, {native_count} output "
-        f"features; GeoRedis medians of {REPEATS} runs; output to a memory layer."
+        f"({countries.featureCount()}), {runs.computed} intersecting pairs, "
+        f"{runs.native_count} output features; GeoRedis medians of {REPEATS} runs; output to "
+        "a memory layer."
     )
-    print_table(out, title, rows, native)
-    print(
-        f"\nRedis memory used by the cache: {memory['memory_bytes'] / 1e6:.1f} MB for "
-        f"{memory['entries']} entries (pair results, candidate lists, validity flags).\n",
-        file=out,
-        flush=True,
-    )
+    print_table(out, title, table, runs.native)
+    print_memory(out, runs, "pair results")
 
 
 def run(redis_url: str, out) -> None:
-    with georedis_on(redis_url) as client, tempfile.TemporaryDirectory() as workdir:
+    with georedis_on(redis_url) as client:
         prefix = ConnectionConfig.from_settings().key_prefix
-        copy = Path(workdir) / "world_map.gpkg"
-        shutil.copyfile(WORLD_MAP, copy)
-        states = QgsVectorLayer(f"{copy}|layername=states_provinces", "states", "ogr")
-        countries = QgsVectorLayer(f"{copy}|layername=countries", "countries", "ogr")
-        measure(client, prefix, states, countries, out, "GeoPackage layers")
-        del states, countries
+        with world_map_copy() as (states, countries):
+            measure(client, prefix, states, countries, out, "GeoPackage layers")
+            del states, countries  # closed before their copy is deleted
         measure(
             client,
             prefix,

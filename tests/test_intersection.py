@@ -13,6 +13,7 @@ from qgis.core import (
     QgsProcessingFeedback,
 )
 
+from tests import parity
 from tests.algorithm_runs import RecordingFeedback, native_has, one_step_model, run
 from tests.layers import memory_layer, world_layer
 from tests.parity import assert_parameters_mirror_native, assert_same_output
@@ -654,3 +655,28 @@ def test_messages_are_qgis_own_in_its_language(provider, redis_url, qgis_in_fren
     error, messages = outcomes[1]
     text = error + " ".join(messages)
     assert ("géométrie" if check != NO_CHECK else "géotraitement") in text, text
+
+
+@pytest.mark.parametrize(
+    "input_wkts, overlay_wkts",
+    [
+        (["Polygon EMPTY", *SQUARES], OVERLAY),
+        (SQUARES, [*OVERLAY, "Polygon EMPTY"]),
+        (["Polygon EMPTY", *SQUARES], ["Polygon EMPTY", *OVERLAY]),
+    ],
+    ids=["input", "overlay", "both"],
+)
+@pytest.mark.parametrize("check", [SKIP, NO_CHECK, ABORT], ids=["skip", "no-check", "abort"])
+def test_empty_geometries_are_reported_as_native_reports_them(
+    provider, redis_url, input_wkts, overlay_wkts, check
+):
+    # QGIS's check refuses an empty geometry the first time it tests it: skipped with its
+    # message, or the run stopped with its error; never asked, it is kept
+    def params():  # new layers each run, so that QGIS tests them afresh
+        return {
+            "INPUT": memory_layer("Polygon", input_wkts),
+            "OVERLAY": memory_layer("Polygon", overlay_wkts, name="overlay"),
+        }
+
+    for _ in range(2):  # the second run reads validity and results from the cache
+        parity.assert_same_outcome("native:intersection", "georedis:intersection", params, check)

@@ -1,9 +1,12 @@
 """The WKB cache: key derivation, validation of hostile values, clearing only our entries."""
 
 import os
+import socket
 import struct
+import threading
 
 import pytest
+import redis
 from qgis.core import QgsGeometry
 
 from georedis_plugin.core.clients import get_client
@@ -12,6 +15,7 @@ from georedis_plugin.core.wkb_cache import (
     MULTIPOLYGON,
     POINT,
     WkbCache,
+    _read_ok_replies,
     cache_key,
     cache_statistics,
     clear_cache,
@@ -108,3 +112,58 @@ def test_a_sub_second_lifetime_still_expires_instead_of_failing(redis_url, redis
     cache.set_many([(key, wkb("Point (0 0)"))])
     assert cache.enabled and not cache.warning
     assert redis_client.ttl(key) == 1
+
+
+def test_a_background_store_is_read_back_by_the_next_lookup(redis_url, redis_client):
+    cache = WkbCache(ConnectionConfig.from_settings(), ttl_seconds=60)
+    items = [(cache.key("t", 1, {}, b"%d" % n), wkb(f"Point ({n} 0)")) for n in range(1200)]
+    cache.set_many(items, background=True)
+    values = cache.get_checked([key for key, _ in items], lambda found: [True] * len(found))
+    assert values == [value for _, value in items]
+    assert cache.enabled and not cache.warning and cache.hits == 1200
+
+
+def test_a_background_store_failure_is_the_runs_warning_once_flushed(redis_url, redis_client):
+    cache = WkbCache(ConnectionConfig.from_settings(), ttl_seconds=60)
+    redis_client.config_set("maxmemory", "1")
+    try:
+        cache.set_many([(cache.key("t", 1, {}, b"x"), wkb("Point (0 0)"))], background=True)
+        cache.flush()
+    finally:
+        redis_client.config_set("maxmemory", "0")
+    assert not cache.enabled
+    assert "is full" in cache.warning and "SET (command 1 of a pipeline)" in cache.warning
+
+
+class _Connection:
+    """What ``_read_ok_replies`` reads through: redis-py's socket attribute and its parser."""
+
+    def __init__(self, sock):
+        self._sock = sock
+        self._parser = redis.connection.DefaultParser(socket_read_size=65536)
+
+
+@pytest.mark.parametrize("split", [1, 3, 5, 7, 4096])
+def test_set_replies_are_read_in_bulk_and_an_error_named_by_its_number(split):
+    replies = b"+OK\r\n" * 700 + b"-READONLY You can't write against a read only replica.\r\n"
+    replies += b"+OK\r\n" * 299
+    ours, server = socket.socketpair()
+    with ours, server:
+        server.sendall(b"+OK\r\n" * 1000)
+        _read_ok_replies(_Connection(ours), 1000, 0)
+        # a line end may straddle two reads; sent beside the reading, as a server does
+        pieces = [replies[start : start + split] for start in range(0, len(replies), split)]
+        sender = threading.Thread(target=lambda: [server.sendall(p) for p in pieces])
+        sender.start()
+        with pytest.raises(redis.ReadOnlyError) as raised:
+            _read_ok_replies(_Connection(ours), 1000, 500)
+        sender.join()
+        assert "Command # 1201 (SET)" in str(raised.value)
+
+
+def test_a_reply_that_is_not_a_set_reply_is_a_protocol_error():
+    ours, server = socket.socketpair()
+    with ours, server:
+        server.sendall(b"+OK\r\n$3\r\nabc\r\n")
+        with pytest.raises(redis.InvalidResponse):
+            _read_ok_replies(_Connection(ours), 3, 0)

@@ -118,5 +118,5 @@ class CacheAside:
             values[index] = value
             if value is not None:
                 stored.append((keys[index], value))
-        self.cache.set_many(stored)
+        self.cache.set_many(stored, background=True)  # beside the writing
         return values

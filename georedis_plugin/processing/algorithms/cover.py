@@ -56,12 +56,6 @@ class LeftToNativeError(Exception):
     """This run's outcome is native's own (it stops, or GEOS meets invalid geometries)."""
 
 
-def _is_empty_wkb(wkb: bytes) -> bool:
-    # an empty line, polygon or collection is 9 bytes of WKB (an empty point, never
-    # checked by QGIS, is longer)
-    return len(wkb) <= 9
-
-
 def _is_curved_result(value: bytes, geometry_type) -> bool:
     """Whether ``value`` is the WKB of a curved geometry of ``geometry_type`` that QGIS reads
     back to the very same bytes (anything else is a miss)."""
@@ -309,7 +303,7 @@ class CoverAlgorithm(CachedFeatureAlgorithm):
             if valid is None:
                 return {}  # cancelled: the stream stops before its first chunk
             for fid, wkb, ok in zip(fids, wkbs, valid):
-                if not ok or (check != NO_CHECK and _is_empty_wkb(wkb)):
+                if not ok or (check != NO_CHECK and source_reading.is_empty_wkb(wkb)):
                     doubted[fid] = ok
         if doubted and ids is None:
             seen = {fid for _, fid in self._reads(source, self.input_rectangles(run), doubted)}

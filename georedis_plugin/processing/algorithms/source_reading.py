@@ -28,6 +28,12 @@ def digest(wkb: bytes) -> bytes:
     return hashlib.sha256(wkb).digest()
 
 
+def is_empty_wkb(wkb: bytes) -> bool:
+    """An empty line, polygon or collection: 9 bytes of WKB (an empty point, never checked
+    by QGIS, is longer)."""
+    return len(wkb) <= 9
+
+
 class FeatureBatch:
     """Features read from a source, and the WKB of those that have a geometry.
 
@@ -117,6 +123,10 @@ def filter_invalid(batch, source, value, cache, context, feedback, stored_wkbs=N
         return False
     # what is left is tested as it will be computed (unless reprojected since)
     batch.all_valid = not reprojected
+    # QGIS's own test also refuses an empty geometry, but only the first time it tests it
+    # (QgsSurface::isValid caches an empty failure reason as valid): only QGIS's check
+    # itself knows whether it keeps one, so empty geometries are asked of it as invalid ones
+    valid = [ok and not is_empty_wkb(wkb) for ok, wkb in zip(valid, wkbs)]
     if all(valid):
         return True
     batch.all_valid = False  # QGIS may keep a geometry the screen found invalid
