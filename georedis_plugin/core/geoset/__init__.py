@@ -10,6 +10,7 @@ use::
     reading    point layers read for a load (WGS 84, member names, rows)
     resp       hand-encoded RESP commands (numpy ZADD, HSET)
     loading    a load: sorted pre-encoded ZADD/HSET under temporary keys, atomic swap
+    cells      the occupied geohash cells recorded at load; nearest from afar over them
     catalog    listing, metadata, deleting
     search     one GEOSEARCH round trip with stored rows; GeoSet, SearchResult
     shapes     search shapes (radius, box, polygon, nearest) and centres (point, member)

@@ -8,7 +8,7 @@ from qgis.core import QgsFields
 
 from ...i18n import tr
 from ..errors import GeoRedisError
-from .keys import META_FIELDS_KEY, GeoSetKeys, decode_tag, glob_escape
+from .keys import META_CELLS_KEY, META_FIELDS_KEY, GeoSetKeys, decode_tag, glob_escape
 from .rows import fields_from_json
 
 
@@ -24,7 +24,9 @@ class GeoSetInfo:
 
 
 def _decode_meta(raw: dict) -> dict:
-    return {k.decode(): v.decode("utf-8") for k, v in raw.items()}
+    """The meta hash as text, without the binary cell summary."""
+    cells = META_CELLS_KEY.encode()
+    return {k.decode(): v.decode("utf-8") for k, v in raw.items() if k != cells}
 
 
 def list_geosets(client: redis.Redis, prefix: str) -> list:

@@ -18,6 +18,8 @@ from ..errors import GeoRedisError
 META_FIELDS_KEY = "fields"
 # The members' lon/lat extent "west,south,east,north" (sets loaded before it lack it).
 META_EXTENT_KEY = "extent"
+# The occupied geohash cells at load, binary (see cells.encode; sets loaded before it lack it).
+META_CELLS_KEY = "cells"
 
 
 def encode_tag(name: str) -> str:

@@ -18,9 +18,10 @@ from qgis.core import Qgis, QgsMessageLog
 from ...i18n import tr
 from ..clients import on_slot, pooled_connection
 from ..errors import REDIS_ERRORS, GeoRedisError, annotate
+from . import cells
 from .catalog import check_type
 from .geohash import geohash_scores
-from .keys import META_EXTENT_KEY, META_FIELDS_KEY, GeoSetKeys
+from .keys import META_CELLS_KEY, META_EXTENT_KEY, META_FIELDS_KEY, GeoSetKeys
 from .reading import PointData, read_points
 from .resp import encode_command, encode_hset, encode_zadd, member_bytes
 from .rows import fields_to_json
@@ -112,7 +113,8 @@ def load_points(
 def _write_set(client, prefix, name, keys, data, members, scores, members_sorted, feedback):
     """Write the sorted points under temporary keys of ``name``'s slot, then swap them in."""
     _check_transactions(client)
-    temp = GeoSetKeys.for_name(prefix, name, f":tmp:{uuid.uuid4().hex}")
+    load_id = uuid.uuid4()
+    temp = GeoSetKeys.for_name(prefix, name, f":tmp:{load_id.hex}")
     geo_key = temp.geo.encode("utf-8")
     commands = (
         encode_zadd(geo_key, scores[i : i + ZADD_BATCH], members_sorted[i : i + ZADD_BATCH])
@@ -153,6 +155,9 @@ def _write_set(client, prefix, name, keys, data, members, scores, members_sorted
                 float(data.lon.max()),
                 float(data.lat.max()),
             )
+            # where the members are, for a nearest search from afar (cells.nearest_from_afar);
+            # the scores are sorted highest first
+            meta[META_CELLS_KEY] = cells.encode(*cells.summarize(scores[::-1]), load_id.bytes)
         with client.pipeline(transaction=True) as pipe:
             # What the server holds is what is published: a server that evicts keys
             # (maxmemory-policy allkeys-*, or volatile-* for these expiring keys) may have

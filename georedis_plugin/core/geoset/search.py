@@ -19,10 +19,11 @@ from qgis.core import QgsFields
 from ...i18n import tr
 from ..clients import on_slot, pooled_connection
 from ..errors import GeoRedisError
+from . import cells as cell_summary
 from .catalog import check_type
 from .distances import EARTH_RADIUS_M, ELLIPSOID, check_distances, check_unit
 from .geohash import decode_scores
-from .keys import META_EXTENT_KEY, META_FIELDS_KEY, GeoSetKeys
+from .keys import META_CELLS_KEY, META_EXTENT_KEY, META_FIELDS_KEY, GeoSetKeys
 from .resp import encode_command
 from .rows import fields_from_json
 from .shapes import Box, LonLat, Member, Nearest, Polygon, Radius
@@ -144,6 +145,8 @@ class GeoSet:
         self.keys = GeoSetKeys.for_name(prefix, name)
         self._size = None
         self._area = None
+        self._extent = None
+        self._cells = None
 
     def search(self, shape, unit: str = "m", count: int = 0, distances: str = ELLIPSOID):
         """The hits of ``shape`` (a shape of ``shapes``), nearest first, at most ``count``.
@@ -187,10 +190,11 @@ class GeoSet:
             def read(node):
                 with node.pipeline(transaction=False) as pipe:
                     pipe.zcard(self.keys.geo)
-                    pipe.hget(self.keys.meta, META_EXTENT_KEY)
+                    pipe.hmget(self.keys.meta, [META_EXTENT_KEY, META_CELLS_KEY])
                     return pipe.execute(raise_on_error=False)
 
-            size, extent = on_slot(self.client, self.keys.geo, read)
+            size, meta = on_slot(self.client, self.keys.geo, read)
+            extent, self._cells = meta if isinstance(meta, list) else (None, None)
             # not a sorted set: the search that follows says so
             self._size = 0 if isinstance(size, Exception) else int(size)
             self._area = 4 * math.pi * EARTH_RADIUS_M**2
@@ -199,6 +203,7 @@ class GeoSet:
             except (AttributeError, ValueError):
                 pass  # no extent recorded (or not ours): the whole sphere
             else:
+                self._extent = (west, south, east, north)
                 self._area = max(
                     EARTH_RADIUS_M**2
                     * math.radians(east - west)
@@ -206,6 +211,81 @@ class GeoSet:
                     1e6,  # 1 km², for members all at one place
                 )
         return self._size, self._area
+
+    def outside_extent(self, lon: float, lat: float) -> bool:
+        """Whether (lon, lat) is outside the members' extent recorded at load (False when
+        none is recorded)."""
+        self.spread()
+        if self._extent is None:
+            return False
+        west, south, east, north = self._extent
+        return not (west <= lon <= east and south <= lat <= north)
+
+    def summary(self):
+        """(level, cell ids, counts) of the occupied cells recorded at load, or None."""
+        self.spread()
+        return cell_summary.decode(self._cells)
+
+    def read_score_ranges(self, counted: list, read: list):
+        """(ZCOUNT of each of ``counted``, (members, scores) of each of ``read``): [first, end)
+        score ranges, in one round trip; None if the set's summary is no longer the one this
+        GeoSet read (a load replaced the set)."""
+        key = self.keys.geo
+
+        def query(node):
+            with node.pipeline(transaction=True) as pipe:
+                pipe.hget(self.keys.meta, META_CELLS_KEY)
+                for first, end in counted:
+                    pipe.execute_command("ZCOUNT", key, first, f"({end}")
+                for first, end in read:
+                    pipe.execute_command("ZRANGE", key, first, f"({end}", "BYSCORE", "WITHSCORES")
+                return pipe.execute()
+
+        try:
+            replies = on_slot(self.client, key, query)
+        except redis.ResponseError:
+            return None  # not a sorted set any more: the search as before says so
+        if replies[0] != self._cells:
+            return None
+        tallies = [int(n) for n in replies[1 : 1 + len(counted)]]
+        ranges = []
+        for reply in replies[1 + len(counted) :]:
+            if reply and isinstance(reply[0], list):  # RESP3: [member, score] pairs
+                members = [pair[0] for pair in reply]
+                scores = [int(float(pair[1])) for pair in reply]
+            else:
+                members = reply[0::2]
+                scores = [int(float(s)) for s in reply[1::2]]
+            ranges.append((members, scores))
+        return tallies, ranges
+
+    def members_result(self, members, lon, lat, distances, unit: str, description: str):
+        """A SearchResult of ``members`` (raw names) with their stored rows, or None if a load
+        replaced the set since its summary was read."""
+        keys = self.keys
+
+        def query(node):
+            with node.pipeline(transaction=True) as pipe:
+                pipe.type(keys.geo)
+                pipe.hmget(keys.meta, ["attributes", META_FIELDS_KEY, META_CELLS_KEY])
+                pipe.exists(keys.attrs)
+                if members:
+                    pipe.hmget(keys.attrs, members)
+                return pipe.execute(raise_on_error=False)
+
+        key_type, meta, exists, *rows = on_slot(self.client, keys.geo, query)
+        if not isinstance(meta, list) or meta[2] != self._cells:
+            return None
+        check_type(self.name, keys, key_type, meta[0] is not None)
+        result = SearchResult(
+            self.name, unit, list(members), distances, lon, lat, description=description
+        )
+        if meta[0] == b"1":
+            if not exists:
+                return None  # the search as before explains the missing attributes
+            result.fields = fields_from_json(json.loads(meta[1] or b"[]"))
+            result.rows = [row or None for row in rows[0]] if rows else []
+        return result
 
     def position(self, member: str) -> tuple:
         """(lon, lat) of ``member`` as GEOPOS reports it; GeoRedisError if it is none."""

@@ -22,6 +22,7 @@ from qgis.core import (
 
 from ...i18n import tr
 from ..errors import GeoRedisError
+from .cells import nearest_from_afar
 from .distances import (
     EARTH_RADIUS_M,
     ELLIPSOID_PER_SPHERE_MIN,
@@ -156,7 +157,9 @@ class Nearest:
 def nearest(geo_set, center, count: int, limit_m: float, unit: str, distances: str, label: str):
     """The ``count`` members nearest ``center`` within ``limit_m`` metres (0 = no limit).
 
-    GEOSEARCH needs a radius: start from the one that would hold twice what is asked were
+    From outside the members' extent, the cells recorded at load lead to the answer
+    (``cells.nearest_from_afar``), when the set still matches them. Otherwise GEOSEARCH
+    needs a radius: start from the one that would hold twice what is asked were
     the members spread evenly over their extent, and grow it until the reply proves the
     answer. On the sphere a reply with ``count`` hits is Redis's own nearest ``count``. On
     the ellipsoid Redis ranks by the sphere, so ask for more (2 ``count`` + 16): every member
@@ -168,6 +171,18 @@ def nearest(geo_set, center, count: int, limit_m: float, unit: str, distances: s
     ratio = 1.0 if sphere else ELLIPSOID_PER_SPHERE_MIN
     if not sphere:
         center = center.resolve(geo_set)
+    if isinstance(center, LonLat) and geo_set.outside_extent(center.lon, center.lat):
+        # from afar, GEOSEARCH's circle would span the set: the recorded cells instead
+        found = nearest_from_afar(geo_set, center.lon, center.lat, count, limit_m, ratio)
+        if found is not None:
+            members, lon, lat, metres = found
+            in_unit = metres / UNIT_METERS[unit]
+            # on the sphere, Redis's figures: printed with 4 decimals
+            result = geo_set.members_result(
+                members, lon, lat, np.round(in_unit, 4) if sphere else in_unit, unit, label
+            )
+            if result is not None:
+                return result
     limit_s = min(limit_m / ratio, SPHERE_HALF_TURN_M) if limit_m > 0 else SPHERE_HALF_TURN_M
     want = count if sphere else 2 * count + 16
     size, area = geo_set.spread()
