@@ -250,3 +250,22 @@ def test_the_cell_bounds_are_never_above_the_distance_of_a_point_in_the_cell():
             plon, plat = geoset.decode_scores(points.ravel())
             distance = geoset.haversine_m(lon0, lat0, plon, plat).reshape(points.shape)
             assert np.all(bounds <= distance.min(axis=1))
+
+
+def test_no_geodesic_to_a_cell_is_shorter_than_its_ratio_times_the_sphere_distance():
+    rng = np.random.default_rng(10)
+    for level in (4, 8, 12):
+        cell_ids = rng.integers(0, 1 << (2 * level), 400).astype(np.uint64)
+        first, end = cells.score_range(level, cell_ids)
+        for lat0 in (-80.0, -30.0, -0.5, 0.5, 20.0, 45.0, 84.0):
+            lon0 = rng.uniform(-180, 180)
+            ratios = cells.ellipsoid_ratios(level, cell_ids, lat0)
+            assert np.all(ratios >= geoset.distances.ELLIPSOID_PER_SPHERE_MIN)
+            offsets = rng.integers(0, (end - first)[0], (len(cell_ids), 16), dtype=np.uint64)
+            offsets[:, 0] = 0  # the cell's equatorward-west corner region too
+            plon, plat = geoset.decode_scores((first[:, None] + offsets).ravel())
+            sphere = geoset.haversine_m(lon0, lat0, plon, plat).reshape(offsets.shape)
+            _, _, geodesic = GEOD.inv(np.full(plon.size, lon0), np.full(plon.size, lat0),
+                                      plon, plat)  # fmt: skip
+            geodesic = np.asarray(geodesic).reshape(offsets.shape)
+            assert np.all(geodesic >= ratios[:, None] * sphere - 1e-6)

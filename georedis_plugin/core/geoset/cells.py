@@ -21,7 +21,14 @@ import struct
 
 import numpy as np
 
-from .distances import EARTH_RADIUS_M, geodesic_m, haversine_m
+from .distances import (
+    _E2,
+    EARTH_RADIUS_M,
+    ELLIPSOID_PER_SPHERE_MIN,
+    WGS84_A,
+    geodesic_m,
+    haversine_m,
+)
 from .geohash import GEO_STEP, LAT_LIMIT, LON_LIMIT, _squash, decode_scores
 
 MAGIC = b"GRC1"
@@ -141,6 +148,37 @@ def sphere_lower_bounds(level: int, cells: np.ndarray, lon: float, lat: float) -
     return np.maximum(distance * (1 - 1e-9) - 1.0, 0.0)
 
 
+def _meridian_radius(lat_degrees):
+    """The WGS 84 meridian radius of curvature M(φ) = a (1 - e²) / (1 - e² sin² φ)^1.5."""
+    sine = np.sin(np.radians(lat_degrees))
+    return WGS84_A * (1 - _E2) / (1 - _E2 * sine * sine) ** 1.5
+
+
+def ellipsoid_ratios(level: int, cells: np.ndarray, lat: float) -> np.ndarray:
+    """For each cell, a factor no geodesic from latitude ``lat`` to a point of it falls
+    below, against that point's distance on Redis's sphere.
+
+    Along any path the ellipsoid's length element over the sphere's (same geodetic
+    coordinates) is at least M(φ) / R (the meridian radius M is the smaller radius of
+    curvature), and M grows away from the equator. A shortest geodesic between two points
+    of one hemisphere stays in it (its mirror image across the equator would otherwise be
+    as short and kinked) and its latitude has no minimum between its ends (geodesics of an
+    oblate ellipsoid reach their extreme latitudes only at their vertices), so it stays as
+    far from the equator as the nearer end: M there over R bounds the ratio. Across the
+    equator, ELLIPSOID_PER_SPHERE_MIN (M at the equator).
+    """
+    lat_index = _squash(cells).astype(np.float64)
+    height = 2 * LAT_LIMIT / float(1 << level)
+    south = -LAT_LIMIT + lat_index * height
+    north = south + height
+    same_side = (south >= 0) & (lat > 0) | (north <= 0) & (lat < 0)
+    nearest_equator = np.minimum(np.minimum(abs(south), abs(north)), abs(lat))
+    ratio = _meridian_radius(nearest_equator) / EARTH_RADIUS_M * (1 - 1e-9)
+    return np.where(
+        same_side, np.maximum(ratio, ELLIPSOID_PER_SPHERE_MIN), ELLIPSOID_PER_SPHERE_MIN
+    )
+
+
 # A cell recorded (or counted) with more members than this is split into its four quarters
 # (ZCOUNT each) rather than read: reading a big cell costs more than a round trip.
 READ_MAX = 256
@@ -168,7 +206,12 @@ def nearest_from_afar(geo_set, lon: float, lat: float, count: int, limit_m: floa
     heap = []
 
     def push(cell_level, cell_ids, cell_counts):
-        bounds = ratio * sphere_lower_bounds(cell_level, cell_ids, lon, lat)
+        sphere_bounds = sphere_lower_bounds(cell_level, cell_ids, lon, lat)
+        bounds = (
+            sphere_bounds
+            if ratio == 1.0
+            else ellipsoid_ratios(cell_level, cell_ids, lat) * sphere_bounds
+        )
         for bound, cell, members in zip(bounds.tolist(), cell_ids.tolist(), cell_counts):
             if members > 0 and bound <= limit:
                 heapq.heappush(heap, (bound, cell_level, cell, int(members)))
@@ -222,11 +265,7 @@ def nearest_from_afar(geo_set, lon: float, lat: float, count: int, limit_m: floa
             push(child_level, np.concatenate(ids), child_tallies)
         batch_members = [m for members, _scores in ranges for m in members]
         if batch_members:
-            scores = np.fromiter(
-                (v for _members, values in ranges for v in values),
-                dtype=np.uint64,
-                count=len(batch_members),
-            )
+            scores = np.concatenate([values for _members, values in ranges])
             member_lon, member_lat = decode_scores(scores)
             if ratio == 1.0:
                 distance = haversine_m(lon, lat, member_lon, member_lat)

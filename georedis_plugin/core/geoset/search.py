@@ -252,11 +252,12 @@ class GeoSet:
         for reply in replies[1 + len(counted) :]:
             if reply and isinstance(reply[0], list):  # RESP3: [member, score] pairs
                 members = [pair[0] for pair in reply]
-                scores = [int(float(pair[1])) for pair in reply]
+                scores = np.array([float(pair[1]) for pair in reply], dtype=np.float64)
             else:
                 members = reply[0::2]
-                scores = [int(float(s)) for s in reply[1::2]]
-            ranges.append((members, scores))
+                # the scores' decimal texts, parsed by numpy (52-bit integers: exact doubles)
+                scores = np.array(reply[1::2], dtype=np.bytes_).astype(np.float64)
+            ranges.append((members, scores.astype(np.uint64)))
         return tallies, ranges
 
     def members_result(self, members, lon, lat, distances, unit: str, description: str):

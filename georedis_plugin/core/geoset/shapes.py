@@ -177,10 +177,9 @@ def nearest(geo_set, center, count: int, limit_m: float, unit: str, distances: s
         if found is not None:
             members, lon, lat, metres = found
             in_unit = metres / UNIT_METERS[unit]
-            # on the sphere, Redis's figures: printed with 4 decimals
-            result = geo_set.members_result(
-                members, lon, lat, np.round(in_unit, 4) if sphere else in_unit, unit, label
-            )
+            if sphere:  # Redis's figures, which it prints with 4 decimals
+                in_unit = np.array([float("%.4f" % v) for v in in_unit.tolist()])
+            result = geo_set.members_result(members, lon, lat, in_unit, unit, label)
             if result is not None:
                 return result
     limit_s = min(limit_m / ratio, SPHERE_HALF_TURN_M) if limit_m > 0 else SPHERE_HALF_TURN_M
