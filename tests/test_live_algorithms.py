@@ -289,3 +289,46 @@ def test_publish_and_geofence_events_run_inside_a_model(provider, redis_url, red
     events = context.takeResultLayer(result["step:result"])
     assert events.featureCount() > 0
     assert {f["kind"] for f in events.getFeatures()} == {"enter", "exit"}
+
+
+class WarningFeedback(QgsProcessingFeedback):
+    def __init__(self):
+        super().__init__()
+        self.warnings = []
+
+    def pushWarning(self, warning):
+        self.warnings.append(warning)
+        super().pushWarning(warning)
+
+
+def test_fences_without_a_usable_geometry_are_skipped_and_counted(provider, redis_url):
+    countries = world_layer("countries", extent=(5, 47, 11, 50))
+    fences = QgsVectorLayer("Polygon?crs=EPSG:4326&field=name:string", "fences", "memory")
+    kept = []
+    for country in countries.getFeatures():
+        feature = QgsFeature(fences.fields())
+        feature.setAttributes([country["name"]])
+        feature.setGeometry(country.geometry())
+        kept.append(feature)
+    for name, geometry in (
+        ("no geometry", QgsGeometry()),
+        ("empty", QgsGeometry.fromWkt("Polygon EMPTY")),
+    ):
+        feature = QgsFeature(fences.fields())
+        feature.setAttributes([name])
+        feature.setGeometry(geometry)
+        kept.append(feature)
+    assert fences.dataProvider().addFeatures(kept)
+    publish(track_layer())
+    parameters = {"NAME": "trucks", "FENCE_FIELD": "name", "OUTPUT": "memory:"}
+    feedback = WarningFeedback()
+    with_bad, result = run(
+        "georedis:geofenceevents", {**parameters, "FENCES": fences}, feedback=feedback
+    )
+    assert [w for w in feedback.warnings if "fences skipped" in w] == [
+        "2 fences skipped: no geometry, an empty one, or one that does not transform to WGS 84."
+    ]
+    good, _ = run("georedis:geofenceevents", {**parameters, "FENCES": countries})
+    rows = [(f["id"], f["fence"], f["kind"]) for f in with_bad.getFeatures()]
+    assert rows == [(f["id"], f["fence"], f["kind"]) for f in good.getFeatures()]
+    assert result["COUNT"] == len(rows) > 0

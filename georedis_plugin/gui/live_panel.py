@@ -13,7 +13,6 @@ from qgis.core import (
     Qgis,
     QgsCoordinateReferenceSystem,
     QgsCoordinateTransform,
-    QgsCsException,
     QgsDateTimeRange,
     QgsExpression,
     QgsExpressionContext,
@@ -43,7 +42,7 @@ from ..core.clients import get_client
 from ..core.config import ConnectionConfig
 from ..core.errors import GeoRedisError, explain_error
 from ..core.live import features
-from ..core.live.geofence import ENTER, Fences, FenceTracker
+from ..core.live.geofence import ENTER, Fences, FenceTracker, fences_in_wgs84
 from ..core.live.history import History
 from ..core.live.keys import LiveKeys
 from ..core.live.reader import LiveReader, status_text
@@ -66,20 +65,24 @@ def fence_reader(layer):
     )
     expression = QgsExpression(layer.displayExpression())
     context = QgsExpressionContext(QgsExpressionContextUtils.globalProjectLayerScopes(layer))
+    layer_name = layer.name()
+
+    def name_of(feature):
+        context.setFeature(feature)
+        name = expression.evaluate(context)
+        return name if name is not None else feature.id()
 
     def read() -> FenceTracker:
-        fences = []
-        for feature in source.getFeatures():
-            geometry = feature.geometry()
-            if geometry.isNull() or geometry.isEmpty():
-                continue
-            try:
-                geometry.transform(transform)
-            except QgsCsException:
-                continue
-            context.setFeature(feature)
-            name = expression.evaluate(context)
-            fences.append((str(name if name is not None else feature.id()), geometry))
+        fences, skipped = fences_in_wgs84(source.getFeatures(), transform, name_of)
+        if skipped:  # on the reader's thread: to the log, which any thread may write to
+            QgsMessageLog.logMessage(
+                tr(
+                    "{count} fences of {layer} skipped: no geometry, an empty one, or one that "
+                    "does not transform to WGS 84."
+                ).format(count=skipped, layer=layer_name),
+                "GeoRedis",
+                Qgis.MessageLevel.Warning,
+            )
         return FenceTracker(Fences(fences))
 
     return read

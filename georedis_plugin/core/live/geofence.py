@@ -8,7 +8,7 @@ each later position that is inside other fences than the id's previous one gives
 
 from dataclasses import dataclass
 
-from qgis.core import QgsGeometry, QgsPointXY, QgsRectangle, QgsSpatialIndex
+from qgis.core import Qgis, QgsCsException, QgsGeometry, QgsPointXY, QgsRectangle, QgsSpatialIndex
 
 ENTER, EXIT = "enter", "exit"
 
@@ -22,6 +22,27 @@ class FenceEvent:
     lon: float
     lat: float
     entry_id: str = ""  # of the position that gave it: the same for every reader
+
+
+def fences_in_wgs84(features, transform, name_of) -> tuple:
+    """``([(name, geometry in WGS 84)], skipped)`` of fence features: ``transform`` takes the
+    features' CRS to WGS 84 and ``name_of(feature)`` gives each name. Features without a
+    geometry, with an empty one or one that does not transform are skipped and counted."""
+    fences, skipped = [], 0
+    for feature in features:
+        geometry = feature.geometry()
+        if geometry.isNull() or geometry.isEmpty():
+            skipped += 1
+            continue
+        try:
+            failed = geometry.transform(transform) != Qgis.GeometryOperationResult.Success
+        except QgsCsException:
+            failed = True
+        if failed:
+            skipped += 1
+            continue
+        fences.append((str(name_of(feature)), geometry))
+    return fences, skipped
 
 
 class Fences:

@@ -3,7 +3,6 @@
 from qgis.core import (
     QgsCoordinateReferenceSystem,
     QgsCoordinateTransform,
-    QgsCsException,
     QgsProcessing,
     QgsProcessingException,
     QgsProcessingOutputNumber,
@@ -15,7 +14,7 @@ from qgis.core import (
 )
 
 from ...core.live import features
-from ...core.live.geofence import Fences, FenceTracker
+from ...core.live.geofence import Fences, FenceTracker, fences_in_wgs84
 from ...core.live.history import History
 from .live_base import LiveAlgorithm
 
@@ -70,7 +69,7 @@ class GeofenceEventsAlgorithm(LiveAlgorithm):
         if fences is None:
             raise QgsProcessingException(self.invalidSourceError(parameters, self.FENCES))
         fence_field = self.parameterAsString(parameters, self.FENCE_FIELD, context)
-        tracker = FenceTracker(Fences(self._fences(fences, fence_field, context)))
+        tracker = FenceTracker(Fences(self._fences(fences, fence_field, context, feedback)))
         start, end = self.time_range(parameters, context, self.START, self.END)
 
         def replay(client, keys):
@@ -97,23 +96,23 @@ class GeofenceEventsAlgorithm(LiveAlgorithm):
         feedback.pushInfo(self.tr("{count} events.").format(count=len(events)))
         return {self.OUTPUT: dest_id, self.COUNT: len(events)}
 
-    @staticmethod
-    def _fences(source, field_name, context):
+    def _fences(self, source, field_name, context, feedback):
         transform = QgsCoordinateTransform(
             source.sourceCrs(),
             QgsCoordinateReferenceSystem(features.WGS84),
             context.transformContext(),
         )
         index = source.fields().lookupField(field_name) if field_name else -1
-        fences = []
-        for feature in source.getFeatures():
-            geometry = feature.geometry()
-            if geometry.isNull() or geometry.isEmpty():
-                continue
-            try:
-                geometry.transform(transform)
-            except QgsCsException:
-                continue
-            name = feature.attribute(index) if index >= 0 else feature.id()
-            fences.append((str(name), geometry))
+        fences, skipped = fences_in_wgs84(
+            source.getFeatures(),
+            transform,
+            lambda feature: feature.attribute(index) if index >= 0 else feature.id(),
+        )
+        if skipped:
+            feedback.pushWarning(
+                self.tr(
+                    "{count} fences skipped: no geometry, an empty one, or one that does not "
+                    "transform to WGS 84."
+                ).format(count=skipped)
+            )
         return fences

@@ -264,12 +264,12 @@
       <translation>Aucun nœud du Redis Cluster à {where} n'a répondu ({error}). Vérifiez les adresses des nœuds et que le cluster fonctionne.</translation>
     </message>
     <message>
-      <location filename="../../../georedis_plugin/core/geoset/catalog.py" line="82" />
+      <location filename="../../../georedis_plugin/core/geoset/catalog.py" line="84" />
       <source>There is no geo set '{name}' (key {key}) on the server. Load a point layer into it first, or pick one of the listed sets.</source>
       <translation>Il n'y a pas d'ensemble géo '{name}' (clé {key}) sur le serveur. Chargez-y d'abord une couche de points, ou choisissez l'un des ensembles listés.</translation>
     </message>
     <message>
-      <location filename="../../../georedis_plugin/core/geoset/catalog.py" line="88" />
+      <location filename="../../../georedis_plugin/core/geoset/catalog.py" line="90" />
       <source>The key {key} holds a {type}, not a geo set. Choose another set name, or delete that key if it is not needed.</source>
       <translation>La clé {key} contient un {type}, pas un ensemble géo. Choisissez un autre nom d'ensemble, ou supprimez cette clé si elle est inutile.</translation>
     </message>
@@ -304,22 +304,22 @@
       <translation>sans raison donnée</translation>
     </message>
     <message>
-      <location filename="../../../georedis_plugin/core/geoset/keys.py" line="41" />
+      <location filename="../../../georedis_plugin/core/geoset/keys.py" line="43" />
       <source>A geo set needs a name. Type a key name and try again.</source>
       <translation>Un ensemble géo a besoin d'un nom. Saisissez un nom de clé et réessayez.</translation>
     </message>
     <message>
-      <location filename="../../../georedis_plugin/core/geoset/loading.py" line="136" />
+      <location filename="../../../georedis_plugin/core/geoset/loading.py" line="138" />
       <source>Loading '{name}' was canceled.</source>
       <translation>Le chargement de '{name}' a été annulé.</translation>
     </message>
     <message>
-      <location filename="../../../georedis_plugin/core/geoset/loading.py" line="205" />
+      <location filename="../../../georedis_plugin/core/geoset/loading.py" line="210" />
       <source>The server dropped part of the geo set '{name}' while it was loading: it held {held} of {count} points ({rows} attribute rows). Its maxmemory-policy evicts keys to make room. Nothing was changed. Keep geo sets on a server without eviction (maxmemory-policy noeviction) or raise its maxmemory, then load again.</source>
       <translation>Le serveur a supprimé une partie de l'ensemble géo '{name}' pendant son chargement : il en détenait {held} points sur {count} ({rows} lignes d'attributs). Sa maxmemory-policy évince des clés pour faire de la place. Rien n'a été modifié. Gardez les ensembles géo sur un serveur sans éviction (maxmemory-policy noeviction) ou augmentez son maxmemory, puis rechargez.</translation>
     </message>
     <message>
-      <location filename="../../../georedis_plugin/core/geoset/loading.py" line="231" />
+      <location filename="../../../georedis_plugin/core/geoset/loading.py" line="236" />
       <source>Could not delete the temporary keys {key}*: {error}</source>
       <translation>Impossible de supprimer les clés temporaires {key}* : {error}</translation>
     </message>
@@ -339,92 +339,92 @@
       <translation>La couche n'a pas de champ '{field}'. Choisissez l'un de ses champs comme identifiant.</translation>
     </message>
     <message>
-      <location filename="../../../georedis_plugin/core/geoset/search.py" line="97" />
+      <location filename="../../../georedis_plugin/core/geoset/search.py" line="98" />
       <source>'{member}' is not a member of the geo set '{name}'. Check the member name (the id field's value, or the feature id).</source>
       <translation>'{member}' n'est pas un membre de l'ensemble géo '{name}'. Vérifiez le nom du membre (la valeur du champ identifiant, ou l'identifiant de l'entité).</translation>
     </message>
     <message>
-      <location filename="../../../georedis_plugin/core/geoset/search.py" line="275" />
+      <location filename="../../../georedis_plugin/core/geoset/search.py" line="358" />
       <source>The attributes of the geo set '{name}' are gone from the server (key {key} is missing: deleted, or evicted by a maxmemory-policy), though the set was loaded with them. Load the layer into the set again; keep geo sets on a server without eviction (maxmemory-policy noeviction).</source>
       <translation>Les attributs de l'ensemble géo '{name}' ont disparu du serveur (la clé {key} manque : supprimée, ou évincée par une maxmemory-policy), alors que l'ensemble a été chargé avec eux. Chargez de nouveau la couche dans l'ensemble ; gardez les ensembles géo sur un serveur sans éviction (maxmemory-policy noeviction).</translation>
     </message>
     <message>
-      <location filename="../../../georedis_plugin/core/geoset/search.py" line="295" />
+      <location filename="../../../georedis_plugin/core/geoset/search.py" line="378" />
       <source>Redis cannot search around longitude {lon}, latitude {lat}: it covers latitudes up to ±85.05112878° and longitudes up to ±180°. Choose a centre within that range.</source>
       <translation>Redis ne peut pas chercher autour de la longitude {lon}, latitude {lat} : il couvre les latitudes jusqu'à ±85,05112878° et les longitudes jusqu'à ±180°. Choisissez un centre dans ces limites.</translation>
     </message>
     <message>
-      <location filename="../../../georedis_plugin/core/geoset/search.py" line="301" />
+      <location filename="../../../georedis_plugin/core/geoset/search.py" line="384" />
       <source>Redis refused the search of '{name}': {error}</source>
       <translation>Redis a refusé la recherche dans '{name}' : {error}</translation>
     </message>
     <message>
-      <location filename="../../../georedis_plugin/core/geoset/search.py" line="352" />
+      <location filename="../../../georedis_plugin/core/geoset/search.py" line="435" />
       <source>The geo set '{name}' was replaced {count} times while it was being searched. Search again once the loads into it have finished.</source>
       <translation>L'ensemble géo '{name}' a été remplacé {count} fois pendant sa recherche. Relancez la recherche une fois ses chargements terminés.</translation>
     </message>
     <message>
-      <location filename="../../../georedis_plugin/core/geoset/shapes.py" line="103" />
+      <location filename="../../../georedis_plugin/core/geoset/shapes.py" line="104" />
       <source>radius</source>
       <translation>rayon</translation>
     </message>
     <message>
-      <location filename="../../../georedis_plugin/core/geoset/shapes.py" line="122" />
+      <location filename="../../../georedis_plugin/core/geoset/shapes.py" line="123" />
       <source>{radius:g} {unit} around {center}</source>
       <translation>{radius:g} {unit} autour de {center}</translation>
     </message>
     <message>
-      <location filename="../../../georedis_plugin/core/geoset/shapes.py" line="139" />
+      <location filename="../../../georedis_plugin/core/geoset/shapes.py" line="140" />
       <source>maximum distance</source>
       <translation>distance maximale</translation>
     </message>
     <message>
-      <location filename="../../../georedis_plugin/core/geoset/shapes.py" line="151" />
+      <location filename="../../../georedis_plugin/core/geoset/shapes.py" line="152" />
       <source>{count} nearest {center}</source>
       <translation>{count} plus proches de {center}</translation>
     </message>
     <message>
-      <location filename="../../../georedis_plugin/core/geoset/shapes.py" line="233" />
+      <location filename="../../../georedis_plugin/core/geoset/shapes.py" line="248" />
       <source>width</source>
       <translation>largeur</translation>
     </message>
     <message>
-      <location filename="../../../georedis_plugin/core/geoset/shapes.py" line="234" />
+      <location filename="../../../georedis_plugin/core/geoset/shapes.py" line="249" />
       <source>height</source>
       <translation>hauteur</translation>
     </message>
     <message>
-      <location filename="../../../georedis_plugin/core/geoset/shapes.py" line="258" />
+      <location filename="../../../georedis_plugin/core/geoset/shapes.py" line="273" />
       <source>{width:g}x{height:g} {unit} box at {center}</source>
       <translation>rectangle de {width:g}x{height:g} {unit} en {center}</translation>
     </message>
     <message>
-      <location filename="../../../georedis_plugin/core/geoset/shapes.py" line="294" />
+      <location filename="../../../georedis_plugin/core/geoset/shapes.py" line="309" />
       <source>The polygon is empty. Select or draw a polygon.</source>
       <translation>Le polygone est vide. Sélectionnez ou dessinez un polygone.</translation>
     </message>
     <message>
-      <location filename="../../../georedis_plugin/core/geoset/shapes.py" line="296" />
+      <location filename="../../../georedis_plugin/core/geoset/shapes.py" line="311" />
       <source>Polygon search needs a polygon geometry.</source>
       <translation>La recherche par polygone demande une géométrie polygonale.</translation>
     </message>
     <message>
-      <location filename="../../../georedis_plugin/core/geoset/shapes.py" line="338" />
+      <location filename="../../../georedis_plugin/core/geoset/shapes.py" line="353" />
       <source>within polygon</source>
       <translation>dans le polygone</translation>
     </message>
     <message>
-      <location filename="../../../georedis_plugin/core/geoset/shapes.py" line="352" />
+      <location filename="../../../georedis_plugin/core/geoset/shapes.py" line="367" />
       <source>The point cannot be expressed in WGS 84 ({error}). Pick a point on the map.</source>
       <translation>Le point ne peut pas être exprimé en WGS 84 ({error}). Choisissez un point sur la carte.</translation>
     </message>
     <message>
-      <location filename="../../../georedis_plugin/core/geoset/shapes.py" line="377" />
+      <location filename="../../../georedis_plugin/core/geoset/shapes.py" line="392" />
       <source>A polygon cannot be expressed in WGS 84 ({error}). Use polygons within the valid area of their layer's CRS.</source>
       <translation>Un polygone ne peut pas être exprimé en WGS 84 ({error}). Utilisez des polygones situés dans l'emprise valide du SCR de leur couche.</translation>
     </message>
     <message>
-      <location filename="../../../georedis_plugin/core/geoset/shapes.py" line="384" />
+      <location filename="../../../georedis_plugin/core/geoset/shapes.py" line="399" />
       <source>There is no polygon to search in (no feature with a geometry). Select or draw one.</source>
       <translation>Il n'y a aucun polygone où chercher (aucune entité n'a de géométrie). Sélectionnez ou dessinez-en un.</translation>
     </message>
@@ -444,32 +444,32 @@
       <translation>Un flux en direct doit avoir un nom. Saisissez le nom du flux.</translation>
     </message>
     <message>
-      <location filename="../../../georedis_plugin/core/live/reader.py" line="252" />
+      <location filename="../../../georedis_plugin/core/live/reader.py" line="278" />
       <source>Redis unreachable, retrying in {s:g} s: {error}</source>
       <translation>Redis injoignable, nouvel essai dans {s:g} s : {error}</translation>
     </message>
     <message>
-      <location filename="../../../georedis_plugin/core/live/reader.py" line="256" />
+      <location filename="../../../georedis_plugin/core/live/reader.py" line="282" />
       <source>Connecting…</source>
       <translation>Connexion…</translation>
     </message>
     <message>
-      <location filename="../../../georedis_plugin/core/live/reader.py" line="258" />
+      <location filename="../../../georedis_plugin/core/live/reader.py" line="284" />
       <source>Stopped.</source>
       <translation>Arrêté.</translation>
     </message>
     <message>
-      <location filename="../../../georedis_plugin/core/live/reader.py" line="260" />
+      <location filename="../../../georedis_plugin/core/live/reader.py" line="286" />
       <source>{rate:.0f} updates/s, lag {lag:.2f} s, {ids} ids shown, {skipped} entries skipped</source>
       <translation>{rate:.0f} mises à jour/s, retard {lag:.2f} s, {ids} identifiants affichés, {skipped} entrées ignorées</translation>
     </message>
     <message>
-      <location filename="../../../georedis_plugin/core/wkb_cache.py" line="320" />
+      <location filename="../../../georedis_plugin/core/wkb_cache.py" line="324" />
       <source>GeoRedis computes the results without the cache for the rest of this run.</source>
       <translation>GeoRedis calcule les résultats sans le cache pour le reste de ce traitement.</translation>
     </message>
     <message>
-      <location filename="../../../georedis_plugin/core/wkb_cache.py" line="451" />
+      <location filename="../../../georedis_plugin/core/wkb_cache.py" line="486" />
       <source>The cache statistics of this run were not stored: {reason}</source>
       <translation>Les statistiques du cache de cette exécution n'ont pas été enregistrées : {reason}</translation>
     </message>
@@ -879,137 +879,142 @@
       <translation>QGIS n'a pas ajouté la couche de résultats '{name}' au projet. Relancez la recherche.</translation>
     </message>
     <message>
-      <location filename="../../../georedis_plugin/gui/live_panel.py" line="92" />
+      <location filename="../../../georedis_plugin/gui/live_panel.py" line="80" />
+      <source>{count} fences of {layer} skipped: no geometry, an empty one, or one that does not transform to WGS 84.</source>
+      <translation>{count} géorepères de {layer} ignorés : sans géométrie, avec une géométrie vide ou qui ne se reprojette pas en WGS 84.</translation>
+    </message>
+    <message>
+      <location filename="../../../georedis_plugin/gui/live_panel.py" line="103" />
       <source>Live positions</source>
       <translation>Positions en direct</translation>
     </message>
     <message>
-      <location filename="../../../georedis_plugin/gui/live_panel.py" line="97" />
+      <location filename="../../../georedis_plugin/gui/live_panel.py" line="108" />
       <source>Name of the live stream (&lt;prefix&gt;:live:{&lt;name&gt;})</source>
       <translation>Nom du flux en direct (&lt;prefix&gt;:live:{&lt;name&gt;})</translation>
     </message>
     <message>
-      <location filename="../../../georedis_plugin/gui/live_panel.py" line="100" />
+      <location filename="../../../georedis_plugin/gui/live_panel.py" line="111" />
       <source>List</source>
       <translation>Lister</translation>
     </message>
     <message>
-      <location filename="../../../georedis_plugin/gui/live_panel.py" line="101" />
+      <location filename="../../../georedis_plugin/gui/live_panel.py" line="112" />
       <source>List the live streams on the server with their rates</source>
       <translation>Lister les flux en direct du serveur avec leurs débits</translation>
     </message>
     <message>
-      <location filename="../../../georedis_plugin/gui/live_panel.py" line="104" />
+      <location filename="../../../georedis_plugin/gui/live_panel.py" line="115" />
       <source>Stream</source>
       <translation>Flux</translation>
     </message>
     <message>
-      <location filename="../../../georedis_plugin/gui/live_panel.py" line="108" />
+      <location filename="../../../georedis_plugin/gui/live_panel.py" line="119" />
       <source> s</source>
       <translation> s</translation>
     </message>
     <message>
-      <location filename="../../../georedis_plugin/gui/live_panel.py" line="109" />
+      <location filename="../../../georedis_plugin/gui/live_panel.py" line="120" />
       <source>Ids not seen for this long leave the map (0: never)</source>
       <translation>Les identifiants non vus depuis aussi longtemps quittent la carte (0 : jamais)</translation>
     </message>
     <message>
-      <location filename="../../../georedis_plugin/gui/live_panel.py" line="110" />
+      <location filename="../../../georedis_plugin/gui/live_panel.py" line="121" />
       <source>Lifetime</source>
       <translation>Durée de vie</translation>
     </message>
     <message>
-      <location filename="../../../georedis_plugin/gui/live_panel.py" line="115" />
+      <location filename="../../../georedis_plugin/gui/live_panel.py" line="126" />
       <source>Polygons whose enters and exits are reported</source>
       <translation>Polygones dont les entrées et sorties sont signalées</translation>
     </message>
     <message>
-      <location filename="../../../georedis_plugin/gui/live_panel.py" line="116" />
+      <location filename="../../../georedis_plugin/gui/live_panel.py" line="127" />
       <source>Geofences</source>
       <translation>Géorepères</translation>
     </message>
     <message>
-      <location filename="../../../georedis_plugin/gui/live_panel.py" line="117" />
+      <location filename="../../../georedis_plugin/gui/live_panel.py" line="128" />
       <source>Start</source>
       <translation>Début</translation>
     </message>
     <message>
-      <location filename="../../../georedis_plugin/gui/live_panel.py" line="125" />
+      <location filename="../../../georedis_plugin/gui/live_panel.py" line="136" />
       <source> min</source>
       <translation> min</translation>
     </message>
     <message>
-      <location filename="../../../georedis_plugin/gui/live_panel.py" line="127" />
+      <location filename="../../../georedis_plugin/gui/live_panel.py" line="138" />
       <source>Last minutes</source>
       <translation>Dernières minutes</translation>
     </message>
     <message>
-      <location filename="../../../georedis_plugin/gui/live_panel.py" line="129" />
+      <location filename="../../../georedis_plugin/gui/live_panel.py" line="140" />
       <source>Load the positions of the last minutes, ready for the Temporal Controller</source>
       <translation>Charger les positions des dernières minutes, prêtes pour le contrôleur temporel</translation>
     </message>
     <message>
-      <location filename="../../../georedis_plugin/gui/live_panel.py" line="133" />
+      <location filename="../../../georedis_plugin/gui/live_panel.py" line="144" />
       <source>History</source>
       <translation>Historique</translation>
     </message>
     <message>
-      <location filename="../../../georedis_plugin/gui/live_panel.py" line="170" />
+      <location filename="../../../georedis_plugin/gui/live_panel.py" line="181" />
       <source>The live layer could not be added to the project.</source>
       <translation>La couche en direct n’a pas pu être ajoutée au projet.</translation>
     </message>
     <message>
-      <location filename="../../../georedis_plugin/gui/live_panel.py" line="183" />
+      <location filename="../../../georedis_plugin/gui/live_panel.py" line="195" />
       <source>Stop</source>
       <translation>Arrêter</translation>
     </message>
     <message>
-      <location filename="../../../georedis_plugin/gui/live_panel.py" line="204" />
+      <location filename="../../../georedis_plugin/gui/live_panel.py" line="216" />
       <source>{id} entered {fence}</source>
       <translation>{id} est entré dans {fence}</translation>
     </message>
     <message>
-      <location filename="../../../georedis_plugin/gui/live_panel.py" line="204" />
+      <location filename="../../../georedis_plugin/gui/live_panel.py" line="216" />
       <source>{id} left {fence}</source>
       <translation>{id} est sorti de {fence}</translation>
     </message>
     <message>
-      <location filename="../../../georedis_plugin/gui/live_panel.py" line="206" />
+      <location filename="../../../georedis_plugin/gui/live_panel.py" line="218" />
       <source>Geofence</source>
       <translation>Géorepère</translation>
     </message>
     <message>
-      <location filename="../../../georedis_plugin/gui/live_panel.py" line="222" />
+      <location filename="../../../georedis_plugin/gui/live_panel.py" line="234" />
       <source>{name}  ({rate:.0f}/s, {length} entries)</source>
       <translation>{name}  ({rate:.0f}/s, {length} entrées)</translation>
     </message>
     <message>
-      <location filename="../../../georedis_plugin/gui/live_panel.py" line="231" />
+      <location filename="../../../georedis_plugin/gui/live_panel.py" line="243" />
       <source>{n} live streams.</source>
       <translation>{n} flux en direct.</translation>
     </message>
     <message>
-      <location filename="../../../georedis_plugin/gui/live_panel.py" line="234" />
+      <location filename="../../../georedis_plugin/gui/live_panel.py" line="246" />
       <source>GeoRedis: list live streams</source>
       <translation>GeoRedis : lister les flux en direct</translation>
     </message>
     <message>
-      <location filename="../../../georedis_plugin/gui/live_panel.py" line="261" />
+      <location filename="../../../georedis_plugin/gui/live_panel.py" line="273" />
       <source>{name}, last {m} min</source>
       <translation>{name}, dernières {m} min</translation>
     </message>
     <message>
-      <location filename="../../../georedis_plugin/gui/live_panel.py" line="270" />
+      <location filename="../../../georedis_plugin/gui/live_panel.py" line="282" />
       <source>The history layer could not be built.</source>
       <translation>La couche d’historique n’a pas pu être créée.</translation>
     </message>
     <message>
-      <location filename="../../../georedis_plugin/gui/live_panel.py" line="275" />
+      <location filename="../../../georedis_plugin/gui/live_panel.py" line="287" />
       <source>{n} positions loaded.</source>
       <translation>{n} positions chargées.</translation>
     </message>
     <message>
-      <location filename="../../../georedis_plugin/gui/live_panel.py" line="277" />
+      <location filename="../../../georedis_plugin/gui/live_panel.py" line="289" />
       <source>GeoRedis: read live history</source>
       <translation>GeoRedis : lire l’historique en direct</translation>
     </message>
@@ -1475,12 +1480,12 @@ Les sorties CACHE_HITS et CACHE_MISSES comptent les géométries relues et calcu
       <translation>Conserve les parties des entités de la couche source qui se trouvent dans les polygones de la couche de superposition, en donnant exactement le résultat de l'algorithme Couper natif de QGIS : les attributs ne sont pas modifiés, et la couche de superposition est reprojetée dans le SCR de la couche source.</translation>
     </message>
     <message>
-      <location filename="../../../georedis_plugin/processing/algorithms/cover.py" line="103" />
+      <location filename="../../../georedis_plugin/processing/algorithms/cover.py" line="97" />
       <source> and the WKB of the overlay geometries it intersects (a hash of each): editing an overlay feature recomputes only the input features it touches</source>
       <translation> et le WKB des géométries de superposition qu'elle intersecte (une empreinte de chacun) : modifier une entité de superposition ne recalcule que les entités source qu'elle touche</translation>
     </message>
     <message>
-      <location filename="../../../georedis_plugin/processing/algorithms/cover.py" line="141" />
+      <location filename="../../../georedis_plugin/processing/algorithms/cover.py" line="135" />
       <source>Invalid geometries that QGIS does not skip: running QGIS's {algorithm} itself, without the cache.</source>
       <translation>Géométries invalides que QGIS n'ignore pas : exécution de {algorithm} de QGIS lui-même, sans le cache.</translation>
     </message>
@@ -1705,107 +1710,112 @@ Les sorties CACHE_HITS et CACHE_MISSES comptent les géométries relues et calcu
       <translation>{joined} points joints, {unjoinable} n'ont pas pu être joints ({trips} séries de recherches en pipeline).</translation>
     </message>
     <message>
-      <location filename="../../../georedis_plugin/processing/algorithms/live_base.py" line="47" />
+      <location filename="../../../georedis_plugin/processing/algorithms/live_base.py" line="50" />
       <source>Live stream name</source>
       <translation>Nom du flux en direct</translation>
     </message>
     <message>
-      <location filename="../../../georedis_plugin/processing/algorithms/live_base.py" line="48" />
+      <location filename="../../../georedis_plugin/processing/algorithms/live_base.py" line="51" />
       <source>Name of the live stream: its Redis key is &lt;prefix&gt;:live:{&lt;name&gt;}.</source>
       <translation>Nom du flux en direct : sa clé Redis est &lt;prefix&gt;:live:{&lt;name&gt;}.</translation>
     </message>
     <message>
-      <location filename="../../../georedis_plugin/processing/algorithms/live_geofence_events.py" line="35" />
+      <location filename="../../../georedis_plugin/processing/algorithms/live_geofence_events.py" line="34" />
       <source>Geofence events of a live stream</source>
       <translation>Événements de géorepérage d’un flux en direct</translation>
     </message>
     <message>
-      <location filename="../../../georedis_plugin/processing/algorithms/live_geofence_events.py" line="39" />
+      <location filename="../../../georedis_plugin/processing/algorithms/live_geofence_events.py" line="38" />
       <source>Replays the history of the live stream (entries whose ts lies between start and end) through the fences and reports every enter and exit: points where the event happened with id, fence, kind (enter or exit) and ts. An id's first position sets its state without an event; positions older than the id's latest are ignored, as in the live layer, which reports the same events.</source>
       <translation>Rejoue l’historique du flux en direct (les entrées dont le ts est entre le début et la fin) à travers les géorepères et signale chaque entrée et sortie : des points là où l’événement a eu lieu, avec id, fence (le géorepère), kind (enter pour une entrée, exit pour une sortie) et ts. La première position d’un identifiant fixe son état sans événement ; les positions plus anciennes que la dernière de l’identifiant sont ignorées, comme dans la couche en direct, qui signale les mêmes événements.</translation>
     </message>
     <message>
-      <location filename="../../../georedis_plugin/processing/algorithms/live_geofence_events.py" line="49" />
+      <location filename="../../../georedis_plugin/processing/algorithms/live_geofence_events.py" line="48" />
       <source>Fences</source>
       <translation>Géorepères</translation>
     </message>
     <message>
-      <location filename="../../../georedis_plugin/processing/algorithms/live_geofence_events.py" line="51" />
+      <location filename="../../../georedis_plugin/processing/algorithms/live_geofence_events.py" line="50" />
       <source>Polygons, in any CRS.</source>
       <translation>Polygones, dans n’importe quel SCR.</translation>
     </message>
     <message>
-      <location filename="../../../georedis_plugin/processing/algorithms/live_geofence_events.py" line="55" />
+      <location filename="../../../georedis_plugin/processing/algorithms/live_geofence_events.py" line="54" />
       <source>Fence name field</source>
       <translation>Champ du nom des géorepères</translation>
     </message>
     <message>
-      <location filename="../../../georedis_plugin/processing/algorithms/live_geofence_events.py" line="59" />
+      <location filename="../../../georedis_plugin/processing/algorithms/live_geofence_events.py" line="58" />
       <source>Field naming the fences. Empty: the feature id.</source>
       <translation>Champ qui nomme les géorepères. Vide : l’identifiant de l’entité.</translation>
     </message>
     <message>
-      <location filename="../../../georedis_plugin/processing/algorithms/live_geofence_events.py" line="61" />
+      <location filename="../../../georedis_plugin/processing/algorithms/live_geofence_events.py" line="60" />
       <source>End</source>
       <translation>Fin</translation>
     </message>
     <message>
-      <location filename="../../../georedis_plugin/processing/algorithms/live_geofence_events.py" line="63" />
+      <location filename="../../../georedis_plugin/processing/algorithms/live_geofence_events.py" line="62" />
       <source>Empty: no limit on that side.</source>
       <translation>Vide : pas de limite de ce côté.</translation>
     </message>
     <message>
-      <location filename="../../../georedis_plugin/processing/algorithms/live_geofence_events.py" line="65" />
+      <location filename="../../../georedis_plugin/processing/algorithms/live_geofence_events.py" line="64" />
       <source>Events</source>
       <translation>Événements</translation>
     </message>
     <message>
-      <location filename="../../../georedis_plugin/processing/algorithms/live_geofence_events.py" line="97" />
+      <location filename="../../../georedis_plugin/processing/algorithms/live_geofence_events.py" line="96" />
       <source>{count} events.</source>
       <translation>{count} événements.</translation>
     </message>
     <message>
-      <location filename="../../../georedis_plugin/processing/algorithms/live_history.py" line="30" />
+      <location filename="../../../georedis_plugin/processing/algorithms/live_geofence_events.py" line="114" />
+      <source>{count} fences skipped: no geometry, an empty one, or one that does not transform to WGS 84.</source>
+      <translation>{count} géorepères ignorés : sans géométrie, avec une géométrie vide ou qui ne se reprojette pas en WGS 84.</translation>
+    </message>
+    <message>
+      <location filename="../../../georedis_plugin/processing/algorithms/live_history.py" line="32" />
       <source>Position history of a live stream</source>
       <translation>Historique des positions d’un flux en direct</translation>
     </message>
     <message>
-      <location filename="../../../georedis_plugin/processing/algorithms/live_history.py" line="34" />
+      <location filename="../../../georedis_plugin/processing/algorithms/live_history.py" line="36" />
       <source>The positions kept in the live stream whose ts lies between start and end (both optional), optionally of some ids only: points with id, ts (UTC) and their attributes, with temporal properties set so that the Temporal Controller animates them at once; or, as tracks, one line per id through its positions in time order (ids with a single position give no line and are counted as skipped). Entries breaking the wire format are skipped and counted.</source>
       <translation>Les positions conservées dans le flux en direct dont le ts est entre le début et la fin (tous deux facultatifs), éventuellement de certains identifiants seulement : des points avec id, ts (UTC) et leurs attributs, dont les propriétés temporelles sont réglées pour que le contrôleur temporel les anime aussitôt ; ou, en traces, une ligne par identifiant passant par ses positions dans l’ordre chronologique (un identifiant d’une seule position ne donne pas de ligne et compte parmi les ignorés). Les entrées qui ne respectent pas le format sont ignorées et comptées.</translation>
     </message>
     <message>
-      <location filename="../../../georedis_plugin/processing/algorithms/live_history.py" line="49" />
+      <location filename="../../../georedis_plugin/processing/algorithms/live_history.py" line="51" />
       <source>Ids (comma-separated)</source>
       <translation>Identifiants (séparés par des virgules)</translation>
     </message>
     <message>
-      <location filename="../../../georedis_plugin/processing/algorithms/live_history.py" line="51" />
+      <location filename="../../../georedis_plugin/processing/algorithms/live_history.py" line="53" />
       <source>Only these ids. Empty: every id.</source>
       <translation>Seulement ces identifiants. Vide : tous les identifiants.</translation>
     </message>
     <message>
-      <location filename="../../../georedis_plugin/processing/algorithms/live_history.py" line="54" />
+      <location filename="../../../georedis_plugin/processing/algorithms/live_history.py" line="56" />
       <source>One line per id</source>
       <translation>Une ligne par identifiant</translation>
     </message>
     <message>
-      <location filename="../../../georedis_plugin/processing/algorithms/live_history.py" line="56" />
+      <location filename="../../../georedis_plugin/processing/algorithms/live_history.py" line="58" />
       <source>Lines with start, end and the number of points of each id.</source>
       <translation>Des lignes avec le début, la fin et le nombre de points de chaque identifiant.</translation>
     </message>
     <message>
-      <location filename="../../../georedis_plugin/processing/algorithms/live_history.py" line="59" />
+      <location filename="../../../georedis_plugin/processing/algorithms/live_history.py" line="61" />
       <source>Positions</source>
       <translation>Positions</translation>
     </message>
     <message>
-      <location filename="../../../georedis_plugin/processing/algorithms/live_history.py" line="60" />
+      <location filename="../../../georedis_plugin/processing/algorithms/live_history.py" line="62" />
       <source>Skipped entries</source>
       <translation>Entrées ignorées</translation>
     </message>
     <message>
-      <location filename="../../../georedis_plugin/processing/algorithms/live_history.py" line="106" />
+      <location filename="../../../georedis_plugin/processing/algorithms/live_history.py" line="86" />
       <source>{count} positions of {read} entries read; {skipped} skipped.</source>
       <translation>{count} positions sur {read} entrées lues ; {skipped} ignorées.</translation>
     </message>
