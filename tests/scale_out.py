@@ -35,7 +35,7 @@ def check_buffer_cold_then_warm(parameters: dict) -> dict:
     feedback = RecordingFeedback()
     cold_layer, cold = run("georedis:buffer", parameters, feedback=feedback)
     warm_layer, warm = run("georedis:buffer", parameters, feedback=feedback)
-    assert feedback.errors == []
+    assert feedback.errors == [], feedback.errors
     assert (cold["CACHE_HITS"], cold["CACHE_MISSES"]) == (0, native.featureCount())
     assert (warm["CACHE_HITS"], warm["CACHE_MISSES"]) == (native.featureCount(), 0)
     assert_same_output(cold_layer, native)
@@ -51,7 +51,7 @@ def check_intersection_cold_then_warm() -> None:
     feedback = RecordingFeedback()
     cold_layer, cold = run("georedis:intersection", parameters, feedback=feedback)
     warm_layer, warm = run("georedis:intersection", parameters, feedback=feedback)
-    assert feedback.errors == []
+    assert feedback.errors == [], feedback.errors
     assert cold["CACHE_MISSES"] > 50
     assert (warm["CACHE_HITS"], warm["CACHE_MISSES"]) == (cold["CACHE_MISSES"], 0)
     assert_same_output(cold_layer, native)
