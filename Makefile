@@ -99,7 +99,7 @@ package: setup translations
 	$(PY) -m scripts.package
 
 # `make bench` runs the default benchmarks, `make bench NAME...` only those (names of
-# scripts/bench.py; `scale`, 10 million points, runs only when named).
+# scripts/bench.py; `scale`, 10 million points, and `clip` or `difference` alone run only when named).
 BENCH_NAMES := $(if $(filter bench,$(MAKECMDGOALS)),$(filter-out bench,$(MAKECMDGOALS)))
 bench: setup
 	$(PY) -m scripts.bench $(BENCH_NAMES)

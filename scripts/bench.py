@@ -31,8 +31,13 @@ BENCHMARKS = [
     ("cluster", "scripts.bench_cluster"),
     ("live", "scripts.bench_live"),
 ]
-# run only when named (`make bench scale`): long, and heavy on memory
-ON_REQUEST = [("scale", "scripts.bench_points", "run_scale")]
+# run only when named: `make bench scale` (long, and heavy on memory), and either half of
+# clipdiff alone (`make bench difference` takes minutes where clipdiff takes over 20)
+ON_REQUEST = [
+    ("scale", "scripts.bench_points", "run_scale"),
+    ("clip", "scripts.bench_clipdiff", "run_clip"),
+    ("difference", "scripts.bench_clipdiff", "run_difference"),
+]
 
 
 def platform_line(url: str) -> str:

@@ -28,9 +28,19 @@ def measure(client, prefix, name, states, countries, out) -> None:
     print_memory(out, runs, "results")
 
 
-def run(redis_url: str, out) -> None:
+def run(redis_url: str, out, names=("clip", "difference")) -> None:
     with georedis_on(redis_url) as client, world_map_copy() as (states, countries):
         prefix = ConnectionConfig.from_settings().key_prefix
-        for name in ("clip", "difference"):
+        for name in names:
             measure(client, prefix, name, states, countries, out)
         del states, countries  # closed before their copy is deleted
+
+
+def run_clip(redis_url: str, out) -> None:
+    """Clip alone (`make bench clip`): native:clip by itself takes about 15 min here."""
+    run(redis_url, out, ("clip",))
+
+
+def run_difference(redis_url: str, out) -> None:
+    """Difference alone (`make bench difference`), a few minutes."""
+    run(redis_url, out, ("difference",))
