@@ -90,11 +90,14 @@ def test_columns_read_in_bulk_are_what_get_values_reads(generated):
 
 
 def test_text_integer_and_double_columns_without_nulls_are_read_in_bulk():
-    table = [["a", "", "é\x00"], [1, -7, 3], [1 << 40, -(1 << 52), 0], [0.5, -1e300, math.inf]]
+    table = [["a", "", "é\x00b"], [1, -7, 3], [1 << 40, -(1 << 52), 0], [0.5, -1e300, math.inf]]
     layer = memory_layer(["text", "int", "long", "double"], table, 3)
-    for field_, values in zip(layer.fields(), table):
+    for field_ in layer.fields():
         kind = columns.enum_value(field_.type())
-        assert columns._read_in_bulk(layer, field_.name(), kind, 3) == values
+        bulk = columns._read_in_bulk(layer, field_.name(), kind, 3)
+        # (on trixie and sid a NUL cuts the text short, in what getValues reads too)
+        assert bulk is not None
+        assert typed(bulk) == typed(QgsVectorLayerUtils.getValues(layer, field_.name())[0])
 
 
 def test_what_bulk_reading_could_misread_is_left_to_get_values():
