@@ -1,12 +1,13 @@
 """A memory layer's attribute columns read in bulk, each exactly as getValues reads it.
 
 ``QgsVectorLayerUtils.getValues`` hands every value to Python as its own QVariant: a text, an
-integer and a double column of 1M features took 3.2 s beside native:collect (scripts/
-bench_geoset.py's layer). Here a text column comes as one string from the StringConcatenate
-aggregate, split in Python, and a number column as ``getDoubleValues``'s list of doubles:
-1.7 s for the same three. Whatever could be misread (NULLs, found first by an ``IS NULL``
-filter; the delimiter inside a text; integers beyond 2**53; other field types) is read with
-getValues, so the values are always getValues's own (tests/test_columns_reference.py).
+integer and a double column of 1M features took 3.2 to 4.8 s beside native:collect
+(scripts/bench_geoset.py's layer). Here a text column comes as one string from the
+StringConcatenate aggregate, split in Python, and a number column as ``getDoubleValues``'s
+list of doubles: 1.7 to 2.3 s for the same three on their own thread (``reading._read_fast``).
+Whatever could be misread (NULLs, found first by an ``IS NULL`` filter; the delimiter inside
+a text; integers beyond 2**53; other field types) is read with getValues, so the values are
+always getValues's own (tests/test_columns_reference.py).
 """
 
 import numpy as np
