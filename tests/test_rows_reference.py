@@ -10,7 +10,7 @@ from hypothesis import strategies as st
 from qgis.core import NULL
 from qgis.PyQt.QtCore import QDate
 
-from georedis_plugin.core.geoset.rows import encode_columns, encode_row
+from georedis_plugin.core.geoset.rows import ColumnRows, encode_columns, encode_row
 
 BOUNDED = settings(
     max_examples=200,
@@ -52,3 +52,23 @@ def test_columns_encode_as_each_row_does(table):
     count, values = table
     rows = [list(row) for row in zip(*values)] if values else [[] for _ in range(count)]
     assert encode_columns(values, count) == [encode_row(row) for row in rows]
+
+
+@BOUNDED
+@given(columns(), st.data())
+def test_column_rows_taken_and_sliced_are_the_rows_encode_row_gives(table, data):
+    count, values = table
+    rows = [encode_row(list(row)) for row in zip(*values)] if values else [b"[]"] * count
+    column_rows = ColumnRows(values, count)
+    for _ in range(2):  # a selection of a selection, as a load's skips then duplicates
+        keep = data.draw(st.lists(st.booleans(), min_size=len(rows), max_size=len(rows)))
+        column_rows, rows = column_rows.take(keep), [r for r, k in zip(rows, keep) if k]
+        order = data.draw(st.permutations(range(len(rows))))
+        column_rows, rows = column_rows.take(list(order)), [rows[i] for i in order]
+    start, stop = data.draw(st.integers(-15, 15)), data.draw(st.integers(-15, 15))
+    assert len(column_rows) == len(rows)
+    assert column_rows[start:stop] == rows[start:stop]
+    assert column_rows[::2] == rows[::2]
+    assert list(column_rows) == rows
+    if rows:
+        assert column_rows[-1] == rows[-1] and column_rows[0] == rows[0]

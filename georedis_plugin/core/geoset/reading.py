@@ -31,16 +31,16 @@ from qgis.core import (
     QgsProcessingFeedback,
     QgsVectorLayer,
     QgsVectorLayerFeatureSource,
-    QgsVectorLayerUtils,
     QgsWkbTypes,
 )
 
 from ...i18n import tr
 from ..compat import enum_value
 from ..errors import GeoRedisError
+from .columns import read_column
 from .distances import WGS84
 from .geohash import valid_mask
-from .rows import encode_columns, encode_row, encode_value
+from .rows import ColumnRows, encode_row, encode_value
 
 
 @dataclass
@@ -134,10 +134,13 @@ def _read_fast(layer: QgsVectorLayer, columns=()):
     # Collecting runs in C++ with the GIL released, so listing the ids and reading the
     # columns meanwhile saves ~30%. All read the provider through their own (copy-on-write)
     # feature sources.
-    with ThreadPoolExecutor(max_workers=1) as pool:
+    with ThreadPoolExecutor(max_workers=2) as pool:
         collecting = pool.submit(_collect_points, layer)
+        # the columns on a thread of their own too: read on this one beside the collection,
+        # they took twice as long (1M points, 3 columns: 3.0 s against 1.7 s)
+        reading = pool.submit(lambda: [read_column(layer, name) for name in columns])
         ids = np.fromiter(layer.dataProvider().allFeatureIds(), dtype=np.int64)
-        values = [QgsVectorLayerUtils.getValues(layer, name) for name in columns]
+        values = reading.result()
         collected = collecting.result()
     ids.sort()  # the memory provider iterates its features in ascending id order
     if collected is None or not all(ok and len(v) == len(ids) for v, ok in values):
@@ -157,7 +160,7 @@ def reads_in_bulk(source) -> bool:
     """Whether ``read_points`` reads ``source`` in C++ (a whole memory layer of single points).
 
     Geometries and feature ids come in bulk; an id field and stored attributes are read a
-    column at a time (QgsVectorLayerUtils.getValues), in the same (ascending id) order.
+    column at a time (``columns.read_column``), in the same (ascending id) order.
     """
     return (
         isinstance(source, QgsVectorLayer)
@@ -300,7 +303,10 @@ def read_points(
     if not keep.all():
         lon, lat = lon[keep], lat[keep]
         names = names[keep] if isinstance(names, np.ndarray) else _take(names, keep)
-        rows = _take(rows, keep) if rows is not None else None
+        if isinstance(rows, ColumnRows):
+            rows = rows.take(keep)
+        elif rows is not None:
+            rows = _take(rows, keep)
     data.lon, data.lat, data.members, data.rows = lon, lat, names, rows
     if id_index >= 0:
         _drop_duplicates(data)
@@ -320,7 +326,7 @@ def _read_columns(fast, id_field: str, store_attributes: bool):
         named = np.fromiter((n != "" for n in names), dtype=bool, count=count)
     else:
         names = ids if (count == 0 or ids[0] >= 0) else ids.astype("S20")
-    rows = encode_columns(columns, count) if store_attributes else None
+    rows = ColumnRows(columns, count) if store_attributes else None
     return xs, ys, names, rows, named
 
 
@@ -337,7 +343,9 @@ def _drop_duplicates(data: PointData) -> None:
     order = np.fromiter(sorted(last.values()), dtype=np.int64, count=len(last))
     data.lon, data.lat = data.lon[order], data.lat[order]
     data.members = [data.members[i] for i in order.tolist()]
-    if data.rows is not None:
+    if isinstance(data.rows, ColumnRows):
+        data.rows = data.rows.take(order)
+    elif data.rows is not None:
         data.rows = [data.rows[i] for i in order.tolist()]
 
 

@@ -141,6 +141,53 @@ def encode_columns(columns: list, count: int) -> list:
     return list(map(str.encode, map(row.format, *texts)))
 
 
+class ColumnRows:
+    """Rows kept as their attribute columns, encoded (``encode_columns``) a slice at a time.
+
+    A load asks for its rows one HSET batch at a time while the server stores a command
+    before (``loading._encoding_meanwhile``), instead of encoding all of them first: 0.8 s
+    for 1M rows of (text, integer, double). Reads as a sequence of the rows ``encode_row``
+    gives; ``take`` selects and orders rows without encoding any.
+    """
+
+    def __init__(self, columns: list, count: int, order: np.ndarray = None):
+        self._columns = columns
+        self._count = count
+        self._order = order  # positions in the columns, or None for all of them in order
+
+    def __len__(self) -> int:
+        return self._count if self._order is None else len(self._order)
+
+    def take(self, positions) -> "ColumnRows":
+        """The rows at ``positions`` (an index or boolean array, or list of indices)."""
+        positions = np.asarray(positions)
+        if positions.dtype == bool:
+            positions = np.flatnonzero(positions)
+        positions = positions.astype(np.int64)  # an empty list is an array of floats
+        order = positions if self._order is None else self._order[positions]
+        return ColumnRows(self._columns, self._count, order)
+
+    def __getitem__(self, index):
+        if not isinstance(index, slice):
+            if not -len(self) <= index < len(self):
+                raise IndexError(index)
+            index %= len(self)
+            return self[index : index + 1][0]
+        start, stop, step = index.indices(len(self))
+        if self._order is None and step == 1:
+            columns = [values[start:stop] for values in self._columns]
+        else:
+            positions = (np.arange(len(self)) if self._order is None else self._order)[index]
+            columns = [[values[i] for i in positions.tolist()] for values in self._columns]
+        return encode_columns(columns, len(range(start, stop, step)))
+
+    def __iter__(self):
+        return iter(self[:])
+
+    def __eq__(self, other) -> bool:
+        return list(self) == list(other)
+
+
 def _date(value):
     if isinstance(value, int):
         return QDate.fromJulianDay(value)
