@@ -107,3 +107,18 @@ def test_what_bulk_reading_could_misread_is_left_to_get_values():
     for field_ in layer.fields():
         kind = columns.enum_value(field_.type())
         assert columns._read_in_bulk(layer, field_.name(), kind, 3) is None
+
+
+def test_a_null_is_found_whatever_it_reads_as_in_bulk():
+    """A NULL reads as "" in a concatenation and as 0.0 (or not at all) from getDoubleValues:
+    where such a value shows, the column is searched for NULLs, and one found leaves the
+    column to getValues; where none shows, there is no NULL to search for."""
+    table = [[None, "a", "b"], [None, 5, 6], [2.5, None, 1.0], ["", "0", "false"], [0, 1, 2]]
+    layer = memory_layer(["text", "int", "double", "text", "int"], table, 3)
+    found = []
+    for field_ in layer.fields():
+        kind = columns.enum_value(field_.type())
+        found.append(columns._read_in_bulk(layer, field_.name(), kind, 3))
+    assert found[:3] == [None, None, None]
+    assert found[3] == ["", "0", "false"]  # searched, no NULL: read in bulk
+    assert found[4] == [0, 1, 2]

@@ -679,3 +679,27 @@ def test_searches_pause_the_garbage_collector_only_while_they_run(redis_client):
         assert gc.isenabled()
     finally:
         geoset.search.parse_hits = original
+
+
+def test_a_column_that_cannot_be_read_fails_the_load_and_changes_nothing(redis_client, monkeypatch):
+    """The stored attributes are read on a thread while the points are stored: a column read
+    short fails the load with the field named, and the set loaded before stays as it was."""
+    from georedis_plugin.core.geoset import reading
+
+    layer = point_layer(
+        [1.0, 1.001, 1.002], [45.0, 45.0, 45.0], fields=ATTRIBUTE_FIELDS, values=ATTRIBUTE_VALUES
+    )
+    load(redis_client, "short", layer, store_attributes=True)
+
+    def stored():
+        hits = geoset.GeoSet(redis_client, PREFIX, "short").radius(1.0, 45.0, 10, "km")
+        return {f["member"]: f.attributes()[2:] for f in geoset.hit_layer(hits).getFeatures()}
+
+    before = stored()
+    assert len(before) == 3
+    monkeypatch.setattr(reading, "read_column", lambda layer, name: ([None], True))
+    first = ATTRIBUTE_FIELDS[0].name()
+    with pytest.raises(GeoRedisError, match=f"'{first}'.*1 of 3"):
+        load(redis_client, "short", layer, store_attributes=True)
+    assert stored() == before
+    assert not list(redis_client.scan_iter(match="*tmp*"))

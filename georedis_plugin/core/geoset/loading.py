@@ -25,7 +25,7 @@ from .geohash import geohash_scores
 from .keys import META_CELLS_KEY, META_EXTENT_KEY, META_FIELDS_KEY, GeoSetKeys
 from .reading import PointData, read_points
 from .resp import encode_command, encode_hset, encode_zadd, member_bytes
-from .rows import fields_to_json
+from .rows import ColumnRows, fields_to_json
 
 ZADD_BATCH = 50_000
 HSET_BATCH = 20_000
@@ -127,7 +127,10 @@ def _write_set(client, prefix, name, keys, data, members, scores, members_sorted
     hsets, encoded = iter(()), []
     if data.rows is not None and count:
         hsets = _hset_commands(attrs_key, members, data.rows)
-        commands = _encoding_meanwhile(commands, hsets, -(-hset_count // zadd_count), encoded)
+        ready = data.rows.ready if isinstance(data.rows, ColumnRows) else None
+        commands = _encoding_meanwhile(
+            commands, hsets, -(-hset_count // zadd_count), encoded, ready
+        )
     try:
         _send_pipelined(client, _expiring(commands, geo_key), zadd_count + 1, feedback)
         if data.rows is not None and count and not _canceled(feedback):
@@ -193,8 +196,9 @@ def _hset_commands(key: bytes, members: np.ndarray, rows):
         yield encode_hset(key, member_list[i : i + HSET_BATCH], rows[i : i + HSET_BATCH])
 
 
-def _encoding_meanwhile(commands, later, per_command: int, encoded: list):
-    """``commands``, and after each, the next ``per_command`` of ``later`` put in ``encoded``.
+def _encoding_meanwhile(commands, later, per_command: int, encoded: list, ready=None):
+    """``commands``, and after each, the next ``per_command`` of ``later`` put in ``encoded``
+    (once ``ready()`` says what they are made of has been read, when given).
 
     A command is asked for once the one before was sent: the server stores that one while
     the client encodes. A load's HSETs are thus encoded while its ZADDs are stored, in the
@@ -205,7 +209,8 @@ def _encoding_meanwhile(commands, later, per_command: int, encoded: list):
     """
     for command in commands:
         yield command
-        encoded.extend(itertools.islice(later, per_command))
+        if ready is None or ready():
+            encoded.extend(itertools.islice(later, per_command))
 
 
 def _check_transactions(client) -> None:
@@ -276,6 +281,10 @@ def load_layer(
 ) -> LoadResult:
     """Read ``source`` and replace the geo set ``name`` with its points."""
     data = read_points(source, id_field, store_attributes, transform_context, feedback, source_name)
-    if _canceled(feedback):
-        raise GeoRedisError(tr("Loading '{name}' was canceled.").format(name=name))
-    return load_points(client, prefix, name, data, feedback)
+    try:
+        if _canceled(feedback):
+            raise GeoRedisError(tr("Loading '{name}' was canceled.").format(name=name))
+        return load_points(client, prefix, name, data, feedback)
+    finally:
+        if isinstance(data.rows, ColumnRows):
+            data.rows.settle()  # the attributes may still be read on a thread: not past here

@@ -2,6 +2,7 @@
 
 import json
 import math
+from concurrent.futures import Future
 
 import numpy as np
 from qgis.core import QgsFields
@@ -150,10 +151,27 @@ class ColumnRows:
     gives; ``take`` selects and orders rows without encoding any.
     """
 
-    def __init__(self, columns: list, count: int, order: np.ndarray = None):
+    def __init__(self, columns, count: int, order: np.ndarray = None):
+        # the columns, or a Future of them (``reading.read_points`` reads them on a thread
+        # while the load stores the points): the first row asked for waits for them
         self._columns = columns
         self._count = count
         self._order = order  # positions in the columns, or None for all of them in order
+
+    @property
+    def columns(self) -> list:
+        if isinstance(self._columns, Future):
+            self._columns = self._columns.result()
+        return self._columns
+
+    def ready(self) -> bool:
+        """Whether the columns are read (a row asked for now would not wait)."""
+        return not isinstance(self._columns, Future) or self._columns.done()
+
+    def settle(self) -> None:
+        """Wait until a background read of the columns has ended (whatever its outcome)."""
+        if isinstance(self._columns, Future):
+            self._columns.exception()
 
     def __len__(self) -> int:
         return self._count if self._order is None else len(self._order)
@@ -175,10 +193,10 @@ class ColumnRows:
             return self[index : index + 1][0]
         start, stop, step = index.indices(len(self))
         if self._order is None and step == 1:
-            columns = [values[start:stop] for values in self._columns]
+            columns = [values[start:stop] for values in self.columns]
         else:
             positions = (np.arange(len(self)) if self._order is None else self._order)[index]
-            columns = [[values[i] for i in positions.tolist()] for values in self._columns]
+            columns = [[values[i] for i in positions.tolist()] for values in self.columns]
         return encode_columns(columns, len(range(start, stop, step)))
 
     def __iter__(self):

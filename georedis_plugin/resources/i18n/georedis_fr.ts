@@ -309,32 +309,37 @@
       <translation>Un ensemble géo a besoin d'un nom. Saisissez un nom de clé et réessayez.</translation>
     </message>
     <message>
-      <location filename="../../../georedis_plugin/core/geoset/loading.py" line="138" />
+      <location filename="../../../georedis_plugin/core/geoset/loading.py" line="141" />
       <source>Loading '{name}' was canceled.</source>
       <translation>Le chargement de '{name}' a été annulé.</translation>
     </message>
     <message>
-      <location filename="../../../georedis_plugin/core/geoset/loading.py" line="210" />
+      <location filename="../../../georedis_plugin/core/geoset/loading.py" line="237" />
       <source>The server dropped part of the geo set '{name}' while it was loading: it held {held} of {count} points ({rows} attribute rows). Its maxmemory-policy evicts keys to make room. Nothing was changed. Keep geo sets on a server without eviction (maxmemory-policy noeviction) or raise its maxmemory, then load again.</source>
       <translation>Le serveur a supprimé une partie de l'ensemble géo '{name}' pendant son chargement : il en détenait {held} points sur {count} ({rows} lignes d'attributs). Sa maxmemory-policy évince des clés pour faire de la place. Rien n'a été modifié. Gardez les ensembles géo sur un serveur sans éviction (maxmemory-policy noeviction) ou augmentez son maxmemory, puis rechargez.</translation>
     </message>
     <message>
-      <location filename="../../../georedis_plugin/core/geoset/loading.py" line="236" />
+      <location filename="../../../georedis_plugin/core/geoset/loading.py" line="263" />
       <source>Could not delete the temporary keys {key}*: {error}</source>
       <translation>Impossible de supprimer les clés temporaires {key}* : {error}</translation>
     </message>
     <message>
-      <location filename="../../../georedis_plugin/core/geoset/reading.py" line="227" />
+      <location filename="../../../georedis_plugin/core/geoset/reading.py" line="135" />
+      <source>The attribute '{field}' of '{layer}' could not be read for every feature ({read} of {count}). Load it again once nothing is changing the layer.</source>
+      <translation>L'attribut '{field}' de '{layer}' n'a pas pu être lu pour chaque entité ({read} sur {count}). Rechargez la couche quand plus rien ne la modifie.</translation>
+    </message>
+    <message>
+      <location filename="../../../georedis_plugin/core/geoset/reading.py" line="265" />
       <source>The field '{field}' ({type}) holds several values in each feature, which a geo set cannot give back as they were. Turn it into text first (Field calculator: to_json("{field}")), or load without storing the attributes.</source>
       <translation>Le champ '{field}' ({type}) contient plusieurs valeurs dans chaque entité, qu'un ensemble géo ne peut pas restituer telles quelles. Convertissez-le d'abord en texte (calculatrice de champ : to_json("{field}")), ou chargez sans stocker les attributs.</translation>
     </message>
     <message>
-      <location filename="../../../georedis_plugin/core/geoset/reading.py" line="249" />
+      <location filename="../../../georedis_plugin/core/geoset/reading.py" line="287" />
       <source>'{name}' is not a point layer. Choose a layer of points or multipoints.</source>
       <translation>'{name}' n'est pas une couche de points. Choisissez une couche de points ou de multipoints.</translation>
     </message>
     <message>
-      <location filename="../../../georedis_plugin/core/geoset/reading.py" line="259" />
+      <location filename="../../../georedis_plugin/core/geoset/reading.py" line="297" />
       <source>The layer has no field '{field}'. Choose one of its fields as id.</source>
       <translation>La couche n'a pas de champ '{field}'. Choisissez l'un de ses champs comme identifiant.</translation>
     </message>
