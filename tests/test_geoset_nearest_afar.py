@@ -300,13 +300,22 @@ def cells_and_centres(draw):
 
 @settings(max_examples=400, deadline=None)
 @given(cells_and_centres())
-def test_no_geodesic_to_a_cell_is_shorter_than_its_ellipsoid_bound(case):
+def test_every_geodesic_to_a_cell_is_within_its_ellipsoid_bounds(case):
     level, cell, (lon0, lat0), fractions = case
     plon, plat = _points_of_cell(level, cell, fractions)
     _, _, geodesic = GEOD.inv(np.full(plon.size, lon0), np.full(plon.size, lat0), plon, plat)
     sphere = cells.sphere_lower_bounds(level, cell, lon0, lat0)
-    bound = cells.ellipsoid_lower_bounds(level, cell, lon0, lat0, sphere)
-    assert bound[0] <= np.min(geodesic)
+    lower, upper = cells.ellipsoid_bounds(level, cell, lon0, lat0, sphere)
+    assert lower[0] <= np.min(geodesic) and np.max(geodesic) <= upper[0]
+
+
+@settings(max_examples=400, deadline=None)
+@given(cells_and_centres())
+def test_every_distance_to_a_cell_on_the_sphere_is_within_its_upper_bound(case):
+    level, cell, (lon0, lat0), fractions = case
+    plon, plat = _points_of_cell(level, cell, fractions)
+    upper = cells.sphere_upper_bounds(level, cell, lon0, lat0)
+    assert np.max(geoset.haversine_m(lon0, lat0, plon, plat)) <= upper[0]
 
 
 @settings(max_examples=400, deadline=None)
@@ -314,7 +323,9 @@ def test_no_geodesic_to_a_cell_is_shorter_than_its_ellipsoid_bound(case):
 def test_no_point_of_a_cell_is_farther_from_its_centre_than_its_radius(case):
     level, cell, _centre, fractions = case
     plon, plat = _points_of_cell(level, cell, fractions)
-    centre_lon, centre_lat, radius = cells.cell_radii(level, cell)
+    centre_lon, centre_lat, on_sphere, on_ellipsoid = cells.cell_radii(level, cell)
     _, _, geodesic = GEOD.inv(np.full(plon.size, centre_lon[0]),
                               np.full(plon.size, centre_lat[0]), plon, plat)  # fmt: skip
-    assert np.max(geodesic) <= radius[0]
+    assert np.max(geodesic) <= on_ellipsoid[0]
+    sphere = geoset.haversine_m(centre_lon[0], centre_lat[0], plon, plat)
+    assert np.max(sphere) <= on_sphere[0]

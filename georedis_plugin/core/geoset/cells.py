@@ -188,8 +188,9 @@ def ellipsoid_ratios(level: int, cells: np.ndarray, lat: float, boxes=None) -> n
 
 
 def cell_radii(level: int, cells: np.ndarray, boxes=None) -> tuple:
-    """(centre lon, centre lat, radius) of each cell: no point of the cell is farther from its
-    centre (lon, lat of the rectangle's middle) than the radius on WGS 84, in metres.
+    """(centre lon, centre lat, radius on the sphere, radius on WGS 84) of each cell: no point
+    of the cell is farther from its centre (lon, lat of the rectangle's middle) than these
+    radii, in metres, on Redis's sphere and on the ellipsoid.
 
     On the sphere the farthest point is a corner: at one latitude the distance grows with
     the longitude difference, so it peaks on a meridian side, and along a side it falls
@@ -204,14 +205,26 @@ def cell_radii(level: int, cells: np.ndarray, boxes=None) -> tuple:
         _haversine(lam, phi, np.radians(east), np.radians(north)),
         _haversine(lam, phi, np.radians(east), np.radians(south)),
     )
-    return np.degrees(lam), np.degrees(phi), corner * ELLIPSOID_PER_SPHERE_MAX + 1e-3
+    corner = corner * (1 + 1e-9) + 1e-3
+    return np.degrees(lam), np.degrees(phi), corner, corner * ELLIPSOID_PER_SPHERE_MAX
 
 
-def ellipsoid_lower_bounds(
+def sphere_upper_bounds(level: int, cells: np.ndarray, lon: float, lat: float, boxes=None):
+    """For each cell, a distance on Redis's sphere (metres) that no point of it is farther
+    from (lon, lat) than: the distance to its centre plus its radius (``cell_radii``)."""
+    centre_lon, centre_lat, radius, _ = cell_radii(level, cells, boxes)
+    to_centre = _haversine(
+        math.radians(lon), math.radians(lat), np.radians(centre_lon), np.radians(centre_lat)
+    )
+    return to_centre * (1 + 1e-9) + radius + 1.0
+
+
+def ellipsoid_bounds(
     level: int, cells: np.ndarray, lon: float, lat: float, sphere_bounds: np.ndarray, boxes=None
-) -> np.ndarray:
-    """For each cell, a geodesic distance on WGS 84 (metres) that no point of it is nearer
-    (lon, lat) than: the larger of two bounds.
+) -> tuple:
+    """For each cell, (lower, upper): geodesic distances on WGS 84 (metres) that no point of
+    it is nearer (lon, lat) than, or farther. The upper one is the geodesic to the cell's
+    centre plus its radius (``cell_radii``); the lower one the larger of two bounds.
 
     The sphere's bound (``sphere_bounds``, from ``sphere_lower_bounds``) times the cell's
     ``ellipsoid_ratios``, 0.2 to 0.6 % short of the geodesic; and, since geodesics make the
@@ -222,15 +235,20 @@ def ellipsoid_lower_bounds(
     """
     boxes = boxes or cell_boxes(level, cells)
     by_ratio = ellipsoid_ratios(level, cells, lat, boxes) * sphere_bounds
-    centre_lon, centre_lat, radius = cell_radii(level, cells, boxes)
+    centre_lon, centre_lat, _, radius = cell_radii(level, cells, boxes)
     to_centre = geodesic_m(lon, lat, centre_lon, centre_lat)
     by_centre = (to_centre - radius) * (1 - 1e-9) - 1.0
-    return np.maximum(np.maximum(by_ratio, by_centre), 0.0)
+    upper = (to_centre + radius) * (1 + 1e-9) + 1.0
+    return np.maximum(np.maximum(by_ratio, by_centre), 0.0), upper
 
 
 # A cell recorded (or counted) with more members than this is split into its four quarters
 # (ZCOUNT each) rather than read: reading a big cell costs more than a round trip.
 READ_MAX = 256
+# A cell that may hold members beyond the answer's bound (its upper bound is past it) is
+# split while it holds more than this: from afar, the cells' bounds leave a band of the
+# set's near edge as deep as a cell to read, and quartering it costs less than measuring it.
+STRADDLE_READ_MAX = 32
 # cells split or read per round trip
 BATCH = 64
 
@@ -259,27 +277,62 @@ def nearest_from_afar(geo_set, lon: float, lat: float, count: int, limit_m: floa
         sphere_bounds = sphere_lower_bounds(cell_level, cell_ids, lon, lat, boxes)
         if ratio == 1.0:
             bounds = sphere_bounds
+            uppers = sphere_upper_bounds(cell_level, cell_ids, lon, lat, boxes)
         elif recorded:
-            # the recorded cells are too big for their centres' bound to help, and too many
-            # to measure a geodesic to each
+            # the recorded cells are too big for their centres' bounds to help, and too many
+            # to measure a geodesic to each: the sphere's bounds times the ratios
             bounds = ellipsoid_ratios(cell_level, cell_ids, lat, boxes) * sphere_bounds
+            uppers = ELLIPSOID_PER_SPHERE_MAX * sphere_upper_bounds(
+                cell_level, cell_ids, lon, lat, boxes
+            )
         else:
-            bounds = ellipsoid_lower_bounds(cell_level, cell_ids, lon, lat, sphere_bounds, boxes)
-        for bound, cell, members in zip(bounds.tolist(), cell_ids.tolist(), cell_counts):
+            bounds, uppers = ellipsoid_bounds(cell_level, cell_ids, lon, lat, sphere_bounds, boxes)
+        for bound, upper, cell, members in zip(
+            bounds.tolist(), uppers.tolist(), cell_ids.tolist(), cell_counts
+        ):
             if members > 0 and bound <= limit:
-                heapq.heappush(heap, (bound, cell_level, cell, int(members)))
+                heapq.heappush(heap, (bound, cell_level, cell, int(members), upper))
+        pushed.append((uppers, np.asarray(cell_counts, dtype=np.float64)))
 
+    def kth_at_most():
+        """A distance the ``count``-th nearest member is within: the ``count``-th of the
+        distances found and of the upper bounds of the cells pushed since the last call, each
+        counted as often as the cell has members (those cells are disjoint, and none of them
+        has been read)."""
+        found = found_distances[0] if found_distances else np.empty(0)
+        if len(found) > count:
+            found = np.partition(found, count - 1)[:count]
+        values = np.concatenate([found, *(uppers for uppers, _ in pushed)])
+        weights = np.concatenate([np.ones(len(found)), *(counts for _, counts in pushed)])
+        pushed.clear()
+        order = np.argsort(values)
+        reached = np.searchsorted(np.cumsum(weights[order]), count)
+        return float(values[order[reached]]) if reached < len(values) else math.inf
+
+    pushed = []
     push(level, cells, counts.tolist(), recorded=True)
     gaps = gap_ranges(level, cells)
     found_members, found_scores, found_distances = [], [], []
     kth = math.inf
     first = True
-    while (heap and heap[0][0] < kth) or first:
+    # the cells left to read or split: those nearer than ``kth`` (the ``count``-th distance
+    # found) and than ``at_most`` (any distance proven to hold ``count`` members: every
+    # member within it is then found or in the heap)
+    at_most = kth_at_most()
+    while (heap and heap[0][0] < kth and heap[0][0] <= at_most) or first:
         splits, reads, read_members = [], [], 0
-        while heap and heap[0][0] < kth and len(splits) < BATCH and len(reads) < BATCH:
+        while (
+            heap
+            and heap[0][0] < kth
+            and heap[0][0] <= at_most
+            and len(splits) < BATCH
+            and len(reads) < BATCH
+        ):
             entry = heapq.heappop(heap)
-            _bound, cell_level, cell, members = entry
-            if members > READ_MAX and cell_level < GEO_STEP:
+            _bound, cell_level, cell, members, upper = entry
+            if cell_level < GEO_STEP and (
+                members > READ_MAX or (members > STRADDLE_READ_MAX and upper > min(kth, at_most))
+            ):
                 splits.append(entry)
             else:
                 reads.append(entry)
@@ -288,13 +341,13 @@ def nearest_from_afar(geo_set, lon: float, lat: float, count: int, limit_m: floa
                     break
         quarters = []
         counted = []  # score_range in Python integers: these are a few cells at a time
-        for _bound, cell_level, cell, _members in splits:
+        for _bound, cell_level, cell, _members, _upper in splits:
             quarters.append((cell_level + 1, np.arange(4 * cell, 4 * cell + 4, dtype=np.uint64)))
             shift = 52 - 2 * (cell_level + 1)
             counted += [((4 * cell + i) << shift, (4 * cell + i + 1) << shift) for i in range(4)]
         read = [
             (cell << (52 - 2 * cell_level), (cell + 1) << (52 - 2 * cell_level))
-            for _b, cell_level, cell, _m in reads
+            for _b, cell_level, cell, _m, _u in reads
         ]
         replies = geo_set.read_score_ranges((gaps if first else []) + counted, read)
         if replies is None:
@@ -331,6 +384,7 @@ def nearest_from_afar(geo_set, lon: float, lat: float, count: int, limit_m: floa
             found_scores = [np.concatenate(found_scores)]
             if len(distances) >= count:
                 kth = float(np.partition(distances, count - 1)[count - 1])
+        at_most = min(at_most, kth_at_most())
     if not found_members:
         return [], np.empty(0), np.empty(0), np.empty(0)
     distances, scores = found_distances[0], found_scores[0]
