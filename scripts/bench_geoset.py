@@ -454,7 +454,7 @@ def run_geodesic(redis_url: str, out) -> None:
         "sphere p50 / p99 |\n|---|---:|---:|",
         file=out,
     )
-    for name, key in (("the set's area", ""), ("anywhere on Earth", "world")):
+    for name, key in (("over the set's area", ""), ("anywhere on Earth", "world")):
         figures = [latencies[(key, mode) if key else mode] * 1000 for mode in (ellipsoid, sphere)]
         print(
             f"| {NEAREST_CENTRES:,} centres {name} | {figures[0][0]:.2f} / {figures[0][1]:.2f} ms"

@@ -261,9 +261,11 @@ def nearest_from_afar(geo_set, lon: float, lat: float, count: int, limit_m: floa
     Best first over the cells: the recorded cells, quartered (ZCOUNT per quarter) while they
     hold more than READ_MAX members, read whole (ZRANGE BYSCORE WITHSCORES) below that, in
     the order of their lower bound; done when the ``count``-th distance found is within the
-    bound of every cell left. ``ratio``: 1 for distances on Redis's sphere (measured with its
-    haversine), ELLIPSOID_PER_SPHERE_MIN for geodesics on WGS 84 (every geodesic is at least
-    that multiple of the sphere's distance).
+    bound of every cell left, or no cell left is as near as a distance proven to hold
+    ``count`` members (the cells' upper bounds, ``kth_at_most``). A cell whose upper bound is
+    past that distance is quartered down to STRADDLE_READ_MAX members. ``ratio``: 1 for
+    distances on Redis's sphere (measured with its haversine), ELLIPSOID_PER_SPHERE_MIN for
+    geodesics on WGS 84 (every geodesic is at least that multiple of the sphere's distance).
     """
     summary = geo_set.summary()
     if summary is None:
