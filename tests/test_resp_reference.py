@@ -254,3 +254,21 @@ def test_replies_larger_than_one_socket_read_are_read_whole(redis_client):
     ]
     ours, theirs = _replies_both_ways(redis_client, commands)
     assert _same(ours, theirs) and len(ours[1]) == 40_000
+
+
+def test_without_hiredis_redis_py_reads_the_same_replies(redis_client, monkeypatch):
+    from georedis_plugin.core.geoset import resp
+
+    redis_client.delete("reference:z")
+    redis_client.zadd("reference:z", {b"a\r\nb": 5, b"c": 7, b"d": 1 << 40})
+    commands = [
+        encode_command(b"MULTI"),
+        *encode_score_range_commands(b"reference:z", [(0, 6), (0, 1 << 41)], [(0, 1 << 41)]),
+        encode_command(b"EXEC"),
+        encode_command(b"ZCOUNT", b"reference:z"),
+    ]
+    with_hiredis, reference = _replies_both_ways(redis_client, commands)
+    monkeypatch.setattr(resp, "_hiredis", None)
+    without, _ = _replies_both_ways(redis_client, commands)
+    assert _same(without, reference) and _same(with_hiredis, reference)
+    assert reference[-2][:2] == [1, 3]
