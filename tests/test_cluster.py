@@ -3,6 +3,7 @@
 import random
 from collections import Counter
 
+import numpy as np
 import pytest
 import redis
 from qgis.core import QgsProcessingException
@@ -11,6 +12,7 @@ from georedis_plugin.core import geoset
 from georedis_plugin.core.clients import check_connection, get_client, is_cluster
 from georedis_plugin.core.config import CLUSTER, ConnectionConfig
 from georedis_plugin.core.errors import GeoRedisError, explain_error
+from georedis_plugin.core.geoset import cells
 from georedis_plugin.core.wkb_cache import key_function
 from tests import scale_out
 from tests.algorithm_runs import run
@@ -364,3 +366,21 @@ def test_a_tls_cluster_is_verified_against_the_ca(provider, clean_settings, tmp_
     finally:
         reset_clients()
         cluster.stop()
+
+
+def test_nearest_from_afar_through_the_recorded_cells_on_the_cluster(provider, cluster_url):
+    """The hand-sent MULTI/EXEC of ZCOUNTs and ZRANGEs goes to the set's primary."""
+    client = scale_out.plugin_client()
+    rng = np.random.default_rng(12)
+    lon, lat = rng.uniform(-5.0, 20.0, 20_000), rng.uniform(40.0, 56.0, 20_000)
+    data = geoset.PointData(lon, lat, np.arange(len(lon), dtype=np.int64))
+    geoset.load_points(client, "georedis", "afar", data)
+    stored_lon, stored_lat = geoset.decode_scores(geoset.geohash_scores(lon, lat))
+    ratio = geoset.distances.ELLIPSOID_PER_SPHERE_MIN
+    for centre in ((151.2, -33.9), (-58.4, -34.6), (-100.0, 85.0)):
+        gs = geoset.GeoSet(client, "georedis", "afar")
+        _members, _lon, _lat, metres = cells.nearest_from_afar(gs, *centre, 10, 0.0, ratio)
+        brute = np.sort(geoset.geodesic_m(*centre, stored_lon, stored_lat))[:10]
+        np.testing.assert_allclose(metres, brute, rtol=0, atol=1e-6)
+        found = geoset.GeoSet(client, "georedis", "afar").nearest(*centre, 10)
+        np.testing.assert_allclose(found.distances, brute, rtol=0, atol=1e-6)

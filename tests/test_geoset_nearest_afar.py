@@ -12,6 +12,8 @@ import warnings
 
 import numpy as np
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 from qgis.core import QgsField, QgsFields
 
 from georedis_plugin.core import geoset
@@ -269,3 +271,61 @@ def test_no_geodesic_to_a_cell_is_shorter_than_its_ratio_times_the_sphere_distan
                                       plon, plat)  # fmt: skip
             geodesic = np.asarray(geodesic).reshape(offsets.shape)
             assert np.all(geodesic >= ratios[:, None] * sphere - 1e-6)
+
+
+def _points_of_cell(level, cell, fractions):
+    """Points of one cell at (lon, lat) fractions of its rectangle, corners included."""
+    south, north, west, east = (float(v[0]) for v in cells.cell_boxes(level, cell))
+    fractions = [(0.0, 0.0), (0.0, 1.0), (1.0, 0.0), (1.0, 1.0), *fractions]
+    lon = np.array([west + (east - west) * f for f, _ in fractions])
+    lat = np.array([south + (north - south) * g for _, g in fractions])
+    return lon, lat
+
+
+@st.composite
+def cells_and_centres(draw):
+    level = draw(st.integers(1, 20))
+    side = 1 << level
+    lat_index, lon_index = draw(st.integers(0, side - 1)), draw(st.integers(0, side - 1))
+    # interleave the indexes as the geohash does: latitude bits at even positions
+    cell = 0
+    for bit in range(level):
+        cell |= ((lat_index >> bit) & 1) << (2 * bit)
+        cell |= ((lon_index >> bit) & 1) << (2 * bit + 1)
+    centre = (draw(st.floats(-180, 180)), draw(st.floats(-85.05, 85.05)))
+    unit = st.floats(0, 1)
+    fractions = draw(st.lists(st.tuples(unit, unit), min_size=1, max_size=60))
+    return level, np.array([cell], dtype=np.uint64), centre, fractions
+
+
+@settings(max_examples=400, deadline=None)
+@given(cells_and_centres())
+def test_every_geodesic_to_a_cell_is_within_its_ellipsoid_bounds(case):
+    level, cell, (lon0, lat0), fractions = case
+    plon, plat = _points_of_cell(level, cell, fractions)
+    _, _, geodesic = GEOD.inv(np.full(plon.size, lon0), np.full(plon.size, lat0), plon, plat)
+    sphere = cells.sphere_lower_bounds(level, cell, lon0, lat0)
+    lower, upper = cells.ellipsoid_bounds(level, cell, lon0, lat0, sphere)
+    assert lower[0] <= np.min(geodesic) and np.max(geodesic) <= upper[0]
+
+
+@settings(max_examples=400, deadline=None)
+@given(cells_and_centres())
+def test_every_distance_to_a_cell_on_the_sphere_is_within_its_upper_bound(case):
+    level, cell, (lon0, lat0), fractions = case
+    plon, plat = _points_of_cell(level, cell, fractions)
+    upper = cells.sphere_upper_bounds(level, cell, lon0, lat0)
+    assert np.max(geoset.haversine_m(lon0, lat0, plon, plat)) <= upper[0]
+
+
+@settings(max_examples=400, deadline=None)
+@given(cells_and_centres())
+def test_no_point_of_a_cell_is_farther_from_its_centre_than_its_radius(case):
+    level, cell, _centre, fractions = case
+    plon, plat = _points_of_cell(level, cell, fractions)
+    centre_lon, centre_lat, on_sphere, on_ellipsoid = cells.cell_radii(level, cell)
+    _, _, geodesic = GEOD.inv(np.full(plon.size, centre_lon[0]),
+                              np.full(plon.size, centre_lat[0]), plon, plat)  # fmt: skip
+    assert np.max(geodesic) <= on_ellipsoid[0]
+    sphere = geoset.haversine_m(centre_lon[0], centre_lat[0], plon, plat)
+    assert np.max(sphere) <= on_sphere[0]

@@ -6,11 +6,13 @@ for generated keys, members, scores and rows must be byte for byte the one hired
 the same arguments; a ZADD score is the argument ``%017d`` of the score (17 zero-padded
 digits, which the server parses to the same double); a join's GEOSEARCH is hiredis's of the
 same key, floats and count. One test runs the encoded commands on the real server and reads the
-members back, byte for byte.
+members back, byte for byte. The bulk reader of replies (``read_replies``) is checked against
+redis-py's own reading of the same replies from the real server.
 """
 
 import hiredis
 import numpy as np
+import redis
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
@@ -21,8 +23,10 @@ from georedis_plugin.core.geoset.many import NearestMany, _geosearch
 from georedis_plugin.core.geoset.resp import (
     encode_command,
     encode_hset,
+    encode_score_range_commands,
     encode_zadd,
     member_bytes,
+    read_replies,
 )
 
 # Bounded and reproducible: the same examples on every run, no example database on disk.
@@ -168,3 +172,103 @@ def test_join_searches_are_hiredis_geosearch(redis_client, name, searches):
              count, "WITHDIST", "WITHHASH")
         )  # fmt: skip
         assert _geosearch(searcher.head, lon, lat, radius, count) == reference
+
+
+RANGES = st.lists(st.tuples(SCORES, SCORES), max_size=20)
+
+
+@BOUNDED
+@given(KEYS, RANGES, RANGES)
+def test_score_range_commands_are_hiredis_zcount_and_zrange(key, counted, read):
+    reference = [
+        hiredis.pack_command(("ZCOUNT", key, b"%d" % a, b"(%d" % b)) for a, b in counted
+    ] + [
+        hiredis.pack_command(("ZRANGE", key, b"%d" % a, b"(%d" % b, "BYSCORE", "WITHSCORES"))
+        for a, b in read
+    ]
+    assert encode_score_range_commands(key, counted, read) == reference
+
+
+def _replies_both_ways(client, commands: list) -> tuple:
+    """(read_replies's, redis-py's read_response's) replies to ``commands``, sent twice."""
+    packed = b"".join(commands)
+    with pooled_connection(client) as connection:
+        connection.send_packed_command([packed])
+        ours = read_replies(connection, len(commands))
+        connection.send_packed_command([packed])
+        theirs = []
+        for _ in commands:
+            try:
+                theirs.append(connection.read_response())
+            except redis.ResponseError as exc:
+                theirs.append(exc)
+    return ours, theirs
+
+
+def _same(ours, theirs) -> bool:
+    if isinstance(theirs, redis.ResponseError):
+        return type(ours) is type(theirs) and str(ours) == str(theirs)
+    if isinstance(theirs, list):
+        return len(ours) == len(theirs) and all(map(_same, ours, theirs))
+    return ours == theirs
+
+
+@settings(
+    max_examples=60,
+    deadline=None,
+    derandomize=True,
+    database=None,
+    suppress_health_check=[HealthCheck.function_scoped_fixture],
+)
+@given(
+    st.lists(st.tuples(SCORES, st.binary(max_size=40)), max_size=40),
+    RANGES,
+    RANGES,
+)
+def test_replies_read_in_bulk_are_redis_py_replies(redis_client, pairs, counted, read):
+    """A MULTI/EXEC of ZCOUNTs and ZRANGEs as a nearest search sends it, members with any
+    bytes (CR LF included), a wrong-type error inside EXEC and one refused at queueing."""
+    redis_client.delete("reference:z", "reference:s")
+    if pairs:
+        redis_client.zadd("reference:z", {m: s for s, m in pairs})
+    redis_client.set("reference:s", b"not a sorted set")
+    commands = [
+        encode_command(b"MULTI"),
+        encode_command(b"HGET", b"reference:h", b"cells"),
+        *encode_score_range_commands(b"reference:z", counted, read),
+        *encode_score_range_commands(b"reference:s", counted[:1], []),
+        encode_command(b"EXEC"),
+        encode_command(b"ZCOUNT", b"reference:z"),  # wrong number of arguments
+    ]
+    ours, theirs = _replies_both_ways(redis_client, commands)
+    assert _same(ours, theirs)
+
+
+def test_replies_larger_than_one_socket_read_are_read_whole(redis_client):
+    redis_client.delete("reference:big")
+    members = {b"m%06d" % i + b"\r\n" * 20: i for i in range(20_000)}  # about 1 MB
+    redis_client.zadd("reference:big", members)
+    commands = [
+        *encode_score_range_commands(b"reference:big", [(0, 20_000)], [(0, 20_000), (5, 7)]),
+        encode_command(b"PING"),
+    ]
+    ours, theirs = _replies_both_ways(redis_client, commands)
+    assert _same(ours, theirs) and len(ours[1]) == 40_000
+
+
+def test_without_hiredis_redis_py_reads_the_same_replies(redis_client, monkeypatch):
+    from georedis_plugin.core.geoset import resp
+
+    redis_client.delete("reference:z")
+    redis_client.zadd("reference:z", {b"a\r\nb": 5, b"c": 7, b"d": 1 << 40})
+    commands = [
+        encode_command(b"MULTI"),
+        *encode_score_range_commands(b"reference:z", [(0, 6), (0, 1 << 41)], [(0, 1 << 41)]),
+        encode_command(b"EXEC"),
+        encode_command(b"ZCOUNT", b"reference:z"),
+    ]
+    with_hiredis, reference = _replies_both_ways(redis_client, commands)
+    monkeypatch.setattr(resp, "_hiredis", None)
+    without, _ = _replies_both_ways(redis_client, commands)
+    assert _same(without, reference) and _same(with_hiredis, reference)
+    assert reference[-2][:2] == [1, 3]

@@ -24,6 +24,7 @@ import numpy as np
 from .distances import (
     _E2,
     EARTH_RADIUS_M,
+    ELLIPSOID_PER_SPHERE_MAX,
     ELLIPSOID_PER_SPHERE_MIN,
     WGS84_A,
     geodesic_m,
@@ -107,14 +108,30 @@ def gap_ranges(level: int, cells: np.ndarray) -> list:
 
 
 def _haversine(lon1, lat1, lon2, lat2):
-    """Redis's haversine (radians in, metres out), clipped against rounding past 1."""
+    """Redis's haversine (radians in, metres out), clipped against rounding past 1 (never
+    below 0 at latitudes within ±90°; np.minimum is several times as fast as np.clip on
+    the few hundred cells of a call)."""
     u = np.sin((lat2 - lat1) / 2)
     v = np.sin((lon2 - lon1) / 2)
-    a = np.clip(u * u + np.cos(lat1) * np.cos(lat2) * v * v, 0.0, 1.0)
+    a = np.minimum(u * u + np.cos(lat1) * np.cos(lat2) * v * v, 1.0)
     return 2.0 * EARTH_RADIUS_M * np.arcsin(np.sqrt(a))
 
 
-def sphere_lower_bounds(level: int, cells: np.ndarray, lon: float, lat: float) -> np.ndarray:
+def cell_boxes(level: int, cells: np.ndarray) -> tuple:
+    """(south, north, west, east) in degrees of each cell's lat/lon rectangle."""
+    lat_index = _squash(cells).astype(np.float64)
+    lon_index = _squash(cells >> np.uint64(1)).astype(np.float64)
+    steps = float(1 << level)
+    height = 2 * LAT_LIMIT / steps
+    width = 2 * LON_LIMIT / steps
+    south = -LAT_LIMIT + lat_index * height
+    west = -LON_LIMIT + lon_index * width
+    return south, south + height, west, west + width
+
+
+def sphere_lower_bounds(
+    level: int, cells: np.ndarray, lon: float, lat: float, boxes=None
+) -> np.ndarray:
     """For each cell, a distance on Redis's sphere (metres) that no point of it is nearer
     (lon, lat) than: the distance to the cell's rectangle, less 1 m and a relative 1e-9
     for rounding.
@@ -124,17 +141,11 @@ def sphere_lower_bounds(level: int, cells: np.ndarray, lon: float, lat: float) -
     is on the same meridian; from outside, on the nearer of the cell's two meridian sides,
     where cos(distance) = sin φ sin φ0 + cos φ cos φ0 cos Δλ peaks at φ* = atan2(sin φ0,
     cos φ0 cos Δλ) and falls away from it on both sides: the side's point nearest φ*
-    (clipped to the side, or either end) is the nearest.
+    (clipped to the side, or either end) is the nearest. ``boxes``: the cells'
+    ``cell_boxes``, if already at hand.
     """
-    lat_index = _squash(cells).astype(np.float64)
-    lon_index = _squash(cells >> np.uint64(1)).astype(np.float64)
-    steps = float(1 << level)
-    height = 2 * LAT_LIMIT / steps
-    width = 2 * LON_LIMIT / steps
-    south = np.radians(-LAT_LIMIT + lat_index * height)
-    north = np.radians(-LAT_LIMIT + (lat_index + 1) * height)
-    west = -LON_LIMIT + lon_index * width
-    east = -LON_LIMIT + (lon_index + 1) * width
+    south, north, west, east = boxes or cell_boxes(level, cells)
+    south, north = np.radians(south), np.radians(north)
     phi, lam = math.radians(lat), math.radians(lon)
     # from within the cell's longitudes: along the meridian
     within = (lon - west) % 360.0 <= east - west
@@ -142,7 +153,7 @@ def sphere_lower_bounds(level: int, cells: np.ndarray, lon: float, lat: float) -
     best = np.full(len(cells), np.inf)
     for side in (np.radians(west), np.radians(east)):
         peak = np.arctan2(math.sin(phi), math.cos(phi) * np.cos(side - lam))
-        for candidate in (south, north, np.clip(peak, south, north)):
+        for candidate in (south, north, np.minimum(np.maximum(peak, south), north)):
             best = np.minimum(best, _haversine(lam, phi, side, candidate))
     distance = np.where(within, along, best)
     return np.maximum(distance * (1 - 1e-9) - 1.0, 0.0)
@@ -154,7 +165,7 @@ def _meridian_radius(lat_degrees):
     return WGS84_A * (1 - _E2) / (1 - _E2 * sine * sine) ** 1.5
 
 
-def ellipsoid_ratios(level: int, cells: np.ndarray, lat: float) -> np.ndarray:
+def ellipsoid_ratios(level: int, cells: np.ndarray, lat: float, boxes=None) -> np.ndarray:
     """For each cell, a factor no geodesic from latitude ``lat`` to a point of it falls
     below, against that point's distance on Redis's sphere.
 
@@ -167,10 +178,7 @@ def ellipsoid_ratios(level: int, cells: np.ndarray, lat: float) -> np.ndarray:
     far from the equator as the nearer end: M there over R bounds the ratio. Across the
     equator, ELLIPSOID_PER_SPHERE_MIN (M at the equator).
     """
-    lat_index = _squash(cells).astype(np.float64)
-    height = 2 * LAT_LIMIT / float(1 << level)
-    south = -LAT_LIMIT + lat_index * height
-    north = south + height
+    south, north, _west, _east = boxes or cell_boxes(level, cells)
     same_side = (south >= 0) & (lat > 0) | (north <= 0) & (lat < 0)
     nearest_equator = np.minimum(np.minimum(abs(south), abs(north)), abs(lat))
     ratio = _meridian_radius(nearest_equator) / EARTH_RADIUS_M * (1 - 1e-9)
@@ -179,9 +187,68 @@ def ellipsoid_ratios(level: int, cells: np.ndarray, lat: float) -> np.ndarray:
     )
 
 
+def cell_radii(level: int, cells: np.ndarray, boxes=None) -> tuple:
+    """(centre lon, centre lat, radius on the sphere, radius on WGS 84) of each cell: no point
+    of the cell is farther from its centre (lon, lat of the rectangle's middle) than these
+    radii, in metres, on Redis's sphere and on the ellipsoid.
+
+    On the sphere the farthest point is a corner: at one latitude the distance grows with
+    the longitude difference, so it peaks on a meridian side, and along a side it falls
+    towards one latitude and grows away from it (see ``sphere_lower_bounds``), so it peaks
+    at an end. On the ellipsoid the great circle's path, drawn through the same geodetic
+    coordinates, is at most ELLIPSOID_PER_SPHERE_MAX times as long, and the geodesic is no
+    longer than that path.
+    """
+    south, north, west, east = boxes or cell_boxes(level, cells)
+    lam, phi = np.radians((west + east) / 2), np.radians((south + north) / 2)
+    corner = np.maximum(
+        _haversine(lam, phi, np.radians(east), np.radians(north)),
+        _haversine(lam, phi, np.radians(east), np.radians(south)),
+    )
+    corner = corner * (1 + 1e-9) + 1e-3
+    return np.degrees(lam), np.degrees(phi), corner, corner * ELLIPSOID_PER_SPHERE_MAX
+
+
+def sphere_upper_bounds(level: int, cells: np.ndarray, lon: float, lat: float, boxes=None):
+    """For each cell, a distance on Redis's sphere (metres) that no point of it is farther
+    from (lon, lat) than: the distance to its centre plus its radius (``cell_radii``)."""
+    centre_lon, centre_lat, radius, _ = cell_radii(level, cells, boxes)
+    to_centre = _haversine(
+        math.radians(lon), math.radians(lat), np.radians(centre_lon), np.radians(centre_lat)
+    )
+    return to_centre * (1 + 1e-9) + radius + 1.0
+
+
+def ellipsoid_bounds(
+    level: int, cells: np.ndarray, lon: float, lat: float, sphere_bounds: np.ndarray, boxes=None
+) -> tuple:
+    """For each cell, (lower, upper): geodesic distances on WGS 84 (metres) that no point of
+    it is nearer (lon, lat) than, or farther. The upper one is the geodesic to the cell's
+    centre plus its radius (``cell_radii``); the lower one the larger of two bounds.
+
+    The sphere's bound (``sphere_bounds``, from ``sphere_lower_bounds``) times the cell's
+    ``ellipsoid_ratios``, 0.2 to 0.6 % short of the geodesic; and, since geodesics make the
+    ellipsoid a metric space, the geodesic to the cell's centre less the cell's radius
+    (``cell_radii``), which is within the radius of the truth and so takes over once
+    quartering has made cells small: from 10,000 km, the ratio bound left a band of 20 to
+    60 km of the set's near edge to read and measure.
+    """
+    boxes = boxes or cell_boxes(level, cells)
+    by_ratio = ellipsoid_ratios(level, cells, lat, boxes) * sphere_bounds
+    centre_lon, centre_lat, _, radius = cell_radii(level, cells, boxes)
+    to_centre = geodesic_m(lon, lat, centre_lon, centre_lat)
+    by_centre = (to_centre - radius) * (1 - 1e-9) - 1.0
+    upper = (to_centre + radius) * (1 + 1e-9) + 1.0
+    return np.maximum(np.maximum(by_ratio, by_centre), 0.0), upper
+
+
 # A cell recorded (or counted) with more members than this is split into its four quarters
 # (ZCOUNT each) rather than read: reading a big cell costs more than a round trip.
 READ_MAX = 256
+# A cell that may hold members beyond the answer's bound (its upper bound is past it) is
+# split while it holds more than this: from afar, the cells' bounds leave a band of the
+# set's near edge as deep as a cell to read, and quartering it costs less than measuring it.
+STRADDLE_READ_MAX = 32
 # cells split or read per round trip
 BATCH = 64
 
@@ -194,9 +261,11 @@ def nearest_from_afar(geo_set, lon: float, lat: float, count: int, limit_m: floa
     Best first over the cells: the recorded cells, quartered (ZCOUNT per quarter) while they
     hold more than READ_MAX members, read whole (ZRANGE BYSCORE WITHSCORES) below that, in
     the order of their lower bound; done when the ``count``-th distance found is within the
-    bound of every cell left. ``ratio``: 1 for distances on Redis's sphere (measured with its
-    haversine), ELLIPSOID_PER_SPHERE_MIN for geodesics on WGS 84 (every geodesic is at least
-    that multiple of the sphere's distance).
+    bound of every cell left, or no cell left is as near as a distance proven to hold
+    ``count`` members (the cells' upper bounds, ``kth_at_most``). A cell whose upper bound is
+    past that distance is quartered down to STRADDLE_READ_MAX members. ``ratio``: 1 for
+    distances on Redis's sphere (measured with its haversine), ELLIPSOID_PER_SPHERE_MIN for
+    geodesics on WGS 84 (every geodesic is at least that multiple of the sphere's distance).
     """
     summary = geo_set.summary()
     if summary is None:
@@ -205,28 +274,67 @@ def nearest_from_afar(geo_set, lon: float, lat: float, count: int, limit_m: floa
     limit = limit_m if limit_m > 0 else math.inf
     heap = []
 
-    def push(cell_level, cell_ids, cell_counts):
-        sphere_bounds = sphere_lower_bounds(cell_level, cell_ids, lon, lat)
-        bounds = (
-            sphere_bounds
-            if ratio == 1.0
-            else ellipsoid_ratios(cell_level, cell_ids, lat) * sphere_bounds
-        )
-        for bound, cell, members in zip(bounds.tolist(), cell_ids.tolist(), cell_counts):
+    def push(cell_level, cell_ids, cell_counts, recorded=False):
+        boxes = cell_boxes(cell_level, cell_ids)
+        sphere_bounds = sphere_lower_bounds(cell_level, cell_ids, lon, lat, boxes)
+        if ratio == 1.0:
+            bounds = sphere_bounds
+            uppers = sphere_upper_bounds(cell_level, cell_ids, lon, lat, boxes)
+        elif recorded:
+            # the recorded cells are too big for their centres' bounds to help, and too many
+            # to measure a geodesic to each: the sphere's bounds times the ratios
+            bounds = ellipsoid_ratios(cell_level, cell_ids, lat, boxes) * sphere_bounds
+            uppers = ELLIPSOID_PER_SPHERE_MAX * sphere_upper_bounds(
+                cell_level, cell_ids, lon, lat, boxes
+            )
+        else:
+            bounds, uppers = ellipsoid_bounds(cell_level, cell_ids, lon, lat, sphere_bounds, boxes)
+        for bound, upper, cell, members in zip(
+            bounds.tolist(), uppers.tolist(), cell_ids.tolist(), cell_counts
+        ):
             if members > 0 and bound <= limit:
-                heapq.heappush(heap, (bound, cell_level, cell, int(members)))
+                heapq.heappush(heap, (bound, cell_level, cell, int(members), upper))
+        pushed.append((uppers, np.asarray(cell_counts, dtype=np.float64)))
 
-    push(level, cells, counts.tolist())
+    def kth_at_most():
+        """A distance the ``count``-th nearest member is within: the ``count``-th of the
+        distances found and of the upper bounds of the cells pushed since the last call, each
+        counted as often as the cell has members (those cells are disjoint, and none of them
+        has been read)."""
+        found = found_distances[0] if found_distances else np.empty(0)
+        if len(found) > count:
+            found = np.partition(found, count - 1)[:count]
+        values = np.concatenate([found, *(uppers for uppers, _ in pushed)])
+        weights = np.concatenate([np.ones(len(found)), *(counts for _, counts in pushed)])
+        pushed.clear()
+        order = np.argsort(values)
+        reached = np.searchsorted(np.cumsum(weights[order]), count)
+        return float(values[order[reached]]) if reached < len(values) else math.inf
+
+    pushed = []
+    push(level, cells, counts.tolist(), recorded=True)
     gaps = gap_ranges(level, cells)
     found_members, found_scores, found_distances = [], [], []
     kth = math.inf
     first = True
-    while (heap and heap[0][0] < kth) or first:
+    # the cells left to read or split: those nearer than ``kth`` (the ``count``-th distance
+    # found) and than ``at_most`` (any distance proven to hold ``count`` members: every
+    # member within it is then found or in the heap)
+    at_most = kth_at_most()
+    while (heap and heap[0][0] < kth and heap[0][0] <= at_most) or first:
         splits, reads, read_members = [], [], 0
-        while heap and heap[0][0] < kth and len(splits) < BATCH and len(reads) < BATCH:
+        while (
+            heap
+            and heap[0][0] < kth
+            and heap[0][0] <= at_most
+            and len(splits) < BATCH
+            and len(reads) < BATCH
+        ):
             entry = heapq.heappop(heap)
-            _bound, cell_level, cell, members = entry
-            if members > READ_MAX and cell_level < GEO_STEP:
+            _bound, cell_level, cell, members, upper = entry
+            if cell_level < GEO_STEP and (
+                members > READ_MAX or (members > STRADDLE_READ_MAX and upper > min(kth, at_most))
+            ):
                 splits.append(entry)
             else:
                 reads.append(entry)
@@ -234,19 +342,15 @@ def nearest_from_afar(geo_set, lon: float, lat: float, count: int, limit_m: floa
                 if kth == math.inf and read_members >= 2 * count:
                     break
         quarters = []
-        for _bound, cell_level, cell, _members in splits:
-            children = (np.uint64(cell) << np.uint64(2)) + np.arange(4, dtype=np.uint64)
-            quarters.append((cell_level + 1, children))
-        counted = [
-            (int(a), int(b))
-            for child_level, ids in quarters
-            for a, b in zip(*score_range(child_level, ids))
-        ]
+        counted = []  # score_range in Python integers: these are a few cells at a time
+        for _bound, cell_level, cell, _members, _upper in splits:
+            quarters.append((cell_level + 1, np.arange(4 * cell, 4 * cell + 4, dtype=np.uint64)))
+            shift = 52 - 2 * (cell_level + 1)
+            counted += [((4 * cell + i) << shift, (4 * cell + i + 1) << shift) for i in range(4)]
         read = [
-            score_range(cell_level, np.array([cell], dtype=np.uint64))
-            for _b, cell_level, cell, _m in reads
+            (cell << (52 - 2 * cell_level), (cell + 1) << (52 - 2 * cell_level))
+            for _b, cell_level, cell, _m, _u in reads
         ]
-        read = [(int(a[0]), int(b[0])) for a, b in read]
         replies = geo_set.read_score_ranges((gaps if first else []) + counted, read)
         if replies is None:
             return None
@@ -257,10 +361,12 @@ def nearest_from_afar(geo_set, lon: float, lat: float, count: int, limit_m: floa
             tallies = tallies[len(gaps) :]
             first = False
         by_level = {}  # one bounds computation per level of the quarters
-        for index, (child_level, ids) in enumerate(quarters):
+        at = 0
+        for child_level, ids in quarters:
             ids_so_far, tallies_so_far = by_level.setdefault(child_level, ([], []))
             ids_so_far.append(ids)
-            tallies_so_far.extend(tallies[4 * index : 4 * index + 4])
+            tallies_so_far.extend(tallies[at : at + len(ids)])
+            at += len(ids)
         for child_level, (ids, child_tallies) in by_level.items():
             push(child_level, np.concatenate(ids), child_tallies)
         batch_members = [m for members, _scores in ranges for m in members]
@@ -280,6 +386,7 @@ def nearest_from_afar(geo_set, lon: float, lat: float, count: int, limit_m: floa
             found_scores = [np.concatenate(found_scores)]
             if len(distances) >= count:
                 kth = float(np.partition(distances, count - 1)[count - 1])
+        at_most = min(at_most, kth_at_most())
     if not found_members:
         return [], np.empty(0), np.empty(0), np.empty(0)
     distances, scores = found_distances[0], found_scores[0]

@@ -24,7 +24,7 @@ from .catalog import check_type
 from .distances import EARTH_RADIUS_M, ELLIPSOID, check_distances, check_unit
 from .geohash import decode_scores
 from .keys import META_CELLS_KEY, META_EXTENT_KEY, META_FIELDS_KEY, GeoSetKeys
-from .resp import encode_command
+from .resp import encode_command, encode_score_range_commands, read_replies
 from .rows import fields_from_json
 from .shapes import Box, LonLat, Member, Nearest, Polygon, Radius
 
@@ -229,21 +229,35 @@ class GeoSet:
     def read_score_ranges(self, counted: list, read: list):
         """(ZCOUNT of each of ``counted``, (members, scores) of each of ``read``): [first, end)
         score ranges, in one round trip; None if the set's summary is no longer the one this
-        GeoSet read (a load replaced the set)."""
-        key = self.keys.geo
+        GeoSet read (a load replaced the set).
+
+        One MULTI/EXEC encoded by hand and its replies read in bulk (``resp.read_replies``);
+        through redis-py's pipeline, its objects and its parser took most of a search from
+        afar's time.
+        """
+        key = self.keys.geo.encode("utf-8")
+        commands = [
+            b"*1\r\n$5\r\nMULTI\r\n",
+            encode_command(b"HGET", self.keys.meta.encode("utf-8"), META_CELLS_KEY.encode()),
+        ]
+        commands += encode_score_range_commands(key, counted, read)
+        commands.append(b"*1\r\n$4\r\nEXEC\r\n")
+        packed = b"".join(commands)
 
         def query(node):
-            with node.pipeline(transaction=True) as pipe:
-                pipe.hget(self.keys.meta, META_CELLS_KEY)
-                for first, end in counted:
-                    pipe.execute_command("ZCOUNT", key, first, f"({end}")
-                for first, end in read:
-                    pipe.execute_command("ZRANGE", key, first, f"({end}", "BYSCORE", "WITHSCORES")
-                return pipe.execute()
+            with pooled_connection(node) as connection:
+                connection.send_packed_command([packed])
+                *queued, replies = read_replies(connection, len(commands))
+            _raise_error(*queued)  # MOVED or ASK (a cluster's slot moved): on_slot retries
+            return replies
 
         try:
-            replies = on_slot(self.client, key, query)
+            replies = on_slot(self.client, self.keys.geo, query)
         except redis.ResponseError:
+            return None  # the search as before says what is wrong
+        if isinstance(replies, redis.ResponseError) or any(
+            isinstance(reply, redis.ResponseError) for reply in replies
+        ):
             return None  # not a sorted set any more: the search as before says so
         if replies[0] != self._cells:
             return None
