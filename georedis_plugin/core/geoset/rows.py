@@ -236,8 +236,11 @@ def _decoder(field_type: int):
 def decode_rows(fields: QgsFields, rows: list) -> list:
     """Many stored rows (bytes or None) decoded at once: one json.loads for all of them."""
     width = fields.count()
-    decoded = json.loads(b"[" + b",".join(row or b"null" for row in rows) + b"]")
-    decoded = [values if values is not None else [None] * width for values in decoded]
+    if None in rows or b"" in rows:
+        rows = [row or b"null" for row in rows]
+    decoded = json.loads(b"[" + b",".join(rows) + b"]")
+    if None in decoded:
+        decoded = [values if values is not None else [None] * width for values in decoded]
     for index, field_ in enumerate(fields):
         convert = _decoder(field_.type())
         if convert is not None:
