@@ -346,3 +346,25 @@ def test_nearest_sized_by_the_recorded_extent_or_without_it_are_the_brute_force_
             assert hit_ids(hits).tolist() == np.argsort(distance, kind="stable")[:10].tolist()
     finally:
         geoset.delete_geoset(client, PREFIX, "dense")
+
+
+def test_many_distances_measured_in_threads_are_those_of_one_call():
+    """From PARALLEL_FROM pairs on, geodesic_m splits the work over threads: the figures are
+    the very ones one Geod.inv call gives, in the same order, and QgsDistanceArea's."""
+    from georedis_plugin.core.geoset import distances
+
+    if distances.geodesic_backend() != "pyproj":
+        pytest.skip("pyproj is not installed here")
+    rng = np.random.default_rng(12)
+    count = distances.PARALLEL_FROM * 2 + 7
+    lon, lat = rng.uniform(-180, 180, count), rng.uniform(-89, 89, count)
+    measured = distances.geodesic_m(8.0, 48.0, lon, lat)
+    centre = np.full(count, 8.0), np.full(count, 48.0)
+    assert np.array_equal(measured, distances._pyproj_m(*centre, lon, lat))
+    sample = slice(0, None, 997)
+    assert np.allclose(
+        measured[sample],
+        distances._distance_area_m(*(v[sample] for v in centre), lon[sample], lat[sample]),
+        rtol=0,
+        atol=1e-3,
+    )
