@@ -331,6 +331,21 @@ def on_slot(client, key, work):
         raise
 
 
+def recv_chunk(sock, size: int = 1 << 16) -> bytes:
+    """What ``sock`` has for us (at most ``size`` bytes), for the readers that take replies off
+    a redis-py connection's socket in bulk; its failures raised as redis-py's parsers raise them.
+    """
+    try:
+        chunk = sock.recv(size)
+    except socket.timeout as exc:
+        raise redis.TimeoutError("Timeout reading from socket") from exc
+    except OSError as exc:
+        raise redis.ConnectionError(f"Error while reading from socket: {exc}") from exc
+    if not chunk:
+        raise redis.ConnectionError("Connection closed by server.")
+    return chunk
+
+
 def _pool_wants_a_command_name(pool) -> bool:
     return _pool_class_wants_a_command_name(type(pool))
 

@@ -11,7 +11,6 @@ the run (one warning), so callers compute instead and never wait past the config
 import hashlib
 import json
 import re
-import socket
 import struct
 import threading
 import time
@@ -20,7 +19,7 @@ import numpy as np
 import redis
 
 from ..i18n import tr
-from .clients import get_client, is_cluster, mget, pooled_connection
+from .clients import get_client, is_cluster, mget, pooled_connection, recv_chunk
 from .config import ConnectionConfig
 from .errors import REDIS_ERRORS, GeoRedisError, annotate, explain_error
 
@@ -505,14 +504,7 @@ def _read_ok_replies(connection, count: int, first: int) -> None:
     data = bytearray()
     lines = 0
     while lines < count:
-        try:
-            chunk = sock.recv(1 << 16)
-        except socket.timeout as exc:  # as redis-py's parsers raise them
-            raise redis.TimeoutError("Timeout reading from socket") from exc
-        except OSError as exc:
-            raise redis.ConnectionError(f"Error while reading from socket: {exc}") from exc
-        if not chunk:
-            raise redis.ConnectionError("Connection closed by server.")
+        chunk = recv_chunk(sock)
         tail = data[-1:]  # a line end may straddle two reads
         data += chunk
         lines += (tail + chunk).count(b"\r\n")

@@ -6,10 +6,10 @@ ZADD of 50,000 members from two numpy arrays without a per-member Python step, w
 lets a load run close to the server's own ingest limit (scripts/bench_geoset.py).
 """
 
-import socket
-
 import numpy as np
 import redis
+
+from ..clients import recv_chunk
 
 try:
     import hiredis as _hiredis
@@ -190,14 +190,7 @@ def read_replies(connection, count: int) -> list:
         if reply is not False:
             replies.append(reply)
             continue
-        try:
-            chunk = sock.recv(1 << 16)
-        except socket.timeout as exc:  # as redis-py's parsers raise them
-            raise redis.TimeoutError("Timeout reading from socket") from exc
-        except OSError as exc:
-            raise redis.ConnectionError(f"Error while reading from socket: {exc}") from exc
-        if not chunk:
-            raise redis.ConnectionError("Connection closed by server.")
+        chunk = recv_chunk(sock)
         reader.feed(chunk)
     if reader.gets() is not False:
         raise redis.InvalidResponse("Protocol error: more replies than commands")
