@@ -36,9 +36,11 @@ def follow(url: str, name: str, last_id: str) -> dict:
     counts = {}
 
     def tick():
+        # the cursor seen before the feed takes: the changes it covers are then in this take
+        cursor = reader.cursor
         status, _ = feed.tick()
         counts.update(applied=status.applied, skipped=status.skipped)
-        done = reader.cursor == last_id and not feed.pending and not feed.working
+        done = cursor == last_id and not feed.pending and not feed.working
         if done or time.monotonic() - started > TIMEOUT_S:
             loop.quit()
 

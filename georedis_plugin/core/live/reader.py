@@ -180,7 +180,6 @@ class LiveReader:
             # reading after its cursor here, faster than the fold (the periodic folds catch the
             # server's state up meanwhile)
             result = fold(client, self.keys, snapshot=True, ttl_s=self.ttl_s, read_entries=False)
-        self.cursor = result.cursor
         prepared = self._prepared(result.positions)
         with self._lock:
             for position in result.positions:
@@ -188,6 +187,8 @@ class LiveReader:
                 self._pending.updated[position.id] = position
             self._pending.prepared.update(prepared)
             self._status.ids = len(self.latest)
+            # only once what it covers can be taken: a cursor seen is a cursor take() holds
+            self.cursor = result.cursor
         if self.tracker is not None:
             for position in result.positions:
                 self.tracker.update(position)
@@ -209,8 +210,6 @@ class LiveReader:
             applied.append(position)
             if self.tracker is not None:
                 events.extend(self.tracker.update(position))
-        if entries:
-            self.cursor = wire.text(entries[-1][0])
         now = self.clock()
         self._rate = [(t, n) for t, n in self._rate if now - t < 5.0] + [(now, len(entries))]
         span = max(now - self._rate[0][0], 1.0)
@@ -220,6 +219,8 @@ class LiveReader:
                 self._pending.updated[position.id] = position
             self._pending.prepared.update(prepared)
             self._pending.events.extend(events)
+            if entries:  # as at the start: after the changes it covers are there to take
+                self.cursor = wire.text(entries[-1][0])
             status = self._status
             status.state, status.message, status.retry_in_s = FOLLOWING, "", 0.0
             status.applied += len(applied)
