@@ -306,6 +306,17 @@ def anywhere_on_earth(rng, count: int) -> np.ndarray:
     return np.column_stack([rng.uniform(-180.0, 180.0, count), lat])
 
 
+def nearest_latencies(client, centres: np.ndarray, mode) -> np.ndarray:
+    """p50 and p99 seconds of a nearest 10 from each centre, a new GeoSet each (as a run)."""
+    samples = []
+    for lon, lat in centres.tolist():
+        started = time.perf_counter()
+        found = geoset.GeoSet(client, "georedis", "points").nearest(lon, lat, 10, 0, "m", mode)
+        samples.append(time.perf_counter() - started)
+        assert len(found) == 10
+    return np.percentile(samples, [50, 99])
+
+
 def run_geodesic(redis_url: str, out) -> None:
     """Ellipsoidal searches, nearest N and join by nearest on a 1,000,000-point set."""
     from qgis import processing
@@ -346,28 +357,12 @@ def run_geodesic(redis_url: str, out) -> None:
         )
         latencies = {}
         for mode in (ellipsoid, sphere):
-            samples = []
-            for lon, lat in centres.tolist():
-                started = time.perf_counter()
-                found = geoset.GeoSet(client, "georedis", "points").nearest(
-                    lon, lat, 10, 0, "m", mode
-                )
-                samples.append(time.perf_counter() - started)
-                assert len(found) == 10
-            latencies[mode] = np.percentile(samples, [50, 99])
+            latencies[mode] = nearest_latencies(client, centres, mode)
         # centres anywhere on Earth, uniform on the sphere within Redis's latitudes (most far
         # from the set: the search goes through the cells recorded at load)
         world = anywhere_on_earth(np.random.default_rng(2025), NEAREST_CENTRES)
         for mode in (ellipsoid, sphere):
-            samples = []
-            for lon, lat in world.tolist():
-                started = time.perf_counter()
-                found = geoset.GeoSet(client, "georedis", "points").nearest(
-                    lon, lat, 10, 0, "m", mode
-                )
-                samples.append(time.perf_counter() - started)
-                assert len(found) == 10
-            latencies["world", mode] = np.percentile(samples, [50, 99])
+            latencies["world", mode] = nearest_latencies(client, world, mode)
 
         # join by nearest: 100,000 points against the set, and native against the same
         # points. Native measures planar distances in the layers' CRS: run it as a user who
