@@ -341,6 +341,11 @@ class LocalSentinel:
             host, port = sentinel.execute_command("SENTINEL GET-MASTER-ADDR-BY-NAME", SERVICE)
         return host.decode() if isinstance(host, bytes) else host, int(port)
 
+    def _reported_port(self, sentinel_port: int) -> int:
+        with self._sentinel(sentinel_port) as sentinel:
+            _, port = sentinel.execute_command("SENTINEL GET-MASTER-ADDR-BY-NAME", SERVICE)
+        return int(port)
+
     def server_at(self, port: int) -> RedisServer:
         return self.primary if self.primary.port == port else self.replica
 
@@ -356,12 +361,24 @@ class LocalSentinel:
         old_port = old.port
         # as clients see it: a Sentinel reporting a healthy primary other than the old one
         sentinel = Sentinel([("127.0.0.1", p) for p in self.sentinel_ports], socket_timeout=1)
-        wait_until(
-            lambda: sentinel.discover_master(SERVICE)[1] != old_port, timeout, "failover", 0.1
-        )
+
+        # the address comes from the Sentinel that reported it: asking the first Sentinel again
+        # can still give the old primary, whose port refuses connections (seen on sid in CI)
+        def promoted_port():
+            port = sentinel.discover_master(SERVICE)[1]
+            return port if port != old_port else None
+
+        new_port = wait_until(promoted_port, timeout, "failover", 0.1)
         for each in sentinel.sentinels:
             each.close()
-        new = self.server_at(self.primary_address()[1])
+        # later calls ask the first Sentinel (primary_address): wait until every one has caught up
+        wait_until(
+            lambda: all(self._reported_port(port) == new_port for port in self.sentinel_ports),
+            timeout,
+            "every Sentinel reporting the promoted primary",
+            0.1,
+        )
+        new = self.server_at(new_port)
         with redis.Redis(host="127.0.0.1", port=new.port) as promoted:
             wait_until(
                 lambda: promoted.info("replication")["role"] == "master", timeout, "promotion"
