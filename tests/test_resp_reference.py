@@ -88,6 +88,27 @@ def test_hset_is_hiredis_hset(key, pairs):
 
 
 @BOUNDED
+@given(
+    KEYS,
+    st.lists(st.tuples(NAMES, st.binary(max_size=200)), min_size=1, max_size=30),
+    st.sampled_from(["names", "feature ids", "negative ids"]),
+)
+def test_hset_of_member_arrays_is_hiredis_hset(key, pairs, kind):
+    """The loader's members as ``member_bytes`` gives them (``S`` names, an object array of
+    names with NULs, feature ids), rows with NULs, trailing ones too, or empty."""
+    rows = [row for _, row in pairs]
+    if kind == "names":
+        members = member_bytes([name for name, _ in pairs])
+        expected = [name.encode("utf-8") for name, _ in pairs]
+    else:
+        sign = -1 if kind == "negative ids" else 1
+        members = np.arange(len(pairs), dtype=np.int64) * sign * 7919
+        expected = [b"%d" % m for m in members.tolist()]
+    parts = [part for pair in zip(expected, rows) for part in pair]
+    assert encode_hset(key, members, rows) == hiredis.pack_command(("HSET", key, *parts))
+
+
+@BOUNDED
 @given(st.lists(st.binary(max_size=300), min_size=1, max_size=12))
 def test_any_command_is_hiredis_pack_command(args):
     assert encode_command(*args) == hiredis.pack_command(tuple(args))

@@ -69,8 +69,10 @@ def _send_pipelined(
             if feedback is not None and feedback.isCanceled():
                 break
             connection.send_packed_command([command], check_health=index == 0)
-            # b"*<n>\r\n$<len>\r\n<NAME>\r\n...": the name is the third line
-            pending.append((index + 1, command.split(b"\r\n", 3)[2].decode("ascii", "replace")))
+            # b"*<n>\r\n$<len>\r\n<NAME>\r\n...": the name is the third line (of the head:
+            # a split of the whole command would copy its megabytes)
+            name = command[:64].split(b"\r\n", 3)[2]
+            pending.append((index + 1, name.decode("ascii", "replace")))
             if len(pending) > 1:
                 read(connection)
             if feedback is not None:
@@ -191,9 +193,8 @@ def _write_set(client, prefix, name, keys, data, members, scores, members_sorted
 
 def _hset_commands(key: bytes, members: np.ndarray, rows):
     """The HSETs of ``rows`` under ``key``, one per HSET_BATCH members."""
-    member_list = [m if isinstance(m, bytes) else b"%d" % m for m in members.tolist()]
-    for i in range(0, len(member_list), HSET_BATCH):
-        yield encode_hset(key, member_list[i : i + HSET_BATCH], rows[i : i + HSET_BATCH])
+    for i in range(0, len(members), HSET_BATCH):
+        yield encode_hset(key, members[i : i + HSET_BATCH], rows[i : i + HSET_BATCH])
 
 
 def _encoding_meanwhile(commands, later, per_command: int, encoded: list, ready=None):
