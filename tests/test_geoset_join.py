@@ -2,6 +2,8 @@
 
 import numpy as np
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 from qgis.core import (
     NULL,
     QgsApplication,
@@ -309,3 +311,48 @@ def test_a_multipoint_joins_the_members_nearest_any_of_its_points(provider, redi
             assert (feature["feature_x"], feature["feature_y"]) == parts[part]
             assert feature["distance"] == pytest.approx(by_part[part, index], abs=1e-6)
             assert feature.geometry().constGet().numGeometries() == len(parts)
+
+
+POINT_WKTS = st.one_of(
+    st.builds(
+        lambda x, y, z, m, kind: {
+            "xy": f"Point ({x!r} {y!r})",
+            "z": f"PointZ ({x!r} {y!r} {z!r})",
+            "m": f"PointM ({x!r} {y!r} {m!r})",
+            "zm": f"PointZM ({x!r} {y!r} {z!r} {m!r})",
+        }[kind],
+        *[st.floats(-1e7, 1e7, allow_nan=False)] * 4,
+        st.sampled_from(["xy", "z", "m", "zm"]),
+    ),
+    st.sampled_from(["Point EMPTY", "PointZ EMPTY", None, "MultiPoint ((1 2), (3 4))"]),
+)
+
+
+@settings(max_examples=200, deadline=None, derandomize=True, database=None)
+@given(st.lists(POINT_WKTS, max_size=40))
+def test_points_read_from_their_wkb_are_the_points_read_one_by_one(wkts):
+    """The join's bulk read of a batch's points (``_single_points``) against the per-feature
+    read: the same parts, or None (then the per-feature read) where the batch is not all
+    single points of one dimension."""
+    from georedis_plugin.processing.algorithms.join_by_nearest import (
+        _parts_one_by_one,
+        _single_points,
+    )
+
+    batch = []
+    for wkt in wkts:
+        feature = QgsFeature()
+        if wkt is not None:
+            feature.setGeometry(QgsGeometry.fromWkt(wkt))
+        batch.append(feature)
+    bulk = _single_points(batch)
+    reference = _parts_one_by_one(batch)
+    if bulk is None:
+        assert (
+            any(w and w.startswith("Multi") for w in wkts)
+            or len({len(QgsGeometry.fromWkt(w).asWkb()) for w in wkts if w}) > 1
+        )
+        return
+    for got, expected in zip(bulk, reference):
+        assert got.dtype == expected.dtype
+        np.testing.assert_array_equal(got, expected)
