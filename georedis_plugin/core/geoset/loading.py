@@ -126,18 +126,14 @@ def _write_set(client, prefix, name, keys, data, members, scores, members_sorted
     count = len(scores)
     attrs_key = temp.attrs.encode("utf-8")
     zadd_count, hset_count = -(-count // ZADD_BATCH), -(-count // HSET_BATCH)
-    hsets, encoded = iter(()), []
+    commands, total = _expiring(commands, geo_key), zadd_count + 1
     if data.rows is not None and count:
-        hsets = _hset_commands(attrs_key, members, data.rows)
+        hsets = _expiring(_hset_commands(attrs_key, members, data.rows), attrs_key)
         ready = data.rows.ready if isinstance(data.rows, ColumnRows) else None
-        commands = _encoding_meanwhile(
-            commands, hsets, -(-hset_count // zadd_count), encoded, ready
-        )
+        commands = _interleaved(commands, hsets, -(-(hset_count + 1) // zadd_count), ready)
+        total += hset_count + 1
     try:
-        _send_pipelined(client, _expiring(commands, geo_key), zadd_count + 1, feedback)
-        if data.rows is not None and count and not _canceled(feedback):
-            hsets = itertools.chain(encoded, hsets)
-            _send_pipelined(client, _expiring(hsets, attrs_key), hset_count + 1)
+        _send_pipelined(client, commands, total, feedback)
         if _canceled(feedback):
             client.delete(temp.geo, temp.attrs, temp.meta)
             raise GeoRedisError(tr("Loading '{name}' was canceled.").format(name=name))
@@ -193,25 +189,24 @@ def _write_set(client, prefix, name, keys, data, members, scores, members_sorted
 
 def _hset_commands(key: bytes, members: np.ndarray, rows):
     """The HSETs of ``rows`` under ``key``, one per HSET_BATCH members."""
-    for i in range(0, len(members), HSET_BATCH):
-        yield encode_hset(key, members[i : i + HSET_BATCH], rows[i : i + HSET_BATCH])
+    member_list = [m if isinstance(m, bytes) else b"%d" % m for m in members.tolist()]
+    for i in range(0, len(member_list), HSET_BATCH):
+        yield encode_hset(key, member_list[i : i + HSET_BATCH], rows[i : i + HSET_BATCH])
 
 
-def _encoding_meanwhile(commands, later, per_command: int, encoded: list, ready=None):
-    """``commands``, and after each, the next ``per_command`` of ``later`` put in ``encoded``
-    (once ``ready()`` says what they are made of has been read, when given).
+def _interleaved(zadds, hsets, per_zadd: int, ready=None):
+    """``zadds``, each followed by the next ``per_zadd`` of ``hsets`` (once ``ready()`` says
+    the columns they are made of are read, when given), then the HSETs left.
 
-    A command is asked for once the one before was sent: the server stores that one while
-    the client encodes. A load's HSETs are thus encoded while its ZADDs are stored, in the
-    time the client would wait for replies: on 1M points with 3 stored attributes the HSETs
-    then took 1.0 s to send instead of 1.9 s (encoded one batch ahead of the server), the
-    ZADDs 0.2 s more. (A thread encoding them took as much off the HSETs but 1 to 2 s more
-    from the ZADDs, by holding the GIL their sending needs.)
+    One pipeline, so the server stores an HSET while the client encodes the next command: on
+    1M points with 3 stored attributes, the server had stood idle while the client encoded
+    HSETs between ZADDs and sent them all after the last one.
     """
-    for command in commands:
+    for command in zadds:
         yield command
         if ready is None or ready():
-            encoded.extend(itertools.islice(later, per_command))
+            yield from itertools.islice(hsets, per_zadd)
+    yield from hsets
 
 
 def _check_transactions(client) -> None:

@@ -146,7 +146,7 @@ class ColumnRows:
     """Rows kept as their attribute columns, encoded (``encode_columns``) a slice at a time.
 
     A load asks for its rows one HSET batch at a time while the server stores a command
-    before (``loading._encoding_meanwhile``), instead of encoding all of them first: 0.8 s
+    before (``loading._interleaved``), instead of encoding all of them first: 0.8 s
     for 1M rows of (text, integer, double). Reads as a sequence of the rows ``encode_row``
     gives; ``take`` selects and orders rows without encoding any.
     """
