@@ -16,6 +16,7 @@ fall back to growing GEOSEARCH.
 """
 
 import heapq
+import itertools
 import math
 import struct
 
@@ -119,8 +120,8 @@ def _haversine(lon1, lat1, lon2, lat2):
 
 def cell_boxes(level: int, cells: np.ndarray) -> tuple:
     """(south, north, west, east) in degrees of each cell's lat/lon rectangle."""
-    lat_index = _squash(cells).astype(np.float64)
-    lon_index = _squash(cells >> np.uint64(1)).astype(np.float64)
+    # both halves in one pass: on the few cells of a call, numpy's cost is per operation
+    lat_index, lon_index = _squash(np.stack([cells, cells >> np.uint64(1)])).astype(np.float64)
     steps = float(1 << level)
     height = 2 * LAT_LIMIT / steps
     width = 2 * LON_LIMIT / steps
@@ -150,11 +151,12 @@ def sphere_lower_bounds(
     # from within the cell's longitudes: along the meridian
     within = (lon - west) % 360.0 <= east - west
     along = EARTH_RADIUS_M * np.maximum(np.maximum(south - phi, phi - north), 0.0)
-    best = np.full(len(cells), np.inf)
-    for side in (np.radians(west), np.radians(east)):
-        peak = np.arctan2(math.sin(phi), math.cos(phi) * np.cos(side - lam))
-        for candidate in (south, north, np.minimum(np.maximum(peak, south), north)):
-            best = np.minimum(best, _haversine(lam, phi, side, candidate))
+    # the two sides (rows) by the three candidate latitudes (planes), measured in one call
+    sides = np.radians(np.stack([west, east]))
+    peak = np.arctan2(math.sin(phi), math.cos(phi) * np.cos(sides - lam))
+    south2, north2 = np.broadcast_to(south, sides.shape), np.broadcast_to(north, sides.shape)
+    candidates = np.stack([south2, north2, np.minimum(np.maximum(peak, south2), north2)])
+    best = _haversine(lam, phi, sides, candidates).min(axis=(0, 1))
     distance = np.where(within, along, best)
     return np.maximum(distance * (1 - 1e-9) - 1.0, 0.0)
 
@@ -201,9 +203,8 @@ def cell_radii(level: int, cells: np.ndarray, boxes=None) -> tuple:
     """
     south, north, west, east = boxes or cell_boxes(level, cells)
     lam, phi = np.radians((west + east) / 2), np.radians((south + north) / 2)
-    corner = np.maximum(
-        _haversine(lam, phi, np.radians(east), np.radians(north)),
-        _haversine(lam, phi, np.radians(east), np.radians(south)),
+    corner = _haversine(lam, phi, np.radians(east), np.radians(np.stack([north, south]))).max(
+        axis=0
     )
     corner = corner * (1 + 1e-9) + 1e-3
     return np.degrees(lam), np.degrees(phi), corner, corner * ELLIPSOID_PER_SPHERE_MAX
@@ -289,12 +290,22 @@ def nearest_from_afar(geo_set, lon: float, lat: float, count: int, limit_m: floa
             )
         else:
             bounds, uppers = ellipsoid_bounds(cell_level, cell_ids, lon, lat, sphere_bounds, boxes)
-        for bound, upper, cell, members in zip(
-            bounds.tolist(), uppers.tolist(), cell_ids.tolist(), cell_counts
-        ):
-            if members > 0 and bound <= limit:
-                heapq.heappush(heap, (bound, cell_level, cell, int(members), upper))
-        pushed.append((uppers, np.asarray(cell_counts, dtype=np.float64)))
+        members = np.asarray(cell_counts, dtype=np.int64)
+        keep = (members > 0) & (bounds <= limit)
+        entries = zip(
+            bounds[keep].tolist(),
+            itertools.repeat(cell_level),
+            cell_ids[keep].tolist(),
+            members[keep].tolist(),
+            uppers[keep].tolist(),
+        )
+        if heap:
+            for entry in entries:
+                heapq.heappush(heap, entry)
+        else:  # the recorded cells: hundreds at once
+            heap.extend(entries)
+            heapq.heapify(heap)
+        pushed.append((uppers, members.astype(np.float64)))
 
     def kth_at_most():
         """A distance the ``count``-th nearest member is within: the ``count``-th of the
