@@ -20,9 +20,14 @@ def world_map_copy():
     with tempfile.TemporaryDirectory() as workdir:
         copy = Path(workdir) / "world_map.gpkg"
         shutil.copyfile(WORLD_MAP, copy)
-        states = QgsVectorLayer(f"{copy}|layername=states_provinces", "states", "ogr")
-        countries = QgsVectorLayer(f"{copy}|layername=countries", "countries", "ogr")
-        yield states, countries
+        layers = [
+            QgsVectorLayer(f"{copy}|layername=states_provinces", "states", "ogr"),
+            QgsVectorLayer(f"{copy}|layername=countries", "countries", "ogr"),
+        ]
+        yield tuple(layers)
+        # no layer of this frame is left open on the copy when it is deleted (a run once
+        # printed sqlite's "unable to open database file" for the countries layer)
+        layers.clear()
 
 
 @dataclass
