@@ -337,14 +337,12 @@ class LocalSentinel:
 
     def primary_address(self) -> tuple:
         """(host, port) of the primary as the first Sentinel reports it now."""
-        with redis.Redis(host="127.0.0.1", port=self.sentinel_ports[0]) as sentinel:
+        return self._reported_address(self.sentinel_ports[0])
+
+    def _reported_address(self, sentinel_port: int) -> tuple:
+        with self._sentinel(sentinel_port) as sentinel:
             host, port = sentinel.execute_command("SENTINEL GET-MASTER-ADDR-BY-NAME", SERVICE)
         return host.decode() if isinstance(host, bytes) else host, int(port)
-
-    def _reported_port(self, sentinel_port: int) -> int:
-        with self._sentinel(sentinel_port) as sentinel:
-            _, port = sentinel.execute_command("SENTINEL GET-MASTER-ADDR-BY-NAME", SERVICE)
-        return int(port)
 
     def server_at(self, port: int) -> RedisServer:
         return self.primary if self.primary.port == port else self.replica
@@ -373,7 +371,7 @@ class LocalSentinel:
             each.close()
         # later calls ask the first Sentinel (primary_address): wait until every one has caught up
         wait_until(
-            lambda: all(self._reported_port(port) == new_port for port in self.sentinel_ports),
+            lambda: all(self._reported_address(p)[1] == new_port for p in self.sentinel_ports),
             timeout,
             "every Sentinel reporting the promoted primary",
             0.1,

@@ -189,18 +189,18 @@ def _write_set(client, prefix, name, keys, data, members, scores, members_sorted
 
 def _hset_commands(key: bytes, members: np.ndarray, rows):
     """The HSETs of ``rows`` under ``key``, one per HSET_BATCH members."""
-    member_list = [m if isinstance(m, bytes) else b"%d" % m for m in members.tolist()]
-    for i in range(0, len(member_list), HSET_BATCH):
-        yield encode_hset(key, member_list[i : i + HSET_BATCH], rows[i : i + HSET_BATCH])
+    for i in range(0, len(members), HSET_BATCH):
+        yield encode_hset(key, members[i : i + HSET_BATCH], rows[i : i + HSET_BATCH])
 
 
 def _interleaved(zadds, hsets, per_zadd: int, ready=None):
     """``zadds``, each followed by the next ``per_zadd`` of ``hsets`` (once ``ready()`` says
     the columns they are made of are read, when given), then the HSETs left.
 
-    One pipeline, so the server stores an HSET while the client encodes the next command: on
-    1M points with 3 stored attributes, the server had stood idle while the client encoded
-    HSETs between ZADDs and sent them all after the last one.
+    One pipeline: the server stores an HSET while the client encodes the next command. On 1M
+    points with 3 stored attributes this measured the same as encoding the HSETs between the
+    ZADDs and sending them after the last one (4.6 to 5.3 s either way); the client's
+    encoding, about 33 ms per HSET of 20,000 rows, is what holds the HSETs back.
     """
     for command in zadds:
         yield command

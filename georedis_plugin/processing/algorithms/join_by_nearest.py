@@ -388,7 +388,7 @@ def _single_points(batch: list):
         return None
     xy = data[:, 5:21].copy().view("<f8")
     keep = ~(np.isnan(xy[:, 0]) | np.isnan(xy[:, 1]))  # not empty, as QgsPoint.isEmpty
-    return present[keep].astype(np.int64), xy[keep, 0].copy(), xy[keep, 1].copy()
+    return present[keep].astype(np.int64), xy[keep, 0], xy[keep, 1]
 
 
 def _parts_one_by_one(batch: list):
